@@ -1,0 +1,85 @@
+# Owner dashboard: `make run` on a fresh clone, `make test` for the whole suite.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST := 127.0.0.1
+PORT := 8000
+
+# `make test` and `make bench` run against real PostgreSQL and Redis unless told otherwise.
+TEST_DATABASE_URL := postgres://postgres@127.0.0.1:5432/dashboard
+TEST_REDIS_URL := redis://127.0.0.1:6379/0
+WITH_SERVICES := DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" \
+	REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}"
+
+.DEFAULT_GOAL := help
+.PHONY: help venv install migrate seed run worker test bench lint format clean
+
+help:
+	@echo "make run     set up .venv, migrate, load the demo and serve on http://$(HOST):$(PORT)/"
+	@echo "make test    ruff + the whole test suite on PostgreSQL (benchmarks excluded)"
+	@echo "make bench   timing figures for the calendar and participant pages (PostgreSQL)"
+	@echo "make worker  a Celery worker with beat (needs REDIS_URL)"
+	@echo "make lint    ruff check + ruff format --check"
+	@echo "make format  ruff format + ruff check --fix"
+
+# (Re)create .venv when it is missing or its Python is older than 3.12.
+venv:
+	@if ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+		python="$$(.ci/find-python)"; \
+		echo "Creating $(VENV) with $$python"; \
+		rm -rf $(VENV); \
+		"$$python" -m venv $(VENV); \
+	fi
+
+# This machine's pip config names local indexes that may be absent: pip warns once per package.
+PIP_NOISE := ^WARNING: Location '.*' is ignored: it is neither a file nor a directory.$$
+
+# Install only when pyproject.toml is newer than the stamp (or there is no stamp yet).
+install: venv
+	@if [ ! -f $(STAMP) ] || [ pyproject.toml -nt $(STAMP) ]; then \
+		echo "Installing the project and its dev dependencies into $(VENV)"; \
+		$(PY) -m pip install -q -e ".[dev]" 2>&1 | { grep -v "$(PIP_NOISE)" || true; }; \
+		touch $(STAMP); \
+	fi
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: seed
+	@echo
+	@echo "Owner dashboard: http://$(HOST):$(PORT)/"
+	@echo "  owner  owner / demo-owner-pass"
+	@echo "  staff  staff / demo-staff-pass"
+	@echo "  admin  admin / demo-admin-pass  (Django admin: http://$(HOST):$(PORT)/admin/)"
+	@echo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: install
+	@if [ -z "$${REDIS_URL:-}" ]; then \
+		echo "error: make worker needs REDIS_URL (without it tasks run in-process)" >&2; exit 1; \
+	fi
+	@mkdir -p var
+	$(VENV)/bin/celery -A config worker -B -l info --schedule var/celerybeat-schedule
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: lint
+	$(WITH_SERVICES) $(PY) -m pytest -m "not benchmark"
+
+bench: install
+	$(WITH_SERVICES) $(PY) -m pytest tests/benchmarks -m benchmark -s
+
+clean:
+	rm -rf $(VENV) var/db.sqlite3 var/bench-results.txt

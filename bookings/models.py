@@ -1,0 +1,1 @@
+"""Appointments (bookable appointments, slots, bookings) arrive in a later stage."""

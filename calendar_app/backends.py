@@ -1,0 +1,506 @@
+"""Where calendar writes go. Services call ``calendar_backend(business)`` and never ask which one.
+
+``LocalCalendarBackend`` is the embedded default: the app is its own Calendar V3, assigning ids
+and revisions and materializing recurring instances. An upstream backend (Calendar V3 over
+httpx) will satisfy the same Protocol and apply the upstream's answer to the local store.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from calendar_app import recurrence
+from calendar_app.models import Business, Event, EventResource, Schedule, format_local_date
+
+
+class RevisionConflict(Exception):
+    """An update based on a stale revision: nothing was written. ``current`` is the fresh row."""
+
+    def __init__(self, current):
+        self.current = current
+        super().__init__(f"{type(current).__name__} {current.pk} changed since it was read")
+
+
+class CalendarError(ValueError):
+    """A write the calendar refuses; the message is meant for the person who asked."""
+
+
+# Fields an INSTANCE/EXCEPTION inherits from its MASTER (the spec's Field enum).
+INHERITABLE_FIELDS = ("TITLE", "TIME", "LOCATION", "RESOURCES", "CAPACITY", "CONFERENCING_DETAILS")
+FIELD_OF_ATTRIBUTE = {
+    "title": "TITLE",
+    "start_local_date": "TIME",
+    "end_local_date": "TIME",
+    "location": "LOCATION",
+    "resources": "RESOURCES",
+    "total_capacity": "CAPACITY",
+    "conferencing_details": "CONFERENCING_DETAILS",
+}
+EDITABLE_ATTRIBUTES = (
+    "title",
+    "start_local_date",
+    "end_local_date",
+    "location",
+    "total_capacity",
+    "conferencing_details",
+    "notes",
+    "transparency",
+)
+
+SCHEDULE_EDITABLE_ATTRIBUTES = (
+    "name",
+    "time_zone",
+    "default_title",
+    "default_location",
+    "default_capacity",
+    "default_conferencing_details",
+)
+
+
+class CalendarBackend(Protocol):
+    def create_schedule(self, *, business: Business, **fields) -> Schedule: ...
+
+    def cancel_schedule(self, *, schedule: Schedule, expected_revision: int) -> Schedule: ...
+
+    def restore_schedule(self, *, schedule: Schedule, expected_revision: int) -> Schedule: ...
+
+    def update_schedule(
+        self, *, schedule: Schedule, expected_revision: int, changes: dict
+    ) -> Schedule: ...
+
+    def create_event(
+        self, *, schedule: Schedule, resource_ids: Iterable[str], **fields
+    ) -> Event: ...
+
+    def update_event(self, *, event: Event, expected_revision: int, changes: dict) -> Event: ...
+
+    def cancel_event(
+        self, *, event: Event, expected_revision: int, whole_series: bool
+    ) -> Event: ...
+
+    def restore_event(
+        self, *, event: Event, expected_revision: int, whole_series: bool
+    ) -> Event: ...
+
+    def extend_events_view(self, *, business: Business) -> int: ...
+
+
+def events_view_end(now: datetime | None = None) -> datetime:
+    """The instant up to which recurring instances must exist (at least a year ahead)."""
+    now = now or timezone.now()
+    return now + timedelta(days=settings.EVENTS_VIEW_FUTURE_DAYS)
+
+
+def instance_id(master: Event, start_local: datetime) -> str:
+    """A stable id per occurrence, so materializing twice creates nothing twice."""
+    return f"{master.id}_{start_local:%Y%m%dT%H%M}"
+
+
+def _bump(model, *, pk, expected_revision: int, **values):
+    """``UPDATE … WHERE revision = expected``; zero rows means someone else wrote first."""
+    updated = model.objects.filter(pk=pk, revision=expected_revision).update(
+        revision=F("revision") + 1, updated_date=timezone.now(), **values
+    )
+    if not updated:
+        raise RevisionConflict(model.objects.get(pk=pk))
+    return model.objects.get(pk=pk)
+
+
+class LocalCalendarBackend:
+    """The app as its own calendar: every write is a revision-checked row update."""
+
+    def create_schedule(self, *, business: Business, **fields) -> Schedule:
+        return Schedule.objects.create(business=business, **fields)
+
+    def cancel_schedule(self, *, schedule: Schedule, expected_revision: int) -> Schedule:
+        """Cancel the schedule and, as the spec says, its future events."""
+        schedule = _bump(
+            Schedule,
+            pk=schedule.pk,
+            expected_revision=expected_revision,
+            status=Schedule.Status.CANCELLED,
+        )
+        Event.objects.filter(
+            schedule=schedule, start__gte=timezone.now(), status=Event.Status.CONFIRMED
+        ).update(
+            status=Event.Status.CANCELLED,
+            revision=F("revision") + 1,
+            updated_date=timezone.now(),
+        )
+        return schedule
+
+    def restore_schedule(self, *, schedule: Schedule, expected_revision: int) -> Schedule:
+        return _bump(
+            Schedule,
+            pk=schedule.pk,
+            expected_revision=expected_revision,
+            status=Schedule.Status.ACTIVE,
+        )
+
+    def update_schedule(
+        self, *, schedule: Schedule, expected_revision: int, changes: dict
+    ) -> Schedule:
+        """Change a schedule's name or defaults; ``appId`` and ``externalId`` are fixed."""
+        unknown = set(changes) - set(SCHEDULE_EDITABLE_ATTRIBUTES)
+        if unknown:
+            raise CalendarError(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
+        if schedule.status == Schedule.Status.CANCELLED:
+            raise CalendarError("A cancelled schedule cannot be changed.")
+        return _bump(Schedule, pk=schedule.pk, expected_revision=expected_revision, **changes)
+
+    def create_event(self, *, schedule: Schedule, resource_ids: Iterable[str], **fields) -> Event:
+        """Create a one-off event or, with a ``recurrence_rule``, a MASTER and its instances."""
+        if schedule.status == Schedule.Status.CANCELLED:
+            raise CalendarError("This schedule is cancelled; it cannot take new events.")
+        fields.setdefault("time_zone", schedule.effective_time_zone)
+        fields.setdefault("title", schedule.default_title or schedule.name)
+        fields.setdefault("location", schedule.default_location)
+        fields.setdefault("total_capacity", schedule.default_capacity)
+        fields.setdefault("conferencing_details", schedule.default_conferencing_details)
+        rule = fields.get("recurrence_rule")
+        if rule:
+            recurrence.validate_rule(rule)
+            fields["recurrence_type"] = Event.RecurrenceType.MASTER
+            _align_to_rule_day(fields, rule)
+        else:
+            fields["recurrence_type"] = Event.RecurrenceType.NONE
+        _set_instants(fields)
+        if fields["end"] <= fields["start"]:
+            raise CalendarError("The event must end after it starts.")
+        fields["remaining_capacity"] = fields.get("total_capacity")
+        event = Event.objects.create(
+            business=schedule.business,
+            schedule=schedule,
+            external_schedule_id=schedule.external_id,
+            app_id=schedule.app_id,
+            **fields,
+        )
+        _set_resources(event, resource_ids)
+        if event.recurrence_type == Event.RecurrenceType.MASTER:
+            materialize_instances(event, until_utc=_view_end(schedule.business))
+        return event
+
+    def update_event(self, *, event: Event, expected_revision: int, changes: dict) -> Event:
+        """Apply ``changes`` (model attribute → value, ``resource_ids`` for resources).
+
+        An INSTANCE becomes an EXCEPTION that stops inheriting the changed fields; a MASTER
+        passes its changes on to future INSTANCEs and to future EXCEPTIONs still inheriting them.
+        """
+        changes = dict(changes)
+        resource_ids = changes.pop("resource_ids", None)
+        unknown = set(changes) - set(EDITABLE_ATTRIBUTES)
+        if unknown:
+            raise CalendarError(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
+        if event.is_cancelled:
+            raise CalendarError("A cancelled event cannot be edited; restore it first.")
+        if "start_local_date" in changes or "end_local_date" in changes:
+            changes.setdefault("start_local_date", event.start_local_date)
+            changes.setdefault("end_local_date", event.end_local_date)
+            changes["time_zone"] = event.time_zone
+            _set_instants(changes)
+            del changes["time_zone"]
+            if changes["end"] <= changes["start"]:
+                raise CalendarError("The event must end after it starts.")
+        if "total_capacity" in changes:
+            changes["remaining_capacity"] = _remaining(event, changes["total_capacity"])
+        changed_fields = {FIELD_OF_ATTRIBUTE[a] for a in changes if a in FIELD_OF_ATTRIBUTE}
+        if resource_ids is not None:
+            changed_fields.add("RESOURCES")
+        if event.recurrence_type in (Event.RecurrenceType.INSTANCE, Event.RecurrenceType.EXCEPTION):
+            changes["recurrence_type"] = Event.RecurrenceType.EXCEPTION
+            changes["inherited_fields"] = [
+                f for f in event.inherited_fields if f not in changed_fields
+            ]
+        with transaction.atomic():
+            updated = _bump(Event, pk=event.pk, expected_revision=expected_revision, **changes)
+            if resource_ids is not None:
+                _set_resources(updated, resource_ids)
+            if updated.recurrence_type == Event.RecurrenceType.MASTER:
+                _propagate_master_changes(updated, changes, changed_fields, resource_ids)
+        return updated
+
+    def cancel_event(self, *, event: Event, expected_revision: int, whole_series: bool) -> Event:
+        """Cancel one occurrence, or the MASTER and every occurrence from now on."""
+        if event.is_cancelled:
+            raise CalendarError("This event is already cancelled.")
+        return self._set_status(
+            event, expected_revision, whole_series, Event.Status.CANCELLED, Event.Status.CONFIRMED
+        )
+
+    def restore_event(self, *, event: Event, expected_revision: int, whole_series: bool) -> Event:
+        if not event.is_cancelled and not whole_series:
+            raise CalendarError("This event is not cancelled.")
+        return self._set_status(
+            event, expected_revision, whole_series, Event.Status.CONFIRMED, Event.Status.CANCELLED
+        )
+
+    def _set_status(self, event, expected_revision, whole_series, new_status, old_status) -> Event:
+        with transaction.atomic():
+            target = _bump(
+                Event, pk=event.pk, expected_revision=expected_revision, status=new_status
+            )
+            if whole_series and event.recurring_event_id:
+                master = Event.objects.get(pk=event.recurring_event_id)
+                if master.status != new_status:
+                    _bump(Event, pk=master.pk, expected_revision=master.revision, status=new_status)
+            if whole_series:
+                Event.objects.filter(
+                    recurring_event_id=event.series_id,
+                    start__gte=timezone.now(),
+                    status=old_status,
+                ).update(status=new_status, revision=F("revision") + 1, updated_date=timezone.now())
+        return target
+
+    def extend_events_view(self, *, business: Business) -> int:
+        """Move the business's view end forward and materialize the instances it now covers."""
+        end = events_view_end()
+        created = 0
+        masters = Event.objects.filter(
+            business=business,
+            recurrence_type=Event.RecurrenceType.MASTER,
+            status=Event.Status.CONFIRMED,
+            removed_date__isnull=True,
+        ).prefetch_related("event_resources")
+        for master in masters:
+            created += materialize_instances(master, until_utc=end)
+        Business.objects.filter(pk=business.pk).update(events_view_end_date=end)
+        business.events_view_end_date = end
+        return created
+
+
+def calendar_backend(business: Business) -> CalendarBackend:
+    """The backend the business writes through (only the local one exists so far)."""
+    return LocalCalendarBackend()
+
+
+def materialize_instances(
+    master: Event, *, until_utc: datetime, from_utc: datetime | None = None
+) -> int:
+    """Create the MASTER's missing INSTANCE rows up to ``until_utc``; returns how many.
+
+    ``from_utc`` skips earlier occurrences (a re-timed series leaves its past alone).
+    """
+    occurrences = recurrence.occurrences(
+        rule=master.recurrence_rule,
+        first_start_local=master.start_local,
+        first_end_local=master.end_local,
+        until_utc=until_utc,
+        time_zone=master.time_zone,
+    )
+    wanted = {
+        instance_id(master, o.start_local): o
+        for o in occurrences
+        if from_utc is None or recurrence.to_utc(o.start_local, master.time_zone) >= from_utc
+    }
+    # One occurrence per day: a day whose occurrence was moved, kept or cancelled gets no second.
+    taken_days = {
+        _occurrence_day(pk)
+        for pk in Event.objects.filter(recurring_event_id=master.id).values_list("pk", flat=True)
+    }
+    now = timezone.now()
+    rows = []
+    for pk, occurrence in wanted.items():
+        if _occurrence_day(pk) in taken_days:
+            continue
+        rows.append(
+            Event(
+                id=pk,
+                business_id=master.business_id,
+                schedule_id=master.schedule_id,
+                external_schedule_id=master.external_schedule_id,
+                type=master.type,
+                status=master.status,
+                title=master.title,
+                start_local_date=format_local_date(occurrence.start_local),
+                end_local_date=format_local_date(occurrence.end_local),
+                start=recurrence.to_utc(occurrence.start_local, master.time_zone),
+                end=recurrence.to_utc(occurrence.end_local, master.time_zone),
+                time_zone=master.time_zone,
+                recurrence_type=Event.RecurrenceType.INSTANCE,
+                recurring_event_id=master.id,
+                transparency=master.transparency,
+                location=master.location,
+                total_capacity=master.total_capacity,
+                remaining_capacity=master.total_capacity,
+                conferencing_details=master.conferencing_details,
+                inherited_fields=list(INHERITABLE_FIELDS),
+                app_id=master.app_id,
+                created_date=now,
+                updated_date=now,
+            )
+        )
+    Event.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+    master_resources = list(master.event_resources.all())
+    EventResource.objects.bulk_create(
+        [
+            EventResource(event_id=row.id, resource_id=r.resource_id, transparency=r.transparency)
+            for row in rows
+            for r in master_resources
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+    return len(rows)
+
+
+def _occurrence_day(pk: str) -> str:
+    """The local day (``YYYYMMDD``) an occurrence id was made for (see ``instance_id``)."""
+    return pk.rsplit("_", 1)[-1][:8]
+
+
+def _view_end(business: Business) -> datetime:
+    if business.events_view_end_date is None:
+        business.events_view_end_date = events_view_end()
+        Business.objects.filter(pk=business.pk).update(
+            events_view_end_date=business.events_view_end_date
+        )
+    return business.events_view_end_date
+
+
+def _align_to_rule_day(fields: dict, rule: dict) -> None:
+    """Move a MASTER's first occurrence to the rule's weekday (on or after the given date)."""
+    start = _as_local(fields["start_local_date"])
+    end = _as_local(fields["end_local_date"])
+    shift = (recurrence.DAYS.index(rule["days"][0]) - start.weekday()) % 7
+    fields["start_local_date"] = format_local_date(start + timedelta(days=shift))
+    fields["end_local_date"] = format_local_date(end + timedelta(days=shift))
+
+
+def _as_local(value) -> datetime:
+    return value if isinstance(value, datetime) else recurrence.parse_local_date(value)
+
+
+def _set_instants(fields: dict) -> None:
+    """Fill the UTC ``start``/``end`` from the wall-clock dates and the zone."""
+    for name in ("start", "end"):
+        local = _as_local(fields[f"{name}_local_date"])
+        fields[f"{name}_local_date"] = format_local_date(local)
+        fields[name] = recurrence.to_utc(
+            local.replace(second=0, microsecond=0), fields["time_zone"]
+        )
+
+
+def _set_resources(event: Event, resource_ids: Iterable[str]) -> None:
+    resource_ids = list(dict.fromkeys(resource_ids))
+    EventResource.objects.filter(event=event).exclude(resource_id__in=resource_ids).delete()
+    EventResource.objects.bulk_create(
+        [EventResource(event=event, resource_id=rid) for rid in resource_ids],
+        ignore_conflicts=True,
+    )
+
+
+def _remaining(event: Event, total_capacity: int | None) -> int | None:
+    if total_capacity is None:
+        return None
+    return total_capacity - booked_places(event)
+
+
+def booked_places(event: Event, *, excluding=None) -> int:
+    """Places taken by the event's active participations (party sizes add up).
+
+    ``excluding`` leaves one participation out, to ask whether its new size still fits.
+    """
+    active = event.participations.filter(cancelled_date__isnull=True)
+    if excluding is not None:
+        active = active.exclude(pk=excluding.pk)
+    return active.aggregate(places=Sum("party_size"))["places"] or 0
+
+
+def _propagate_master_changes(
+    master: Event, changes: dict, changed_fields: set[str], resource_ids
+) -> None:
+    """Future occurrences take the MASTER's edits; EXCEPTIONs only for fields they inherit."""
+    future = Event.objects.filter(recurring_event_id=master.id, start__gte=timezone.now())
+    if "TIME" in changed_fields:
+        _regenerate_future_instances(master, future)
+    plain = {
+        attribute: value
+        for attribute, value in changes.items()
+        if FIELD_OF_ATTRIBUTE.get(attribute, "TIME") != "TIME"
+    }
+    now = timezone.now()
+    touched = []
+    for occurrence in future:
+        inherits = (
+            set(INHERITABLE_FIELDS)
+            if occurrence.recurrence_type == "INSTANCE"
+            else set(occurrence.inherited_fields)
+        )
+        values = {a: v for a, v in plain.items() if FIELD_OF_ATTRIBUTE[a] in inherits}
+        takes_resources = resource_ids is not None and "RESOURCES" in inherits
+        if not values and not takes_resources:
+            continue
+        for attribute, value in values.items():
+            setattr(occurrence, attribute, value)
+        if "total_capacity" in values:
+            occurrence.remaining_capacity = _remaining(occurrence, occurrence.total_capacity)
+        occurrence.revision += 1
+        occurrence.updated_date = now
+        touched.append(occurrence)
+        if takes_resources:
+            _set_resources(occurrence, resource_ids)
+    Event.objects.bulk_update(
+        touched, [*plain, "remaining_capacity", "revision", "updated_date"], batch_size=500
+    )
+
+
+def _regenerate_future_instances(master: Event, future) -> None:
+    """A new time for the series: future INSTANCEs are replaced (their ids change, as upstream).
+
+    An occurrence that already has participants keeps its row and time as an EXCEPTION, so
+    nobody's booking silently moves. Cancelled INSTANCEs and EXCEPTIONs still inheriting TIME
+    keep their row (and status) and move to the new time on their own day.
+    """
+    booked = set(future.filter(participations__isnull=False).values_list("pk", flat=True))
+    duration = master.end_local - master.start_local
+    now = timezone.now()
+    replaced, changed = [], []
+    for occurrence in future:
+        if occurrence.recurrence_type == Event.RecurrenceType.INSTANCE:
+            inherits_time = True
+        elif occurrence.recurrence_type == Event.RecurrenceType.EXCEPTION:
+            inherits_time = "TIME" in occurrence.inherited_fields
+        else:
+            continue
+        if not inherits_time:
+            continue
+        if occurrence.pk in booked:
+            occurrence.recurrence_type = Event.RecurrenceType.EXCEPTION
+            occurrence.inherited_fields = [f for f in occurrence.inherited_fields if f != "TIME"]
+        elif (
+            occurrence.recurrence_type == Event.RecurrenceType.INSTANCE
+            and occurrence.status == Event.Status.CONFIRMED
+        ):
+            replaced.append(occurrence.pk)
+            continue
+        else:
+            start = datetime.combine(occurrence.start_local.date(), master.start_local.time())
+            fields = {"start_local_date": start, "end_local_date": start + duration}
+            fields["time_zone"] = occurrence.time_zone
+            _set_instants(fields)
+            for attribute in ("start_local_date", "end_local_date", "start", "end"):
+                setattr(occurrence, attribute, fields[attribute])
+        occurrence.revision += 1
+        occurrence.updated_date = now
+        changed.append(occurrence)
+    Event.objects.bulk_update(
+        changed,
+        [
+            "recurrence_type",
+            "inherited_fields",
+            "start_local_date",
+            "end_local_date",
+            "start",
+            "end",
+            "revision",
+            "updated_date",
+        ],
+        batch_size=500,
+    )
+    Event.objects.filter(pk__in=replaced).delete()
+    materialize_instances(master, until_utc=_view_end(master.business), from_utc=now)

@@ -1,0 +1,425 @@
+"""Forms for events, schedules and blocked time.
+
+Forms parse and check what a person typed; the calendar rules stay in ``services``. Each form
+turns its input into the keyword arguments (or the ``changes`` dict) a service takes.
+"""
+
+from datetime import datetime, time, timedelta
+
+from django import forms
+
+from calendar_app import recurrence
+from calendar_app.models import Business, Event, Resource, Schedule, format_local_date
+
+SCOPE_THIS = "this"
+SCOPE_SERIES = "series"
+SCOPE_CHOICES = [
+    (SCOPE_THIS, "This occurrence only"),
+    (SCOPE_SERIES, "The whole series from now on"),
+]
+WEEKDAY_CHOICES = [(day, day.title()) for day in recurrence.DAYS]
+INTERVAL_CHOICES = [
+    (1, "Every week"),
+    (2, "Every 2 weeks"),
+    (3, "Every 3 weeks"),
+    (4, "Every 4 weeks"),
+]
+EVENT_TYPE_CHOICES = [
+    (Event.Type.CLASS, "Class"),
+    (Event.Type.APPOINTMENT, "Appointment"),
+    (Event.Type.COURSE, "Course"),
+    (Event.Type.DEFAULT, "Other"),
+]
+
+
+class Form(forms.Form):
+    """Labels without the trailing colon."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class ResourceChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Resource) -> str:
+        return f"{obj.name} ({obj.get_type_display()})"
+
+
+def business_resources(business: Business):
+    return Resource.objects.filter(business=business).order_by("type", "name")
+
+
+def active_schedules(business: Business):
+    """Schedules that take new events: active, and not the dedicated blocked-time schedule."""
+    return Schedule.objects.filter(
+        business=business, status=Schedule.Status.ACTIVE, is_blocked_time=False
+    ).order_by("name")
+
+
+class TimeRangeMixin:
+    """A date plus start and end times of day (an event ends on the day it starts)."""
+
+    def clean_time_range(self, cleaned: dict) -> None:
+        day, start, end = cleaned.get("date"), cleaned.get("start_time"), cleaned.get("end_time")
+        if day and start and end:
+            cleaned["start_local"] = datetime.combine(day, start)
+            cleaned["end_local"] = datetime.combine(day, end)
+            if cleaned["end_local"] <= cleaned["start_local"]:
+                self.add_error("end_time", "The end time must be after the start time.")
+
+
+class RepeatMixin:
+    """'Repeat weekly' with weekday checkboxes, an interval and an optional last day."""
+
+    def clean_repeat(self, cleaned: dict) -> None:
+        if not cleaned.get("repeat_weekly"):
+            cleaned["days"] = []
+            return
+        day = cleaned.get("date")
+        if not cleaned.get("days") and day:
+            cleaned["days"] = [recurrence.weekday_of(datetime.combine(day, time()))]
+        until = cleaned.get("until")
+        if until and day and until < day:
+            self.add_error("until", "The series must end on or after its first day.")
+        cleaned["until_local"] = datetime.combine(until, time(23, 59)) if until else None
+
+
+def repeat_fields() -> dict:
+    return {
+        "repeat_weekly": forms.BooleanField(label="Repeat weekly", required=False),
+        "days": forms.MultipleChoiceField(
+            label="On",
+            choices=WEEKDAY_CHOICES,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            help_text="Each weekday becomes its own series. None ticked: the first day's weekday.",
+        ),
+        "interval": forms.TypedChoiceField(
+            label="Repeat", choices=INTERVAL_CHOICES, coerce=int, initial=1, required=False
+        ),
+        "until": forms.DateField(
+            label="Last day",
+            required=False,
+            widget=forms.DateInput(attrs={"type": "date"}),
+            help_text="Leave empty for a series that keeps going.",
+        ),
+    }
+
+
+class EventForm(TimeRangeMixin, Form):
+    """Fields shared by create and edit: what, when, where, how many, with what."""
+
+    title = forms.CharField(max_length=200, required=False)
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    location_name = forms.CharField(label="Location", max_length=150, required=False)
+    location_address = forms.CharField(label="Address", max_length=300, required=False)
+    capacity = forms.IntegerField(
+        label="Capacity",
+        min_value=1,
+        max_value=10000,
+        required=False,
+        help_text="Places in total. Leave empty for no limit.",
+    )
+    resources = ResourceChoiceField(
+        queryset=Resource.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    guest_url = forms.URLField(label="Guest link", max_length=2000, required=False)
+    host_url = forms.URLField(label="Host link", max_length=2000, required=False)
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, required=False
+    )
+
+    def __init__(self, *args, business: Business, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.business = business
+        self.fields["resources"].queryset = business_resources(business)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_time_range(cleaned)
+        if cleaned.get("host_url") and not cleaned.get("guest_url"):
+            self.add_error("guest_url", "Add the link guests use to join.")
+        return cleaned
+
+    def location(self, current: dict | None = None) -> dict | None:
+        """The Location object; an unchanged name and address keep the current one as it is."""
+        name = self.cleaned_data["location_name"].strip()
+        address = self.cleaned_data["location_address"].strip()
+        current = current or {}
+        if (name, address) == (current.get("name", ""), current.get("address", "")):
+            return current or None
+        if not name and not address:
+            return None
+        return {"type": "CUSTOM", "name": name or address, "address": address}
+
+    def conferencing_details(self, current: dict | None = None) -> dict | None:
+        """CUSTOM conferencing from the two links; unchanged links keep the current object."""
+        guest = self.cleaned_data["guest_url"]
+        host = self.cleaned_data["host_url"]
+        current = current or {}
+        if (guest, host) == (current.get("guestUrl", ""), current.get("hostUrl", "")):
+            return current or None
+        if not guest:
+            return None
+        details = {"type": "CUSTOM", "guestUrl": guest}
+        if host:
+            details["hostUrl"] = host
+        return details
+
+
+class EventCreateForm(RepeatMixin, EventForm):
+    schedule = forms.ModelChoiceField(queryset=Schedule.objects.none(), empty_label=None)
+    type = forms.ChoiceField(choices=EVENT_TYPE_CHOICES, initial=Event.Type.CLASS)
+    field_order = ["schedule", "title", "type", "date", "start_time", "end_time"]
+
+    def __init__(self, *args, business: Business, **kwargs):
+        super().__init__(*args, business=business, **kwargs)
+        self.fields["schedule"].queryset = active_schedules(business)
+        self.fields["title"].help_text = "Leave empty to use the schedule's name."
+        self.fields.update(repeat_fields())
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_repeat(cleaned)
+        return cleaned
+
+    def service_kwargs(self) -> dict:
+        """Keyword arguments for ``services.create_event`` (without the recurrence)."""
+        data = self.cleaned_data
+        return {
+            "schedule": data["schedule"],
+            "title": data["title"].strip(),
+            "type": data["type"],
+            "start_local": data["start_local"],
+            "end_local": data["end_local"],
+            "location": self.location(),
+            "total_capacity": data["capacity"],
+            "resource_ids": [r.pk for r in data["resources"]],
+            "conferencing_details": self.conferencing_details(),
+            "notes": data["notes"],
+        }
+
+
+class EventEditForm(EventForm):
+    """Edit one event. For an occurrence of a series an owner may apply the edit to the series.
+
+    ``revision`` (and ``series_revision`` for the MASTER) are the revisions the form was opened
+    at: a save based on an older one is a conflict, never an overwrite.
+    """
+
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+    series_revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    scope = forms.ChoiceField(
+        label="Apply to",
+        choices=SCOPE_CHOICES,
+        initial=SCOPE_THIS,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(
+        self,
+        *args,
+        business: Business,
+        event: Event,
+        master: Event | None = None,
+        booked: int | None = None,
+        **kwargs,
+    ):
+        self.event = event
+        self.master = master
+        self.booked = booked
+        kwargs.setdefault("initial", initial_for(event, master))
+        super().__init__(*args, business=business, **kwargs)
+        if master is None:
+            del self.fields["scope"]
+        self.fields["title"].required = True
+
+    @property
+    def applies_to_series(self) -> bool:
+        return self.master is not None and self.cleaned_data.get("scope") == SCOPE_SERIES
+
+    def clean(self):
+        cleaned = super().clean()
+        day = cleaned.get("date")
+        moves_day = day is not None and day != self.event.start_local.date()
+        if self.master is not None and cleaned.get("scope") == SCOPE_SERIES:
+            if cleaned.get("series_revision") is None:
+                self.add_error(None, "This form is out of date; reload the page.")
+            if moves_day:
+                self.add_error(
+                    "date",
+                    "A series keeps its weekday. Change the date for this occurrence only.",
+                )
+        elif self.event.recurrence_type == Event.RecurrenceType.MASTER and moves_day:
+            self.add_error(
+                "date", "A series keeps its weekday; change the time or edit single occurrences."
+            )
+        capacity = cleaned.get("capacity")
+        if capacity is not None and self.booked and capacity < self.booked:
+            self.add_error(
+                "capacity",
+                f"{self.booked} places are already booked; the capacity cannot be lower.",
+            )
+        return cleaned
+
+    def changes(self) -> dict:
+        """What the person changed on this event, as ``services.update_event`` changes.
+
+        Only changed fields are sent, so an occurrence keeps inheriting everything else.
+        """
+        data = self.cleaned_data
+        event = self.event
+        changes: dict = {}
+        if data["title"].strip() != event.title:
+            changes["title"] = data["title"].strip()
+        start = format_local_date(data["start_local"])
+        end = format_local_date(data["end_local"])
+        if (start, end) != (event.start_local_date, event.end_local_date):
+            changes["start_local_date"] = start
+            changes["end_local_date"] = end
+        location = self.location(event.location)
+        if location != event.location:
+            changes["location"] = location
+        if data["capacity"] != event.total_capacity:
+            changes["total_capacity"] = data["capacity"]
+        conferencing = self.conferencing_details(event.conferencing_details)
+        if conferencing != event.conferencing_details:
+            changes["conferencing_details"] = conferencing
+        if data["notes"] != event.notes:
+            changes["notes"] = data["notes"]
+        resource_ids = sorted(r.pk for r in data["resources"])
+        if resource_ids != sorted(er.resource_id for er in event.event_resources.all()):
+            changes["resource_ids"] = resource_ids
+        return changes
+
+    def series_changes(self) -> dict:
+        """The same edits for the MASTER: a new time keeps the series' first day."""
+        changes = self.changes()
+        if "start_local_date" in changes:
+            data = self.cleaned_data
+            first_day = self.master.start_local.date()
+            start = datetime.combine(first_day, data["start_time"])
+            changes["start_local_date"] = format_local_date(start)
+            changes["end_local_date"] = format_local_date(
+                start + (data["end_local"] - data["start_local"])
+            )
+        return changes
+
+
+def initial_for(event: Event, master: Event | None = None) -> dict:
+    """The edit form's starting values: the event as it is now."""
+    location = event.location or {}
+    conferencing = event.conferencing_details or {}
+    return {
+        "title": event.title,
+        "date": event.start_local.date(),
+        "start_time": event.start_local.time(),
+        "end_time": event.end_local.time(),
+        "location_name": location.get("name", ""),
+        "location_address": location.get("address", ""),
+        "capacity": event.total_capacity,
+        "resources": [er.resource_id for er in event.event_resources.all()],
+        "guest_url": conferencing.get("guestUrl", ""),
+        "host_url": conferencing.get("hostUrl", ""),
+        "notes": event.notes,
+        "revision": event.revision,
+        "series_revision": master.revision if master else None,
+        "scope": SCOPE_THIS,
+    }
+
+
+def create_initial(*, start: str | None, schedule: str | None) -> dict:
+    """Pre-fill from the calendar's ``?start=YYYY-MM-DDTHH:MM`` (an hour long) and ``?schedule``."""
+    initial: dict = {"type": Event.Type.CLASS, "interval": 1}
+    if schedule:
+        initial["schedule"] = schedule
+    try:
+        begin = datetime.strptime(start or "", "%Y-%m-%dT%H:%M")
+    except ValueError:
+        return initial
+    initial.update(
+        date=begin.date(),
+        start_time=begin.time(),
+        end_time=(begin + timedelta(hours=1)).time()
+        if (begin + timedelta(hours=1)).date() == begin.date()
+        else time(23, 59),
+    )
+    return initial
+
+
+class EventActionForm(Form):
+    """Cancel or restore: the revision the page showed and, for a series, how far it reaches."""
+
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+    scope = forms.ChoiceField(choices=SCOPE_CHOICES, required=False, widget=forms.RadioSelect)
+
+    @property
+    def whole_series(self) -> bool:
+        return self.cleaned_data.get("scope") == SCOPE_SERIES
+
+
+class ScheduleForm(Form):
+    name = forms.CharField(max_length=200)
+    default_capacity = forms.IntegerField(
+        label="Default capacity", min_value=1, max_value=10000, required=False
+    )
+    default_location_name = forms.CharField(
+        label="Default location", max_length=150, required=False
+    )
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        location = data["default_location_name"].strip()
+        return {
+            "name": data["name"].strip(),
+            "default_capacity": data["default_capacity"],
+            "default_location": {"type": "CUSTOM", "name": location} if location else None,
+        }
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Give the schedule a name.")
+        return name
+
+
+class BlockTimeForm(RepeatMixin, TimeRangeMixin, Form):
+    """Block several resources at once for a time, once or every week."""
+
+    reason = forms.CharField(
+        max_length=180, required=False, help_text="Shown as “Blocked: <reason>”."
+    )
+    resources = ResourceChoiceField(
+        queryset=Resource.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Pick at least one resource to block."},
+    )
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+
+    def __init__(self, *args, business: Business, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resources"].queryset = business_resources(business)
+        self.fields.update(repeat_fields())
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_time_range(cleaned)
+        self.clean_repeat(cleaned)
+        return cleaned
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "reason": data["reason"].strip(),
+            "resource_ids": [r.pk for r in data["resources"]],
+            "start_local": data["start_local"],
+            "end_local": data["end_local"],
+            "days": data["days"],
+            "interval": data.get("interval") or 1,
+            "until_local": data.get("until_local"),
+        }

@@ -1,0 +1,261 @@
+"""Calendar layouts: month, week and day grids and agenda pages, laid out from Query Events.
+
+Each layout asks ``query_events`` for one window (or one agenda page) and places the events on
+days and hour slots in the business's time zone, with the links a page needs to move around.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from calendar_app.models import Business, Event
+from calendar_app.selectors import query_events
+
+VIEWS = {"month": "Month", "week": "Week", "day": "Day", "agenda": "Agenda"}
+CALENDAR_EVENT_LIMIT = 10_000  # one window query for month/week/day; more shows a notice
+AGENDA_PAGE_SIZE = 50
+AGENDA_DAYS = 30
+MONTH_DAY_EVENTS = 4  # events listed in a month cell before "+N more"
+FIRST_HOUR, LAST_HOUR = 6, 22  # hour slots of week and day views (widened for earlier/later)
+VISIBLE_STATUSES = [Event.Status.CONFIRMED, Event.Status.PENDING_CONFIRMATION]
+DASH = "\u2013"  # en dash between times and dates
+
+
+@dataclass(frozen=True)
+class CalendarQuery:
+    """What the page shows: view, anchor date and filters, and how to link to variations."""
+
+    view: str
+    day: date
+    schedule_id: str = ""
+    resource_id: str = ""
+    show_cancelled: bool = False
+
+    def url(self, **changes) -> str:
+        query = replace(self, **changes)
+        params = {"date": query.day.isoformat()}
+        if query.schedule_id:
+            params["schedule"] = query.schedule_id
+        if query.resource_id:
+            params["resource"] = query.resource_id
+        if query.show_cancelled:
+            params["cancelled"] = "1"
+        path = reverse("calendar_app:calendar", args=[query.view])
+        return f"{path}?{urlencode(params)}"
+
+    @property
+    def event_filter(self) -> dict:
+        spec: dict = {}
+        if self.schedule_id:
+            spec["scheduleId"] = {"$eq": self.schedule_id}
+        if self.resource_id:
+            spec["resources.id"] = {"$hasSome": [self.resource_id]}
+        if not self.show_cancelled:
+            spec["status"] = {"$in": list(VISIBLE_STATUSES)}
+        return spec
+
+
+@dataclass
+class Entry:
+    """One event as placed on one day, with its times in the business's zone."""
+
+    event: Event
+    start: datetime
+    end: datetime
+    day: date
+
+    @property
+    def continues(self) -> bool:
+        """The event started on an earlier day (shown at the top of this one)."""
+        return self.start.date() < self.day
+
+    @property
+    def untimed(self) -> bool:
+        return self.event.all_day or self.continues
+
+    @property
+    def time_label(self) -> str:
+        if self.event.all_day:
+            return "All day"
+        if self.continues:
+            return f"until {self.end:%H:%M}" if self.end.date() == self.day else "all day"
+        return f"{self.start:%H:%M}{DASH}{self.end:%H:%M}"
+
+    @property
+    def other_zone_label(self) -> str:
+        """The event's own wall-clock time when its zone is not the business's."""
+        if self.event.time_zone == str(self.start.tzinfo):
+            return ""
+        return f"{self.event.start_local:%H:%M} {self.event.time_zone}"
+
+
+@dataclass
+class Slot:
+    hour: int
+    create_url: str
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.hour:02d}:00"
+
+
+@dataclass
+class Day:
+    date: date
+    url: str
+    entries: list[Entry] = field(default_factory=list)
+    is_today: bool = False
+    in_month: bool = True
+    continued: bool = False  # agenda: the same day as the end of the previous page
+    untimed: list[Entry] = field(default_factory=list)
+    slots: list[Slot] = field(default_factory=list)
+
+    @property
+    def month_entries(self) -> list[Entry]:
+        return self.entries[:MONTH_DAY_EVENTS]
+
+    @property
+    def more_count(self) -> int:
+        return max(0, len(self.entries) - MONTH_DAY_EVENTS)
+
+
+def navigation(query: CalendarQuery) -> dict:
+    """Title and previous/next links of the page."""
+    day = query.day
+    if query.view == "month":
+        first = day.replace(day=1)
+        previous = (first - timedelta(days=1)).replace(day=1)
+        following = (first + timedelta(days=32)).replace(day=1)
+        title = f"{first:%B %Y}"
+    elif query.view == "week":
+        monday = day - timedelta(days=day.weekday())
+        previous, following = monday - timedelta(days=7), monday + timedelta(days=7)
+        sunday = monday + timedelta(days=6)
+        title = f"{monday.day} {monday:%b} {DASH} {sunday.day} {sunday:%b %Y}"
+    elif query.view == "day":
+        previous, following = day - timedelta(days=1), day + timedelta(days=1)
+        title = f"{day:%A} {day.day} {day:%B %Y}"
+    else:
+        previous = day - timedelta(days=AGENDA_DAYS)
+        following = day + timedelta(days=AGENDA_DAYS)
+        last = day + timedelta(days=AGENDA_DAYS - 1)
+        title = f"{day.day} {day:%b} {DASH} {last.day} {last:%b %Y}"
+    return {
+        "title": title,
+        "prev_url": query.url(day=previous),
+        "next_url": query.url(day=following),
+    }
+
+
+def _window(query: CalendarQuery) -> tuple[date, int]:
+    """First day and number of days the grid shows."""
+    if query.view == "month":
+        first = query.day.replace(day=1)
+        return first - timedelta(days=first.weekday()), 42
+    if query.view == "week":
+        return query.day - timedelta(days=query.day.weekday()), 7
+    return query.day, 1
+
+
+def grid(business: Business, query: CalendarQuery, today: date) -> dict:
+    first_day, count = _window(query)
+    page = query_events(
+        business,
+        from_local_date=datetime.combine(first_day, datetime.min.time()),
+        to_local_date=datetime.combine(first_day + timedelta(days=count), datetime.min.time()),
+        time_zone=business.time_zone,
+        filter=query.event_filter,
+        limit=CALENDAR_EVENT_LIMIT,
+    )
+    day_view = replace(query, view="day")
+    days = [
+        Day(
+            date=d,
+            url=day_view.url(day=d),
+            is_today=d == today,
+            in_month=query.view != "month" or d.month == query.day.month,
+        )
+        for d in (first_day + timedelta(days=i) for i in range(count))
+    ]
+    _place(page.events, days, business)
+    context = {"days": days, "truncated": page.has_next, "event_limit": CALENDAR_EVENT_LIMIT}
+    if query.view == "month":
+        context["weeks"] = [days[i : i + 7] for i in range(0, len(days), 7)]
+        context["weekday_names"] = [f"{d.date:%a}" for d in days[:7]]
+    else:
+        context["hours"] = _slots(days, query)
+    return context
+
+
+def _place(events: list[Event], days: list[Day], business: Business) -> None:
+    """Put each event on every grid day it overlaps, in the business's zone."""
+    zone = business.zone
+    by_date = {day.date: day for day in days}
+    for event in events:
+        start, end = event.start.astimezone(zone), event.end.astimezone(zone)
+        last = (end - timedelta(microseconds=1)).date() if end > start else start.date()
+        current = max(start.date(), days[0].date)
+        while current <= last and current in by_date:
+            by_date[current].entries.append(Entry(event, start, end, current))
+            current += timedelta(days=1)
+
+
+def _slots(days: list[Day], query: CalendarQuery) -> list[str]:
+    """Hour slots for week/day views, widened so that no timed event falls outside them."""
+    timed_hours = [e.start.hour for day in days for e in day.entries if not e.untimed]
+    first = min([FIRST_HOUR, *timed_hours])
+    last = max([LAST_HOUR, *(h + 1 for h in timed_hours)])
+    create_path = reverse("calendar_app:event_create")
+    extra = f"&{urlencode({'schedule': query.schedule_id})}" if query.schedule_id else ""
+    for day in days:
+        slots = {
+            hour: Slot(hour, f"{create_path}?start={day.date.isoformat()}T{hour:02d}:00{extra}")
+            for hour in range(first, last)
+        }
+        for entry in day.entries:
+            if entry.untimed:
+                day.untimed.append(entry)
+            else:
+                slots[entry.start.hour].entries.append(entry)
+        day.slots = list(slots.values())
+    return [f"{hour:02d}:00" for hour in range(first, last)]
+
+
+def agenda(
+    business: Business, query: CalendarQuery, today: date, *, cursor: str | None, after: str
+) -> dict:
+    """One page of the next ``AGENDA_DAYS`` days from the date, grouped by day."""
+    start = datetime.combine(query.day, datetime.min.time())
+    page = query_events(
+        business,
+        from_local_date=start,
+        to_local_date=start + timedelta(days=AGENDA_DAYS),
+        time_zone=business.time_zone,
+        filter=query.event_filter,
+        limit=AGENDA_PAGE_SIZE,
+        cursor=cursor,
+    )
+    zone = business.zone
+    groups: list[Day] = []
+    for event in page.events:
+        start_at, end_at = event.start.astimezone(zone), event.end.astimezone(zone)
+        on = max(start_at.date(), query.day)
+        if not groups or groups[-1].date != on:
+            groups.append(Day(date=on, url=query.url(view="day", day=on), is_today=on == today))
+        groups[-1].entries.append(Entry(event, start_at, end_at, on))
+    if groups and groups[0].date.isoformat() == after:
+        groups[0].continued = True  # no second heading for the same day
+    more_url = ""
+    if page.next_cursor:
+        params = {"cursor": page.next_cursor, "after": groups[-1].date.isoformat()}
+        more_url = f"{query.url()}&{urlencode(params)}"
+    return {
+        "agenda_days": groups,
+        "agenda_days_count": AGENDA_DAYS,
+        "agenda_start_url": query.url(),
+        "more_url": more_url,
+        "paged": bool(cursor),
+    }

@@ -1,0 +1,79 @@
+"""Weekly recurrence as the Calendar V3 spec allows it, expanded in local wall-clock time."""
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from dateutil import rrule
+
+from calendar_app.models import format_local_date, parse_local_date
+
+DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+RRULE_WEEKDAYS = (rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA, rrule.SU)
+
+
+class RecurrenceRuleError(ValueError):
+    """The rule is not one the spec accepts (weekly, interval 1-4, exactly one day)."""
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    start_local: datetime
+    end_local: datetime
+
+
+def weekly_rule(*, day: str, interval: int = 1, until_local: datetime | None = None) -> dict:
+    """A ``recurrenceRule`` payload in the spec's shape."""
+    rule: dict = {"frequency": "WEEKLY", "interval": interval, "days": [day]}
+    if until_local is not None:
+        rule["until"] = {"localDate": format_local_date(until_local)}
+    validate_rule(rule)
+    return rule
+
+
+def validate_rule(rule: dict) -> None:
+    if rule.get("frequency") != "WEEKLY":
+        raise RecurrenceRuleError("Only weekly recurrence is supported.")
+    interval = rule.get("interval", 1)
+    if not isinstance(interval, int) or not 1 <= interval <= 4:
+        raise RecurrenceRuleError("Repeat every 1 to 4 weeks.")
+    days = rule.get("days") or []
+    if len(days) != 1 or days[0] not in DAYS:
+        raise RecurrenceRuleError("A recurring event repeats on exactly one weekday.")
+
+
+def to_utc(local: datetime, time_zone: str) -> datetime:
+    """The UTC instant of a wall-clock time in an IANA zone (a gap time moves forward)."""
+    return local.replace(tzinfo=zoneinfo.ZoneInfo(time_zone)).astimezone(UTC)
+
+
+def occurrences(
+    *,
+    rule: dict,
+    first_start_local: datetime,
+    first_end_local: datetime,
+    until_utc: datetime,
+    time_zone: str,
+) -> list[Occurrence]:
+    """Occurrences of a MASTER from its first start up to ``until_utc`` (and the rule's until).
+
+    The series is expanded in wall-clock time, so a 09:00 class stays at 09:00 across DST.
+    """
+    validate_rule(rule)
+    duration = first_end_local - first_start_local
+    until_local = until_utc.astimezone(zoneinfo.ZoneInfo(time_zone)).replace(tzinfo=None)
+    if rule.get("until"):
+        until_local = min(until_local, parse_local_date(rule["until"]["localDate"]))
+    weekday = RRULE_WEEKDAYS[DAYS.index(rule["days"][0])]
+    starts = rrule.rrule(
+        rrule.WEEKLY,
+        dtstart=first_start_local,
+        interval=rule.get("interval", 1),
+        byweekday=weekday,
+        until=until_local,
+    )
+    return [Occurrence(start, start + duration) for start in starts]
+
+
+def weekday_of(local: datetime) -> str:
+    return DAYS[local.weekday()]

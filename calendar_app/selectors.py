@@ -1,0 +1,389 @@
+"""Calendar reads. Every calendar page is rendered from ``query_events``."""
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from django.core import signing
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+
+from calendar_app import recurrence
+from calendar_app.backends import instance_id
+from calendar_app.models import (
+    Business,
+    Event,
+    EventResource,
+    Membership,
+    Resource,
+    Schedule,
+    format_local_date,
+    parse_local_date,
+)
+
+DEFAULT_RECURRENCE_TYPES = ("NONE", "INSTANCE", "EXCEPTION")
+DEFAULT_LIMIT = 50
+CURSOR_SALT = "calendar_app.query_events"
+
+# Query Events filter keys (the spec's §4 table, plus ``status``) → model field.
+SCALAR_FILTERS = {
+    "id": "id",
+    "appId": "app_id",
+    "scheduleId": "schedule_id",
+    "externalScheduleId": "external_schedule_id",
+    "type": "type",
+    "recurringEventId": "recurring_event_id",
+    "transparency": "transparency",
+    "status": "status",
+    "location.type": "location__type",
+    "location.id": "location__id",
+}
+RESOURCE_FILTERS = {"resources.id": "resource_id", "resources.type": "resource__type"}
+SORTS = {("start", "ASC"), ("end", "DESC")}
+
+
+class EventQueryError(ValueError):
+    """The query cannot be answered as asked; the message says why."""
+
+
+class EventResourceRef(NamedTuple):
+    """An event's resource as Query Events returns it (the spec's ``event.resources[]``)."""
+
+    id: str
+    name: str
+    type: str
+    transparency: str
+
+
+@dataclass(frozen=True)
+class EventPage:
+    """One page of events; each has ``schedule`` loaded and ``resource_refs`` attached."""
+
+    events: list[Event]
+    next_cursor: str | None
+    has_next: bool
+    time_zone: str
+
+    @property
+    def count(self) -> int:
+        return len(self.events)
+
+
+@dataclass(frozen=True)
+class _Query:
+    from_local_date: str | None
+    to_local_date: str | None
+    time_zone: str
+    recurrence_type: tuple[str, ...]
+    filter: dict = field(default_factory=dict)
+    sort: tuple[str, str] = ("start", "ASC")
+    limit: int = DEFAULT_LIMIT
+
+
+def query_events(
+    business: Business,
+    *,
+    from_local_date: datetime | str | None = None,
+    to_local_date: datetime | str | None = None,
+    time_zone: str | None = None,
+    recurrence_type: list[str] | tuple[str, ...] | None = None,
+    filter: dict | None = None,
+    sort: tuple[str, str] = ("start", "ASC"),
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> EventPage:
+    """Calendar V3 Query Events over the local store.
+
+    The window is read in ``time_zone`` (the business's by default) and keeps every event that
+    overlaps it. ``filter`` uses the spec's keys and operators; ``WORKING_HOURS`` events come back
+    only when the ``type`` filter names them. With a ``cursor`` the original filter, sort and
+    window are taken from the cursor, as upstream does.
+    """
+    after: list | None = None
+    if cursor:
+        query, after = _decode_cursor(cursor)
+    else:
+        query = _Query(
+            from_local_date=_local(from_local_date),
+            to_local_date=_local(to_local_date),
+            time_zone=time_zone or business.time_zone,
+            recurrence_type=tuple(recurrence_type or DEFAULT_RECURRENCE_TYPES),
+            filter=filter or {},
+            sort=tuple(sort),
+            limit=limit,
+        )
+        _validate(query)
+    events = _window(business, query)
+    events = events.filter(_filter_q(query.filter))
+    if not _names_type(query.filter, "WORKING_HOURS"):
+        events = events.exclude(type=Event.Type.WORKING_HOURS)
+    sort_field, order = query.sort
+    if order == "ASC":
+        events = events.order_by(sort_field, "id")
+        if after:
+            events = events.filter(
+                Q(**{f"{sort_field}__gt": after[0]})
+                | Q(**{sort_field: after[0], "id__gt": after[1]})
+            )
+    else:
+        events = events.order_by(f"-{sort_field}", "-id")
+        if after:
+            events = events.filter(
+                Q(**{f"{sort_field}__lt": after[0]})
+                | Q(**{sort_field: after[0], "id__lt": after[1]})
+            )
+    rows = list(events.select_related("schedule")[: query.limit + 1])
+    has_next = len(rows) > query.limit
+    rows = rows[: query.limit]
+    _attach_resource_refs(rows)
+    next_cursor = None
+    if has_next:
+        last = rows[-1]
+        next_cursor = _encode_cursor(query, [getattr(last, sort_field).isoformat(), last.id])
+    return EventPage(
+        events=rows, next_cursor=next_cursor, has_next=has_next, time_zone=query.time_zone
+    )
+
+
+def _local(value: datetime | str | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError as error:
+            raise EventQueryError(
+                f"'{value}' is not a local date-time (YYYY-MM-DDThh:mm:ss)."
+            ) from error
+    if value.tzinfo is not None:
+        raise EventQueryError("fromLocalDate/toLocalDate are local times without an offset.")
+    return format_local_date(value)
+
+
+def _validate(query: _Query) -> None:
+    try:
+        zoneinfo.ZoneInfo(query.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+        raise EventQueryError(f"Unknown time zone '{query.time_zone}'.") from error
+    if query.sort not in SORTS:
+        raise EventQueryError("Sort by start ascending or by end descending.")
+    if not 1 <= len(query.recurrence_type) <= 5 or not set(query.recurrence_type) <= set(
+        Event.RecurrenceType.values
+    ):
+        raise EventQueryError("recurrenceType takes 1 to 5 of NONE, MASTER, INSTANCE, EXCEPTION.")
+    if query.limit < 1:
+        raise EventQueryError("The page size must be at least 1.")
+    if (
+        query.from_local_date
+        and query.to_local_date
+        and query.from_local_date >= query.to_local_date
+        and query.sort[1] == "ASC"
+    ):
+        raise EventQueryError("fromLocalDate must be earlier than toLocalDate.")
+    _filter_q(query.filter)  # raises on unsupported keys or operators
+
+
+def _window(business: Business, query: _Query) -> QuerySet[Event]:
+    events = Event.objects.filter(
+        business=business,
+        removed_date__isnull=True,
+        recurrence_type__in=query.recurrence_type,
+    )
+    if query.from_local_date:
+        from_utc = recurrence.to_utc(parse_local_date(query.from_local_date), query.time_zone)
+        events = events.filter(end__gt=from_utc)
+    if query.to_local_date:
+        to_utc = recurrence.to_utc(parse_local_date(query.to_local_date), query.time_zone)
+        events = events.filter(start__lt=to_utc)
+    return events
+
+
+def _attach_resource_refs(events: list[Event]) -> None:
+    """Every event's resources in one query, as plain tuples.
+
+    A calendar month can hold thousands of events; Django's prefetch machinery would build a
+    queryset and two model instances per link, which costs more than the page itself.
+    """
+    refs: dict[str, list[EventResourceRef]] = {event.id: [] for event in events}
+    links = (
+        EventResource.objects.filter(event_id__in=refs)
+        .order_by("resource__name")
+        .values_list("event_id", "resource_id", "resource__name", "resource__type", "transparency")
+    )
+    for event_id, *resource in links:
+        refs[event_id].append(EventResourceRef(*resource))
+    for event in events:
+        event.resource_refs = refs[event.id]
+
+
+def _filter_q(spec: dict[str, Any]) -> Q:
+    """Translate the spec's query language (``$eq``/``$in``/``$hasSome``/``$hasAll``…) to a Q."""
+    if not isinstance(spec, dict):
+        raise EventQueryError("A filter is an object of field: condition.")
+    q = Q()
+    for key, condition in spec.items():
+        if key in ("$and", "$or"):
+            parts = [_filter_q(part) for part in condition]
+            combined = Q()
+            for part in parts:
+                combined = combined & part if key == "$and" else combined | part
+            q &= combined
+        elif key == "$not":
+            q &= ~_filter_q(condition)
+        elif key in SCALAR_FILTERS:
+            q &= _scalar_q(SCALAR_FILTERS[key], key, condition)
+        elif key in RESOURCE_FILTERS:
+            q &= _resource_q(RESOURCE_FILTERS[key], key, condition)
+        else:
+            raise EventQueryError(f"Filtering by '{key}' is not supported.")
+    return q
+
+
+def _operators(key: str, condition: Any, allowed: set[str]) -> dict[str, Any]:
+    if not isinstance(condition, dict):
+        condition = {"$eq": condition}
+    unknown = set(condition) - allowed
+    if unknown:
+        raise EventQueryError(f"'{key}' does not support {', '.join(sorted(unknown))}.")
+    return condition
+
+
+def _scalar_q(model_field: str, key: str, condition: Any) -> Q:
+    q = Q()
+    for operator, value in _operators(key, condition, {"$eq", "$in"}).items():
+        if operator == "$eq":
+            q &= Q(**{model_field: value})
+        else:
+            if not isinstance(value, list):
+                raise EventQueryError(f"'{key}' $in takes a list.")
+            q &= Q(**{f"{model_field}__in": value})
+    return q
+
+
+def _resource_q(model_field: str, key: str, condition: Any) -> Q:
+    q = Q()
+    for operator, values in _operators(key, condition, {"$hasSome", "$hasAll"}).items():
+        if not isinstance(values, list) or not values:
+            raise EventQueryError(f"'{key}' {operator} takes a non-empty list.")
+        if operator == "$hasSome":
+            q &= Q(
+                Exists(
+                    EventResource.objects.filter(
+                        event=OuterRef("pk"), **{f"{model_field}__in": values}
+                    )
+                )
+            )
+        else:
+            for value in values:
+                q &= Q(
+                    Exists(
+                        EventResource.objects.filter(event=OuterRef("pk"), **{model_field: value})
+                    )
+                )
+    return q
+
+
+def _names_type(spec: dict, value: str) -> bool:
+    """True when the filter asks for events of this ``type`` anywhere in it."""
+    for key, condition in spec.items():
+        if key in ("$and", "$or") and any(_names_type(part, value) for part in condition):
+            return True
+        if key == "$not":
+            continue
+        if key == "type":
+            values = (
+                condition
+                if not isinstance(condition, dict)
+                else (condition.get("$in") or [condition.get("$eq")])
+            )
+            values = values if isinstance(values, list) else [values]
+            if value in values:
+                return True
+    return False
+
+
+def _encode_cursor(query: _Query, after: list) -> str:
+    payload = {
+        "from": query.from_local_date,
+        "to": query.to_local_date,
+        "tz": query.time_zone,
+        "rt": list(query.recurrence_type),
+        "filter": query.filter,
+        "sort": list(query.sort),
+        "limit": query.limit,
+        "after": after,
+    }
+    return signing.dumps(payload, salt=CURSOR_SALT, compress=True)
+
+
+def _decode_cursor(cursor: str) -> tuple[_Query, list]:
+    try:
+        payload = signing.loads(cursor, salt=CURSOR_SALT)
+    except signing.BadSignature as error:
+        raise EventQueryError(
+            "This page link is not valid any more; start from the first page."
+        ) from error
+    query = _Query(
+        from_local_date=payload["from"],
+        to_local_date=payload["to"],
+        time_zone=payload["tz"],
+        recurrence_type=tuple(payload["rt"]),
+        filter=payload["filter"],
+        sort=tuple(payload["sort"]),
+        limit=payload["limit"],
+    )
+    return query, payload["after"]
+
+
+def event_with_details(business: Business, event_id: str) -> Event | None:
+    """One event of the business with its schedule, resources and (for an occurrence) MASTER.
+
+    Three queries whatever the event; ``None`` for an unknown or another business's id.
+    """
+    event = (
+        Event.objects.select_related("schedule", "business")
+        .filter(business=business, pk=event_id, removed_date__isnull=True)
+        .first()
+    )
+    if event is None:
+        return None
+    prefetch_related_objects(
+        [event],
+        Prefetch(
+            "event_resources",
+            queryset=EventResource.objects.select_related("resource").order_by("resource__name"),
+        ),
+    )
+    event.master = None
+    if event.recurring_event_id:
+        event.master = Event.objects.filter(business=business, pk=event.recurring_event_id).first()
+    return event
+
+
+def first_occurrence(event: Event) -> Event:
+    """Where to land after creating a series: its first occurrence (the MASTER if none)."""
+    if event.recurrence_type != Event.RecurrenceType.MASTER:
+        return event
+    return Event.objects.filter(recurring_event_id=event.pk).order_by("start").first() or event
+
+
+def occurrence_after_series_edit(occurrence: Event, master: Event) -> Event:
+    """The edited occurrence, or its replacement when a new series time regenerated it."""
+    same = Event.objects.filter(pk=occurrence.pk, removed_date__isnull=True).first()
+    if same is not None:
+        return same
+    moved = datetime.combine(occurrence.start_local.date(), master.start_local.time())
+    return Event.objects.filter(pk=instance_id(master, moved)).first() or master
+
+
+def active_memberships(user) -> QuerySet[Membership]:
+    """The businesses a user may work in (active memberships), for the business switcher."""
+    return Membership.objects.filter(user=user, is_active=True).select_related("business")
+
+
+def schedules_for(business: Business) -> QuerySet[Schedule]:
+    return Schedule.objects.filter(business=business).order_by("name")
+
+
+def resources_for(business: Business) -> QuerySet[Resource]:
+    return Resource.objects.filter(business=business).order_by("type", "name")

@@ -1,0 +1,464 @@
+"""Calendar writes: permission check, the business's backend, the audit record, in one place."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from calendar_app import recurrence
+from calendar_app.backends import CalendarError, calendar_backend
+from calendar_app.models import Business, ChangeRecord, Event, Membership, Resource, Schedule
+
+
+def record_change(
+    *,
+    business: Business,
+    actor: Membership | None,
+    obj,
+    action: str,
+    revision_before: int | None,
+) -> None:
+    """Audit one change: who (a member, or the system when ``actor`` is None), what, revisions."""
+    ChangeRecord.objects.create(
+        business=business,
+        actor_kind=ChangeRecord.ActorKind.USER if actor else ChangeRecord.ActorKind.SYSTEM,
+        actor=actor.user if actor else None,
+        object_type=type(obj).__name__,
+        object_id=obj.pk,
+        action=action,
+        revision_before=revision_before,
+        revision_after=getattr(obj, "revision", None),
+    )
+
+
+def require_owner(actor: Membership | None, what: str) -> None:
+    """Owners only; the system (``None``) may do anything."""
+    if actor is not None and not actor.is_owner:
+        raise PermissionDenied(f"Only an owner can {what}.")
+
+
+def _check_resources(business: Business, resource_ids: Iterable[str]) -> list[str]:
+    """Resource ids must belong to the business: another tenant's id is refused, never used."""
+    resource_ids = list(dict.fromkeys(resource_ids))
+    found = set(
+        Resource.objects.filter(business=business, pk__in=resource_ids).values_list("pk", flat=True)
+    )
+    if len(found) != len(resource_ids):
+        raise CalendarError("One of the chosen resources does not exist.")
+    return resource_ids
+
+
+@transaction.atomic
+def create_schedule(
+    *,
+    actor: Membership | None,
+    business: Business,
+    name: str,
+    default_capacity: int | None = None,
+    default_location: dict | None = None,
+    time_zone: str = "",
+    app_id: str = "",
+    external_id: str = "",
+    is_blocked_time: bool = False,
+) -> Schedule:
+    """Create a schedule (a calendar) for the business."""
+    require_owner(actor, "create a schedule")
+    schedule = calendar_backend(business).create_schedule(
+        business=business,
+        name=name,
+        default_title=name,
+        default_capacity=default_capacity,
+        default_location=default_location,
+        time_zone=time_zone,
+        app_id=app_id,
+        external_id=external_id,
+        is_blocked_time=is_blocked_time,
+    )
+    record_change(
+        business=business, actor=actor, obj=schedule, action="create", revision_before=None
+    )
+    return schedule
+
+
+@transaction.atomic
+def cancel_schedule(
+    *, actor: Membership | None, schedule: Schedule, expected_revision: int
+) -> Schedule:
+    """Cancel a schedule and its future events."""
+    require_owner(actor, "cancel a schedule")
+    updated = calendar_backend(schedule.business).cancel_schedule(
+        schedule=schedule, expected_revision=expected_revision
+    )
+    record_change(
+        business=schedule.business,
+        actor=actor,
+        obj=updated,
+        action="cancel",
+        revision_before=expected_revision,
+    )
+    return updated
+
+
+@transaction.atomic
+def update_schedule(
+    *, actor: Membership | None, schedule: Schedule, expected_revision: int, changes: dict
+) -> Schedule:
+    """Rename a schedule or change its defaults (existing events keep their own values)."""
+    require_owner(actor, "change a schedule")
+    updated = calendar_backend(schedule.business).update_schedule(
+        schedule=schedule, expected_revision=expected_revision, changes=changes
+    )
+    record_change(
+        business=schedule.business,
+        actor=actor,
+        obj=updated,
+        action="update",
+        revision_before=expected_revision,
+    )
+    return updated
+
+
+@transaction.atomic
+def restore_schedule(
+    *, actor: Membership | None, schedule: Schedule, expected_revision: int
+) -> Schedule:
+    """Reactivate a cancelled schedule (its cancelled events stay cancelled)."""
+    require_owner(actor, "restore a schedule")
+    updated = calendar_backend(schedule.business).restore_schedule(
+        schedule=schedule, expected_revision=expected_revision
+    )
+    record_change(
+        business=schedule.business,
+        actor=actor,
+        obj=updated,
+        action="restore",
+        revision_before=expected_revision,
+    )
+    return updated
+
+
+@transaction.atomic
+def create_event(
+    *,
+    actor: Membership | None,
+    schedule: Schedule,
+    title: str,
+    start_local: datetime,
+    end_local: datetime,
+    type: str = Event.Type.DEFAULT,
+    location: dict | None = None,
+    total_capacity: int | None = None,
+    resource_ids: Iterable[str] = (),
+    conferencing_details: dict | None = None,
+    recurrence_rule: dict | None = None,
+    transparency: str = Event.Transparency.OPAQUE,
+    notes: str = "",
+) -> Event:
+    """Create a one-off event, or a MASTER (with ``recurrence_rule``) and its instances."""
+    fields = {
+        "title": title or schedule.default_title or schedule.name,
+        "start_local_date": start_local,
+        "end_local_date": end_local,
+        "type": type,
+        "transparency": transparency,
+        "notes": notes,
+        "recurrence_rule": recurrence_rule,
+    }
+    if location is not None:
+        fields["location"] = location
+    if total_capacity is not None:
+        fields["total_capacity"] = total_capacity
+    if conferencing_details is not None:
+        fields["conferencing_details"] = conferencing_details
+    try:
+        event = calendar_backend(schedule.business).create_event(
+            schedule=schedule,
+            resource_ids=_check_resources(schedule.business, resource_ids),
+            **fields,
+        )
+    except recurrence.RecurrenceRuleError as error:
+        raise CalendarError(str(error)) from error
+    record_change(
+        business=schedule.business, actor=actor, obj=event, action="create", revision_before=None
+    )
+    return event
+
+
+@transaction.atomic
+def create_weekly_events(
+    *,
+    actor: Membership | None,
+    schedule: Schedule,
+    days: Iterable[str],
+    interval: int = 1,
+    until_local: datetime | None = None,
+    **event_fields,
+) -> list[Event]:
+    """A weekly series on several weekdays: one MASTER per day, as the spec requires."""
+    days = list(dict.fromkeys(days))
+    if not days:
+        raise CalendarError("Pick at least one weekday.")
+    try:
+        rules = [
+            recurrence.weekly_rule(day=day, interval=interval, until_local=until_local)
+            for day in days
+        ]
+    except recurrence.RecurrenceRuleError as error:
+        raise CalendarError(str(error)) from error
+    return [
+        create_event(actor=actor, schedule=schedule, recurrence_rule=rule, **event_fields)
+        for rule in rules
+    ]
+
+
+@transaction.atomic
+def update_event(
+    *, actor: Membership | None, event: Event, expected_revision: int, changes: dict
+) -> Event:
+    """Edit an event; an edited INSTANCE becomes an EXCEPTION, a MASTER edit reaches the future."""
+    if event.recurrence_type == Event.RecurrenceType.MASTER:
+        require_owner(actor, "edit a whole series")
+    if "resource_ids" in changes:
+        changes = {
+            **changes,
+            "resource_ids": _check_resources(event.business, changes["resource_ids"]),
+        }
+    updated = calendar_backend(event.business).update_event(
+        event=event, expected_revision=expected_revision, changes=changes
+    )
+    record_change(
+        business=event.business,
+        actor=actor,
+        obj=updated,
+        action="update",
+        revision_before=expected_revision,
+    )
+    return updated
+
+
+@transaction.atomic
+def cancel_event(
+    *, actor: Membership | None, event: Event, expected_revision: int, whole_series: bool = False
+) -> Event:
+    """Cancel one occurrence, or (owners only) the whole series from now on."""
+    whole_series = whole_series or event.recurrence_type == Event.RecurrenceType.MASTER
+    if whole_series:
+        require_owner(actor, "cancel a whole series")
+    updated = calendar_backend(event.business).cancel_event(
+        event=event, expected_revision=expected_revision, whole_series=whole_series
+    )
+    record_change(
+        business=event.business,
+        actor=actor,
+        obj=updated,
+        action="cancel_series" if whole_series else "cancel",
+        revision_before=expected_revision,
+    )
+    return updated
+
+
+@transaction.atomic
+def restore_event(
+    *, actor: Membership | None, event: Event, expected_revision: int, whole_series: bool = False
+) -> Event:
+    """Undo a cancellation: one occurrence, or (owners only) the series from now on."""
+    whole_series = whole_series or event.recurrence_type == Event.RecurrenceType.MASTER
+    if whole_series:
+        require_owner(actor, "restore a whole series")
+    updated = calendar_backend(event.business).restore_event(
+        event=event, expected_revision=expected_revision, whole_series=whole_series
+    )
+    record_change(
+        business=event.business,
+        actor=actor,
+        obj=updated,
+        action="restore_series" if whole_series else "restore",
+        revision_before=expected_revision,
+    )
+    return updated
+
+
+def extend_events_view(*, business: Business) -> int:
+    """Roll the materialization horizon forward for one business; returns instances created."""
+    return calendar_backend(business).extend_events_view(business=business)
+
+
+BLOCKED_TIME_SCHEDULE_NAME = "Blocked time"
+
+
+@transaction.atomic
+def blocked_time_schedule(*, actor: Membership | None, business: Business) -> Schedule:
+    """The business's one schedule for blocked time, created (or reactivated) on first use."""
+    require_owner(actor, "block time")
+    Business.objects.select_for_update().filter(pk=business.pk).first()  # one creator at a time
+    schedule = (
+        Schedule.objects.filter(business=business, is_blocked_time=True)
+        .order_by("created_date")
+        .first()
+    )
+    if schedule is None:
+        return create_schedule(
+            actor=actor, business=business, name=BLOCKED_TIME_SCHEDULE_NAME, is_blocked_time=True
+        )
+    if schedule.status == Schedule.Status.CANCELLED:
+        schedule = restore_schedule(
+            actor=actor, schedule=schedule, expected_revision=schedule.revision
+        )
+    return schedule
+
+
+@transaction.atomic
+def block_time(
+    *,
+    actor: Membership | None,
+    business: Business,
+    resource_ids: Iterable[str],
+    start_local: datetime,
+    end_local: datetime,
+    reason: str = "",
+    days: Iterable[str] = (),
+    interval: int = 1,
+    until_local: datetime | None = None,
+) -> list[Event]:
+    """Block several resources at once: one OPAQUE event on the blocked-time schedule holds them
+    all, so it shows on each resource's calendar and counts as busy (one MASTER per weekday)."""
+    require_owner(actor, "block time")
+    resource_ids = list(resource_ids)
+    if not resource_ids:
+        raise CalendarError("Pick at least one resource to block.")
+    schedule = blocked_time_schedule(actor=actor, business=business)
+    fields = {
+        "title": f"Blocked: {reason}" if reason else "Blocked",
+        "start_local": start_local,
+        "end_local": end_local,
+        "type": Event.Type.DEFAULT,
+        "transparency": Event.Transparency.OPAQUE,
+        "resource_ids": resource_ids,
+    }
+    days = list(days)
+    if days:
+        return create_weekly_events(
+            actor=actor,
+            schedule=schedule,
+            days=days,
+            interval=interval,
+            until_local=until_local,
+            **fields,
+        )
+    return [create_event(actor=actor, schedule=schedule, **fields)]
+
+
+# Team: staff accounts and memberships. Owners only; a business keeps an active owner.
+
+
+def _require_team_owner(actor: Membership | None, business: Business) -> None:
+    require_owner(actor, "manage the team")
+    if actor is not None and actor.business_id != business.pk:
+        raise PermissionDenied("You can only manage the team of your own business.")
+
+
+def _keep_an_active_owner(membership: Membership) -> None:
+    """Refuse a change that would leave the business without an active owner."""
+    owners = set(
+        Membership.objects.select_for_update()
+        .filter(business_id=membership.business_id, role=Membership.Role.OWNER, is_active=True)
+        .values_list("pk", flat=True)
+    )
+    if not owners - {membership.pk}:
+        raise CalendarError(
+            f"{membership.user.get_username()} is the last active owner of "
+            f"{membership.business.name}. Make another member an owner first."
+        )
+
+
+@transaction.atomic
+def create_staff_account(
+    *,
+    actor: Membership | None,
+    business: Business,
+    username: str,
+    email: str,
+    password: str,
+    role: str = Membership.Role.STAFF,
+) -> Membership:
+    """Create a login and its membership in the business (owners only).
+
+    Raises ``ValidationError`` keyed by field for a taken username or a weak password.
+    """
+    _require_team_owner(actor, business)
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": "Choose owner or staff."})
+    user_model = get_user_model()
+    if user_model.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": "That username is taken; choose another one."})
+    user = user_model(username=username, email=email)
+    user.full_clean(exclude=["password"])
+    try:
+        password_validation.validate_password(password, user=user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
+    user.set_password(password)
+    user.save()
+    membership = Membership.objects.create(user=user, business=business, role=role)
+    record_change(
+        business=business, actor=actor, obj=membership, action="create", revision_before=None
+    )
+    return membership
+
+
+@transaction.atomic
+def set_membership_active(
+    *, actor: Membership | None, membership: Membership, is_active: bool
+) -> Membership:
+    """Deactivate a membership (the member loses access at once) or reactivate it."""
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user", "business")
+        .get(pk=membership.pk)
+    )
+    _require_team_owner(actor, membership.business)
+    if membership.is_active == is_active:
+        return membership
+    if not is_active and membership.is_owner:
+        _keep_an_active_owner(membership)
+    membership.is_active = is_active
+    membership.save(update_fields=["is_active"])
+    record_change(
+        business=membership.business,
+        actor=actor,
+        obj=membership,
+        action="activate" if is_active else "deactivate",
+        revision_before=None,
+    )
+    return membership
+
+
+@transaction.atomic
+def set_membership_role(
+    *, actor: Membership | None, membership: Membership, role: str
+) -> Membership:
+    """Make a member an owner or staff; the last active owner cannot step down."""
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user", "business")
+        .get(pk=membership.pk)
+    )
+    _require_team_owner(actor, membership.business)
+    if role not in Membership.Role.values:
+        raise CalendarError("Choose owner or staff.")
+    if membership.role == role:
+        return membership
+    if membership.is_owner and membership.is_active:
+        _keep_an_active_owner(membership)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    record_change(
+        business=membership.business,
+        actor=actor,
+        obj=membership,
+        action=f"role_{role}",
+        revision_before=None,
+    )
+    return membership

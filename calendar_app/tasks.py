@@ -1,0 +1,22 @@
+"""Periodic calendar work, run by Celery beat (in-process when there is no Redis)."""
+
+from celery import shared_task
+
+from calendar_app import services
+from calendar_app.models import Business
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def extend_events_view(business_id: int) -> int:
+    """Materialize one business's recurring instances up to the rolling horizon."""
+    business = Business.objects.get(pk=business_id)
+    return services.extend_events_view(business=business)
+
+
+@shared_task
+def extend_events_views() -> int:
+    """Fan out the horizon extension, one task per business."""
+    business_ids = list(Business.objects.values_list("pk", flat=True))
+    for business_id in business_ids:
+        extend_events_view.delay(business_id)
+    return len(business_ids)

@@ -1,0 +1,123 @@
+"""Calendar pages: month, week, day and agenda, all rendered from ``query_events``.
+
+The view parses the query string and renders a layout from ``calendar_app.layouts``, which asks
+``query_events`` for one window (or agenda page). Page size never changes the number of queries:
+events come with their schedule and resources, and the filter lists are read once.
+"""
+
+from datetime import date, datetime
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+
+from calendar_app import layouts
+from calendar_app.selectors import EventQueryError, resources_for, schedules_for
+from calendar_app.views.helpers import require_business
+
+MIN_YEAR, MAX_YEAR = 1900, 2999  # keeps previous/next arithmetic inside what dates can hold
+TEMPLATE = "calendar_app/calendar.html"
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("calendar_app:calendar", view="week")
+
+
+class BadDate(ValueError):
+    """The ``date`` query parameter is not a YYYY-MM-DD date."""
+
+
+def calendar_page(request: HttpRequest, view: str) -> HttpResponse:
+    """Month, week, day or agenda of the current business, filtered by schedule and resource."""
+    if view not in layouts.VIEWS:
+        raise Http404("Unknown calendar view.")
+    business = require_business(request)
+    today = timezone.now().astimezone(business.zone).date()
+    schedules = list(schedules_for(business))
+    resources = list(resources_for(business))
+    try:
+        query = _parse_query(request, view, today, schedules, resources)
+    except BadDate as error:
+        context = {"date_error": str(error), "today_url": layouts.CalendarQuery(view, today).url()}
+        return _respond(request, context, status=400)
+    context = {
+        "view": view,
+        "query": query,
+        "day": query.day,
+        "schedules": schedules,
+        "resources": resources,
+        "path": reverse("calendar_app:calendar", args=[view]),
+        "time_zone": business.time_zone,
+        "view_links": [
+            (name, label, query.url(view=name)) for name, label in layouts.VIEWS.items()
+        ],
+        "today_url": query.url(day=today),
+        **layouts.navigation(query),
+    }
+    try:
+        if view == "agenda":
+            context.update(
+                layouts.agenda(
+                    business,
+                    query,
+                    today,
+                    cursor=request.GET.get("cursor") or None,
+                    after=request.GET.get("after", ""),
+                )
+            )
+        else:
+            context.update(layouts.grid(business, query, today))
+    except EventQueryError as error:
+        context["query_error"] = str(error)
+        return _respond(request, context, status=400)
+    if view == "agenda" and request.GET.get("cursor") and _wants_fragment(request):
+        return _respond(request, context, fragment="agenda_page")
+    response = _respond(request, context)
+    if _wants_fragment(request):
+        response["HX-Push-Url"] = query.url()  # the tidy address, without empty filter fields
+    return response
+
+
+def _parse_query(
+    request: HttpRequest, view: str, today: date, schedules: list, resources: list
+) -> layouts.CalendarQuery:
+    """The query string as a ``CalendarQuery``; another business's schedule or resource is a 404."""
+    raw_date = request.GET.get("date", "").strip()
+    day = today
+    if raw_date:
+        try:
+            day = datetime.strptime(raw_date, "%Y-%m-%d").date()
+        except ValueError:
+            raise BadDate(
+                f"“{raw_date}” is not a date. Use the form YYYY-MM-DD, e.g. {today.isoformat()}."
+            ) from None
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise BadDate(f"Pick a date between the years {MIN_YEAR} and {MAX_YEAR}.")
+    schedule_id = request.GET.get("schedule", "").strip()
+    if schedule_id and schedule_id not in {s.pk for s in schedules}:
+        raise Http404("No such schedule.")
+    resource_id = request.GET.get("resource", "").strip()
+    if resource_id and resource_id not in {r.pk for r in resources}:
+        raise Http404("No such resource.")
+    return layouts.CalendarQuery(
+        view=view,
+        day=day,
+        schedule_id=schedule_id,
+        resource_id=resource_id,
+        show_cancelled=request.GET.get("cancelled") == "1",
+    )
+
+
+def _wants_fragment(request: HttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _respond(
+    request: HttpRequest, context: dict, *, status: int = 200, fragment: str = "calendar_body"
+) -> HttpResponse:
+    template = f"{TEMPLATE}#{fragment}" if _wants_fragment(request) else TEMPLATE
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response

@@ -1,0 +1,388 @@
+"""Event detail and event actions: edit, cancel and restore (one occurrence or the series),
+create events and schedules, block time.
+
+Every URL answers an HTMX request with a partial of its page (``page.html#fragment``) and a
+plain request with the whole page or a redirect, so each action works without JavaScript.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from calendar_app import recurrence, selectors, services
+from calendar_app.backends import CalendarError, RevisionConflict, booked_places
+from calendar_app.forms import (
+    BlockTimeForm,
+    EventActionForm,
+    EventCreateForm,
+    EventEditForm,
+    ScheduleForm,
+    create_initial,
+)
+from calendar_app.models import Event
+from calendar_app.views.helpers import require_business, require_owner
+
+DETAIL = "calendar_app/event_detail.html"
+FORM = "calendar_app/event_form.html"
+SCHEDULE_FORM = "calendar_app/schedule_form.html"
+BLOCK_TIME = "calendar_app/block_time.html"
+CONFLICT = f"{DETAIL}#conflict"
+
+
+# Event detail ----------------------------------------------------------------------------------
+
+
+@vary_on_headers("HX-Request")
+def event_detail(request: HttpRequest, event_id: str) -> HttpResponse:
+    """One event with its time, series, place, resources, capacity and the actions allowed."""
+    event = _load_event(request, event_id)
+    return _render(request, DETAIL, _detail_context(request, event), fragment="event")
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def event_cancel(request: HttpRequest, event_id: str) -> HttpResponse:
+    """Cancel this occurrence, or (owners) the whole series from now on."""
+    return _status_action(request, event_id, services.cancel_event, "cancelled")
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def event_restore(request: HttpRequest, event_id: str) -> HttpResponse:
+    """Undo a cancellation of this occurrence, or (owners) of the series from now on."""
+    return _status_action(request, event_id, services.restore_event, "restored")
+
+
+def _status_action(request: HttpRequest, event_id: str, action, done: str) -> HttpResponse:
+    event = _load_event(request, event_id)
+    _require_may_change(request, event)
+    form = EventActionForm(request.POST)
+    if not form.is_valid():
+        return _summary(request, event, status=400, error="This form is out of date; reload it.")
+    try:
+        action(
+            actor=request.membership,
+            event=event,
+            expected_revision=form.cleaned_data["revision"],
+            whole_series=form.whole_series,
+        )
+    except RevisionConflict as conflict:
+        return _conflict(
+            request, event, conflict.current, reload_url=_detail_url(event), page=DETAIL
+        )
+    except CalendarError as error:
+        return _summary(request, event, status=400, error=str(error))
+    what = "The series" if form.whole_series or _is_master(event) else f"“{event.title}”"
+    if _is_fragment(request):
+        fresh = _load_event(request, event_id)
+        return _summary(request, fresh, notice=f"{what} was {done}.")
+    messages.success(request, f"{what} was {done}.")
+    return redirect(_detail_url(event))
+
+
+# Edit ------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def event_edit(request: HttpRequest, event_id: str) -> HttpResponse:
+    """Edit title, time, place, capacity, resources, conferencing and notes.
+
+    An owner editing an occurrence chooses this occurrence or the whole series; staff edit
+    only the occurrence. A save based on a stale revision is a 409 that overwrites nothing.
+    """
+    event = _load_event(request, event_id)
+    _require_may_change(request, event)
+    form_kwargs = {
+        "business": request.business,
+        "event": event,
+        "master": event.master,
+    }
+    if request.method == "GET":
+        form = EventEditForm(**form_kwargs)
+        return _render(request, FORM, _form_context(form, event=event), fragment="form")
+
+    form = EventEditForm(request.POST, booked=booked_places(event), **form_kwargs)
+    if form.is_valid():
+        try:
+            saved = _save_edit(request, form)
+        except RevisionConflict as conflict:
+            return _conflict(
+                request,
+                event,
+                conflict.current,
+                reload_url=reverse("calendar_app:event_edit", args=[event.pk]),
+                page=FORM,
+                form=form,
+            )
+        except CalendarError as error:
+            form.add_error(None, str(error))
+        else:
+            return _done(request, saved, f"“{saved.title}” was saved.")
+    return _render(request, FORM, _form_context(form, event=event), fragment="form", status=400)
+
+
+def _save_edit(request: HttpRequest, form: EventEditForm) -> Event:
+    """Apply the edit to the occurrence or to the MASTER; returns the event to show next."""
+    event = form.event
+    if form.applies_to_series:
+        target, expected, changes = (
+            event.master,
+            form.cleaned_data["series_revision"],
+            form.series_changes(),
+        )
+    else:
+        target, expected, changes = event, form.cleaned_data["revision"], form.changes()
+    if not changes:
+        if target.revision != expected:
+            raise RevisionConflict(target)
+        return event
+    updated = services.update_event(
+        actor=request.membership, event=target, expected_revision=expected, changes=changes
+    )
+    if target is event:
+        return updated
+    return selectors.occurrence_after_series_edit(event, updated)
+
+
+# Create ----------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def event_create(request: HttpRequest) -> HttpResponse:
+    """A one-off event, or a weekly series (one MASTER per ticked weekday).
+
+    ``?start=YYYY-MM-DDTHH:MM`` (a click on the calendar) and ``?schedule=<id>`` pre-fill it.
+    """
+    business = require_business(request)
+    if request.method == "GET":
+        initial = create_initial(
+            start=request.GET.get("start"), schedule=request.GET.get("schedule")
+        )
+        form = EventCreateForm(business=business, initial=initial)
+        return _render(request, FORM, _form_context(form), fragment="form")
+
+    form = EventCreateForm(request.POST, business=business)
+    if form.is_valid():
+        try:
+            events = _create_events(request, form)
+        except CalendarError as error:
+            form.add_error(None, str(error))
+        else:
+            first = selectors.first_occurrence(events[0])
+            return _done(request, first, _created_message(events))
+    return _render(request, FORM, _form_context(form), fragment="form", status=400)
+
+
+def _create_events(request: HttpRequest, form: EventCreateForm) -> list[Event]:
+    kwargs = form.service_kwargs()
+    data = form.cleaned_data
+    if data["repeat_weekly"]:
+        if not request.membership.is_owner:
+            raise PermissionDenied("Only an owner can create a recurring series.")
+        return services.create_weekly_events(
+            actor=request.membership,
+            days=data["days"],
+            interval=data.get("interval") or 1,
+            until_local=data.get("until_local"),
+            **kwargs,
+        )
+    return [services.create_event(actor=request.membership, **kwargs)]
+
+
+def _created_message(events: list[Event]) -> str:
+    title = events[0].title
+    if events[0].recurrence_type != Event.RecurrenceType.MASTER:
+        return f"“{title}” was created."
+    days = ", ".join(describe_rule(e.recurrence_rule, days_only=True) for e in events)
+    return f"“{title}” was created, repeating {days}."
+
+
+# Schedules and blocked time --------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def schedule_create(request: HttpRequest) -> HttpResponse:
+    """A new schedule (owners): a name, a default capacity and a default location."""
+    require_owner(request)
+    if request.method == "GET":
+        return _render(request, SCHEDULE_FORM, {"form": ScheduleForm()}, fragment="form")
+    form = ScheduleForm(request.POST)
+    if form.is_valid():
+        try:
+            schedule = services.create_schedule(
+                actor=request.membership, business=request.business, **form.service_kwargs()
+            )
+        except CalendarError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Schedule “{schedule.name}” was created. Add its events.")
+            url = f"{reverse('calendar_app:event_create')}?schedule={schedule.pk}"
+            return _redirect(request, url)
+    return _render(request, SCHEDULE_FORM, {"form": form}, fragment="form", status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def block_time(request: HttpRequest) -> HttpResponse:
+    """Block several resources (owners): one event on the blocked-time schedule holds them all."""
+    require_owner(request)
+    business = request.business
+    if request.method == "GET":
+        form = BlockTimeForm(business=business, initial={"interval": 1})
+        return _render(request, BLOCK_TIME, {"form": form}, fragment="form")
+    form = BlockTimeForm(request.POST, business=business)
+    if form.is_valid():
+        try:
+            events = services.block_time(
+                actor=request.membership, business=business, **form.service_kwargs()
+            )
+        except CalendarError as error:
+            form.add_error(None, str(error))
+        else:
+            names = ", ".join(r.name for r in form.cleaned_data["resources"])
+            return _done(request, selectors.first_occurrence(events[0]), f"Blocked {names}.")
+    return _render(request, BLOCK_TIME, {"form": form}, fragment="form", status=400)
+
+
+# Shared pieces ---------------------------------------------------------------------------------
+
+
+def _is_fragment(request: HttpRequest) -> bool:
+    """HTMX asked for a piece of the page (a history restore wants the whole page)."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _render(
+    request: HttpRequest, template: str, context: dict, *, fragment: str, status: int = 200
+) -> HttpResponse:
+    name = f"{template}#{fragment}" if _is_fragment(request) else template
+    return render(request, name, context, status=status)
+
+
+def _redirect(request: HttpRequest, url: str) -> HttpResponse:
+    return HttpResponseClientRedirect(url) if _is_fragment(request) else redirect(url)
+
+
+def _done(request: HttpRequest, event: Event, message: str) -> HttpResponse:
+    messages.success(request, message)
+    return _redirect(request, _detail_url(event))
+
+
+def _load_event(request: HttpRequest, event_id: str) -> Event:
+    """The event of the current business (404 otherwise), with its resources and MASTER."""
+    event = selectors.event_with_details(require_business(request), event_id)
+    if event is None:
+        raise Http404("No such event.")
+    return event
+
+
+def _may_change(membership, event: Event) -> bool:
+    """Staff change one-off events and single occurrences; a series or blocked time is owners'."""
+    return membership.is_owner or not (_is_master(event) or event.schedule.is_blocked_time)
+
+
+def _require_may_change(request: HttpRequest, event: Event) -> None:
+    if not _may_change(request.membership, event):
+        raise PermissionDenied("Only an owner can change a whole series or blocked time.")
+
+
+def _is_master(event: Event) -> bool:
+    return event.recurrence_type == Event.RecurrenceType.MASTER
+
+
+def _detail_url(event: Event) -> str:
+    return reverse("calendar_app:event_detail", args=[event.pk])
+
+
+def _detail_context(request: HttpRequest, event: Event, **extra) -> dict:
+    membership = request.membership
+    business = request.business
+    master = event.master
+    is_owner = membership.is_owner
+    in_series = master is not None
+    zone = business.zone
+    start = event.start.astimezone(zone).replace(tzinfo=None)
+    end = event.end.astimezone(zone).replace(tzinfo=None)
+    return {
+        "event": event,
+        "master": master,
+        "is_master": _is_master(event),
+        "is_exception": event.recurrence_type == Event.RecurrenceType.EXCEPTION,
+        "rule_text": describe_rule((master or event).recurrence_rule),
+        "resources": [er.resource for er in event.event_resources.all()],
+        "used": _places_taken(event),
+        "start": start,
+        "end": end,
+        "own_zone_differs": event.time_zone != business.time_zone,
+        "can_change": _may_change(membership, event),
+        "offers_series_scope": is_owner and in_series,
+        "calendar_url": (
+            f"{reverse('calendar_app:calendar', args=['week'])}?date={start:%Y-%m-%d}"
+        ),
+        **extra,
+    }
+
+
+def _places_taken(event: Event) -> int | None:
+    if event.total_capacity is None or event.remaining_capacity is None:
+        return None
+    return event.total_capacity - event.remaining_capacity
+
+
+def _summary(request: HttpRequest, event: Event, *, status: int = 200, **extra) -> HttpResponse:
+    """The header with status and actions: a fragment for HTMX, the whole page otherwise."""
+    context = _detail_context(request, event, **extra)
+    return _render(request, DETAIL, context, fragment="summary", status=status)
+
+
+def _conflict(
+    request: HttpRequest, event: Event, current: Event, *, reload_url: str, page: str, form=None
+) -> HttpResponse:
+    """409: someone changed the event first. Show its current values and a reload link."""
+    conflict = {
+        "current": current,
+        "reload_url": reload_url,
+        "is_series": current.pk != event.pk,
+    }
+    if _is_fragment(request):
+        response = render(request, CONFLICT, {"conflict": conflict}, status=409)
+        response["HX-Retarget"] = "#conflict-slot"
+        response["HX-Reswap"] = "innerHTML"
+        return response
+    if page == FORM:
+        context = _form_context(form, event=event, conflict=conflict)
+    else:
+        context = _detail_context(request, _load_event(request, event.pk), conflict=conflict)
+    return render(request, page, context, status=409)
+
+
+def _form_context(form, *, event: Event | None = None, **extra) -> dict:
+    context = {"form": form, "event": event, **extra}
+    if event is None:
+        context["has_schedules"] = form.fields["schedule"].queryset.exists()
+    return context
+
+
+def describe_rule(rule: dict | None, *, days_only: bool = False) -> str:
+    """A recurrence rule in words: "Weekly on Monday, every 2 weeks, until 30 June 2026"."""
+    if not rule:
+        return ""
+    day = rule["days"][0].title()
+    if days_only:
+        return f"on {day}"
+    text = f"Weekly on {day}"
+    if rule.get("interval", 1) > 1:
+        text += f", every {rule['interval']} weeks"
+    until = (rule.get("until") or {}).get("localDate")
+    if until:
+        last = recurrence.parse_local_date(until)
+        text += f", until {last.day} {last:%B %Y}"
+    return text

@@ -1,0 +1,151 @@
+"""Participation reads for the per-event dashboard: a constant number of queries per page."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from calendar_app.models import Business, Event, EventResource
+from participants.models import Participation
+
+OCCURRENCE_TYPES = (Event.RecurrenceType.INSTANCE, Event.RecurrenceType.EXCEPTION)
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """Places used by active participations against the event's total (None = unlimited)."""
+
+    total: int | None
+    used: int
+    participants: int
+
+    @property
+    def free(self) -> int | None:
+        return None if self.total is None else max(self.total - self.used, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.total is not None and self.used >= self.total
+
+
+@dataclass(frozen=True)
+class EventHeader:
+    """What the dashboard shows above the list, with times in the business's zone."""
+
+    event: Event
+    start_local: datetime
+    end_local: datetime
+    time_zone: str
+    resources: list
+    capacity: Capacity
+    previous: Event | None
+    next: Event | None
+
+    @property
+    def location_text(self) -> str:
+        return location_text(self.event.location)
+
+    @property
+    def conferencing(self) -> dict:
+        return self.event.conferencing_details or {}
+
+
+def location_text(location: dict | None) -> str:
+    """A readable one-line location: its name and address, whichever are set."""
+    if not location:
+        return ""
+    address = location.get("address") or ""
+    if isinstance(address, dict):
+        address = address.get("formatted") or ", ".join(
+            str(v) for v in address.values() if isinstance(v, str) and v
+        )
+    parts = [location.get("name") or "", address]
+    text = ", ".join(p for p in parts if p)
+    if not text and location.get("type") == "CUSTOMER":
+        return "At the customer's place"
+    return text
+
+
+def participations_for_event(event: Event, *, search: str | None = None) -> QuerySet:
+    """The event's participations (cancelled ones too), oldest first; one query when listed.
+
+    ``search`` matches name, email or phone, case-insensitively.
+    """
+    participations = Participation.objects.filter(event_id=event.pk).order_by("created_date", "id")
+    search = (search or "").strip()
+    if search:
+        participations = participations.filter(
+            Q(name__icontains=search) | Q(email__icontains=search) | Q(phone__icontains=search)
+        )
+    return participations
+
+
+def event_capacity(event: Event) -> Capacity:
+    """Places used and active participants of the event, in one aggregate query."""
+    totals = Participation.objects.filter(event_id=event.pk, cancelled_date__isnull=True).aggregate(
+        used=Sum("party_size"), participants=Count("id")
+    )
+    return Capacity(
+        total=event.total_capacity,
+        used=totals["used"] or 0,
+        participants=totals["participants"],
+    )
+
+
+def adjacent_occurrences(event: Event) -> tuple[Event | None, Event | None]:
+    """The previous and next occurrence of the same series (by start), or ``(None, None)``."""
+    if event.recurrence_type not in OCCURRENCE_TYPES or not event.recurring_event_id:
+        return None, None
+    siblings = Event.objects.filter(
+        business_id=event.business_id,
+        recurring_event_id=event.recurring_event_id,
+        recurrence_type__in=OCCURRENCE_TYPES,
+        removed_date__isnull=True,
+    ).only("id", "start", "start_local_date", "status", "title", "time_zone")
+    previous = (
+        siblings.filter(Q(start__lt=event.start) | Q(start=event.start, id__lt=event.id))
+        .order_by("-start", "-id")
+        .first()
+    )
+    following = (
+        siblings.filter(Q(start__gt=event.start) | Q(start=event.start, id__gt=event.id))
+        .order_by("start", "id")
+        .first()
+    )
+    return previous, following
+
+
+def next_occurrence(master: Event, *, now: datetime) -> Event | None:
+    """The series' first occurrence from ``now`` on, else its last one (for a MASTER's id)."""
+    occurrences = Event.objects.filter(
+        business_id=master.business_id,
+        recurring_event_id=master.id,
+        recurrence_type__in=OCCURRENCE_TYPES,
+        removed_date__isnull=True,
+    )
+    return (
+        occurrences.filter(end__gte=now).order_by("start", "id").first()
+        or occurrences.order_by("-start", "-id").first()
+    )
+
+
+def event_header(event: Event, *, business: Business) -> EventHeader:
+    """The event's header data: local times, resources, capacity, series neighbours."""
+    zone = business.zone
+    resources = [
+        er.resource
+        for er in EventResource.objects.filter(event_id=event.pk)
+        .select_related("resource")
+        .order_by("resource__type", "resource__name")
+    ]
+    previous, following = adjacent_occurrences(event)
+    return EventHeader(
+        event=event,
+        start_local=event.start.astimezone(zone).replace(tzinfo=None),
+        end_local=event.end.astimezone(zone).replace(tzinfo=None),
+        time_zone=business.time_zone,
+        resources=resources,
+        capacity=event_capacity(event),
+        previous=previous,
+        next=following,
+    )

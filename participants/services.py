@@ -1,0 +1,268 @@
+"""Participation writes: add, edit, cancel and undo, each under the event's row lock.
+
+Every write locks the event row (``SELECT … FOR UPDATE``) before it counts places, so two
+people filling the last place at once cannot both succeed; the loser gets a
+``ParticipationError`` with a message meant for them. ``event.remaining_capacity`` is kept equal
+to ``total_capacity`` minus the party sizes of the active participations, without bumping the
+event's revision (an event edit form open elsewhere must not conflict because of a booking).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from calendar_app.backends import RevisionConflict, booked_places
+from calendar_app.models import Event, Membership
+from calendar_app.services import record_change
+from participants.models import Participation
+
+__all__ = [
+    "EDITABLE_FIELDS",
+    "ParticipationError",
+    "RevisionConflict",
+    "add_participation",
+    "cancel_participation",
+    "restore_participation",
+    "update_participation",
+]
+
+EDITABLE_FIELDS = ("name", "email", "phone", "party_size", "status", "notes")
+MAX_PARTY_SIZE = 1000
+
+
+class ParticipationError(ValueError):
+    """A participation write the dashboard refuses; ``field`` names the form field it concerns."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        self.field = field
+        super().__init__(message)
+
+
+def _places(count: int) -> str:
+    return f"{count} place" if count == 1 else f"{count} places"
+
+
+def _require_member(actor: Membership | None, business_id: int) -> None:
+    """Owners and staff of the business manage its participants; the system (None) may too."""
+    if actor is not None and (actor.business_id != business_id or not actor.is_active):
+        raise PermissionDenied("You cannot manage participants of this business.")
+
+
+def _lock_event(event: Event) -> Event:
+    """The event row, locked until the transaction ends: capacity is counted under this lock."""
+    return Event.objects.select_for_update().get(pk=event.pk)
+
+
+def _check_capacity(
+    event: Event, *, needed: int, excluding: Participation | None = None, doing: str = ""
+) -> None:
+    """Refuse when ``needed`` places do not fit next to the other active participations."""
+    if event.total_capacity is None:
+        return
+    free = event.total_capacity - booked_places(event, excluding=excluding)
+    if needed <= free:
+        return
+    prefix = f"{doing}: " if doing else ""
+    if free <= 0:
+        message = f"{prefix}this event is full ({_places(event.total_capacity)} taken)."
+    else:
+        message = f"{prefix}only {_places(free)} left; this party needs {needed}."
+    raise ParticipationError(message[0].upper() + message[1:], field="party_size")
+
+
+def _sync_remaining_capacity(event: Event) -> None:
+    """Store the event's free places (None when capacity is unlimited); revision untouched."""
+    remaining = None
+    if event.total_capacity is not None:
+        remaining = event.total_capacity - booked_places(event)
+    Event.objects.filter(pk=event.pk).update(remaining_capacity=remaining)
+
+
+def _check_bookable(event: Event) -> None:
+    if event.recurrence_type == Event.RecurrenceType.MASTER:
+        raise ParticipationError("Participants join one occurrence of a series, not the series.")
+    if event.is_cancelled:
+        raise ParticipationError("This event is cancelled; it takes no participants.")
+
+
+def _clean_values(values: dict) -> dict:
+    """Check the fields a person can set; messages name the field they concern."""
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ParticipationError(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
+    values = dict(values)
+    for text in ("name", "email", "phone", "notes"):
+        if text in values:
+            values[text] = (values[text] or "").strip()
+    if "name" in values and not values["name"]:
+        raise ParticipationError("Enter the participant's name.", field="name")
+    if "party_size" in values:
+        size = values["party_size"]
+        if not isinstance(size, int) or not 1 <= size <= MAX_PARTY_SIZE:
+            raise ParticipationError(
+                f"Party size must be between 1 and {MAX_PARTY_SIZE}.", field="party_size"
+            )
+    if "status" in values and values["status"] not in Participation.Status.values:
+        raise ParticipationError("Choose a valid status.", field="status")
+    return values
+
+
+def _locked_current(participation: Participation, expected_revision: int) -> Participation:
+    """The participation's row, locked; a revision other than ``expected`` is a conflict."""
+    current = Participation.objects.select_for_update().get(pk=participation.pk)
+    if current.revision != expected_revision:
+        raise RevisionConflict(current)
+    return current
+
+
+def _write(participation: Participation, expected_revision: int, **values) -> Participation:
+    """``UPDATE … WHERE revision = expected``; zero rows means someone else wrote first."""
+    updated = Participation.objects.filter(pk=participation.pk, revision=expected_revision).update(
+        revision=F("revision") + 1, updated_date=timezone.now(), **values
+    )
+    if not updated:
+        raise RevisionConflict(Participation.objects.get(pk=participation.pk))
+    return Participation.objects.get(pk=participation.pk)
+
+
+@transaction.atomic
+def add_participation(
+    *,
+    actor: Membership | None,
+    event: Event,
+    name: str,
+    email: str = "",
+    phone: str = "",
+    party_size: int = 1,
+    status: str = Participation.Status.CONFIRMED,
+    notes: str = "",
+    idempotency_key: str = "",
+) -> tuple[Participation, bool]:
+    """Add a participant if the party fits; returns ``(participation, created)``.
+
+    A repeated ``idempotency_key`` (a double-submitted form) returns the participation the first
+    submit created, with ``created`` False; the unique constraint backs this up under races.
+    """
+    _require_member(actor, event.business_id)
+    locked = _lock_event(event)
+    if idempotency_key:
+        existing = Participation.objects.filter(
+            event_id=locked.pk, idempotency_key=idempotency_key
+        ).first()
+        if existing is not None:
+            return existing, False
+    _check_bookable(locked)
+    values = _clean_values(
+        {
+            "name": name,
+            "email": email,
+            "phone": phone,
+            "party_size": party_size,
+            "status": status,
+            "notes": notes,
+        }
+    )
+    _check_capacity(locked, needed=values["party_size"])
+    try:
+        with transaction.atomic():
+            participation = Participation.objects.create(
+                business_id=locked.business_id,
+                event=locked,
+                app_id=locked.app_id,
+                idempotency_key=idempotency_key,
+                **values,
+            )
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        return Participation.objects.get(event_id=locked.pk, idempotency_key=idempotency_key), False
+    _sync_remaining_capacity(locked)
+    record_change(
+        business=locked.business,
+        actor=actor,
+        obj=participation,
+        action="create",
+        revision_before=None,
+    )
+    return participation, True
+
+
+@transaction.atomic
+def update_participation(
+    *,
+    actor: Membership | None,
+    participation: Participation,
+    expected_revision: int,
+    changes: dict,
+) -> Participation:
+    """Edit contact details, party size, status or notes of an active participation.
+
+    A stale ``expected_revision`` raises ``RevisionConflict`` and writes nothing; a larger party
+    must fit into the event's free places.
+    """
+    _require_member(actor, participation.business_id)
+    values = _clean_values(changes)
+    locked = _lock_event(participation.event)
+    current = _locked_current(participation, expected_revision)
+    if current.is_cancelled:
+        raise ParticipationError("This participation is cancelled; undo the cancel to edit it.")
+    if values.get("party_size", current.party_size) > current.party_size:
+        _check_capacity(locked, needed=values["party_size"], excluding=current)
+    updated = _write(current, expected_revision, **values)
+    if "party_size" in values:
+        _sync_remaining_capacity(locked)
+    record_change(
+        business=locked.business,
+        actor=actor,
+        obj=updated,
+        action="update",
+        revision_before=expected_revision,
+    )
+    return updated
+
+
+@transaction.atomic
+def cancel_participation(
+    *, actor: Membership | None, participation: Participation, expected_revision: int
+) -> Participation:
+    """Cancel (soft-delete) a participation and free its places; it can be undone."""
+    _require_member(actor, participation.business_id)
+    locked = _lock_event(participation.event)
+    current = _locked_current(participation, expected_revision)
+    if current.is_cancelled:
+        raise ParticipationError("This participation is already cancelled.")
+    updated = _write(current, expected_revision, cancelled_date=timezone.now())
+    _sync_remaining_capacity(locked)
+    record_change(
+        business=locked.business,
+        actor=actor,
+        obj=updated,
+        action="cancel",
+        revision_before=expected_revision,
+    )
+    return updated
+
+
+@transaction.atomic
+def restore_participation(
+    *, actor: Membership | None, participation: Participation, expected_revision: int
+) -> Participation:
+    """Undo a cancel, if the party still fits into the event's free places."""
+    _require_member(actor, participation.business_id)
+    locked = _lock_event(participation.event)
+    current = _locked_current(participation, expected_revision)
+    if not current.is_cancelled:
+        raise ParticipationError("This participation is not cancelled.")
+    _check_bookable(locked)
+    _check_capacity(locked, needed=current.party_size, doing="Cannot undo")
+    updated = _write(current, expected_revision, cancelled_date=None)
+    _sync_remaining_capacity(locked)
+    record_change(
+        business=locked.business,
+        actor=actor,
+        obj=updated,
+        action="restore",
+        revision_before=expected_revision,
+    )
+    return updated

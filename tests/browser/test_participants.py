@@ -1,0 +1,155 @@
+"""The participant dashboard in a real browser: add, inline edit, capacity, cancel and undo."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from participants.models import Participation
+from tests.conftest import PASSWORD
+from tests.factories import EventFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def event(schedule):
+    return EventFactory(
+        schedule=schedule,
+        title="Morning Flow",
+        start_local=datetime(2026, 7, 6, 9, 0),
+        duration=timedelta(hours=1),
+        total_capacity=3,
+        location={"type": "BUSINESS", "name": "Studio A", "address": "Main St 1"},
+    )
+
+
+def row(page, name):
+    return page.locator("#participations-body tr.participation", has_text=name)
+
+
+def add(page, name, party_size):
+    page.fill("#add-name", name)
+    page.fill("#add-email", f"{name.split()[0].lower()}@example.com")
+    page.fill("#add-party_size", str(party_size))
+    page.click("#add-participant button[type=submit]")
+
+
+def test_owner_manages_participants_inline(live_server, log_in, owner, event, artifacts_dir):
+    page = log_in(owner)
+    page.goto(live_server.url + reverse("participants:dashboard", args=[event.pk]))
+    expect(page.locator("h1")).to_contain_text("Morning Flow")
+    expect(page.locator("#capacity")).to_contain_text("0 / 3")
+    page.evaluate("window.__noReload = true")
+
+    # Add a participant.
+    add(page, "Jane Doe", 1)
+    expect(row(page, "Jane Doe")).to_be_visible()
+    expect(page.locator("#capacity")).to_contain_text("1 / 3")
+    expect(page.locator("#dashboard-status")).to_contain_text("Added Jane Doe (1).")
+    expect(page.locator("#add-name")).to_have_value("")
+
+    # Edit the party size in place.
+    row(page, "Jane Doe").get_by_role("link", name="Edit").click()
+    jane = Participation.objects.get(name="Jane Doe")
+    size = page.locator(f"#edit-{jane.pk}-party_size")
+    expect(size).to_be_focused()
+    size.fill("2")
+    page.locator(f"#p-{jane.pk}").get_by_role("button", name="Save").click()
+    expect(row(page, "Jane Doe").locator(".party-size")).to_have_text("2")
+    expect(page.locator("#capacity")).to_contain_text("2 / 3")
+
+    # Hit the capacity limit: the error sits next to the field and the input stays.
+    add(page, "Max Muster", 2)
+    expect(page.locator("#add-participant .errorlist")).to_contain_text(
+        "Only 1 place left; this party needs 2."
+    )
+    expect(page.locator("#add-name")).to_have_value("Max Muster")
+    expect(page.locator("#add-party_size")).to_have_value("2")
+    page.fill("#add-party_size", "1")
+    page.click("#add-participant button[type=submit]")
+    expect(row(page, "Max Muster")).to_be_visible()
+    expect(page.locator("#capacity")).to_contain_text("3 / 3")
+    expect(page.locator("#capacity")).to_contain_text("Full")
+    assert Participation.objects.filter(event=event).count() == 2
+
+    # Cancel (after confirming), then undo.
+    page.once("dialog", lambda dialog: dialog.accept())
+    row(page, "Jane Doe").get_by_role("button", name="Cancel").click()
+    expect(row(page, "Jane Doe")).to_have_class("participation cancelled")
+    expect(page.locator("#capacity")).to_contain_text("1 / 3")
+    row(page, "Jane Doe").get_by_role("button", name="Undo cancel").click()
+    expect(row(page, "Jane Doe")).to_have_class("participation")
+    expect(page.locator("#capacity")).to_contain_text("3 / 3")
+
+    assert page.evaluate("window.__noReload") is True
+    page.screenshot(path=artifacts_dir / "participants-dashboard.png", full_page=True)
+
+
+def test_dismissing_the_confirm_keeps_the_participation(live_server, log_in, owner, event):
+    Participation.objects.create(business=event.business, event=event, name="Jane Doe")
+    page = log_in(owner)
+    page.goto(live_server.url + reverse("participants:dashboard", args=[event.pk]))
+
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    row(page, "Jane Doe").get_by_role("button", name="Cancel").click()
+
+    page.wait_for_timeout(300)
+    expect(row(page, "Jane Doe")).to_have_class("participation")
+    assert Participation.objects.get(name="Jane Doe").cancelled_date is None
+
+
+def test_search_narrows_the_list_as_you_type(live_server, log_in, staff, event):
+    for name in ("Jane Doe", "Max Muster"):
+        Participation.objects.create(business=event.business, event=event, name=name)
+    page = log_in(staff)
+    page.goto(live_server.url + reverse("participants:dashboard", args=[event.pk]))
+
+    page.fill("#participant-search", "max")
+
+    expect(row(page, "Jane Doe")).to_have_count(0)
+    expect(row(page, "Max Muster")).to_be_visible()
+    expect(page).to_have_url(
+        f"{live_server.url}{reverse('participants:dashboard', args=[event.pk])}?q=max"
+    )
+
+
+def test_it_works_without_javascript(live_server, browser, owner, event):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", owner.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(live_server.url + reverse("participants:dashboard", args=[event.pk]))
+
+    add(page, "Jane Doe", 2)
+    expect(page.locator(".messages")).to_contain_text("Added Jane Doe (2).")
+    expect(page.locator("#capacity")).to_contain_text("2 / 3")
+
+    row(page, "Jane Doe").get_by_role("link", name="Edit").click()
+    jane = Participation.objects.get(name="Jane Doe")
+    page.fill(f"#edit-{jane.pk}-party_size", "3")
+    page.locator(f"#p-{jane.pk}").get_by_role("button", name="Save").click()
+    expect(page.locator("#capacity")).to_contain_text("3 / 3")
+
+    row(page, "Jane Doe").get_by_role("button", name="Cancel").click()
+    expect(row(page, "Jane Doe")).to_have_class("participation cancelled")
+    row(page, "Jane Doe").get_by_role("button", name="Undo cancel").click()
+    expect(row(page, "Jane Doe")).to_have_class("participation")
+    context.close()
+
+
+def test_the_dashboard_fits_a_phone(live_server, log_in, owner, event, artifacts_dir):
+    Participation.objects.create(
+        business=event.business, event=event, name="Jane Doe", email="jane@example.com"
+    )
+    page = log_in(owner)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server.url + reverse("participants:dashboard", args=[event.pk]))
+
+    expect(row(page, "Jane Doe").get_by_role("link", name="Edit")).to_be_visible()
+    expect(page.locator("#participations-body tr.empty-row")).to_be_hidden()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=artifacts_dir / "participants-dashboard-phone.png", full_page=True)

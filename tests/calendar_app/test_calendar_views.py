@@ -1,0 +1,452 @@
+"""Calendar pages: month, week, day and agenda, built on ``query_events``."""
+
+import re
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from calendar_app import layouts
+from calendar_app.models import Event, EventResource
+from calendar_app.recurrence import weekly_rule
+from calendar_app.services import cancel_event, create_event
+from tests.factories import EventFactory, EventResourceFactory, ResourceFactory, ScheduleFactory
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+
+
+def calendar_url(view: str, **params) -> str:
+    url = reverse("calendar_app:calendar", args=[view])
+    if params:
+        url += "?" + "&".join(f"{key}={value}" for key, value in params.items())
+    return url
+
+
+def detail_href(event: Event) -> str:
+    return f'href="{reverse("calendar_app:event_detail", args=[event.id])}"'
+
+
+def slot_html(content: str, day: str, hour: str) -> str:
+    """The markup of one hour slot of one day in a week or day view."""
+    day_at = content.index('class="cal-day')
+    day_at = content.index(f'data-date="{day}"', day_at)
+    match = re.compile(rf'data-hour="{hour}">(.*?)</div>', re.S).search(content, day_at)
+    assert match, f"no {hour} slot on {day}"
+    return match.group(1)
+
+
+def make_events(schedule, resource, count: int, first_day: date, days: int) -> list[Event]:
+    """``count`` events spread over ``days`` days, inserted in bulk, each holding ``resource``."""
+    events = [
+        EventFactory.build(
+            schedule=schedule,
+            start_local=datetime.combine(first_day + timedelta(days=i % days), time(7 + i % 12)),
+        )
+        for i in range(count)
+    ]
+    Event.objects.bulk_create(events)
+    EventResource.objects.bulk_create(EventResource(event=e, resource=resource) for e in events)
+    return events
+
+
+# Views and dates
+
+
+def test_the_week_view_shows_the_week_s_events_with_links_to_them(owner_client, schedule):
+    monday = EventFactory(schedule=schedule, title="Yoga", start_local=datetime(2026, 6, 1, 9))
+    sunday = EventFactory(schedule=schedule, title="Pilates", start_local=datetime(2026, 6, 7, 18))
+    next_week = EventFactory(schedule=schedule, start_local=datetime(2026, 6, 8, 9))
+
+    response = owner_client.get(calendar_url("week", date="2026-06-03"))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "1 Jun \u2013 7 Jun 2026" in content
+    assert detail_href(monday) in slot_html(content, "2026-06-01", "09:00")
+    assert detail_href(sunday) in slot_html(content, "2026-06-07", "18:00")
+    assert "09:00\u201310:00" in content
+    assert detail_href(next_week) not in content
+
+
+def test_an_unknown_view_is_a_404(owner_client, business):
+    response = owner_client.get(calendar_url("year"))
+
+    assert response.status_code == 404
+
+
+def test_a_bad_date_is_a_400_with_a_clear_message(owner_client, business):
+    response = owner_client.get(calendar_url("week", date="2026-02-30"))
+
+    assert response.status_code == 400
+    assert "“2026-02-30” is not a date. Use the form YYYY-MM-DD" in response.content.decode()
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])
+def test_a_date_at_the_edge_of_the_calendar_is_a_400(owner_client, business, value):
+    response = owner_client.get(calendar_url("month", date=value))
+
+    assert response.status_code == 400
+    assert "Pick a date between the years 1900 and 2999." in response.content.decode()
+
+
+def test_the_date_defaults_to_today_in_the_business_zone(owner_client, schedule):
+    today = timezone.now().astimezone(schedule.business.zone).date()
+    event = EventFactory(schedule=schedule, start_local=datetime.combine(today, time(12)))
+
+    response = owner_client.get(calendar_url("day"))
+
+    assert response.context["day"] == today
+    assert detail_href(event) in response.content.decode()
+
+
+def test_times_are_shown_in_the_business_zone_for_an_event_kept_in_another_zone(
+    owner_client, business
+):
+    london = ScheduleFactory(business=business, time_zone="Europe/London")
+    event = EventFactory(
+        schedule=london, time_zone="Europe/London", start_local=datetime(2026, 6, 1, 9)
+    )
+
+    response = owner_client.get(calendar_url("day", date="2026-06-01"))
+
+    slot = slot_html(response.content.decode(), "2026-06-01", "10:00")
+    assert detail_href(event) in slot
+    assert "10:00\u201311:00" in slot
+    assert "09:00 Europe/London" in slot
+
+
+def test_the_page_carries_the_business_zone_for_the_device_zone_notice(owner_client, business):
+    response = owner_client.get(calendar_url("week", date="2026-06-01"))
+
+    content = response.content.decode()
+    assert 'id="tz-notice" data-business-zone="Europe/Berlin" hidden' in content
+    assert "Intl.DateTimeFormat().resolvedOptions().timeZone" in content
+
+
+def test_staff_see_the_calendar(staff_client, schedule):
+    event = EventFactory(schedule=schedule, start_local=datetime(2026, 6, 1, 9))
+
+    response = staff_client.get(calendar_url("week", date="2026-06-01"))
+
+    assert response.status_code == 200
+    assert detail_href(event) in response.content.decode()
+
+
+# Navigation
+
+
+@pytest.mark.parametrize(
+    ("view", "previous", "following"),
+    [
+        ("month", "2026-05-01", "2026-07-01"),
+        ("week", "2026-05-25", "2026-06-08"),
+        ("day", "2026-06-02", "2026-06-04"),
+        ("agenda", "2026-05-04", "2026-07-03"),
+    ],
+)
+def test_previous_and_next_links_move_by_one_period_and_keep_the_filters(
+    owner_client, schedule, view, previous, following
+):
+    response = owner_client.get(
+        calendar_url(view, date="2026-06-03", schedule=schedule.pk, cancelled=1)
+    )
+
+    content = response.content.decode()
+    path = reverse("calendar_app:calendar", args=[view])
+    filters = f"schedule={schedule.pk}&amp;cancelled=1"
+    assert f'rel="prev" href="{path}?date={previous}&amp;{filters}"' in content
+    assert f'rel="next" href="{path}?date={following}&amp;{filters}"' in content
+
+
+def test_the_today_link_and_view_switches_have_real_hrefs_and_htmx_gets(owner_client, business):
+    response = owner_client.get(calendar_url("week", date="2026-06-03"))
+
+    content = response.content.decode()
+    today = timezone.now().astimezone(business.zone).date().isoformat()
+    today_url = calendar_url("week", date=today)
+    assert f'href="{today_url}" hx-get="{today_url}">Today</a>' in content
+    month_url = calendar_url("month", date="2026-06-03")
+    assert f'href="{month_url}" hx-get="{month_url}">Month</a>' in content
+    assert 'hx-target="#calendar-body" hx-swap="outerHTML" hx-push-url="true"' in content
+
+
+# Month view
+
+
+def test_the_month_view_is_a_six_week_grid_from_monday(owner_client, business):
+    response = owner_client.get(calendar_url("month", date="2026-06-15"))
+
+    weeks = response.context["weeks"]
+    assert len(weeks) == 6
+    assert all(len(week) == 7 for week in weeks)
+    assert weeks[0][0].date == date(2026, 6, 1)
+    assert weeks[-1][-1].date == date(2026, 7, 12)
+    assert response.content.decode().count('class="cal-cell') == 42
+
+
+def test_a_month_day_lists_four_events_and_links_the_rest_to_its_day_view(owner_client, schedule):
+    events = [
+        EventFactory(schedule=schedule, start_local=datetime(2026, 6, 10, 8 + hour))
+        for hour in range(6)
+    ]
+
+    response = owner_client.get(calendar_url("month", date="2026-06-01"))
+
+    content = response.content.decode()
+    day_url = calendar_url("day", date="2026-06-10").replace("&", "&amp;")
+    assert [detail_href(e) in content for e in events] == [True] * 4 + [False] * 2
+    assert f'class="cal-more" href="{day_url}" hx-get="{day_url}">+2 more</a>' in content
+    assert f'class="cal-daynum" href="{day_url}"' in content
+
+
+# Week and day views
+
+
+def test_an_empty_slot_links_to_a_new_event_starting_then(owner_client, schedule):
+    response = owner_client.get(calendar_url("day", date="2026-06-01", schedule=schedule.pk))
+
+    slot = slot_html(response.content.decode(), "2026-06-01", "14:00")
+    create = reverse("calendar_app:event_create")
+    assert f'href="{create}?start=2026-06-01T14:00&amp;schedule={schedule.pk}"' in slot
+
+
+def test_events_outside_the_usual_hours_widen_the_day(owner_client, schedule):
+    early = EventFactory(schedule=schedule, start_local=datetime(2026, 6, 1, 5, 30))
+    late = EventFactory(schedule=schedule, start_local=datetime(2026, 6, 1, 23))
+
+    response = owner_client.get(calendar_url("day", date="2026-06-01"))
+
+    content = response.content.decode()
+    assert response.context["hours"][0] == "05:00"
+    assert response.context["hours"][-1] == "23:00"
+    assert detail_href(early) in slot_html(content, "2026-06-01", "05:00")
+    assert detail_href(late) in slot_html(content, "2026-06-01", "23:00")
+
+
+def test_an_event_running_past_midnight_shows_on_both_days(owner_client, schedule):
+    event = EventFactory(
+        schedule=schedule, start_local=datetime(2026, 6, 1, 22), duration=timedelta(hours=4)
+    )
+
+    response = owner_client.get(calendar_url("week", date="2026-06-01"))
+
+    monday, tuesday = response.context["days"][:2]
+    assert [e.event.id for e in monday.slots[-1].entries] == [event.id]
+    assert [(e.event.id, e.time_label) for e in tuesday.untimed] == [(event.id, "until 02:00")]
+
+
+@pytest.mark.parametrize(
+    ("change_day", "first_day"),
+    [("2027-03-28", datetime(2027, 3, 21, 9)), ("2026-10-25", datetime(2026, 10, 18, 9))],
+)
+def test_a_recurring_9am_class_shows_at_9am_on_a_dst_change_day(
+    owner_client, owner_membership, schedule, change_day, first_day
+):
+    create_event(
+        actor=owner_membership,
+        schedule=schedule,
+        title="Morning class",
+        start_local=first_day,
+        end_local=first_day + timedelta(hours=1),
+        recurrence_rule=weekly_rule(day="SUNDAY"),
+    )
+
+    response = owner_client.get(calendar_url("day", date=change_day))
+
+    slot = slot_html(response.content.decode(), change_day, "09:00")
+    assert "Morning class" in slot
+    assert "09:00\u201310:00" in slot
+    assert "Morning class" not in slot_html(response.content.decode(), change_day, "08:00")
+
+
+# Agenda
+
+
+def test_the_agenda_groups_the_next_30_days_by_day(owner_client, schedule):
+    first = EventFactory(schedule=schedule, title="First", start_local=datetime(2026, 6, 1, 9))
+    later = EventFactory(schedule=schedule, title="Later", start_local=datetime(2026, 6, 30, 9))
+    outside = EventFactory(schedule=schedule, start_local=datetime(2026, 7, 1, 9))
+
+    response = owner_client.get(calendar_url("agenda", date="2026-06-01"))
+
+    content = response.content.decode()
+    groups = response.context["agenda_days"]
+    assert [(g.date, [e.event.id for e in g.entries]) for g in groups] == [
+        (date(2026, 6, 1), [first.id]),
+        (date(2026, 6, 30), [later.id]),
+    ]
+    assert "Monday 1 June 2026" in content
+    assert detail_href(outside) not in content
+
+
+def test_the_agenda_pages_with_a_load_more_link(owner_client, schedule, monkeypatch):
+    monkeypatch.setattr(layouts, "AGENDA_PAGE_SIZE", 2)
+    events = [
+        EventFactory(schedule=schedule, start_local=datetime(2026, 6, 1 + i, 9)) for i in range(3)
+    ]
+
+    first = owner_client.get(calendar_url("agenda", date="2026-06-01"))
+    more_url = first.context["more_url"]
+    plain = owner_client.get(more_url)
+    fragment = owner_client.get(more_url, headers=HTMX)
+
+    content = first.content.decode()
+    assert [detail_href(e) in content for e in events] == [True, True, False]
+    assert "cursor=" in more_url
+    escaped = more_url.replace("&", "&amp;")
+    assert f'href="{escaped}" hx-get="{escaped}" hx-target="#agenda-more"' in content
+    assert detail_href(events[2]) in plain.content.decode()
+    assert b"<html" in plain.content
+    assert detail_href(events[2]) in fragment.content.decode()
+    assert b'id="calendar-body"' not in fragment.content
+    assert "HX-Request" in fragment["Vary"]
+
+
+def test_a_tampered_agenda_cursor_is_a_400(owner_client, business):
+    response = owner_client.get(calendar_url("agenda", date="2026-06-01", cursor="nonsense"))
+
+    assert response.status_code == 400
+    assert "This page link is not valid any more" in response.content.decode()
+
+
+# Filters
+
+
+def test_cancelled_events_are_hidden_unless_asked_for(owner_client, owner_membership, schedule):
+    event = EventFactory(schedule=schedule, start_local=datetime(2026, 6, 1, 9))
+    cancel_event(actor=owner_membership, event=event, expected_revision=event.revision)
+
+    hidden = owner_client.get(calendar_url("week", date="2026-06-01"))
+    shown = owner_client.get(calendar_url("week", date="2026-06-01", cancelled=1))
+
+    assert detail_href(event) not in hidden.content.decode()
+    slot = slot_html(shown.content.decode(), "2026-06-01", "09:00")
+    assert f'class="cal-event cancelled" {detail_href(event)}' in slot
+    assert '<span class="badge cancelled">Cancelled</span>' in slot
+
+
+def test_the_schedule_filter_shows_only_that_schedule(owner_client, business, schedule):
+    other = ScheduleFactory(business=business, name="Appointments")
+    mine = EventFactory(schedule=schedule, start_local=datetime(2026, 6, 1, 9))
+    theirs = EventFactory(schedule=other, start_local=datetime(2026, 6, 1, 10))
+
+    response = owner_client.get(calendar_url("week", date="2026-06-01", schedule=schedule.pk))
+
+    content = response.content.decode()
+    assert detail_href(mine) in content
+    assert detail_href(theirs) not in content
+    assert f'<option value="{schedule.pk}" selected>Classes</option>' in content
+    assert '<option value="' + other.pk + '">Appointments</option>' in content
+
+
+def test_the_resource_filter_shows_only_events_holding_that_resource(
+    owner_client, business, schedule
+):
+    room = ResourceFactory(business=business, name="Room A")
+    with_room = EventResourceFactory(
+        resource=room, event__schedule=schedule, event__start_local=datetime(2026, 6, 1, 9)
+    ).event
+    without = EventFactory(schedule=schedule, start_local=datetime(2026, 6, 1, 10))
+
+    response = owner_client.get(calendar_url("week", date="2026-06-01", resource=room.pk))
+
+    content = response.content.decode()
+    assert detail_href(with_room) in content
+    assert "Room A" in slot_html(content, "2026-06-01", "09:00")
+    assert detail_href(without) not in content
+
+
+def test_a_window_with_too_many_events_says_so(owner_client, schedule, monkeypatch):
+    monkeypatch.setattr(layouts, "CALENDAR_EVENT_LIMIT", 2)
+    for hour in (9, 10, 11):
+        EventFactory(schedule=schedule, start_local=datetime(2026, 6, 1, hour))
+
+    response = owner_client.get(calendar_url("week", date="2026-06-01"))
+
+    content = response.content.decode()
+    assert "Only the first 2 events of this period are shown" in content
+    assert content.count("data-event-id=") == 2
+
+
+def test_the_filter_lists_only_the_business_s_schedules_and_resources(
+    owner_client, business, other_business
+):
+    ScheduleFactory(business=business, name="Ours")
+    ResourceFactory(business=business, name="Our room")
+    ScheduleFactory(business=other_business, name="Theirs")
+    ResourceFactory(business=other_business, name="Their room")
+
+    content = owner_client.get(calendar_url("week")).content.decode()
+
+    assert "Ours" in content
+    assert "Our room" in content
+    assert "Theirs" not in content
+    assert "Their room" not in content
+
+
+# HTMX
+
+
+def test_an_htmx_request_gets_only_the_calendar_body(owner_client, schedule):
+    event = EventFactory(schedule=schedule, start_local=datetime(2026, 6, 1, 9))
+
+    response = owner_client.get(calendar_url("week", date="2026-06-01"), headers=HTMX)
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.lstrip().startswith('<section id="calendar-body"')
+    assert "<html" not in content
+    assert detail_href(event) in content
+    assert "HX-Request" in response["Vary"]
+
+
+def test_a_filter_submitted_with_htmx_pushes_a_tidy_address(owner_client, schedule):
+    response = owner_client.get(
+        calendar_url("week", date="2026-06-01", schedule=schedule.pk, resource="", cancelled=1),
+        headers=HTMX,
+    )
+
+    assert response["HX-Push-Url"] == calendar_url(
+        "week", date="2026-06-01", schedule=schedule.pk, cancelled=1
+    )
+
+
+def test_a_full_page_also_varies_on_hx_request(owner_client, business):
+    response = owner_client.get(calendar_url("month"))
+
+    assert "<html" in response.content.decode()
+    assert "HX-Request" in response["Vary"]
+
+
+def test_a_history_restore_request_gets_the_full_page(owner_client, business):
+    response = owner_client.get(
+        calendar_url("week"), headers={**HTMX, "HX-History-Restore-Request": "true"}
+    )
+
+    assert "<html" in response.content.decode()
+
+
+# Constant queries
+
+
+@pytest.mark.parametrize(("view", "days"), [("week", 7), ("month", 30), ("day", 1)])
+def test_a_calendar_page_runs_the_same_queries_for_10_and_1000_events(
+    owner_client, business, schedule, django_assert_num_queries, view, days
+):
+    room = ResourceFactory(business=business)
+    url = calendar_url(view, date="2026-06-01")
+    make_events(schedule, room, 10, date(2026, 6, 1), days)
+    with CaptureQueriesContext(connection) as with_ten:
+        assert owner_client.get(url).status_code == 200
+    make_events(schedule, room, 990, date(2026, 6, 1), days)
+
+    with django_assert_num_queries(len(with_ten)):
+        response = owner_client.get(url)
+
+    assert len(with_ten) <= 9
+    assert sum(len(day.entries) for day in response.context["days"]) == 1000

@@ -1,0 +1,445 @@
+"""Calendar services on the local backend: recurrence, exceptions, cancel/restore, revisions."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from calendar_app import services
+from calendar_app.backends import CalendarError, RevisionConflict, events_view_end, instance_id
+from calendar_app.models import ChangeRecord, Event, Schedule
+from calendar_app.recurrence import weekly_rule
+from tests.factories import EventFactory, ParticipationFactory, ResourceFactory, next_monday
+
+pytestmark = pytest.mark.django_db
+
+
+def occurrences(master):
+    return Event.objects.filter(recurring_event_id=master.id).order_by("start")
+
+
+def test_creating_a_series_materializes_instances_up_to_the_events_view_end(series, business):
+    business.refresh_from_db()
+    instances = list(occurrences(series))
+
+    assert series.recurrence_type == "MASTER"
+    assert business.events_view_end_date >= timezone.now() + timedelta(days=365)
+    assert instances[-1].start <= business.events_view_end_date
+    assert instances[-1].start + timedelta(weeks=1) > business.events_view_end_date
+    assert len(instances) >= 52
+    assert {i.recurrence_type for i in instances} == {"INSTANCE"}
+    assert {i.start_local.strftime("%A %H:%M") for i in instances} == {"Monday 09:00"}
+    assert instances[0].id == instance_id(series, instances[0].start_local)
+    assert all(i.total_capacity == 8 and i.remaining_capacity == 8 for i in instances)
+
+
+def test_a_series_respects_interval_and_until(schedule):
+    start = next_monday()
+    master = services.create_event(
+        actor=None,
+        schedule=schedule,
+        title="Fortnightly",
+        start_local=start,
+        end_local=start + timedelta(hours=1),
+        recurrence_rule=weekly_rule(
+            day="MONDAY", interval=2, until_local=start + timedelta(weeks=6)
+        ),
+    )
+
+    starts = [o.start_local for o in occurrences(master)]
+
+    assert starts == [start + timedelta(weeks=w) for w in (0, 2, 4, 6)]
+
+
+def test_a_master_starts_on_its_rule_weekday(schedule):
+    monday = next_monday()
+    master = services.create_event(
+        actor=None,
+        schedule=schedule,
+        title="Wednesday class",
+        start_local=monday,
+        end_local=monday + timedelta(hours=1),
+        recurrence_rule=weekly_rule(day="WEDNESDAY"),
+    )
+
+    assert master.start_local == monday + timedelta(days=2)
+    assert occurrences(master).first().start_local == monday + timedelta(days=2)
+
+
+def test_several_weekdays_create_one_master_per_day(schedule, owner_membership):
+    start = next_monday()
+    masters = services.create_weekly_events(
+        actor=owner_membership,
+        schedule=schedule,
+        days=["MONDAY", "THURSDAY"],
+        title="Pilates",
+        start_local=start,
+        end_local=start + timedelta(hours=1),
+    )
+
+    assert [m.recurrence_rule["days"] for m in masters] == [["MONDAY"], ["THURSDAY"]]
+    assert {m.recurrence_type for m in masters} == {"MASTER"}
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"frequency": "DAILY", "interval": 1, "days": ["MONDAY"]},
+        {"frequency": "WEEKLY", "interval": 5, "days": ["MONDAY"]},
+        {"frequency": "WEEKLY", "interval": 1, "days": ["MONDAY", "TUESDAY"]},
+    ],
+)
+def test_it_refuses_a_rule_the_spec_does_not_allow(schedule, rule):
+    with pytest.raises(CalendarError):
+        services.create_event(
+            actor=None,
+            schedule=schedule,
+            title="Bad",
+            start_local=next_monday(),
+            end_local=next_monday(10),
+            recurrence_rule=rule,
+        )
+    assert not Event.objects.exists()
+
+
+def test_it_refuses_an_event_that_ends_before_it_starts(schedule):
+    with pytest.raises(CalendarError, match="end after"):
+        services.create_event(
+            actor=None,
+            schedule=schedule,
+            title="Backwards",
+            start_local=next_monday(10),
+            end_local=next_monday(9),
+        )
+
+
+def test_it_refuses_another_business_resource(schedule, other_business):
+    foreign = ResourceFactory(business=other_business)
+    with pytest.raises(CalendarError, match="does not exist"):
+        services.create_event(
+            actor=None,
+            schedule=schedule,
+            title="Sneaky",
+            start_local=next_monday(),
+            end_local=next_monday(10),
+            resource_ids=[foreign.id],
+        )
+
+
+def test_materializing_twice_creates_nothing_twice(series, business):
+    before = occurrences(series).count()
+
+    created = services.extend_events_view(business=business)
+
+    assert created == 0
+    assert occurrences(series).count() == before
+
+
+def test_the_horizon_extension_adds_the_weeks_that_came_into_view(series, business, settings):
+    before = occurrences(series).count()
+    settings.EVENTS_VIEW_FUTURE_DAYS += 28
+
+    created = services.extend_events_view(business=business)
+
+    business.refresh_from_db()
+    assert created == 4
+    assert occurrences(series).count() == before + 4
+    assert business.events_view_end_date > events_view_end() - timedelta(minutes=1)
+
+
+def test_the_periodic_task_extends_every_business(series, business, settings, monkeypatch):
+    from calendar_app.tasks import extend_events_views
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)  # the in-process runner
+    settings.EVENTS_VIEW_FUTURE_DAYS += 14
+    before = occurrences(series).count()
+
+    extend_events_views.delay()
+
+    assert occurrences(series).count() == before + 2
+
+
+def test_editing_an_instance_turns_it_into_an_exception(series, owner_membership):
+    instance = occurrences(series)[2]
+
+    edited = services.update_event(
+        actor=owner_membership,
+        event=instance,
+        expected_revision=instance.revision,
+        changes={"title": "Yoga with a guest teacher"},
+    )
+
+    assert edited.recurrence_type == "EXCEPTION"
+    assert edited.id == instance.id
+    assert edited.revision == instance.revision + 1
+    assert "TITLE" not in edited.inherited_fields
+    assert "TIME" in edited.inherited_fields
+    assert occurrences(series).filter(recurrence_type="INSTANCE").count() == (
+        occurrences(series).count() - 1
+    )
+
+
+def test_a_stale_revision_is_a_conflict_that_changes_nothing(series, owner_membership):
+    instance = occurrences(series)[1]
+    services.update_event(
+        actor=owner_membership,
+        event=instance,
+        expected_revision=instance.revision,
+        changes={"title": "First edit"},
+    )
+
+    with pytest.raises(RevisionConflict) as conflict:
+        services.update_event(
+            actor=owner_membership,
+            event=instance,
+            expected_revision=instance.revision,
+            changes={"title": "Second edit from a stale form"},
+        )
+
+    instance.refresh_from_db()
+    assert instance.title == "First edit"
+    assert conflict.value.current.title == "First edit"
+
+
+def test_moving_an_instance_updates_its_utc_instant(series, owner_membership, business):
+    instance = occurrences(series)[0]
+    new_start = instance.start_local + timedelta(hours=2)
+
+    moved = services.update_event(
+        actor=owner_membership,
+        event=instance,
+        expected_revision=instance.revision,
+        changes={"start_local_date": new_start, "end_local_date": new_start + timedelta(hours=1)},
+    )
+
+    assert moved.start.astimezone(business.zone).hour == 11
+    assert "TIME" not in moved.inherited_fields
+
+
+def test_editing_the_master_reaches_future_instances_but_not_edited_fields_of_exceptions(
+    series, owner_membership
+):
+    exception = occurrences(series)[3]
+    services.update_event(
+        actor=owner_membership,
+        event=exception,
+        expected_revision=exception.revision,
+        changes={"title": "Special"},
+    )
+    series.refresh_from_db()
+
+    services.update_event(
+        actor=owner_membership,
+        event=series,
+        expected_revision=series.revision,
+        changes={"title": "Sunrise yoga", "total_capacity": 5},
+    )
+
+    exception.refresh_from_db()
+    instance = occurrences(series)[4]
+    assert instance.title == "Sunrise yoga"
+    assert instance.total_capacity == 5 and instance.remaining_capacity == 5
+    assert exception.title == "Special"
+    assert exception.total_capacity == 5
+
+
+def test_retiming_a_series_moves_free_instances_and_keeps_booked_ones(series, owner_membership):
+    booked = occurrences(series)[1]
+    ParticipationFactory(event=booked)
+    new_start = series.start_local + timedelta(hours=1)
+
+    services.update_event(
+        actor=owner_membership,
+        event=series,
+        expected_revision=series.revision,
+        changes={"start_local_date": new_start, "end_local_date": new_start + timedelta(hours=1)},
+    )
+
+    hours = {o.start_local.hour for o in occurrences(series).exclude(pk=booked.pk)}
+    booked.refresh_from_db()
+    assert hours == {10}
+    assert booked.start_local.hour == 9
+    assert booked.recurrence_type == "EXCEPTION"
+
+
+def test_cancelling_one_instance_leaves_the_rest(series, owner_membership):
+    instance = occurrences(series)[1]
+
+    cancelled = services.cancel_event(
+        actor=owner_membership, event=instance, expected_revision=instance.revision
+    )
+
+    assert cancelled.status == "CANCELLED"
+    assert occurrences(series).filter(status="CANCELLED").count() == 1
+    series.refresh_from_db()
+    assert series.status == "CONFIRMED"
+
+
+def test_a_cancelled_instance_is_not_recreated_by_materialization(series, business):
+    instance = occurrences(series)[1]
+    services.cancel_event(actor=None, event=instance, expected_revision=instance.revision)
+
+    services.extend_events_view(business=business)
+
+    instance.refresh_from_db()
+    assert instance.status == "CANCELLED"
+
+
+def test_cancelling_the_whole_series_cancels_the_master_and_the_future(series, owner_membership):
+    instance = occurrences(series)[2]
+
+    services.cancel_event(
+        actor=owner_membership,
+        event=instance,
+        expected_revision=instance.revision,
+        whole_series=True,
+    )
+
+    series.refresh_from_db()
+    assert series.status == "CANCELLED"
+    assert not occurrences(series).filter(status="CONFIRMED").exists()
+
+
+def test_restoring_a_series_brings_back_its_future_occurrences(series, owner_membership):
+    services.cancel_event(actor=owner_membership, event=series, expected_revision=series.revision)
+    series.refresh_from_db()
+
+    services.restore_event(actor=owner_membership, event=series, expected_revision=series.revision)
+
+    series.refresh_from_db()
+    assert series.status == "CONFIRMED"
+    assert not occurrences(series).filter(status="CANCELLED").exists()
+
+
+def test_restoring_one_instance(series, staff_membership):
+    instance = occurrences(series)[0]
+    services.cancel_event(
+        actor=staff_membership, event=instance, expected_revision=instance.revision
+    )
+    instance.refresh_from_db()
+
+    restored = services.restore_event(
+        actor=staff_membership, event=instance, expected_revision=instance.revision
+    )
+
+    assert restored.status == "CONFIRMED"
+
+
+def test_a_cancelled_event_cannot_be_cancelled_again_or_edited(schedule):
+    event = EventFactory(schedule=schedule, status="CANCELLED")
+
+    with pytest.raises(CalendarError, match="already cancelled"):
+        services.cancel_event(actor=None, event=event, expected_revision=event.revision)
+    with pytest.raises(CalendarError, match="restore it first"):
+        services.update_event(
+            actor=None, event=event, expected_revision=event.revision, changes={"title": "x"}
+        )
+
+
+def test_staff_cannot_change_a_whole_series(series, staff_membership):
+    instance = occurrences(series)[0]
+
+    with pytest.raises(PermissionDenied):
+        services.cancel_event(
+            actor=staff_membership,
+            event=instance,
+            expected_revision=instance.revision,
+            whole_series=True,
+        )
+    with pytest.raises(PermissionDenied):
+        services.update_event(
+            actor=staff_membership,
+            event=series,
+            expected_revision=series.revision,
+            changes={"title": "Mine now"},
+        )
+    with pytest.raises(PermissionDenied):
+        services.create_schedule(actor=staff_membership, business=series.business, name="Staff's")
+
+    assert not Event.objects.filter(status="CANCELLED").exists()
+
+
+def test_cancelling_a_schedule_cancels_its_future_events_and_blocks_new_ones(
+    series, schedule, owner_membership
+):
+    services.cancel_schedule(
+        actor=owner_membership, schedule=schedule, expected_revision=schedule.revision
+    )
+
+    assert not Event.objects.filter(schedule=schedule, status="CONFIRMED").exists()
+    schedule.refresh_from_db()
+    assert schedule.status == Schedule.Status.CANCELLED
+    with pytest.raises(CalendarError, match="cancelled"):
+        services.create_event(
+            actor=owner_membership,
+            schedule=schedule,
+            title="Late",
+            start_local=next_monday(),
+            end_local=next_monday(10),
+        )
+
+    services.restore_schedule(
+        actor=owner_membership, schedule=schedule, expected_revision=schedule.revision
+    )
+    schedule.refresh_from_db()
+    assert schedule.status == Schedule.Status.ACTIVE
+
+
+def test_every_write_is_audited_with_who_and_revisions(series, owner_membership):
+    instance = occurrences(series)[0]
+    services.update_event(
+        actor=owner_membership,
+        event=instance,
+        expected_revision=instance.revision,
+        changes={"notes": "Bring mats"},
+    )
+
+    record = ChangeRecord.objects.filter(object_id=instance.id).get()
+    assert record.actor == owner_membership.user
+    assert record.actor_kind == "user"
+    assert (record.action, record.revision_before, record.revision_after) == (
+        "update",
+        instance.revision,
+        instance.revision + 1,
+    )
+    assert ChangeRecord.objects.filter(object_id=series.id, action="create").exists()
+
+
+def test_updating_a_schedule_checks_its_revision_and_keeps_app_id(schedule, owner_membership):
+    updated = services.update_schedule(
+        actor=owner_membership,
+        schedule=schedule,
+        expected_revision=schedule.revision,
+        changes={"name": "Morning classes", "default_capacity": 14},
+    )
+
+    assert (updated.name, updated.default_capacity) == ("Morning classes", 14)
+    assert updated.revision == schedule.revision + 1
+    with pytest.raises(RevisionConflict):
+        services.update_schedule(
+            actor=owner_membership,
+            schedule=schedule,
+            expected_revision=schedule.revision,
+            changes={"name": "Stale"},
+        )
+    with pytest.raises(CalendarError, match="cannot be edited"):
+        services.update_schedule(
+            actor=owner_membership,
+            schedule=updated,
+            expected_revision=updated.revision,
+            changes={"app_id": "another-app"},
+        )
+    schedule.refresh_from_db()
+    assert schedule.name == "Morning classes"
+
+
+def test_staff_cannot_change_a_schedule(schedule, staff_membership):
+    with pytest.raises(PermissionDenied):
+        services.update_schedule(
+            actor=staff_membership,
+            schedule=schedule,
+            expected_revision=schedule.revision,
+            changes={"name": "Mine"},
+        )

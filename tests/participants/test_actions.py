@@ -1,0 +1,574 @@
+"""Dashboard actions over HTMX and as plain POSTs: add, edit, cancel, undo, export."""
+
+import csv
+import io
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from calendar_app.models import Event
+from participants.models import Participation
+from tests.factories import EventFactory, ParticipationFactory
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def event(schedule):
+    return EventFactory(
+        schedule=schedule,
+        title="Spin class",
+        start_local=datetime(2026, 7, 1, 18, 0),
+        total_capacity=4,
+    )
+
+
+@pytest.fixture
+def participation(event):
+    return ParticipationFactory(
+        event=event, name="Jane Doe", email="jane@example.com", phone="111", party_size=1
+    )
+
+
+def dashboard_url(event):
+    return reverse("participants:dashboard", args=[event.pk])
+
+
+def add_url(event):
+    return reverse("participants:add", args=[event.pk])
+
+
+def action_url(name, participation):
+    return reverse(f"participants:{name}", args=[participation.event_id, participation.pk])
+
+
+def add_data(**overrides):
+    data = {
+        "name": "Max Muster",
+        "email": "max@example.com",
+        "phone": "+49 30 555",
+        "party_size": "2",
+        "status": "CONFIRMED",
+        "notes": "First visit",
+        "idempotency_key": uuid.uuid4().hex,
+    }
+    data.update(overrides)
+    return data
+
+
+def edit_data(participation, **overrides):
+    data = {
+        "name": participation.name,
+        "email": participation.email,
+        "phone": participation.phone,
+        "party_size": str(participation.party_size),
+        "status": participation.status,
+        "notes": participation.notes,
+        "revision": str(participation.revision),
+    }
+    data.update(overrides)
+    return data
+
+
+# Add
+
+
+def test_adding_over_htmx_returns_a_fresh_form_the_new_row_and_the_capacity(owner_client, event):
+    response = owner_client.post(add_url(event), add_data(), headers=HTMX)
+
+    assert response.status_code == 200
+    participation = Participation.objects.get(event=event)
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="add-participant"')
+    assert 'hx-swap-oob="beforeend:#participations-body"' in html
+    assert f'id="p-{participation.pk}"' in html
+    assert '<span id="capacity" class="capacity" hx-swap-oob="true">' in html
+    assert "2 / 4" in html
+    assert "Added Max Muster (2)." in html
+    assert 'value="Max Muster"' not in html  # the form is empty again
+    assert "HX-Request" in response["Vary"]
+    assert Event.objects.get(pk=event.pk).remaining_capacity == 2
+
+
+def test_adding_without_javascript_redirects_to_the_dashboard(owner_client, event):
+    response = owner_client.post(add_url(event), add_data(name="Jane Roe"))
+
+    participation = Participation.objects.get(event=event)
+    assert response.status_code == 302
+    assert response.url == f"{dashboard_url(event)}#p-{participation.pk}"
+    page = owner_client.get(response.url).content.decode()
+    assert "Added Jane Roe (2)." in page
+    assert "Jane Roe" in page
+
+
+def test_a_double_submitted_add_creates_one_participation(owner_client, event):
+    data = add_data()
+
+    first = owner_client.post(add_url(event), data)
+    second = owner_client.post(add_url(event), data)
+
+    assert first.status_code == second.status_code == 302
+    assert Participation.objects.filter(event=event).count() == 1
+    assert "was already added" in owner_client.get(dashboard_url(event)).content.decode()
+
+
+def test_a_double_submitted_htmx_add_does_not_append_the_row_twice(owner_client, event):
+    data = add_data()
+    owner_client.post(add_url(event), data, headers=HTMX)
+
+    second = owner_client.post(add_url(event), data, headers=HTMX)
+
+    html = second.content.decode()
+    assert second.status_code == 200
+    assert "beforeend:#participations-body" not in html
+    assert "Max Muster was already added." in html
+    assert Participation.objects.filter(event=event).count() == 1
+
+
+def test_an_invalid_add_over_htmx_is_a_400_that_keeps_the_input(owner_client, event):
+    response = owner_client.post(
+        add_url(event),
+        add_data(name="", email="not-an-email", party_size="0", notes="Keep me"),
+        headers=HTMX,
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert html.lstrip().startswith('<section id="add-participant"')
+    assert "This field is required." in html
+    assert "Enter a valid email address." in html
+    assert "Ensure this value is greater than or equal to 1." in html
+    assert 'value="not-an-email"' in html
+    assert "Keep me" in html
+    assert not Participation.objects.exists()
+
+
+def test_an_invalid_add_without_javascript_re_renders_the_page_with_errors(owner_client, event):
+    response = owner_client.post(add_url(event), add_data(email="nope", name="Kept Name"))
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "<html" in html
+    assert "Enter a valid email address." in html
+    assert 'value="Kept Name"' in html
+
+
+def test_an_add_beyond_capacity_says_how_many_places_are_left(owner_client, event):
+    ParticipationFactory(event=event, party_size=2)
+
+    response = owner_client.post(add_url(event), add_data(party_size="3"), headers=HTMX)
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Only 2 places left; this party needs 3." in html
+    assert 'value="3"' in html
+    assert Participation.objects.filter(event=event).count() == 1
+
+
+def test_an_add_to_a_full_event_says_it_is_full(owner_client, event):
+    ParticipationFactory(event=event, party_size=4)
+
+    response = owner_client.post(add_url(event), add_data(party_size="1"))
+
+    assert response.status_code == 400
+    assert "This event is full (4 places taken)." in response.content.decode()
+
+
+def test_a_cancelled_event_takes_no_new_participants(owner_client, event):
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED)
+
+    page = owner_client.get(dashboard_url(event)).content.decode()
+    response = owner_client.post(add_url(event), add_data(), headers=HTMX)
+
+    assert "it takes no new participants" in page
+    assert response.status_code == 400
+    assert "This event is cancelled; it takes no participants." in response.content.decode()
+    assert not Participation.objects.exists()
+
+
+def test_adding_requires_post(owner_client, event):
+    assert owner_client.get(add_url(event)).status_code == 405
+
+
+def test_adding_requires_a_csrf_token(owner, event):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+
+    response = client.post(add_url(event), add_data())
+
+    assert response.status_code == 403
+    assert not Participation.objects.exists()
+
+
+# Edit
+
+
+def test_opening_the_inline_edit_returns_the_edit_row(owner_client, participation):
+    response = owner_client.get(action_url("edit", participation), headers=HTMX)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith(f'<tr id="p-{participation.pk}" class="participation editing">')
+    assert 'name="revision" value="1"' in html
+    assert 'value="Jane Doe"' in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_opening_the_edit_without_javascript_shows_the_page_with_the_row_in_edit_mode(
+    owner_client, participation
+):
+    response = owner_client.get(action_url("edit", participation))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" in html
+    assert 'class="participation editing"' in html
+
+
+def test_saving_an_inline_edit_returns_the_row_and_the_new_capacity(owner_client, participation):
+    response = owner_client.post(
+        action_url("edit", participation),
+        edit_data(participation, party_size="3", notes="Needs a towel"),
+        headers=HTMX,
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith(f'<tr id="p-{participation.pk}" class="participation">')
+    assert '<td data-label="Party size" class="party-size">3</td>' in html
+    assert "3 / 4" in html
+    assert 'hx-swap-oob="true"' in html
+    participation.refresh_from_db()
+    assert (participation.party_size, participation.notes, participation.revision) == (
+        3,
+        "Needs a towel",
+        2,
+    )
+
+
+def test_saving_an_edit_without_javascript_redirects(owner_client, participation):
+    response = owner_client.post(
+        action_url("edit", participation), edit_data(participation, phone="999")
+    )
+
+    assert response.status_code == 302
+    participation.refresh_from_db()
+    assert participation.phone == "999"
+
+
+def test_an_invalid_edit_is_a_400_that_keeps_the_input(owner_client, participation):
+    response = owner_client.post(
+        action_url("edit", participation),
+        edit_data(participation, email="broken", notes="typed notes"),
+        headers=HTMX,
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Enter a valid email address." in html
+    assert 'value="broken"' in html
+    assert "typed notes" in html
+    participation.refresh_from_db()
+    assert participation.email == "jane@example.com"
+
+
+def test_an_edit_beyond_capacity_is_refused_next_to_the_party_size(owner_client, participation):
+    ParticipationFactory(event=participation.event, party_size=2)
+
+    response = owner_client.post(
+        action_url("edit", participation), edit_data(participation, party_size="4"), headers=HTMX
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Only 2 places left; this party needs 4." in html
+    participation.refresh_from_db()
+    assert participation.party_size == 1
+
+
+def test_a_stale_edit_returns_the_conflict_fragment_and_overwrites_nothing(
+    owner_client, participation
+):
+    stale = edit_data(participation, name="My version", party_size="2")
+    Participation.objects.filter(pk=participation.pk).update(
+        name="Their version", revision=2, notes="Changed elsewhere"
+    )
+
+    response = owner_client.post(action_url("edit", participation), stale, headers=HTMX)
+
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "changed since you opened it" in html
+    assert "Their version" in html
+    assert "Changed elsewhere" in html
+    assert "Reload" in html
+    assert action_url("row", participation) in html
+    participation.refresh_from_db()
+    assert (participation.name, participation.party_size, participation.revision) == (
+        "Their version",
+        1,
+        2,
+    )
+
+
+def test_a_stale_edit_without_javascript_shows_the_conflict_on_the_page(
+    owner_client, participation
+):
+    stale = edit_data(participation, name="My version")
+    Participation.objects.filter(pk=participation.pk).update(name="Their version", revision=2)
+
+    response = owner_client.post(action_url("edit", participation), stale)
+
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "<html" in html
+    assert "changed since you opened it" in html
+
+
+def test_the_row_url_returns_the_stored_row(owner_client, participation):
+    response = owner_client.get(action_url("row", participation), headers=HTMX)
+
+    assert response.status_code == 200
+    assert response.content.decode().lstrip().startswith(f'<tr id="p-{participation.pk}"')
+
+
+def test_the_row_url_without_javascript_redirects_to_the_dashboard(owner_client, participation):
+    response = owner_client.get(action_url("row", participation))
+
+    assert response.status_code == 302
+    assert response.url.startswith(dashboard_url(participation.event))
+
+
+def test_a_cancelled_participation_opens_no_edit_form(owner_client, participation):
+    Participation.objects.filter(pk=participation.pk).update(cancelled_date=timezone.now())
+
+    response = owner_client.get(action_url("edit", participation), headers=HTMX)
+
+    assert response.status_code == 400
+    assert "Undo the cancel" in response.content.decode()
+
+
+# Cancel and undo
+
+
+def test_cancelling_over_htmx_updates_the_row_and_the_capacity(owner_client, participation):
+    response = owner_client.post(
+        action_url("cancel", participation), {"revision": "1"}, headers=HTMX
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="participation cancelled"' in html
+    assert "Undo cancel" in html
+    assert "0 / 4" in html
+    participation.refresh_from_db()
+    assert participation.is_cancelled
+
+
+def test_the_cancel_button_asks_for_confirmation(owner_client, participation):
+    html = owner_client.get(dashboard_url(participation.event)).content.decode()
+
+    assert 'hx-confirm="Cancel the participation of Jane Doe (1)?"' in html
+
+
+def test_undo_over_htmx_restores_the_row(owner_client, participation):
+    owner_client.post(action_url("cancel", participation), {"revision": "1"}, headers=HTMX)
+
+    response = owner_client.post(
+        action_url("restore", participation), {"revision": "2"}, headers=HTMX
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="participation"' in html
+    assert "1 / 4" in html
+    participation.refresh_from_db()
+    assert not participation.is_cancelled
+
+
+def test_cancel_and_undo_without_javascript_redirect(owner_client, participation):
+    cancel = owner_client.post(action_url("cancel", participation), {"revision": "1"})
+    undo = owner_client.post(action_url("restore", participation), {"revision": "2"})
+
+    assert cancel.status_code == undo.status_code == 302
+    participation.refresh_from_db()
+    assert not participation.is_cancelled
+    assert participation.revision == 3
+
+
+def test_undo_when_the_places_are_gone_says_why(owner_client, participation):
+    owner_client.post(action_url("cancel", participation), {"revision": "1"})
+    ParticipationFactory(event=participation.event, party_size=4)
+
+    response = owner_client.post(
+        action_url("restore", participation), {"revision": "2"}, headers=HTMX
+    )
+
+    assert response.status_code == 400
+    assert "Cannot undo: this event is full" in response.content.decode()
+    participation.refresh_from_db()
+    assert participation.is_cancelled
+
+
+def test_a_stale_cancel_is_a_conflict(owner_client, participation):
+    Participation.objects.filter(pk=participation.pk).update(revision=5)
+
+    response = owner_client.post(
+        action_url("cancel", participation), {"revision": "1"}, headers=HTMX
+    )
+
+    assert response.status_code == 409
+    assert "changed since you opened it" in response.content.decode()
+    participation.refresh_from_db()
+    assert not participation.is_cancelled
+
+
+def test_a_cancel_without_a_revision_is_a_400(owner_client, participation):
+    response = owner_client.post(action_url("cancel", participation), {}, headers=HTMX)
+
+    assert response.status_code == 400
+    participation.refresh_from_db()
+    assert not participation.is_cancelled
+
+
+@pytest.mark.parametrize("name", ["cancel", "restore"])
+def test_cancel_and_undo_require_post(owner_client, participation, name):
+    assert owner_client.get(action_url(name, participation)).status_code == 405
+
+
+# Staff may manage participants
+
+
+def test_staff_may_add_edit_cancel_undo_and_export(staff_client, event):
+    staff_client.post(add_url(event), add_data(party_size="1"))
+    participation = Participation.objects.get(event=event)
+
+    edit = staff_client.post(
+        action_url("edit", participation), edit_data(participation, party_size="2")
+    )
+    cancel = staff_client.post(action_url("cancel", participation), {"revision": "2"})
+    undo = staff_client.post(action_url("restore", participation), {"revision": "3"})
+    export = staff_client.get(reverse("participants:export", args=[event.pk]))
+
+    assert [edit.status_code, cancel.status_code, undo.status_code] == [302, 302, 302]
+    assert export.status_code == 200
+    participation.refresh_from_db()
+    assert (participation.party_size, participation.revision, participation.is_cancelled) == (
+        2,
+        4,
+        False,
+    )
+
+
+# Tenant isolation
+
+
+@pytest.fixture
+def outsider_client(client, outsider):
+    client.force_login(outsider)
+    return client
+
+
+def every_request(participation):
+    event_id = participation.event_id
+    return [
+        ("get", reverse("participants:dashboard", args=[event_id]), {}),
+        ("get", reverse("participants:export", args=[event_id]), {}),
+        ("post", reverse("participants:add", args=[event_id]), add_data()),
+        ("get", action_url("row", participation), {}),
+        ("get", action_url("edit", participation), {}),
+        ("post", action_url("edit", participation), edit_data(participation, name="Hijack")),
+        ("post", action_url("cancel", participation), {"revision": "1"}),
+        ("post", action_url("restore", participation), {"revision": "1"}),
+    ]
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_another_business_s_ids_are_a_404_on_every_action(outsider_client, participation, htmx):
+    headers = HTMX if htmx else {}
+    for method, url, data in every_request(participation):
+        response = getattr(outsider_client, method)(url, data, headers=headers)
+        assert response.status_code == 404, (method, url)
+
+    participation.refresh_from_db()
+    assert (participation.name, participation.revision) == ("Jane Doe", 1)
+    assert Participation.objects.count() == 1
+
+
+def test_a_participation_of_another_event_is_a_404(owner_client, participation, schedule):
+    other_event = EventFactory(schedule=schedule)
+    for name in ("row", "edit", "cancel", "restore"):
+        url = reverse(f"participants:{name}", args=[other_event.pk, participation.pk])
+        method = owner_client.get if name in ("row", "edit") else owner_client.post
+        assert method(url, {"revision": "1"}).status_code == 404, name
+
+    participation.refresh_from_db()
+    assert participation.revision == 1
+
+
+def test_another_business_s_participation_under_my_event_is_a_404(
+    owner_client, event, other_business
+):
+    foreign_event = EventFactory(schedule__business=other_business)
+    foreign = ParticipationFactory(event=foreign_event)
+
+    url = reverse("participants:cancel", args=[event.pk, foreign.pk])
+    assert owner_client.post(url, {"revision": "1"}).status_code == 404
+    foreign.refresh_from_db()
+    assert not foreign.is_cancelled
+
+
+# CSV export
+
+
+def test_the_csv_export_lists_everyone_with_times_in_the_business_zone(owner_client, event):
+    jane = ParticipationFactory(
+        event=event,
+        name="Jane Doe",
+        email="jane@example.com",
+        phone="111",
+        party_size=2,
+        notes='=HYPERLINK("x")',
+    )
+    Participation.objects.filter(pk=jane.pk).update(
+        created_date=datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+    )
+    gone = ParticipationFactory(event=event, name="Max Gone")
+    Participation.objects.filter(pk=gone.pk).update(
+        cancelled_date=datetime(2026, 6, 2, 8, 0, tzinfo=UTC)
+    )
+
+    response = owner_client.get(reverse("participants:export", args=[event.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert 'filename="participants-spin-class-2026-07-01.csv"' in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == [
+        "Name",
+        "Email",
+        "Phone",
+        "Party size",
+        "Status",
+        "Notes",
+        "Added",
+        "Cancelled",
+    ]
+    assert rows[1] == [
+        "Jane Doe",
+        "jane@example.com",
+        "111",
+        "2",
+        "Confirmed",
+        '\'=HYPERLINK("x")',
+        "2026-06-01 10:00",
+        "",
+    ]
+    assert rows[2][0] == "Max Gone"
+    assert rows[2][7] == "2026-06-02 10:00"

@@ -1,0 +1,96 @@
+"""Every dashboard URL, found from the URLconf: login required, other tenants' ids are a 404.
+
+New URLs join these tests by themselves; a URL taking an id kind not listed in ``ID_KWARGS``
+fails the test until it is added, so no page escapes the isolation check.
+"""
+
+import pytest
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.factories import EventFactory, MembershipFactory, ParticipationFactory, ScheduleFactory
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD_APPS = ("calendar_app", "participants")
+# URL kwargs that name an object of a business (filled with the other business's ids).
+ID_KWARGS = {"event_id", "participation_id", "membership_id"}
+NON_ID_KWARGS = {"view": "week"}
+
+
+def dashboard_patterns():
+    """(namespaced name, kwarg names) of every URL of the dashboard apps."""
+    found = []
+    for entry in get_resolver().url_patterns:
+        if isinstance(entry, URLResolver) and entry.namespace in DASHBOARD_APPS:
+            for pattern in entry.url_patterns:
+                assert isinstance(pattern, URLPattern)
+                found.append(
+                    (f"{entry.namespace}:{pattern.name}", sorted(pattern.pattern.converters))
+                )
+    return found
+
+
+PATTERNS = dashboard_patterns()
+
+
+@pytest.fixture
+def theirs(other_business):
+    """One object of each kind, all belonging to the other business."""
+    participation = ParticipationFactory(event__schedule=ScheduleFactory(business=other_business))
+    membership = MembershipFactory(business=other_business, role="staff")
+    return {
+        "event_id": participation.event.pk,
+        "participation_id": participation.pk,
+        "membership_id": membership.pk,
+    }
+
+
+def url_for(name: str, kwarg_names: list[str], ids: dict) -> str:
+    unknown = set(kwarg_names) - ID_KWARGS - set(NON_ID_KWARGS)
+    assert not unknown, f"{name} takes {unknown}: add them to this test"
+    kwargs = {k: ids[k] if k in ID_KWARGS else NON_ID_KWARGS[k] for k in kwarg_names}
+    return reverse(name, kwargs=kwargs)
+
+
+def test_the_dashboard_has_urls_to_check():
+    assert len(PATTERNS) >= 15
+
+
+@pytest.mark.parametrize(("name", "kwarg_names"), PATTERNS)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_every_url_sends_anonymous_visitors_to_log_in(client, theirs, name, kwarg_names, method):
+    url = url_for(name, kwarg_names, theirs)
+
+    response = getattr(client, method)(url)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{reverse(settings.LOGIN_URL)}?next=")
+
+
+@pytest.mark.parametrize(
+    ("name", "kwarg_names"), [(n, k) for n, k in PATTERNS if set(k) & ID_KWARGS]
+)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_business_s_ids_are_a_404_for_an_owner(
+    owner_client, theirs, name, kwarg_names, method
+):
+    url = url_for(name, kwarg_names, theirs)
+
+    response = getattr(owner_client, method)(url, {"revision": 1, "party_size": 1, "name": "X"})
+
+    assert response.status_code in (404, 405)
+    if response.status_code == 405:  # a GET-only or POST-only URL: try the method it accepts
+        other = "post" if method == "get" else "get"
+        assert getattr(owner_client, other)(url).status_code == 404
+
+
+def test_ids_of_our_own_event_under_their_event_are_a_404(owner_client, schedule, theirs):
+    """A participation id is only found under its own event, not under another's."""
+    ours = ParticipationFactory(event=EventFactory(schedule=schedule))
+
+    url = reverse(
+        "participants:edit", kwargs={"event_id": theirs["event_id"], "participation_id": ours.pk}
+    )
+
+    assert owner_client.get(url).status_code == 404
