@@ -288,7 +288,7 @@ class DemoBuilder:
             start_local_date__gte=(self.monday - timedelta(weeks=1)).isoformat(),
             start_local_date__lt=(self.monday + timedelta(weeks=3)).isoformat(),
             remaining_capacity__gt=0,
-        ).order_by("start", "id")
+        ).order_by("start", "title", "schedule__name")  # ids are random: never order by them here
         for event in events:
             places = min(event.remaining_capacity, rng.randint(3, 11))
             taken = 0
