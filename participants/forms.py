@@ -56,6 +56,13 @@ class EditParticipationForm(ParticipationForm):
         form.fields["party_size"].widget.attrs["autofocus"] = True
         return form
 
+    @classmethod
+    def over_revision(cls, current: Participation, data) -> "EditParticipationForm":
+        """The user's input again at ``current``'s revision: saving it is a deliberate overwrite."""
+        data = data.copy()
+        data["revision"] = current.revision
+        return cls.for_participation(current, data=data)
+
 
 class RevisionForm(forms.Form):
     """Cancel and undo carry the revision the row showed."""

@@ -50,8 +50,17 @@ def _require_member(actor: Membership | None, business_id: int) -> None:
 
 
 def _lock_event(event: Event) -> Event:
-    """The event row, locked until the transaction ends: capacity is counted under this lock."""
-    return Event.objects.select_for_update().get(pk=event.pk)
+    """The event row, locked until the transaction ends: capacity is counted under this lock.
+
+    Every participation write starts here, so this is where blocked time (not a class, no
+    participants) is refused for all of them.
+    """
+    locked = (
+        Event.objects.select_for_update(of=("self",)).select_related("schedule").get(pk=event.pk)
+    )
+    if locked.schedule.is_blocked_time:
+        raise ParticipationError("This is blocked time, not a class; it takes no participants.")
+    return locked
 
 
 def _check_capacity(
@@ -199,7 +208,8 @@ def update_participation(
     """Edit contact details, party size, status or notes of an active participation.
 
     A stale ``expected_revision`` raises ``RevisionConflict`` and writes nothing; a larger party
-    must fit into the event's free places.
+    must fit into the event's free places, and cannot grow at all on a cancelled event (contact
+    details, notes, status and a smaller party can still be corrected there).
     """
     _require_member(actor, participation.business_id)
     values = _clean_values(changes)
@@ -208,6 +218,10 @@ def update_participation(
     if current.is_cancelled:
         raise ParticipationError("This participation is cancelled; undo the cancel to edit it.")
     if values.get("party_size", current.party_size) > current.party_size:
+        if locked.is_cancelled:
+            raise ParticipationError(
+                "This event is cancelled; a party cannot grow.", field="party_size"
+            )
         _check_capacity(locked, needed=values["party_size"], excluding=current)
     updated = _write(current, expected_revision, **values)
     if "party_size" in values:

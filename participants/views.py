@@ -9,7 +9,7 @@ import csv
 from datetime import datetime
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +34,14 @@ vary_on_htmx = vary_on_headers("HX-Request")
 
 def _wants_fragment(request: HttpRequest) -> bool:
     return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _event(request: HttpRequest, event_id: str) -> Event:
+    """An event of this business that takes participants; blocked time is a 404 for everyone."""
+    event = get_event(request, event_id)
+    if event.schedule.is_blocked_time:
+        raise Http404("Blocked time has no participants.")
+    return event
 
 
 def _participation(request: HttpRequest, event: Event, participation_id: str) -> Participation:
@@ -149,7 +157,7 @@ def _mark(
 @vary_on_htmx
 def dashboard(request: HttpRequest, event_id: str) -> HttpResponse:
     """The event's header and participations; ``?q=`` searches the list."""
-    event = get_event(request, event_id)
+    event = _event(request, event_id)
     if event.recurrence_type == Event.RecurrenceType.MASTER:
         occurrence = selectors.next_occurrence(event, now=timezone.now())
         if occurrence is None:
@@ -172,8 +180,12 @@ def dashboard(request: HttpRequest, event_id: str) -> HttpResponse:
 @require_POST
 @vary_on_htmx
 def participation_add(request: HttpRequest, event_id: str) -> HttpResponse:
-    """Add a participant; a double submit (same form key) creates one participation."""
-    event = get_event(request, event_id)
+    """Add a participant; a double submit (same form key) creates one participation.
+
+    Over HTMX with a search active (``q``, posted from the list), the list is re-rendered with
+    that search instead of the new row being appended, so rows and match count stay true.
+    """
+    event = _event(request, event_id)
     form = AddParticipationForm(request.POST)
     if form.is_valid():
         try:
@@ -198,12 +210,20 @@ def participation_add(request: HttpRequest, event_id: str) -> HttpResponse:
     if not _wants_fragment(request):
         messages.success(request, note)
         return redirect(_dashboard_url(event, participation))
+    search = request.POST.get("q", "").strip() if created else ""
+    listed = None
+    if search:
+        listed = _with_urls(list(selectors.participations_for_event(event, search=search)))
+        if all(p.pk != participation.pk for p in listed):
+            note += f" Not listed: it does not match “{search}”."
     context = {
         "event": event,
         "p": _mark(participation),
         "created": created,
         "add_form": AddParticipationForm(),
         "capacity": selectors.event_capacity(event),
+        "participations": listed,
+        "search": search,
         "status_message": note,
         "oob": True,
     }
@@ -214,7 +234,7 @@ def participation_add(request: HttpRequest, event_id: str) -> HttpResponse:
 @vary_on_htmx
 def participation_row(request: HttpRequest, event_id: str, participation_id: str):
     """One row as it is stored now (closes an inline edit, reloads after a conflict)."""
-    event = get_event(request, event_id)
+    event = _event(request, event_id)
     participation = _participation(request, event, participation_id)
     if not _wants_fragment(request):
         return redirect(_dashboard_url(event, participation))
@@ -225,7 +245,7 @@ def participation_row(request: HttpRequest, event_id: str, participation_id: str
 @vary_on_htmx
 def participation_edit(request: HttpRequest, event_id: str, participation_id: str):
     """GET opens the row's inline edit form; POST saves it against the revision it showed."""
-    event = get_event(request, event_id)
+    event = _event(request, event_id)
     participation = _participation(request, event, participation_id)
     if participation.is_cancelled:
         _mark(participation, error="Undo the cancel to edit this participation.")
@@ -249,7 +269,11 @@ def participation_edit(request: HttpRequest, event_id: str, participation_id: st
         except RevisionConflict as conflict:
             current = conflict.current
             current.event = event
-            return _row_problem(request, event, _mark(current, conflict=True), status=409)
+            mine = None
+            if not current.is_cancelled:
+                mine = EditParticipationForm.over_revision(current, request.POST)
+            _mark(current, conflict=True, edit_form=mine)
+            return _row_problem(request, event, current, status=409)
         except ParticipationError as error:
             form.add_error(error.field, str(error))
     if not form.is_valid():
@@ -263,7 +287,7 @@ def participation_edit(request: HttpRequest, event_id: str, participation_id: st
 
 def _revision_action(request: HttpRequest, event_id: str, participation_id: str, *, action):
     """Cancel or undo: a revision-checked service call, then the row (or a redirect)."""
-    event = get_event(request, event_id)
+    event = _event(request, event_id)
     participation = _participation(request, event, participation_id)
     form = RevisionForm(request.POST)
     if not form.is_valid():
@@ -319,7 +343,7 @@ def _csv_cell(value) -> str:
 @require_GET
 def export_csv(request: HttpRequest, event_id: str) -> HttpResponse:
     """Every participation of the event (cancelled ones marked) as CSV, in the business zone."""
-    event = get_event(request, event_id)
+    event = _event(request, event_id)
     zone = request.business.zone
 
     def local(value: datetime | None) -> str:

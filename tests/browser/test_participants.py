@@ -1,9 +1,12 @@
-"""The participant dashboard in a real browser: add, inline edit, capacity, cancel and undo."""
+"""The participant dashboard in a real browser: reach it from the calendar, add, inline edit,
+capacity, search, cancel and undo."""
 
-from datetime import datetime, timedelta
+import re
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from participants.models import Participation
@@ -34,6 +37,33 @@ def add(page, name, party_size):
     page.fill("#add-email", f"{name.split()[0].lower()}@example.com")
     page.fill("#add-party_size", str(party_size))
     page.click("#add-participant button[type=submit]")
+
+
+def test_staff_finds_a_class_in_the_week_and_adds_a_participant(
+    live_server, log_in, staff, schedule, artifacts_dir
+):
+    today = timezone.now().astimezone(schedule.business.zone).date()
+    EventFactory(
+        schedule=schedule,
+        title="Lunch Yoga",
+        start_local=datetime.combine(today, time(12, 0)),
+        total_capacity=3,
+    )
+    page = log_in(staff)
+    expect(page).to_have_url(re.compile(r"/calendar/week/"))
+
+    page.locator(".cal-week a.cal-event", has_text="Lunch Yoga").click()
+    expect(page.locator("h1")).to_contain_text("Lunch Yoga")
+    page.get_by_role("link", name="Participants", exact=True).click()
+    expect(page.locator("#event-title")).to_contain_text("Lunch Yoga")
+    expect(page.locator("#capacity")).to_contain_text("0 / 3")
+    add(page, "Jane Doe", 2)
+
+    expect(row(page, "Jane Doe")).to_be_visible()
+    expect(row(page, "Jane Doe").locator(".party-size")).to_have_text("2")
+    expect(page.locator("#capacity")).to_contain_text("2 / 3")
+    expect(page.locator("#capacity")).to_contain_text("1 free")
+    page.screenshot(path=artifacts_dir / "participants-from-the-week.png", full_page=True)
 
 
 def test_owner_manages_participants_inline(live_server, log_in, owner, event, artifacts_dir):
@@ -113,6 +143,26 @@ def test_search_narrows_the_list_as_you_type(live_server, log_in, staff, event):
     expect(page).to_have_url(
         f"{live_server.url}{reverse('participants:dashboard', args=[event.pk])}?q=max"
     )
+
+
+def test_adding_during_a_search_keeps_the_list_and_its_count_true(
+    live_server, log_in, staff, event
+):
+    Participation.objects.create(business=event.business, event=event, name="Jane Doe")
+    page = log_in(staff)
+    page.goto(live_server.url + reverse("participants:dashboard", args=[event.pk]))
+    page.fill("#participant-search", "jane")
+    expect(page.locator("#participations")).to_contain_text("1 match for “jane”.")
+
+    add(page, "Max Muster", 1)
+    expect(page.locator("#dashboard-status")).to_contain_text("Not listed")
+    expect(row(page, "Max Muster")).to_have_count(0)
+    expect(page.locator("#participations")).to_contain_text("1 match for “jane”.")
+    expect(page.locator("#capacity")).to_contain_text("2 / 3")
+
+    add(page, "Jane Roe", 1)
+    expect(row(page, "Jane Roe")).to_be_visible()
+    expect(page.locator("#participations")).to_contain_text("2 matches for “jane”.")
 
 
 def test_it_works_without_javascript(live_server, browser, owner, event):

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import uuid
 from datetime import UTC, datetime
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from calendar_app.models import Event
 from participants.models import Participation
-from tests.factories import EventFactory, ParticipationFactory
+from tests.factories import EventFactory, ParticipationFactory, ScheduleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +130,57 @@ def test_a_double_submitted_htmx_add_does_not_append_the_row_twice(owner_client,
     assert "beforeend:#participations-body" not in html
     assert "Max Muster was already added." in html
     assert Participation.objects.filter(event=event).count() == 1
+
+
+def test_an_htmx_add_during_a_search_re_renders_the_list_with_that_search(owner_client, event):
+    ParticipationFactory(event=event, name="Jane Doe")
+    ParticipationFactory(event=event, name="Max Power")
+
+    response = owner_client.post(add_url(event), add_data(q=" max "), headers=HTMX)
+
+    html = response.content.decode()
+    added = Participation.objects.get(name="Max Muster")
+    assert response.status_code == 200
+    assert '<div id="participations" hx-swap-oob="true">' in html
+    assert "beforeend:#participations-body" not in html
+    assert "2 matches for “max”." in html
+    assert f'id="p-{added.pk}"' in html
+    assert "Max Power" in html and "Jane Doe" not in html
+    assert "Added Max Muster (2)." in html
+    assert "Not listed" not in html
+
+
+def test_an_htmx_add_that_misses_the_search_is_not_listed_and_says_so(owner_client, event):
+    ParticipationFactory(event=event, name="Jane Doe")
+
+    response = owner_client.post(add_url(event), add_data(q="jane"), headers=HTMX)
+
+    html = response.content.decode()
+    added = Participation.objects.get(name="Max Muster")
+    assert response.status_code == 200
+    assert "1 match for “jane”." in html
+    assert f'id="p-{added.pk}"' not in html
+    assert "Added Max Muster (2). Not listed: it does not match “jane”." in html
+    assert "3 / 4" in html
+
+
+@pytest.mark.parametrize("count", [5, 200])
+def test_an_htmx_add_during_a_search_runs_a_constant_number_of_queries(
+    owner_client, event, count, django_assert_num_queries
+):
+    Participation.objects.bulk_create(
+        [
+            Participation(business_id=event.business_id, event=event, name=f"Max {n}")
+            for n in range(count)
+        ]
+    )
+    event.total_capacity = None
+    event.save()
+
+    with django_assert_num_queries(16):
+        response = owner_client.post(add_url(event), add_data(q="max"), headers=HTMX)
+
+    assert f"{count + 1} matches for “max”." in response.content.decode()
 
 
 def test_an_invalid_add_over_htmx_is_a_400_that_keeps_the_input(owner_client, event):
@@ -307,7 +359,7 @@ def test_a_stale_edit_returns_the_conflict_fragment_and_overwrites_nothing(
     assert "changed since you opened it" in html
     assert "Their version" in html
     assert "Changed elsewhere" in html
-    assert "Reload" in html
+    assert "Discard my changes" in html
     assert action_url("row", participation) in html
     participation.refresh_from_db()
     assert (participation.name, participation.party_size, participation.revision) == (
@@ -329,6 +381,69 @@ def test_a_stale_edit_without_javascript_shows_the_conflict_on_the_page(
     assert response.status_code == 409
     assert "<html" in html
     assert "changed since you opened it" in html
+
+
+def test_a_stale_edit_keeps_what_the_user_typed_at_the_current_revision(
+    owner_client, participation
+):
+    stale = edit_data(participation, name="My version", party_size="2", notes="My notes")
+    Participation.objects.filter(pk=participation.pk).update(name="Their version", revision=2)
+
+    response = owner_client.post(action_url("edit", participation), stale, headers=HTMX)
+
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert 'value="My version"' in html
+    assert 'value="2"' in html
+    assert "My notes" in html
+    assert 'name="revision" value="2"' in html
+    assert "Save my changes" in html
+
+
+def test_saving_the_kept_changes_after_a_conflict_overwrites_deliberately(
+    owner_client, participation
+):
+    stale = edit_data(participation, name="My version", party_size="2")
+    Participation.objects.filter(pk=participation.pk).update(name="Their version", revision=2)
+    conflict = owner_client.post(action_url("edit", participation), stale, headers=HTMX)
+    kept = re.search(r'name="revision" value="(\d+)"', conflict.content.decode())
+
+    response = owner_client.post(
+        action_url("edit", participation), {**stale, "revision": kept[1]}, headers=HTMX
+    )
+
+    assert response.status_code == 200
+    participation.refresh_from_db()
+    assert (participation.name, participation.party_size, participation.revision) == (
+        "My version",
+        2,
+        3,
+    )
+
+
+def test_a_stale_edit_without_javascript_keeps_the_input_on_the_page(owner_client, participation):
+    stale = edit_data(participation, name="My version")
+    Participation.objects.filter(pk=participation.pk).update(name="Their version", revision=2)
+
+    response = owner_client.post(action_url("edit", participation), stale)
+
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert 'value="My version"' in html
+    assert 'name="revision" value="2"' in html
+
+
+def test_a_party_cannot_grow_on_a_cancelled_event(owner_client, participation):
+    Event.objects.filter(pk=participation.event_id).update(status=Event.Status.CANCELLED)
+
+    response = owner_client.post(
+        action_url("edit", participation), edit_data(participation, party_size="2"), headers=HTMX
+    )
+
+    assert response.status_code == 400
+    assert "This event is cancelled; a party cannot grow." in response.content.decode()
+    participation.refresh_from_db()
+    assert participation.party_size == 1
 
 
 def test_the_row_url_returns_the_stored_row(owner_client, participation):
@@ -494,6 +609,26 @@ def test_another_business_s_ids_are_a_404_on_every_action(outsider_client, parti
     headers = HTMX if htmx else {}
     for method, url, data in every_request(participation):
         response = getattr(outsider_client, method)(url, data, headers=headers)
+        assert response.status_code == 404, (method, url)
+
+    participation.refresh_from_db()
+    assert (participation.name, participation.revision) == ("Jane Doe", 1)
+    assert Participation.objects.count() == 1
+
+
+@pytest.mark.parametrize("who", ["owner", "staff"])
+@pytest.mark.parametrize("htmx", [False, True])
+def test_blocked_time_is_a_404_on_every_action(client, request, business, who, htmx):
+    client.force_login(request.getfixturevalue(who))
+    blocked = EventFactory(
+        schedule=ScheduleFactory(business=business, is_blocked_time=True),
+        type=Event.Type.DEFAULT,
+    )
+    participation = ParticipationFactory(event=blocked, name="Jane Doe")
+    headers = HTMX if htmx else {}
+
+    for method, url, data in every_request(participation):
+        response = getattr(client, method)(url, data, headers=headers)
         assert response.status_code == 404, (method, url)
 
     participation.refresh_from_db()

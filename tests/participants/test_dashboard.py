@@ -123,6 +123,13 @@ def test_search_filters_the_list_by_name_email_or_phone(owner_client, event):
     assert 'value="jane"' in by_name
 
 
+def test_an_active_search_is_posted_with_the_add_form(owner_client, event):
+    html = owner_client.get(url(event), {"q": "jane"}).content.decode()
+
+    assert '<form id="add-participant-form"' in html
+    assert '<input type="hidden" name="q" value="jane" form="add-participant-form">' in html
+
+
 def test_search_over_htmx_returns_only_the_list_fragment(owner_client, event):
     ParticipationFactory(event=event, name="Jane Doe")
     ParticipationFactory(event=event, name="Max Muster")

@@ -15,7 +15,12 @@ from calendar_app.recurrence import weekly_rule
 from participants import services
 from participants.models import Participation
 from participants.services import ParticipationError, RevisionConflict
-from tests.factories import EventFactory, MembershipFactory, ParticipationFactory
+from tests.factories import (
+    EventFactory,
+    MembershipFactory,
+    ParticipationFactory,
+    ScheduleFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +145,44 @@ def test_it_refuses_a_series_master(owner_membership, schedule):
 
     with pytest.raises(ParticipationError, match="one occurrence"):
         add(owner_membership, master)
+
+
+@pytest.fixture
+def blocked_time(business):
+    return EventFactory(
+        schedule=ScheduleFactory(business=business, name="Blocked", is_blocked_time=True),
+        type=Event.Type.DEFAULT,
+    )
+
+
+def test_blocked_time_takes_no_participants(owner_membership, blocked_time):
+    with pytest.raises(ParticipationError, match="blocked time, not a class"):
+        add(owner_membership, blocked_time)
+
+    assert not Participation.objects.exists()
+    assert remaining(blocked_time) == 10
+
+
+@pytest.mark.parametrize(
+    ("write", "extra", "cancelled"),
+    [
+        (services.update_participation, {"changes": {"notes": "x"}}, False),
+        (services.cancel_participation, {}, False),
+        (services.restore_participation, {}, True),
+    ],
+)
+def test_a_participation_on_blocked_time_cannot_be_changed(
+    owner_membership, blocked_time, write, extra, cancelled
+):
+    participation = ParticipationFactory(
+        event=blocked_time, cancelled_date=timezone.now() if cancelled else None
+    )
+
+    with pytest.raises(ParticipationError, match="blocked time, not a class"):
+        write(actor=owner_membership, participation=participation, expected_revision=1, **extra)
+
+    participation.refresh_from_db()
+    assert (participation.revision, participation.is_cancelled) == (1, cancelled)
 
 
 def test_a_double_submitted_add_creates_one_participation(owner_membership, event):
@@ -314,6 +357,43 @@ def test_an_overbooked_event_still_allows_edits_that_do_not_grow_a_party(owner_m
     assert remaining(event) == -2
 
 
+def test_a_party_cannot_grow_on_a_cancelled_event(owner_membership, event):
+    participation = ParticipationFactory(event=event, party_size=1)
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED)
+
+    with pytest.raises(ParticipationError, match="cancelled; a party cannot grow") as error:
+        services.update_participation(
+            actor=owner_membership,
+            participation=participation,
+            expected_revision=1,
+            changes={"party_size": 2},
+        )
+
+    assert error.value.field == "party_size"
+    participation.refresh_from_db()
+    assert (participation.party_size, participation.revision) == (1, 1)
+    assert remaining(event) == 5
+
+
+def test_details_on_a_cancelled_event_can_still_be_corrected(owner_membership, event):
+    participation = ParticipationFactory(event=event, party_size=3)
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED)
+
+    updated = services.update_participation(
+        actor=owner_membership,
+        participation=participation,
+        expected_revision=1,
+        changes={"email": "new@example.com", "notes": "Refunded", "party_size": 2},
+    )
+
+    assert (updated.email, updated.notes, updated.party_size, updated.revision) == (
+        "new@example.com",
+        "Refunded",
+        2,
+        2,
+    )
+
+
 def test_a_cancelled_participation_cannot_be_edited(owner_membership, event):
     participation = ParticipationFactory(event=event, cancelled_date=timezone.now())
 
@@ -398,6 +478,19 @@ def test_undo_is_refused_when_the_places_were_taken_meanwhile(owner_membership, 
     participation.refresh_from_db()
     assert participation.is_cancelled
     assert remaining(event) == 1
+
+
+def test_undo_on_a_cancelled_event_is_refused(owner_membership, event):
+    participation = ParticipationFactory(event=event, cancelled_date=timezone.now())
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED)
+
+    with pytest.raises(ParticipationError, match="This event is cancelled"):
+        services.restore_participation(
+            actor=owner_membership, participation=participation, expected_revision=1
+        )
+
+    participation.refresh_from_db()
+    assert (participation.is_cancelled, participation.revision) == (True, 1)
 
 
 def test_undo_of_an_active_participation_is_refused(owner_membership, event):
