@@ -1,10 +1,33 @@
-"""Attach the business the signed-in user is working in (``request.business``/``.membership``)."""
+"""Login for every page, HTMX-aware; the business the signed-in user is working in
+(``request.business``/``.membership``)."""
 
-from django.http import HttpRequest
+from django.contrib.auth import middleware as auth_middleware
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django_htmx.http import HttpResponseClientRedirect
 
 from calendar_app.models import Business, Membership
 
 SESSION_KEY = "business_id"
+
+
+class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
+    """Django's login requirement; an HTMX request gets ``HX-Redirect`` instead of a 302.
+
+    htmx would follow a 302 and swap the login page into the part of the page it was updating
+    (a session that expired while the calendar was open); ``HX-Redirect`` makes it load the
+    login page as a whole page, with ``next`` the page the person was on.
+    """
+
+    def handle_no_permission(self, request: HttpRequest, view_func) -> HttpResponse:
+        if not request.htmx:
+            return super().handle_no_permission(request, view_func)
+        login = redirect_to_login(
+            request.htmx.current_url_abs_path or request.get_full_path(),
+            self.get_login_url(view_func),
+            self.get_redirect_field_name(view_func),
+        )
+        return HttpResponseClientRedirect(login.url)
 
 
 class CurrentBusinessMiddleware:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from calendar_app.views import calendar, events, team
+from calendar_app.views import calendar, events, schedules, team
 
 app_name = "calendar_app"
 
@@ -8,14 +8,23 @@ urlpatterns = [
     path("", calendar.home, name="home"),
     # Calendar pages
     path("calendar/<str:view>/", calendar.calendar_page, name="calendar"),
-    # Events, schedules, blocked time
+    # Events and blocked time
     path("events/new/", events.event_create, name="event_create"),
     path("events/<str:event_id>/", events.event_detail, name="event_detail"),
     path("events/<str:event_id>/edit/", events.event_edit, name="event_edit"),
     path("events/<str:event_id>/cancel/", events.event_cancel, name="event_cancel"),
     path("events/<str:event_id>/restore/", events.event_restore, name="event_restore"),
-    path("schedules/new/", events.schedule_create, name="schedule_create"),
     path("block-time/", events.block_time, name="block_time"),
+    # Schedules
+    path("schedules/", schedules.schedule_list, name="schedules"),
+    path("schedules/new/", schedules.schedule_create, name="schedule_create"),
+    path("schedules/<str:schedule_id>/edit/", schedules.schedule_edit, name="schedule_edit"),
+    path("schedules/<str:schedule_id>/cancel/", schedules.schedule_cancel, name="schedule_cancel"),
+    path(
+        "schedules/<str:schedule_id>/restore/",
+        schedules.schedule_restore,
+        name="schedule_restore",
+    ),
     # Team and business
     path("team/", team.team, name="team"),
     path(

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -10,16 +10,18 @@ from calendar_app import services
 from calendar_app.backends import CalendarError
 from calendar_app.middleware import switch_business
 from calendar_app.models import Membership
+from calendar_app.selectors import active_memberships
 from calendar_app.team_forms import ActiveForm, RoleForm, StaffAccountForm
 from calendar_app.views.helpers import require_owner
 
 
 @require_POST
 def switch_business_view(request: HttpRequest) -> HttpResponse:
-    """Work in another business the user belongs to (unknown ids are a 404)."""
-    membership = get_object_or_404(
-        Membership, user=request.user, is_active=True, business_id=request.POST.get("business")
-    )
+    """Work in another business the user belongs to; any other ``business`` value is a 404."""
+    memberships = {str(m.business_id): m for m in active_memberships(request.user)}
+    membership = memberships.get(request.POST.get("business", ""))
+    if membership is None:
+        raise Http404("You are not a member of that business.")
     switch_business(request, membership.business)
     return redirect("calendar_app:home")
 

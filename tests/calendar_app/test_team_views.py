@@ -236,3 +236,39 @@ def test_another_business_s_membership_is_a_404(owner_client, outsider):
     assert (role.status_code, active.status_code) == (404, 404)
     assert theirs.is_owner
     assert theirs.is_active
+
+
+# Switching business
+
+
+SWITCH = "calendar_app:switch_business"
+
+
+@pytest.mark.parametrize("value", ["abc", "", "1.5", " 1", "99999999999999999999999"])
+def test_switching_to_a_business_value_that_is_not_an_id_is_a_404(owner_client, business, value):
+    response = owner_client.post(reverse(SWITCH), {"business": value})
+
+    assert response.status_code == 404
+    assert "business_id" not in owner_client.session
+
+
+def test_switching_without_a_business_is_a_404(owner_client, business):
+    assert owner_client.post(reverse(SWITCH)).status_code == 404
+
+
+def test_switching_to_a_business_id_that_does_not_exist_is_a_404(owner_client, business):
+    response = owner_client.post(reverse(SWITCH), {"business": business.pk + 1000})
+
+    assert response.status_code == 404
+    assert "business_id" not in owner_client.session
+
+
+def test_switching_to_a_business_whose_membership_is_inactive_is_a_404(
+    owner_client, owner, other_business
+):
+    MembershipFactory(user=owner, business=other_business, role="staff", is_active=False)
+
+    response = owner_client.post(reverse(SWITCH), {"business": other_business.pk})
+
+    assert response.status_code == 404
+    assert "business_id" not in owner_client.session

@@ -1,0 +1,181 @@
+"""Schedules: the business's list (staff read it), and for owners new, edit, cancel, restore.
+
+The blocked-time schedule is listed but changed only through Block time. Every action answers
+an HTMX request with a partial of its page and a plain POST with a redirect, or with the page
+showing the problem (400, or 409 for a stale revision), so it all works without JavaScript.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
+
+from calendar_app import selectors, services
+from calendar_app.backends import CalendarError, RevisionConflict
+from calendar_app.forms import EventActionForm, ScheduleEditForm, ScheduleForm
+from calendar_app.models import Schedule
+from calendar_app.views.helpers import (
+    get_schedule,
+    redirect_page,
+    render_page,
+    require_business,
+    require_owner,
+    wants_fragment,
+)
+
+LIST = "calendar_app/schedules.html"
+FORM = "calendar_app/schedule_form.html"
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def schedule_list(request: HttpRequest) -> HttpResponse:
+    """Each schedule with its status and defaults; owners also get the controls."""
+    require_business(request)
+    return _list(request)
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def schedule_create(request: HttpRequest) -> HttpResponse:
+    """A new schedule (owners): a name, a default capacity and a default location."""
+    require_owner(request)
+    if request.method == "GET":
+        return render_page(request, FORM, {"form": ScheduleForm()}, fragment="form")
+    form = ScheduleForm(request.POST)
+    if form.is_valid():
+        try:
+            schedule = services.create_schedule(
+                actor=request.membership, business=request.business, **form.service_kwargs()
+            )
+        except CalendarError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Schedule “{schedule.name}” was created. Add its events.")
+            url = f"{reverse('calendar_app:event_create')}?schedule={schedule.pk}"
+            return redirect_page(request, url)
+    return render_page(request, FORM, {"form": form}, fragment="form", status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def schedule_edit(request: HttpRequest, schedule_id: str) -> HttpResponse:
+    """Rename a schedule or change its defaults; a save from a stale revision is a 409."""
+    schedule = _changeable_schedule(request, schedule_id)
+    if request.method == "GET":
+        return _form(request, ScheduleEditForm(schedule=schedule))
+    form = ScheduleEditForm(request.POST, schedule=schedule)
+    if form.is_valid():
+        try:
+            schedule = _save(request, form)
+        except RevisionConflict as conflict:
+            return _edit_conflict(request, conflict.current)
+        except CalendarError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Schedule “{schedule.name}” was saved.")
+            return redirect_page(request, reverse("calendar_app:schedules"))
+    return _form(request, form, status=400)
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def schedule_cancel(request: HttpRequest, schedule_id: str) -> HttpResponse:
+    """Cancel a schedule and, with it, its future events."""
+    return _status_action(
+        request, schedule_id, services.cancel_schedule, "was cancelled, with its future events"
+    )
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def schedule_restore(request: HttpRequest, schedule_id: str) -> HttpResponse:
+    """Make a cancelled schedule active again (its cancelled events stay cancelled)."""
+    return _status_action(
+        request,
+        schedule_id,
+        services.restore_schedule,
+        "is active again; its cancelled events stay cancelled",
+    )
+
+
+def _save(request: HttpRequest, form: ScheduleEditForm) -> Schedule:
+    """Apply what the person changed; when nothing changed nothing is written."""
+    changes = form.changes()
+    if not changes:
+        return form.schedule
+    return services.update_schedule(
+        actor=request.membership,
+        schedule=form.schedule,
+        expected_revision=form.cleaned_data["revision"],
+        changes=changes,
+    )
+
+
+def _status_action(request: HttpRequest, schedule_id: str, action, done: str) -> HttpResponse:
+    schedule = _changeable_schedule(request, schedule_id)
+    form = EventActionForm(request.POST)
+    if not form.is_valid():
+        return _list(request, problem="This page is out of date; reload it.", status=400)
+    try:
+        updated = action(
+            actor=request.membership,
+            schedule=schedule,
+            expected_revision=form.cleaned_data["revision"],
+        )
+    except RevisionConflict as conflict:
+        problem = (
+            f"“{conflict.current.name}” changed since this page was loaded, so nothing was "
+            "done. The list now shows it as it is; try again if you still want to."
+        )
+        return _list(request, problem=problem, status=409)
+    except CalendarError as error:
+        return _list(request, problem=str(error), status=400)
+    notice = f"Schedule “{updated.name}” {done}."
+    if wants_fragment(request):
+        return _list(request, notice=notice)
+    messages.success(request, notice)
+    return redirect("calendar_app:schedules")
+
+
+def _changeable_schedule(request: HttpRequest, schedule_id: str) -> Schedule:
+    """A schedule of this business that an owner may change here (not the blocked time)."""
+    require_owner(request)
+    schedule = get_schedule(request, schedule_id)
+    if schedule.is_blocked_time:
+        raise PermissionDenied("Blocked time is managed from Block time.")
+    return schedule
+
+
+def _list(
+    request: HttpRequest, *, notice: str = "", problem: str = "", status: int = 200
+) -> HttpResponse:
+    context = {
+        "schedules": selectors.schedules_for(request.business),
+        "notice": notice,
+        "problem": problem,
+    }
+    return render_page(request, LIST, context, fragment="schedules", status=status)
+
+
+def _form(
+    request: HttpRequest,
+    form: ScheduleEditForm,
+    *,
+    conflict: Schedule | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {"form": form, "schedule": form.schedule, "conflict": conflict}
+    return render_page(request, FORM, context, fragment="form", status=status)
+
+
+def _edit_conflict(request: HttpRequest, current: Schedule) -> HttpResponse:
+    """409: someone changed the schedule first. Show it as it is now and keep what was typed,
+    based on the current revision, so saving again is a deliberate choice to replace it."""
+    data = request.POST.copy()
+    data["revision"] = current.revision
+    form = ScheduleEditForm(data, schedule=current)
+    return _form(request, form, conflict=current, status=409)
