@@ -11,7 +11,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from calendar_app import recurrence
@@ -28,6 +28,10 @@ class RevisionConflict(Exception):
 
 class CalendarError(ValueError):
     """A write the calendar refuses; the message is meant for the person who asked."""
+
+
+class CapacityError(CalendarError):
+    """A capacity below the places already booked (on the event or on one of its occurrences)."""
 
 
 # Fields an INSTANCE/EXCEPTION inherits from its MASTER (the spec's Field enum).
@@ -65,7 +69,9 @@ SCHEDULE_EDITABLE_ATTRIBUTES = (
 class CalendarBackend(Protocol):
     def create_schedule(self, *, business: Business, **fields) -> Schedule: ...
 
-    def cancel_schedule(self, *, schedule: Schedule, expected_revision: int) -> Schedule: ...
+    def cancel_schedule(
+        self, *, schedule: Schedule, expected_revision: int
+    ) -> tuple[Schedule, list[Event]]: ...
 
     def restore_schedule(self, *, schedule: Schedule, expected_revision: int) -> Schedule: ...
 
@@ -101,6 +107,17 @@ def instance_id(master: Event, start_local: datetime) -> str:
     return f"{master.id}_{start_local:%Y%m%dT%H%M}"
 
 
+def _current(model, pk, expected_revision: int):
+    """The row as stored, locked until the transaction ends; a stale revision is a conflict.
+
+    Checks of the stored state run on this row, never on the caller's copy, which may be old.
+    """
+    current = model.objects.select_for_update().get(pk=pk)
+    if current.revision != expected_revision:
+        raise RevisionConflict(current)
+    return current
+
+
 def _bump(model, *, pk, expected_revision: int, **values):
     """``UPDATE … WHERE revision = expected``; zero rows means someone else wrote first."""
     updated = model.objects.filter(pk=pk, revision=expected_revision).update(
@@ -117,24 +134,35 @@ class LocalCalendarBackend:
     def create_schedule(self, *, business: Business, **fields) -> Schedule:
         return Schedule.objects.create(business=business, **fields)
 
-    def cancel_schedule(self, *, schedule: Schedule, expected_revision: int) -> Schedule:
-        """Cancel the schedule and, as the spec says, its future events."""
+    def cancel_schedule(
+        self, *, schedule: Schedule, expected_revision: int
+    ) -> tuple[Schedule, list[Event]]:
+        """Cancel the schedule and, as the spec says, its future events (returned, as saved)."""
+        if _current(Schedule, schedule.pk, expected_revision).status == Schedule.Status.CANCELLED:
+            raise CalendarError("This schedule is already cancelled.")
         schedule = _bump(
             Schedule,
             pk=schedule.pk,
             expected_revision=expected_revision,
             status=Schedule.Status.CANCELLED,
         )
-        Event.objects.filter(
+        future = Event.objects.filter(
             schedule=schedule, start__gte=timezone.now(), status=Event.Status.CONFIRMED
-        ).update(
+        )
+        cancelled = list(future.select_for_update().only("pk", "revision"))
+        Event.objects.filter(pk__in=[event.pk for event in cancelled]).update(
             status=Event.Status.CANCELLED,
             revision=F("revision") + 1,
             updated_date=timezone.now(),
         )
-        return schedule
+        for event in cancelled:
+            event.status, event.revision = Event.Status.CANCELLED, event.revision + 1
+        return schedule, cancelled
 
     def restore_schedule(self, *, schedule: Schedule, expected_revision: int) -> Schedule:
+        """Reactivate a cancelled schedule (a local choice: upstream, cancelling is final)."""
+        if _current(Schedule, schedule.pk, expected_revision).status != Schedule.Status.CANCELLED:
+            raise CalendarError("This schedule is not cancelled.")
         return _bump(
             Schedule,
             pk=schedule.pk,
@@ -180,7 +208,7 @@ class LocalCalendarBackend:
             app_id=schedule.app_id,
             **fields,
         )
-        _set_resources(event, resource_ids)
+        _set_resources([event.pk], resource_ids)
         if event.recurrence_type == Event.RecurrenceType.MASTER:
             materialize_instances(event, until_utc=_view_end(schedule.business))
         return event
@@ -206,8 +234,6 @@ class LocalCalendarBackend:
             del changes["time_zone"]
             if changes["end"] <= changes["start"]:
                 raise CalendarError("The event must end after it starts.")
-        if "total_capacity" in changes:
-            changes["remaining_capacity"] = _remaining(event, changes["total_capacity"])
         changed_fields = {FIELD_OF_ATTRIBUTE[a] for a in changes if a in FIELD_OF_ATTRIBUTE}
         if resource_ids is not None:
             changed_fields.add("RESOURCES")
@@ -217,9 +243,15 @@ class LocalCalendarBackend:
                 f for f in event.inherited_fields if f not in changed_fields
             ]
         with transaction.atomic():
+            # The row lock orders this edit with bookings, which lock the event too.
+            locked = _current(Event, event.pk, expected_revision)
+            if "total_capacity" in changes:
+                changes["remaining_capacity"] = _remaining(
+                    changes["total_capacity"], booked_places(locked)
+                )
             updated = _bump(Event, pk=event.pk, expected_revision=expected_revision, **changes)
             if resource_ids is not None:
-                _set_resources(updated, resource_ids)
+                _set_resources([updated.pk], resource_ids)
             if updated.recurrence_type == Event.RecurrenceType.MASTER:
                 _propagate_master_changes(updated, changes, changed_fields, resource_ids)
         return updated
@@ -240,20 +272,38 @@ class LocalCalendarBackend:
         )
 
     def _set_status(self, event, expected_revision, whole_series, new_status, old_status) -> Event:
+        """One event, or with ``whole_series`` the MASTER and its occurrences from now on.
+
+        Restoring a series brings back only what cancelling the series cancelled: an occurrence
+        cancelled on its own stays cancelled.
+        """
+        cancelling = new_status == Event.Status.CANCELLED
+        with_series = cancelling and whole_series
         with transaction.atomic():
             target = _bump(
-                Event, pk=event.pk, expected_revision=expected_revision, status=new_status
+                Event,
+                pk=event.pk,
+                expected_revision=expected_revision,
+                status=new_status,
+                cancelled_with_series=with_series,
             )
-            if whole_series and event.recurring_event_id:
+            if not whole_series:
+                return target
+            if event.recurring_event_id:
                 master = Event.objects.get(pk=event.recurring_event_id)
                 if master.status != new_status:
                     _bump(Event, pk=master.pk, expected_revision=master.revision, status=new_status)
-            if whole_series:
-                Event.objects.filter(
-                    recurring_event_id=event.series_id,
-                    start__gte=timezone.now(),
-                    status=old_status,
-                ).update(status=new_status, revision=F("revision") + 1, updated_date=timezone.now())
+            occurrences = Event.objects.filter(
+                recurring_event_id=event.series_id, start__gte=timezone.now(), status=old_status
+            )
+            if not cancelling:
+                occurrences = occurrences.filter(cancelled_with_series=True)
+            occurrences.update(
+                status=new_status,
+                cancelled_with_series=with_series,
+                revision=F("revision") + 1,
+                updated_date=timezone.now(),
+            )
         return target
 
     def extend_events_view(self, *, business: Business) -> int:
@@ -307,6 +357,9 @@ def materialize_instances(
     for pk, occurrence in wanted.items():
         if _occurrence_day(pk) in taken_days:
             continue
+        # Every occurrence lasts exactly as long as the series says (RFC 5545), DST days too.
+        start = recurrence.to_utc(occurrence.start_local, master.time_zone)
+        end = start + (occurrence.end_local - occurrence.start_local)
         rows.append(
             Event(
                 id=pk,
@@ -316,10 +369,10 @@ def materialize_instances(
                 type=master.type,
                 status=master.status,
                 title=master.title,
-                start_local_date=format_local_date(occurrence.start_local),
-                end_local_date=format_local_date(occurrence.end_local),
-                start=recurrence.to_utc(occurrence.start_local, master.time_zone),
-                end=recurrence.to_utc(occurrence.end_local, master.time_zone),
+                start_local_date=format_local_date(recurrence.to_local(start, master.time_zone)),
+                end_local_date=format_local_date(recurrence.to_local(end, master.time_zone)),
+                start=start,
+                end=end,
                 time_zone=master.time_zone,
                 recurrence_type=Event.RecurrenceType.INSTANCE,
                 recurring_event_id=master.id,
@@ -377,27 +430,37 @@ def _as_local(value) -> datetime:
 
 def _set_instants(fields: dict) -> None:
     """Fill the UTC ``start``/``end`` from the wall-clock dates and the zone."""
-    for name in ("start", "end"):
-        local = _as_local(fields[f"{name}_local_date"])
-        fields[f"{name}_local_date"] = format_local_date(local)
-        fields[name] = recurrence.to_utc(
-            local.replace(second=0, microsecond=0), fields["time_zone"]
-        )
+    start_local, end_local = (
+        _as_local(fields[name]).replace(second=0, microsecond=0)
+        for name in ("start_local_date", "end_local_date")
+    )
+    fields["start_local_date"] = format_local_date(start_local)
+    fields["end_local_date"] = format_local_date(end_local)
+    fields["start"], fields["end"] = recurrence.to_utc_span(
+        start_local, end_local, fields["time_zone"]
+    )
 
 
-def _set_resources(event: Event, resource_ids: Iterable[str]) -> None:
-    resource_ids = list(dict.fromkeys(resource_ids))
-    EventResource.objects.filter(event=event).exclude(resource_id__in=resource_ids).delete()
+def _set_resources(event_ids: Iterable[str], resource_ids: Iterable[str]) -> None:
+    """Give each of the events exactly these resources (two queries, whatever the count)."""
+    event_ids, resource_ids = list(event_ids), list(dict.fromkeys(resource_ids))
+    EventResource.objects.filter(event_id__in=event_ids).exclude(
+        resource_id__in=resource_ids
+    ).delete()
     EventResource.objects.bulk_create(
-        [EventResource(event=event, resource_id=rid) for rid in resource_ids],
+        [EventResource(event_id=e, resource_id=r) for e in event_ids for r in resource_ids],
+        batch_size=1000,
         ignore_conflicts=True,
     )
 
 
-def _remaining(event: Event, total_capacity: int | None) -> int | None:
+def _remaining(total_capacity: int | None, booked: int) -> int | None:
+    """Places left, refusing a capacity below what is already booked."""
     if total_capacity is None:
         return None
-    return total_capacity - booked_places(event)
+    if total_capacity < booked:
+        raise CapacityError(f"{booked} places are already booked; the capacity cannot be lower.")
+    return total_capacity - booked
 
 
 def booked_places(event: Event, *, excluding=None) -> int:
@@ -411,10 +474,26 @@ def booked_places(event: Event, *, excluding=None) -> int:
     return active.aggregate(places=Sum("party_size"))["places"] or 0
 
 
+def booked_places_by_event(events: Iterable[Event]) -> dict[str, int]:
+    """Places taken per event, for many events in one query."""
+    active = Q(participations__cancelled_date__isnull=True)
+    rows = (
+        Event.objects.filter(pk__in=[event.pk for event in events])
+        .annotate(places=Sum("participations__party_size", filter=active, default=0))
+        .values_list("pk", "places")
+    )
+    return dict(rows)
+
+
 def _propagate_master_changes(
     master: Event, changes: dict, changed_fields: set[str], resource_ids
 ) -> None:
-    """Future occurrences take the MASTER's edits; EXCEPTIONs only for fields they inherit."""
+    """Future occurrences take the MASTER's edits; EXCEPTIONs only for fields they inherit.
+
+    The occurrences are locked first, so a booking or an occurrence edit racing with the series
+    edit waits for it and nothing is overwritten; a capacity below the places booked on any of
+    them is refused (inside the caller's transaction, so nothing is written).
+    """
     future = Event.objects.filter(recurring_event_id=master.id, start__gte=timezone.now())
     if "TIME" in changed_fields:
         _regenerate_future_instances(master, future)
@@ -424,8 +503,8 @@ def _propagate_master_changes(
         if FIELD_OF_ATTRIBUTE.get(attribute, "TIME") != "TIME"
     }
     now = timezone.now()
-    touched = []
-    for occurrence in future:
+    touched, recounted, taking_resources = [], [], []
+    for occurrence in future.select_for_update().order_by("start", "id"):
         inherits = (
             set(INHERITABLE_FIELDS)
             if occurrence.recurrence_type == "INSTANCE"
@@ -438,15 +517,26 @@ def _propagate_master_changes(
         for attribute, value in values.items():
             setattr(occurrence, attribute, value)
         if "total_capacity" in values:
-            occurrence.remaining_capacity = _remaining(occurrence, occurrence.total_capacity)
+            recounted.append(occurrence)
+        if takes_resources:
+            taking_resources.append(occurrence.pk)
         occurrence.revision += 1
         occurrence.updated_date = now
         touched.append(occurrence)
-        if takes_resources:
-            _set_resources(occurrence, resource_ids)
+    booked = booked_places_by_event(recounted)
+    for occurrence in recounted:
+        places = booked.get(occurrence.pk, 0)
+        if occurrence.total_capacity is not None and occurrence.total_capacity < places:
+            raise CapacityError(
+                f"{places} places are already booked on {occurrence.start_local:%A %-d %B}; "
+                "the capacity of the series cannot be lower."
+            )
+        occurrence.remaining_capacity = _remaining(occurrence.total_capacity, places)
     Event.objects.bulk_update(
         touched, [*plain, "remaining_capacity", "revision", "updated_date"], batch_size=500
     )
+    if taking_resources:
+        _set_resources(taking_resources, resource_ids)
 
 
 def _regenerate_future_instances(master: Event, future) -> None:
@@ -460,7 +550,7 @@ def _regenerate_future_instances(master: Event, future) -> None:
     duration = master.end_local - master.start_local
     now = timezone.now()
     replaced, changed = [], []
-    for occurrence in future:
+    for occurrence in future.select_for_update():
         if occurrence.recurrence_type == Event.RecurrenceType.INSTANCE:
             inherits_time = True
         elif occurrence.recurrence_type == Event.RecurrenceType.EXCEPTION:

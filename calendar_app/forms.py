@@ -225,12 +225,10 @@ class EventEditForm(EventForm):
         business: Business,
         event: Event,
         master: Event | None = None,
-        booked: int | None = None,
         **kwargs,
     ):
         self.event = event
         self.master = master
-        self.booked = booked
         kwargs.setdefault("initial", initial_for(event, master))
         super().__init__(*args, business=business, **kwargs)
         if master is None:
@@ -256,12 +254,6 @@ class EventEditForm(EventForm):
         elif self.event.recurrence_type == Event.RecurrenceType.MASTER and moves_day:
             self.add_error(
                 "date", "A series keeps its weekday; change the time or edit single occurrences."
-            )
-        capacity = cleaned.get("capacity")
-        if capacity is not None and self.booked and capacity < self.booked:
-            self.add_error(
-                "capacity",
-                f"{self.booked} places are already booked; the capacity cannot be lower.",
             )
         return cleaned
 
@@ -384,6 +376,45 @@ class ScheduleForm(Form):
         if not name:
             raise forms.ValidationError("Give the schedule a name.")
         return name
+
+
+class ScheduleEditForm(ScheduleForm):
+    """Rename a schedule or change its defaults, from the revision the form was opened at."""
+
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, schedule: Schedule, **kwargs):
+        self.schedule = schedule
+        kwargs.setdefault(
+            "initial",
+            {
+                "name": schedule.name,
+                "default_capacity": schedule.default_capacity,
+                "default_location_name": (schedule.default_location or {}).get("name", ""),
+                "revision": schedule.revision,
+            },
+        )
+        super().__init__(*args, **kwargs)
+
+    def changes(self) -> dict:
+        """What the person changed, as ``services.update_schedule`` changes.
+
+        New events take their title from the schedule's default title, which follows the name
+        unless it was set apart from it; an unchanged location name keeps the location as it is.
+        """
+        schedule = self.schedule
+        wanted = self.service_kwargs()
+        changes: dict = {}
+        if wanted["name"] != schedule.name:
+            changes["name"] = wanted["name"]
+            if schedule.default_title in ("", schedule.name):
+                changes["default_title"] = wanted["name"]
+        if wanted["default_capacity"] != schedule.default_capacity:
+            changes["default_capacity"] = wanted["default_capacity"]
+        location = self.cleaned_data["default_location_name"].strip()
+        if location != (schedule.default_location or {}).get("name", ""):
+            changes["default_location"] = wanted["default_location"]
+        return changes
 
 
 class BlockTimeForm(RepeatMixin, TimeRangeMixin, Form):

@@ -213,6 +213,10 @@ class Event(models.Model):
     revision = models.BigIntegerField(default=1)
     created_date = models.DateTimeField(default=timezone.now)
     updated_date = models.DateTimeField(default=timezone.now)
+    cancelled_with_series = models.BooleanField(
+        default=False,
+        help_text="Cancelled by cancelling its whole series; restoring the series brings it back.",
+    )
     removed_date = models.DateTimeField(
         null=True,
         blank=True,

@@ -47,6 +47,25 @@ def to_utc(local: datetime, time_zone: str) -> datetime:
     return local.replace(tzinfo=zoneinfo.ZoneInfo(time_zone)).astimezone(UTC)
 
 
+def to_local(instant: datetime, time_zone: str) -> datetime:
+    """The naive wall-clock time of a UTC instant in an IANA zone."""
+    return instant.astimezone(zoneinfo.ZoneInfo(time_zone)).replace(tzinfo=None)
+
+
+def to_utc_span(
+    start_local: datetime, end_local: datetime, time_zone: str
+) -> tuple[datetime, datetime]:
+    """The UTC instants of a wall-clock span.
+
+    A start in a DST gap moves forward and its end with it, so the span keeps its length (as
+    RFC 5545 keeps a recurrence's duration) instead of shrinking to nothing.
+    """
+    start = to_utc(start_local, time_zone)
+    if to_local(start, time_zone) != start_local:
+        return start, start + (end_local - start_local)
+    return start, to_utc(end_local, time_zone)
+
+
 def occurrences(
     *,
     rule: dict,

@@ -38,7 +38,19 @@ SCALAR_FILTERS = {
     "location.type": "location__type",
     "location.id": "location__id",
 }
-RESOURCE_FILTERS = {"resources.id": "resource_id", "resources.type": "resource__type"}
+RESOURCE_FILTERS = {
+    "resources.id": "resource_id",
+    "resources.type": "resource__type",
+    "resources.scheduleId": "resource__schedule_id",
+    "resources.transparency": "transparency",
+}
+# Keys compared with $eq/$ne/$gt/$lt/$gte/$lte (and $exists where the spec allows it).
+COMPARED_FILTERS = {
+    "totalCapacity": ("total_capacity", True),
+    "remainingCapacity": ("remaining_capacity", False),
+}
+EXISTS_FILTERS = {"location": "location", "conferencingDetails": "conferencing_details"}
+COMPARISONS = {"$eq": "exact", "$gt": "gt", "$lt": "lt", "$gte": "gte", "$lte": "lte"}
 SORTS = {("start", "ASC"), ("end", "DESC")}
 
 
@@ -132,10 +144,12 @@ def query_events(
                 Q(**{f"{sort_field}__lt": after[0]})
                 | Q(**{sort_field: after[0], "id__lt": after[1]})
             )
-    rows = list(events.select_related("schedule")[: query.limit + 1])
+    window = events[: query.limit + 1]
+    rows = list(window)
     has_next = len(rows) > query.limit
     rows = rows[: query.limit]
-    _attach_resource_refs(rows)
+    _attach_schedules(rows)
+    _attach_resource_refs(rows, window.values("pk"))
     next_cursor = None
     if has_next:
         last = rows[-1]
@@ -184,34 +198,48 @@ def _validate(query: _Query) -> None:
 
 
 def _window(business: Business, query: _Query) -> QuerySet[Event]:
+    """Events overlapping the window; a descending query may name it from its later end."""
     events = Event.objects.filter(
         business=business,
         removed_date__isnull=True,
         recurrence_type__in=query.recurrence_type,
     )
-    if query.from_local_date:
-        from_utc = recurrence.to_utc(parse_local_date(query.from_local_date), query.time_zone)
+    earlier, later = query.from_local_date, query.to_local_date
+    if earlier and later and earlier > later:  # only a descending sort gets past _validate
+        earlier, later = later, earlier
+    if earlier:
+        from_utc = recurrence.to_utc(parse_local_date(earlier), query.time_zone)
         events = events.filter(end__gt=from_utc)
-    if query.to_local_date:
-        to_utc = recurrence.to_utc(parse_local_date(query.to_local_date), query.time_zone)
+    if later:
+        to_utc = recurrence.to_utc(parse_local_date(later), query.time_zone)
         events = events.filter(start__lt=to_utc)
     return events
 
 
-def _attach_resource_refs(events: list[Event]) -> None:
+def _attach_schedules(events: list[Event]) -> None:
+    """Every event's schedule in one query: a business has a few schedules and many events, so
+    one instance per schedule, not one per event as a join would build."""
+    schedules = Schedule.objects.in_bulk({event.schedule_id for event in events})
+    for event in events:
+        event.schedule = schedules[event.schedule_id]
+
+
+def _attach_resource_refs(events: list[Event], event_ids: QuerySet) -> None:
     """Every event's resources in one query, as plain tuples.
 
     A calendar month can hold thousands of events; Django's prefetch machinery would build a
-    queryset and two model instances per link, which costs more than the page itself.
+    queryset and two model instances per link, which costs more than the page itself. The
+    events are named by their own query (``event_ids``), not by thousands of bound ids.
     """
     refs: dict[str, list[EventResourceRef]] = {event.id: [] for event in events}
     links = (
-        EventResource.objects.filter(event_id__in=refs)
+        EventResource.objects.filter(event_id__in=event_ids)
         .order_by("resource__name")
         .values_list("event_id", "resource_id", "resource__name", "resource__type", "transparency")
     )
     for event_id, *resource in links:
-        refs[event_id].append(EventResourceRef(*resource))
+        if event_id in refs:  # the window reads one event past the page, to know has_next
+            refs[event_id].append(EventResourceRef(*resource))
     for event in events:
         event.resource_refs = refs[event.id]
 
@@ -234,6 +262,10 @@ def _filter_q(spec: dict[str, Any]) -> Q:
             q &= _scalar_q(SCALAR_FILTERS[key], key, condition)
         elif key in RESOURCE_FILTERS:
             q &= _resource_q(RESOURCE_FILTERS[key], key, condition)
+        elif key in COMPARED_FILTERS:
+            q &= _compared_q(*COMPARED_FILTERS[key], key, condition)
+        elif key in EXISTS_FILTERS:
+            q &= _exists_q(EXISTS_FILTERS[key], key, condition)
         else:
             raise EventQueryError(f"Filtering by '{key}' is not supported.")
     return q
@@ -258,6 +290,29 @@ def _scalar_q(model_field: str, key: str, condition: Any) -> Q:
                 raise EventQueryError(f"'{key}' $in takes a list.")
             q &= Q(**{f"{model_field}__in": value})
     return q
+
+
+def _compared_q(model_field: str, may_be_absent: bool, key: str, condition: Any) -> Q:
+    allowed = {*COMPARISONS, "$ne"} | ({"$exists"} if may_be_absent else set())
+    q = Q()
+    for operator, value in _operators(key, condition, allowed).items():
+        if operator == "$exists":
+            q &= _exists_q(model_field, key, {"$exists": value})
+            continue
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise EventQueryError(f"'{key}' {operator} takes a whole number.")
+        if operator == "$ne":
+            q &= ~Q(**{model_field: value}) | Q(**{f"{model_field}__isnull": True})
+        else:
+            q &= Q(**{f"{model_field}__{COMPARISONS[operator]}": value})
+    return q
+
+
+def _exists_q(model_field: str, key: str, condition: Any) -> Q:
+    value = _operators(key, condition, {"$exists"}).get("$exists")
+    if not isinstance(value, bool):
+        raise EventQueryError(f"'{key}' takes $exists: true or false.")
+    return Q(**{f"{model_field}__isnull": not value})
 
 
 def _resource_q(model_field: str, key: str, condition: Any) -> Q:
@@ -333,6 +388,45 @@ def _decode_cursor(cursor: str) -> tuple[_Query, list]:
         limit=payload["limit"],
     )
     return query, payload["after"]
+
+
+BUSY_PAGE_SIZE = 1000
+
+
+def busy_times(
+    business: Business,
+    *,
+    resource_ids: list[str],
+    from_local_date: datetime,
+    to_local_date: datetime,
+) -> dict[str, list[tuple[datetime, datetime]]]:
+    """When each resource is taken, as UTC ``(start, end)`` pairs sorted by start.
+
+    What appointment slots must avoid: every event that holds the resource OPAQUE and is not
+    cancelled, classes and blocked time alike (one blocked-time event holds many resources).
+    """
+    busy: dict[str, list[tuple[datetime, datetime]]] = {rid: [] for rid in resource_ids}
+    if not resource_ids:
+        return busy
+    page = query_events(
+        business,
+        from_local_date=from_local_date,
+        to_local_date=to_local_date,
+        filter={
+            "resources.id": {"$hasSome": list(resource_ids)},
+            "transparency": "OPAQUE",
+            "status": {"$in": [Event.Status.CONFIRMED, Event.Status.PENDING_CONFIRMATION]},
+        },
+        limit=BUSY_PAGE_SIZE,
+    )
+    while True:
+        for event in page.events:
+            for ref in event.resource_refs:
+                if ref.id in busy and ref.transparency == Event.Transparency.OPAQUE:
+                    busy[ref.id].append((event.start, event.end))
+        if not page.has_next:
+            return busy
+        page = query_events(business, cursor=page.next_cursor)
 
 
 def event_with_details(business: Business, event_id: str) -> Event | None:

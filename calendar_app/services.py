@@ -21,7 +21,15 @@ def record_change(
     revision_before: int | None,
 ) -> None:
     """Audit one change: who (a member, or the system when ``actor`` is None), what, revisions."""
-    ChangeRecord.objects.create(
+    _change_record(
+        business=business, actor=actor, obj=obj, action=action, revision_before=revision_before
+    ).save()
+
+
+def _change_record(
+    *, business: Business, actor: Membership | None, obj, action: str, revision_before: int | None
+) -> ChangeRecord:
+    return ChangeRecord(
         business=business,
         actor_kind=ChangeRecord.ActorKind.USER if actor else ChangeRecord.ActorKind.SYSTEM,
         actor=actor.user if actor else None,
@@ -37,6 +45,20 @@ def require_owner(actor: Membership | None, what: str) -> None:
     """Owners only; the system (``None``) may do anything."""
     if actor is not None and not actor.is_owner:
         raise PermissionDenied(f"Only an owner can {what}.")
+
+
+def may_change_event(actor: Membership | None, event: Event) -> bool:
+    """Staff change one-off events and single occurrences; a series and blocked time are owners'."""
+    if actor is None or actor.is_owner:
+        return True
+    return not (
+        event.recurrence_type == Event.RecurrenceType.MASTER or event.schedule.is_blocked_time
+    )
+
+
+def _require_may_change(actor: Membership | None, event: Event, *, whole_series: bool) -> None:
+    if whole_series or not may_change_event(actor, event):
+        require_owner(actor, "change a whole series or blocked time")
 
 
 def _check_resources(business: Business, resource_ids: Iterable[str]) -> list[str]:
@@ -86,9 +108,9 @@ def create_schedule(
 def cancel_schedule(
     *, actor: Membership | None, schedule: Schedule, expected_revision: int
 ) -> Schedule:
-    """Cancel a schedule and its future events."""
+    """Cancel a schedule and its future events (each event's cancellation is audited too)."""
     require_owner(actor, "cancel a schedule")
-    updated = calendar_backend(schedule.business).cancel_schedule(
+    updated, cancelled_events = calendar_backend(schedule.business).cancel_schedule(
         schedule=schedule, expected_revision=expected_revision
     )
     record_change(
@@ -97,6 +119,16 @@ def cancel_schedule(
         obj=updated,
         action="cancel",
         revision_before=expected_revision,
+    )
+    ChangeRecord.objects.bulk_create(
+        _change_record(
+            business=schedule.business,
+            actor=actor,
+            obj=event,
+            action="cancel_with_schedule",
+            revision_before=event.revision - 1,
+        )
+        for event in cancelled_events
     )
     return updated
 
@@ -157,6 +189,10 @@ def create_event(
     notes: str = "",
 ) -> Event:
     """Create a one-off event, or a MASTER (with ``recurrence_rule``) and its instances."""
+    if recurrence_rule:
+        require_owner(actor, "create a recurring series")
+    if schedule.is_blocked_time:
+        require_owner(actor, "block time")
     fields = {
         "title": title or schedule.default_title or schedule.name,
         "start_local_date": start_local,
@@ -218,8 +254,7 @@ def update_event(
     *, actor: Membership | None, event: Event, expected_revision: int, changes: dict
 ) -> Event:
     """Edit an event; an edited INSTANCE becomes an EXCEPTION, a MASTER edit reaches the future."""
-    if event.recurrence_type == Event.RecurrenceType.MASTER:
-        require_owner(actor, "edit a whole series")
+    _require_may_change(actor, event, whole_series=False)
     if "resource_ids" in changes:
         changes = {
             **changes,
@@ -244,8 +279,7 @@ def cancel_event(
 ) -> Event:
     """Cancel one occurrence, or (owners only) the whole series from now on."""
     whole_series = whole_series or event.recurrence_type == Event.RecurrenceType.MASTER
-    if whole_series:
-        require_owner(actor, "cancel a whole series")
+    _require_may_change(actor, event, whole_series=whole_series)
     updated = calendar_backend(event.business).cancel_event(
         event=event, expected_revision=expected_revision, whole_series=whole_series
     )
@@ -265,8 +299,7 @@ def restore_event(
 ) -> Event:
     """Undo a cancellation: one occurrence, or (owners only) the series from now on."""
     whole_series = whole_series or event.recurrence_type == Event.RecurrenceType.MASTER
-    if whole_series:
-        require_owner(actor, "restore a whole series")
+    _require_may_change(actor, event, whole_series=whole_series)
     updated = calendar_backend(event.business).restore_event(
         event=event, expected_revision=expected_revision, whole_series=whole_series
     )

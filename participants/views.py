@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from calendar_app.models import Event
-from calendar_app.views.helpers import get_event
+from calendar_app.views.helpers import get_event, wants_fragment
 from participants import selectors, services
 from participants.forms import AddParticipationForm, EditParticipationForm, RevisionForm
 from participants.models import Participation
@@ -30,10 +30,6 @@ ROW_ACTIONS = ("row", "edit", "cancel", "restore")
 ID_SLOT = "participation-id-slot"
 
 vary_on_htmx = vary_on_headers("HX-Request")
-
-
-def _wants_fragment(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 def _event(request: HttpRequest, event_id: str) -> Event:
@@ -128,7 +124,7 @@ def _row_problem(
     request: HttpRequest, event: Event, participation: Participation, *, status: int
 ) -> HttpResponse:
     """The row in its edit, conflict or error state: a fragment, or the whole page."""
-    if _wants_fragment(request):
+    if wants_fragment(request):
         if participation.conflict:
             name = "conflict_row"
         elif participation.edit_form is not None:
@@ -164,7 +160,7 @@ def dashboard(request: HttpRequest, event_id: str) -> HttpResponse:
             messages.info(request, "This series has no occurrences.")
             return redirect("calendar_app:home")
         return redirect("participants:dashboard", event_id=occurrence.pk)
-    if _wants_fragment(request) and request.htmx.target == "participations":
+    if wants_fragment(request) and request.htmx.target == "participations":
         search = request.GET.get("q", "").strip()
         context = {
             "event": event,
@@ -198,7 +194,7 @@ def participation_add(request: HttpRequest, event_id: str) -> HttpResponse:
         except ParticipationError as error:
             form.add_error(error.field, str(error))
     if not form.is_valid():
-        if _wants_fragment(request):
+        if wants_fragment(request):
             return _render_fragment(
                 request, "add_form", {"event": event, "add_form": form}, status=400
             )
@@ -207,7 +203,7 @@ def participation_add(request: HttpRequest, event_id: str) -> HttpResponse:
         note = f"Added {participation.name} ({participation.party_size})."
     else:
         note = f"{participation.name} was already added."
-    if not _wants_fragment(request):
+    if not wants_fragment(request):
         messages.success(request, note)
         return redirect(_dashboard_url(event, participation))
     search = request.POST.get("q", "").strip() if created else ""
@@ -236,7 +232,7 @@ def participation_row(request: HttpRequest, event_id: str, participation_id: str
     """One row as it is stored now (closes an inline edit, reloads after a conflict)."""
     event = _event(request, event_id)
     participation = _participation(request, event, participation_id)
-    if not _wants_fragment(request):
+    if not wants_fragment(request):
         return redirect(_dashboard_url(event, participation))
     return _render_fragment(request, "row", {"event": event, "p": _mark(participation)})
 
@@ -253,7 +249,7 @@ def participation_edit(request: HttpRequest, event_id: str, participation_id: st
     if request.method == "GET":
         form = EditParticipationForm.for_participation(participation)
         _mark(participation, edit_form=form)
-        if _wants_fragment(request):
+        if wants_fragment(request):
             return _render_fragment(request, "edit_row", {"event": event, "p": participation})
         return _render_page(request, event, marked=participation)
 
@@ -279,7 +275,7 @@ def participation_edit(request: HttpRequest, event_id: str, participation_id: st
     if not form.is_valid():
         return _row_problem(request, event, _mark(participation, edit_form=form), status=400)
     note = f"Saved {updated.name}."
-    if not _wants_fragment(request):
+    if not wants_fragment(request):
         messages.success(request, note)
         return redirect(_dashboard_url(event, updated))
     return _row_response(request, event, _mark(updated), status_message=note)
@@ -307,7 +303,7 @@ def _revision_action(request: HttpRequest, event_id: str, participation_id: str,
         return _row_problem(request, event, _mark(participation, error=str(error)), status=400)
     verb = "Cancelled" if updated.is_cancelled else "Restored"
     note = f"{verb} {updated.name} ({updated.party_size})."
-    if not _wants_fragment(request):
+    if not wants_fragment(request):
         messages.success(request, note)
         return redirect(_dashboard_url(event, updated))
     return _row_response(request, event, _mark(updated), status_message=note)

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 DASHBOARD_APPS = ("calendar_app", "participants")
 # URL kwargs that name an object of a business (filled with the other business's ids).
-ID_KWARGS = {"event_id", "participation_id", "membership_id"}
+ID_KWARGS = {"event_id", "participation_id", "membership_id", "schedule_id"}
 NON_ID_KWARGS = {"view": "week"}
 
 
@@ -43,6 +43,7 @@ def theirs(other_business):
         "event_id": participation.event.pk,
         "participation_id": participation.pk,
         "membership_id": membership.pk,
+        "schedule_id": participation.event.schedule_id,
     }
 
 
@@ -94,3 +95,24 @@ def test_ids_of_our_own_event_under_their_event_are_a_404(owner_client, schedule
     )
 
     assert owner_client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("calendar_app:home", 302),  # to this week
+        ("calendar_app:calendar", 200),
+        ("calendar_app:event_detail", 200),
+        ("calendar_app:schedules", 200),
+    ],
+)
+def test_pages_that_only_show_something_answer_get_and_head_only(
+    owner_client, schedule, name, shown
+):
+    ours = {"event_id": EventFactory(schedule=schedule).pk}
+    url = url_for(name, dict(PATTERNS)[name], ours)
+
+    assert owner_client.get(url).status_code == shown
+    assert owner_client.head(url).status_code == shown
+    for method in ("post", "put", "patch", "delete"):
+        assert getattr(owner_client, method)(url).status_code == 405, method

@@ -8,19 +8,21 @@ events come with their schedule and resources, and the filter lists are read onc
 from datetime import date, datetime
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_safe
 
 from calendar_app import layouts
 from calendar_app.selectors import EventQueryError, resources_for, schedules_for
-from calendar_app.views.helpers import require_business
+from calendar_app.views.helpers import render_page, require_business, wants_fragment
 
 MIN_YEAR, MAX_YEAR = 1900, 2999  # keeps previous/next arithmetic inside what dates can hold
 TEMPLATE = "calendar_app/calendar.html"
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return redirect("calendar_app:calendar", view="week")
 
@@ -29,6 +31,7 @@ class BadDate(ValueError):
     """The ``date`` query parameter is not a YYYY-MM-DD date."""
 
 
+@require_safe
 def calendar_page(request: HttpRequest, view: str) -> HttpResponse:
     """Month, week, day or agenda of the current business, filtered by schedule and resource."""
     if view not in layouts.VIEWS:
@@ -72,10 +75,10 @@ def calendar_page(request: HttpRequest, view: str) -> HttpResponse:
     except EventQueryError as error:
         context["query_error"] = str(error)
         return _respond(request, context, status=400)
-    if view == "agenda" and request.GET.get("cursor") and _wants_fragment(request):
+    if view == "agenda" and request.GET.get("cursor") and wants_fragment(request):
         return _respond(request, context, fragment="agenda_page")
     response = _respond(request, context)
-    if _wants_fragment(request):
+    if wants_fragment(request):
         response["HX-Push-Url"] = query.url()  # the tidy address, without empty filter fields
     return response
 
@@ -110,14 +113,9 @@ def _parse_query(
     )
 
 
-def _wants_fragment(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
 def _respond(
     request: HttpRequest, context: dict, *, status: int = 200, fragment: str = "calendar_body"
 ) -> HttpResponse:
-    template = f"{TEMPLATE}#{fragment}" if _wants_fragment(request) else TEMPLATE
-    response = render(request, template, context, status=status)
+    response = render_page(request, TEMPLATE, context, fragment=fragment, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response

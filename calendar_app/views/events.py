@@ -1,5 +1,5 @@
 """Event detail and event actions: edit, cancel and restore (one occurrence or the series),
-create events and schedules, block time.
+create events, block time.
 
 Every URL answers an HTMX request with a partial of its page (``page.html#fragment``) and a
 plain request with the whole page or a redirect, so each action works without JavaScript.
@@ -10,26 +10,29 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRedirect
 
 from calendar_app import recurrence, selectors, services
-from calendar_app.backends import CalendarError, RevisionConflict, booked_places
+from calendar_app.backends import CalendarError, CapacityError, RevisionConflict
 from calendar_app.forms import (
     BlockTimeForm,
     EventActionForm,
     EventCreateForm,
     EventEditForm,
-    ScheduleForm,
     create_initial,
 )
 from calendar_app.models import Event
-from calendar_app.views.helpers import require_business, require_owner
+from calendar_app.views.helpers import (
+    redirect_page,
+    render_page,
+    require_business,
+    require_owner,
+    wants_fragment,
+)
 
 DETAIL = "calendar_app/event_detail.html"
 FORM = "calendar_app/event_form.html"
-SCHEDULE_FORM = "calendar_app/schedule_form.html"
 BLOCK_TIME = "calendar_app/block_time.html"
 CONFLICT = f"{DETAIL}#conflict"
 
@@ -37,11 +40,12 @@ CONFLICT = f"{DETAIL}#conflict"
 # Event detail ----------------------------------------------------------------------------------
 
 
+@require_safe
 @vary_on_headers("HX-Request")
 def event_detail(request: HttpRequest, event_id: str) -> HttpResponse:
     """One event with its time, series, place, resources, capacity and the actions allowed."""
     event = _load_event(request, event_id)
-    return _render(request, DETAIL, _detail_context(request, event), fragment="event")
+    return render_page(request, DETAIL, _detail_context(request, event), fragment="event")
 
 
 @require_POST
@@ -78,7 +82,7 @@ def _status_action(request: HttpRequest, event_id: str, action, done: str) -> Ht
     except CalendarError as error:
         return _summary(request, event, status=400, error=str(error))
     what = "The series" if form.whole_series or _is_master(event) else f"“{event.title}”"
-    if _is_fragment(request):
+    if wants_fragment(request):
         fresh = _load_event(request, event_id)
         return _summary(request, fresh, notice=f"{what} was {done}.")
     messages.success(request, f"{what} was {done}.")
@@ -105,9 +109,9 @@ def event_edit(request: HttpRequest, event_id: str) -> HttpResponse:
     }
     if request.method == "GET":
         form = EventEditForm(**form_kwargs)
-        return _render(request, FORM, _form_context(form, event=event), fragment="form")
+        return render_page(request, FORM, _form_context(form, event=event), fragment="form")
 
-    form = EventEditForm(request.POST, booked=booked_places(event), **form_kwargs)
+    form = EventEditForm(request.POST, **form_kwargs)
     if form.is_valid():
         try:
             saved = _save_edit(request, form)
@@ -121,10 +125,10 @@ def event_edit(request: HttpRequest, event_id: str) -> HttpResponse:
                 form=form,
             )
         except CalendarError as error:
-            form.add_error(None, str(error))
+            form.add_error("capacity" if isinstance(error, CapacityError) else None, str(error))
         else:
             return _done(request, saved, f"“{saved.title}” was saved.")
-    return _render(request, FORM, _form_context(form, event=event), fragment="form", status=400)
+    return render_page(request, FORM, _form_context(form, event=event), fragment="form", status=400)
 
 
 def _save_edit(request: HttpRequest, form: EventEditForm) -> Event:
@@ -166,7 +170,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
             start=request.GET.get("start"), schedule=request.GET.get("schedule")
         )
         form = EventCreateForm(business=business, initial=initial)
-        return _render(request, FORM, _form_context(form), fragment="form")
+        return render_page(request, FORM, _form_context(form), fragment="form")
 
     form = EventCreateForm(request.POST, business=business)
     if form.is_valid():
@@ -177,15 +181,13 @@ def event_create(request: HttpRequest) -> HttpResponse:
         else:
             first = selectors.first_occurrence(events[0])
             return _done(request, first, _created_message(events))
-    return _render(request, FORM, _form_context(form), fragment="form", status=400)
+    return render_page(request, FORM, _form_context(form), fragment="form", status=400)
 
 
 def _create_events(request: HttpRequest, form: EventCreateForm) -> list[Event]:
     kwargs = form.service_kwargs()
     data = form.cleaned_data
     if data["repeat_weekly"]:
-        if not request.membership.is_owner:
-            raise PermissionDenied("Only an owner can create a recurring series.")
         return services.create_weekly_events(
             actor=request.membership,
             days=data["days"],
@@ -204,29 +206,7 @@ def _created_message(events: list[Event]) -> str:
     return f"“{title}” was created, repeating {days}."
 
 
-# Schedules and blocked time --------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-@vary_on_headers("HX-Request")
-def schedule_create(request: HttpRequest) -> HttpResponse:
-    """A new schedule (owners): a name, a default capacity and a default location."""
-    require_owner(request)
-    if request.method == "GET":
-        return _render(request, SCHEDULE_FORM, {"form": ScheduleForm()}, fragment="form")
-    form = ScheduleForm(request.POST)
-    if form.is_valid():
-        try:
-            schedule = services.create_schedule(
-                actor=request.membership, business=request.business, **form.service_kwargs()
-            )
-        except CalendarError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, f"Schedule “{schedule.name}” was created. Add its events.")
-            url = f"{reverse('calendar_app:event_create')}?schedule={schedule.pk}"
-            return _redirect(request, url)
-    return _render(request, SCHEDULE_FORM, {"form": form}, fragment="form", status=400)
+# Blocked time ----------------------------------------------------------------------------------
 
 
 @require_http_methods(["GET", "POST"])
@@ -237,7 +217,7 @@ def block_time(request: HttpRequest) -> HttpResponse:
     business = request.business
     if request.method == "GET":
         form = BlockTimeForm(business=business, initial={"interval": 1})
-        return _render(request, BLOCK_TIME, {"form": form}, fragment="form")
+        return render_page(request, BLOCK_TIME, {"form": form}, fragment="form")
     form = BlockTimeForm(request.POST, business=business)
     if form.is_valid():
         try:
@@ -249,31 +229,15 @@ def block_time(request: HttpRequest) -> HttpResponse:
         else:
             names = ", ".join(r.name for r in form.cleaned_data["resources"])
             return _done(request, selectors.first_occurrence(events[0]), f"Blocked {names}.")
-    return _render(request, BLOCK_TIME, {"form": form}, fragment="form", status=400)
+    return render_page(request, BLOCK_TIME, {"form": form}, fragment="form", status=400)
 
 
 # Shared pieces ---------------------------------------------------------------------------------
 
 
-def _is_fragment(request: HttpRequest) -> bool:
-    """HTMX asked for a piece of the page (a history restore wants the whole page)."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _render(
-    request: HttpRequest, template: str, context: dict, *, fragment: str, status: int = 200
-) -> HttpResponse:
-    name = f"{template}#{fragment}" if _is_fragment(request) else template
-    return render(request, name, context, status=status)
-
-
-def _redirect(request: HttpRequest, url: str) -> HttpResponse:
-    return HttpResponseClientRedirect(url) if _is_fragment(request) else redirect(url)
-
-
 def _done(request: HttpRequest, event: Event, message: str) -> HttpResponse:
     messages.success(request, message)
-    return _redirect(request, _detail_url(event))
+    return redirect_page(request, _detail_url(event))
 
 
 def _load_event(request: HttpRequest, event_id: str) -> Event:
@@ -284,13 +248,8 @@ def _load_event(request: HttpRequest, event_id: str) -> Event:
     return event
 
 
-def _may_change(membership, event: Event) -> bool:
-    """Staff change one-off events and single occurrences; a series or blocked time is owners'."""
-    return membership.is_owner or not (_is_master(event) or event.schedule.is_blocked_time)
-
-
 def _require_may_change(request: HttpRequest, event: Event) -> None:
-    if not _may_change(request.membership, event):
+    if not services.may_change_event(request.membership, event):
         raise PermissionDenied("Only an owner can change a whole series or blocked time.")
 
 
@@ -322,7 +281,7 @@ def _detail_context(request: HttpRequest, event: Event, **extra) -> dict:
         "start": start,
         "end": end,
         "own_zone_differs": event.time_zone != business.time_zone,
-        "can_change": _may_change(membership, event),
+        "can_change": services.may_change_event(membership, event),
         "offers_series_scope": is_owner and in_series,
         "calendar_url": (
             f"{reverse('calendar_app:calendar', args=['week'])}?date={start:%Y-%m-%d}"
@@ -340,7 +299,7 @@ def _places_taken(event: Event) -> int | None:
 def _summary(request: HttpRequest, event: Event, *, status: int = 200, **extra) -> HttpResponse:
     """The header with status and actions: a fragment for HTMX, the whole page otherwise."""
     context = _detail_context(request, event, **extra)
-    return _render(request, DETAIL, context, fragment="summary", status=status)
+    return render_page(request, DETAIL, context, fragment="summary", status=status)
 
 
 def _conflict(
@@ -352,7 +311,7 @@ def _conflict(
         "reload_url": reload_url,
         "is_series": current.pk != event.pk,
     }
-    if _is_fragment(request):
+    if wants_fragment(request):
         response = render(request, CONFLICT, {"conflict": conflict}, status=409)
         response["HX-Retarget"] = "#conflict-slot"
         response["HX-Reswap"] = "innerHTML"

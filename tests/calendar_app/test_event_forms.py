@@ -227,14 +227,6 @@ def test_resources_are_compared_as_a_set(business, event):
     assert fewer.changes() == {"resource_ids": [first.pk]}
 
 
-def test_the_capacity_cannot_go_below_the_places_booked(business, event):
-    data_form = edit_form(business, event, capacity=2)
-    form = EventEditForm(data_form.data, business=business, event=event, booked=3)
-
-    assert not form.is_valid()
-    assert form.errors["capacity"] == ["3 places are already booked; the capacity cannot be lower."]
-
-
 def test_a_series_edit_keeps_the_series_first_day(business, schedule):
     master = EventFactory(
         schedule=schedule,

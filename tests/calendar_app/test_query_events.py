@@ -287,7 +287,7 @@ def test_each_event_comes_with_its_resources_by_name(business, schedule):
     assert page.events[1].resource_refs == []
 
 
-def test_it_runs_two_queries_whatever_the_number_of_events(
+def test_it_runs_three_queries_whatever_the_number_of_events(
     business, schedule, django_assert_num_queries
 ):
     resource = ResourceFactory(business=business)
@@ -295,9 +295,81 @@ def test_it_runs_two_queries_whatever_the_number_of_events(
         event = EventFactory(schedule=schedule, start_local=datetime(2026, 6, 1, hour))
         EventResourceFactory(event=event, resource=resource)
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):  # events, their schedules, their resources
         page = query_events(business, limit=100)
         names = [ref.name for event in page.events for ref in event.resource_refs]
         schedules = {event.schedule.name for event in page.events}
 
     assert len(names) == 12 and schedules == {schedule.name}
+
+
+def test_a_descending_query_may_name_the_window_from_its_later_end(business, schedule):
+    inside = EventFactory(schedule=schedule, start_local=datetime(2026, 6, 10, 9))
+    later = EventFactory(schedule=schedule, start_local=datetime(2026, 6, 12, 9))
+    EventFactory(schedule=schedule, start_local=datetime(2026, 6, 20, 9))
+
+    page = query_events(
+        business,
+        from_local_date="2026-06-13T00:00:00",
+        to_local_date="2026-06-10T00:00:00",
+        sort=("end", "DESC"),
+    )
+
+    assert ids(page) == [later.id, inside.id]
+    with pytest.raises(EventQueryError, match="earlier than"):
+        query_events(
+            business, from_local_date="2026-06-13T00:00:00", to_local_date="2026-06-10T00:00:00"
+        )
+
+
+def test_it_filters_by_capacity_with_comparisons(business, schedule):
+    small = EventFactory(schedule=schedule, total_capacity=4, remaining_capacity=0)
+    large = EventFactory(schedule=schedule, total_capacity=20, remaining_capacity=12)
+    open_ended = EventFactory(schedule=schedule, total_capacity=None, remaining_capacity=None)
+
+    def query(filter):
+        return set(ids(query_events(business, filter=filter)))
+
+    assert query({"totalCapacity": {"$gte": 10}}) == {large.id}
+    assert query({"totalCapacity": {"$lt": 10}}) == {small.id}
+    assert query({"totalCapacity": {"$ne": 4}}) == {large.id, open_ended.id}
+    assert query({"totalCapacity": {"$exists": False}}) == {open_ended.id}
+    assert query({"remainingCapacity": {"$gt": 0}}) == {large.id}
+    assert query({"remainingCapacity": 0}) == {small.id}
+    with pytest.raises(EventQueryError, match="does not support"):
+        query({"remainingCapacity": {"$exists": True}})
+    with pytest.raises(EventQueryError, match="whole number"):
+        query({"totalCapacity": {"$gt": "ten"}})
+
+
+def test_it_filters_by_location_and_conferencing_presence(business, schedule):
+    online = EventFactory(
+        schedule=schedule, conferencing_details={"type": "CUSTOM", "guestUrl": "https://x.test"}
+    )
+    in_studio = EventFactory(schedule=schedule, location={"type": "CUSTOM", "name": "Studio"})
+
+    assert ids(query_events(business, filter={"conferencingDetails": {"$exists": True}})) == [
+        online.id
+    ]
+    assert ids(query_events(business, filter={"location": {"$exists": True}})) == [in_studio.id]
+    assert ids(query_events(business, filter={"location": {"$exists": False}})) == [online.id]
+
+
+def test_it_filters_by_resource_transparency_and_resource_schedule(business, schedule):
+    room_schedule = ScheduleFactory(business=business)
+    room = ResourceFactory(business=business, schedule=room_schedule)
+    trainer = ResourceFactory(business=business)
+    busy = EventFactory(schedule=schedule)
+    EventResourceFactory(event=busy, resource=room)
+    free = EventFactory(schedule=schedule)
+    EventResourceFactory(event=free, resource=trainer, transparency="TRANSPARENT")
+
+    by_schedule = query_events(
+        business, filter={"resources.scheduleId": {"$hasSome": [room_schedule.id]}}
+    )
+    transparent = query_events(
+        business, filter={"resources.transparency": {"$hasSome": ["TRANSPARENT"]}}
+    )
+
+    assert ids(by_schedule) == [busy.id]
+    assert ids(transparent) == [free.id]

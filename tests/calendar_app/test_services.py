@@ -1,16 +1,35 @@
 """Calendar services on the local backend: recurrence, exceptions, cancel/restore, revisions."""
 
-from datetime import timedelta
+import threading
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from calendar_app import services
-from calendar_app.backends import CalendarError, RevisionConflict, events_view_end, instance_id
+from calendar_app.backends import (
+    CalendarError,
+    CapacityError,
+    RevisionConflict,
+    events_view_end,
+    instance_id,
+)
 from calendar_app.models import ChangeRecord, Event, Schedule
 from calendar_app.recurrence import weekly_rule
-from tests.factories import EventFactory, ParticipationFactory, ResourceFactory, next_monday
+from participants.services import add_participation
+from tests.factories import (
+    EventFactory,
+    ParticipationFactory,
+    ResourceFactory,
+    ScheduleFactory,
+    next_monday,
+    weekly_series,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -443,3 +462,264 @@ def test_staff_cannot_change_a_schedule(schedule, staff_membership):
             expected_revision=schedule.revision,
             changes={"name": "Mine"},
         )
+
+
+def test_restoring_a_series_leaves_an_occurrence_cancelled_on_its_own_cancelled(
+    series, owner_membership
+):
+    on_its_own = occurrences(series)[1]
+    services.cancel_event(
+        actor=owner_membership, event=on_its_own, expected_revision=on_its_own.revision
+    )
+    services.cancel_event(actor=owner_membership, event=series, expected_revision=series.revision)
+    series.refresh_from_db()
+
+    services.restore_event(actor=owner_membership, event=series, expected_revision=series.revision)
+
+    cancelled = list(occurrences(series).filter(status="CANCELLED").values_list("pk", flat=True))
+    assert cancelled == [on_its_own.pk]
+    assert occurrences(series).filter(status="CONFIRMED").count() == occurrences(series).count() - 1
+
+
+# Capacity
+
+
+def test_the_capacity_cannot_go_below_the_places_booked(schedule, owner_membership):
+    event = EventFactory(schedule=schedule, total_capacity=6, remaining_capacity=6)
+    ParticipationFactory(event=event, party_size=3)
+    ParticipationFactory(event=event, party_size=2, cancelled_date=timezone.now())
+
+    with pytest.raises(CapacityError, match="3 places are already booked"):
+        services.update_event(
+            actor=owner_membership,
+            event=event,
+            expected_revision=event.revision,
+            changes={"total_capacity": 2, "title": "Smaller"},
+        )
+    updated = services.update_event(
+        actor=owner_membership,
+        event=event,
+        expected_revision=event.revision,
+        changes={"total_capacity": 3},
+    )
+
+    assert (updated.total_capacity, updated.remaining_capacity, updated.title) == (
+        3,
+        0,
+        event.title,
+    )
+
+
+def test_a_series_capacity_below_an_occurrence_bookings_is_refused_and_changes_nothing(
+    series, owner_membership
+):
+    booked = occurrences(series)[3]
+    ParticipationFactory(event=booked, party_size=5)
+    before = list(occurrences(series).values_list("pk", "revision", "total_capacity"))
+
+    with pytest.raises(
+        CapacityError, match=f"5 places are already booked on .*{booked.start_local:%B}"
+    ):
+        services.update_event(
+            actor=owner_membership,
+            event=series,
+            expected_revision=series.revision,
+            changes={"total_capacity": 4},
+        )
+
+    series.refresh_from_db()
+    assert series.total_capacity == 8
+    assert list(occurrences(series).values_list("pk", "revision", "total_capacity")) == before
+
+
+def test_a_series_capacity_edit_recounts_every_occurrence(series, owner_membership):
+    booked = occurrences(series)[2]
+    ParticipationFactory(event=booked, party_size=4)
+
+    services.update_event(
+        actor=owner_membership,
+        event=series,
+        expected_revision=series.revision,
+        changes={"total_capacity": 5},
+    )
+
+    remaining = dict(occurrences(series).values_list("pk", "remaining_capacity"))
+    assert remaining.pop(booked.pk) == 1
+    assert set(remaining.values()) == {5}
+
+
+def test_a_series_edit_runs_the_same_queries_however_many_occurrences(schedule, owner_membership):
+    trainer = ResourceFactory(business=schedule.business)
+    weekly = weekly_series(schedule, actor=owner_membership, interval=1)
+    monthly = weekly_series(schedule, actor=owner_membership, interval=4)
+    assert occurrences(weekly).count() > 3 * occurrences(monthly).count()
+    changes = {"title": "Renamed", "total_capacity": 6, "resource_ids": [trainer.pk]}
+
+    counts = []
+    for master in (weekly, monthly):
+        with CaptureQueriesContext(connection) as queries:
+            services.update_event(
+                actor=owner_membership,
+                event=master,
+                expected_revision=master.revision,
+                changes=changes,
+            )
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+    renamed = occurrences(weekly).filter(title="Renamed", event_resources__resource=trainer)
+    assert renamed.count() == occurrences(weekly).count()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_capacity_edit_waits_for_a_booking_in_flight_and_counts_it(schedule, owner_membership):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    event = EventFactory(schedule=schedule, total_capacity=4, remaining_capacity=4)
+    ParticipationFactory(event=event, party_size=2)
+    outcome = []
+
+    def lower_capacity():
+        try:
+            services.update_event(
+                actor=owner_membership,
+                event=event,
+                expected_revision=event.revision,
+                changes={"total_capacity": 3},
+            )
+            outcome.append("saved")
+        except CapacityError as error:
+            outcome.append(str(error))
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        add_participation(actor=owner_membership, event=event, name="Late pair", party_size=2)
+        editor = threading.Thread(target=lower_capacity)
+        editor.start()
+        time.sleep(0.5)  # the edit is now waiting for the booking's row lock
+        assert outcome == []
+
+    editor.join()
+    event.refresh_from_db()
+    assert outcome == ["4 places are already booked; the capacity cannot be lower."]
+    assert (event.total_capacity, event.remaining_capacity) == (4, 0)
+
+
+# Permissions live in the services, whoever calls them
+
+
+def test_staff_cannot_create_a_recurring_series(schedule, staff_membership):
+    with pytest.raises(PermissionDenied, match="recurring series"):
+        weekly_series(schedule, actor=staff_membership)
+
+    assert not Event.objects.exists()
+
+
+def test_staff_cannot_change_blocked_time(business, owner_membership, staff_membership):
+    room = ResourceFactory(business=business)
+    [blocked] = services.block_time(
+        actor=owner_membership,
+        business=business,
+        resource_ids=[room.pk],
+        start_local=next_monday(13),
+        end_local=next_monday(15),
+    )
+
+    with pytest.raises(PermissionDenied):
+        services.update_event(
+            actor=staff_membership,
+            event=blocked,
+            expected_revision=blocked.revision,
+            changes={"title": "Free after all"},
+        )
+    with pytest.raises(PermissionDenied):
+        services.cancel_event(
+            actor=staff_membership, event=blocked, expected_revision=blocked.revision
+        )
+    with pytest.raises(PermissionDenied):
+        services.create_event(
+            actor=staff_membership,
+            schedule=blocked.schedule,
+            title="Blocked",
+            start_local=next_monday(16),
+            end_local=next_monday(17),
+        )
+
+    blocked.refresh_from_db()
+    assert (blocked.status, blocked.revision) == ("CONFIRMED", 1)
+
+
+def test_cancelling_a_schedule_audits_each_event_it_cancels(series, schedule, owner_membership):
+    future = occurrences(series).count() + 1  # the instances and the MASTER
+
+    services.cancel_schedule(
+        actor=owner_membership, schedule=schedule, expected_revision=schedule.revision
+    )
+
+    records = ChangeRecord.objects.filter(
+        action="cancel_with_schedule", actor=owner_membership.user
+    )
+    assert records.count() == future
+    record = records.get(object_id=series.pk)
+    assert (record.revision_before, record.revision_after) == (
+        series.revision,
+        series.revision + 1,
+    )
+
+
+# DST
+
+
+def test_a_weekly_class_in_the_spring_forward_gap_keeps_its_length(business, owner_membership):
+    schedule = ScheduleFactory(business=business, time_zone="Europe/Berlin")
+    sunday = next_monday(2) + timedelta(days=6, minutes=30)  # Sundays 02:30-03:30
+
+    master = services.create_event(
+        actor=owner_membership,
+        schedule=schedule,
+        title="Night owls",
+        start_local=sunday,
+        end_local=sunday + timedelta(hours=1),
+        recurrence_rule=weekly_rule(day="SUNDAY"),
+    )
+
+    zone = ZoneInfo("Europe/Berlin")
+    lengths = {o.end - o.start for o in occurrences(master)}
+    gap_day = [o for o in occurrences(master) if o.start.astimezone(zone).hour == 3]
+    assert lengths == {timedelta(hours=1)}
+    assert len(gap_day) == 1  # the last Sunday of March, within the year ahead
+    assert gap_day[0].start.astimezone(zone).month == 3
+    assert gap_day[0].end.astimezone(zone).hour == 4
+
+
+def test_a_one_off_event_in_the_spring_forward_gap_moves_forward_whole(schedule, owner_membership):
+    event = services.create_event(
+        actor=owner_membership,
+        schedule=schedule,
+        title="Early",
+        start_local=datetime(2027, 3, 28, 2, 30),
+        end_local=datetime(2027, 3, 28, 3, 30),
+    )
+
+    zone = ZoneInfo("Europe/Berlin")
+    assert event.end - event.start == timedelta(hours=1)
+    assert f"{event.start.astimezone(zone):%H:%M}" == "03:30"
+
+
+def test_a_schedule_is_cancelled_or_restored_only_once(schedule, owner_membership):
+    with pytest.raises(CalendarError, match="not cancelled"):
+        services.restore_schedule(
+            actor=owner_membership, schedule=schedule, expected_revision=schedule.revision
+        )
+    cancelled = services.cancel_schedule(
+        actor=owner_membership, schedule=schedule, expected_revision=schedule.revision
+    )
+
+    with pytest.raises(CalendarError, match="already cancelled"):
+        services.cancel_schedule(
+            actor=owner_membership, schedule=cancelled, expected_revision=cancelled.revision
+        )
+
+    cancelled.refresh_from_db()
+    assert cancelled.revision == schedule.revision + 1
