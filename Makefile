@@ -50,6 +50,7 @@ migrate: install
 
 seed: migrate
 	$(PY) manage.py seed_demo
+	$(PY) manage.py extend_events_views
 
 run: seed
 	@echo

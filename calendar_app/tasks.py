@@ -1,4 +1,5 @@
-"""Periodic calendar work, run by Celery beat (in-process when there is no Redis)."""
+"""Periodic calendar work, run by Celery beat (``make run`` without Redis runs
+``manage.py extend_events_views`` at start instead)."""
 
 from celery import shared_task
 

@@ -3,10 +3,12 @@
 import threading
 import time
 from datetime import datetime, timedelta
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -178,6 +180,17 @@ def test_the_periodic_task_extends_every_business(series, business, settings, mo
     extend_events_views.delay()
 
     assert occurrences(series).count() == before + 2
+
+
+def test_make_run_extends_the_horizon_at_start_without_a_worker(series, settings):
+    settings.EVENTS_VIEW_FUTURE_DAYS += 21
+    before = occurrences(series).count()
+    out = StringIO()
+
+    call_command("extend_events_views", stdout=out)
+
+    assert occurrences(series).count() == before + 3
+    assert "(3 new)" in out.getvalue()
 
 
 def test_editing_an_instance_turns_it_into_an_exception(series, owner_membership):
