@@ -454,12 +454,23 @@ def _set_resources(event_ids: Iterable[str], resource_ids: Iterable[str]) -> Non
     )
 
 
-def _remaining(total_capacity: int | None, booked: int) -> int | None:
-    """Places left, refusing a capacity below what is already booked."""
+def _remaining(
+    total_capacity: int | None, booked: int, *, occurrence_of_series: Event | None = None
+) -> int | None:
+    """Places left, refusing a capacity below what is already booked (naming the occurrence
+    when a series edit is what would overbook it)."""
     if total_capacity is None:
         return None
     if total_capacity < booked:
-        raise CapacityError(f"{booked} places are already booked; the capacity cannot be lower.")
+        if occurrence_of_series is None:
+            raise CapacityError(
+                f"{booked} places are already booked; the capacity cannot be lower."
+            )
+        raise CapacityError(
+            f"{booked} places are already booked on "
+            f"{occurrence_of_series.start_local:%A %-d %B}; "
+            "the capacity of the series cannot be lower."
+        )
     return total_capacity - booked
 
 
@@ -525,13 +536,11 @@ def _propagate_master_changes(
         touched.append(occurrence)
     booked = booked_places_by_event(recounted)
     for occurrence in recounted:
-        places = booked.get(occurrence.pk, 0)
-        if occurrence.total_capacity is not None and occurrence.total_capacity < places:
-            raise CapacityError(
-                f"{places} places are already booked on {occurrence.start_local:%A %-d %B}; "
-                "the capacity of the series cannot be lower."
-            )
-        occurrence.remaining_capacity = _remaining(occurrence.total_capacity, places)
+        occurrence.remaining_capacity = _remaining(
+            occurrence.total_capacity,
+            booked.get(occurrence.pk, 0),
+            occurrence_of_series=occurrence,
+        )
     Event.objects.bulk_update(
         touched, [*plain, "remaining_capacity", "revision", "updated_date"], batch_size=500
     )
