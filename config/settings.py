@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "calendar_app",
+    "calendar_app.wix",
     "participants",
     "bookings",
 ]
