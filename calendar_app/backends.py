@@ -72,8 +72,9 @@ SCHEDULE_EDITABLE_ATTRIBUTES = (
 
 
 class CalendarBackend(Protocol):
-    # Whether a cancelled schedule can be reactivated (upstream, cancelling is final).
+    # Whether a cancelled schedule / event can be reactivated (upstream, cancelling is final).
     can_restore_schedule: bool
+    can_restore_event: bool
 
     def create_schedule(self, *, business: Business, **fields) -> Schedule: ...
 
@@ -162,6 +163,7 @@ class LocalCalendarBackend:
     """The app as its own calendar: every write is a revision-checked row update."""
 
     can_restore_schedule = True
+    can_restore_event = True
 
     def create_schedule(self, *, business: Business, **fields) -> Schedule:
         return Schedule.objects.create(business=business, **fields)

@@ -454,6 +454,12 @@ def event_with_details(business: Business, event_id: str) -> Event | None:
     return event
 
 
+def can_restore_events(business: Business) -> bool:
+    """Whether a cancelled event of the business can be restored (not upstream: Wix has no
+    un-cancel)."""
+    return calendar_backend(business).can_restore_event
+
+
 def first_occurrence(event: Event) -> Event:
     """Where to land after creating a series: its first occurrence (the MASTER if none)."""
     if event.recurrence_type != Event.RecurrenceType.MASTER:

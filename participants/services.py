@@ -73,11 +73,6 @@ def _lock_event(event: Event) -> Event:
     return locked
 
 
-def participations_read_only_reason(event: Event) -> str:
-    """Why the dashboard cannot change this event's participants ("" when it can)."""
-    return calendar_backend(event.business).participations_read_only_reason(event=event)
-
-
 def _through_backend(write):
     """Run a backend write, turning the calendar's refusals into the dashboard's error type."""
     try:

@@ -12,7 +12,7 @@ from tests.factories import EventFactory, MembershipFactory, ParticipationFactor
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD_APPS = ("calendar_app", "participants")
+DASHBOARD_APPS = ("calendar_app", "participants", "wix")
 # URL kwargs that name an object of a business (filled with the other business's ids).
 ID_KWARGS = {"event_id", "participation_id", "membership_id", "schedule_id"}
 NON_ID_KWARGS = {"view": "week"}
