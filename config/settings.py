@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "calendar_app",
     "calendar_app.wix",
+    "calendar_app.wix.health",
     "participants",
     "bookings",
 ]
@@ -120,6 +121,10 @@ CELERY_BEAT_SCHEDULE = {
     "extend-events-view": {
         "task": "calendar_app.tasks.extend_events_views",
         "schedule": timedelta(hours=6),
+    },
+    "reconcile-wix-connections": {
+        "task": "calendar_app.wix.tasks.reconcile_connections",
+        "schedule": timedelta(hours=1),
     },
 }
 
