@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from calendar_app.views.helpers import redirect_page, render_page, require_owner, wants_fragment
-from calendar_app.wix import deliveries, reconcile, selectors, webhooks
+from calendar_app.wix import reconcile, selectors, webhooks
 from calendar_app.wix.models import WebhookDelivery, WixConnection
 
 HEALTH = "wix/health.html"
@@ -58,7 +58,7 @@ def delivery_retry(request: HttpRequest, delivery_id: int) -> HttpResponse:
     delivery = get_object_or_404(
         WebhookDelivery, connection=connection, pk=delivery_id, status=WebhookDelivery.Status.FAILED
     )
-    deliveries.retry_delivery(delivery=delivery)
+    webhooks.retry_delivery(delivery=delivery)
     notice = "The delivery was queued again."
     return _answer(request, connection, notice)
 

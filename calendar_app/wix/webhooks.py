@@ -245,3 +245,13 @@ def _insert_once(delivery: WebhookDelivery) -> int | None:
         cursor.execute(sql, values)
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+def retry_delivery(*, delivery: WebhookDelivery) -> None:
+    """Queue a failed delivery again (the retry button of the health page); its attempts and
+    last reason stay until the new attempt writes its own."""
+    updated = WebhookDelivery.objects.filter(
+        pk=delivery.pk, status=WebhookDelivery.Status.FAILED
+    ).update(status=WebhookDelivery.Status.RECEIVED)
+    if updated:
+        tasks.apply_delivery.delay_on_commit(delivery.pk)
