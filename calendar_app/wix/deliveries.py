@@ -8,15 +8,19 @@ two deliveries for one event never interleave. Upstream reads (the participation
 the range a view extension covers) happen before the transaction, never inside a request.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from calendar_app.models import Business, format_local_date
+from calendar_app.recurrence import to_local
 from calendar_app.wix import apply, mapping
-from calendar_app.wix import client as wix_client
+from calendar_app.wix.client import WixClient
 from calendar_app.wix.models import WebhookDelivery, WixConnection
 from participants.models import Participation
 
@@ -28,15 +32,31 @@ SCHEDULE = "wix.calendar.v3.schedule"
 PARTICIPATION = "wix.calendar.v3.participation"
 PROJECTION_UPDATED = (EVENTS_VIEW, "projection_updated")
 VIEW_EXTENDED = (EVENTS_VIEW, "extended")
-Changes = list[tuple[str, dict[str, Any], bool]]  # (object kind, spec payload, removed)
+Changes = list[tuple[str, dict[str, Any], bool]]  # (kind of change, spec payload, removed)
 
 
 class DeliveryFailed(Exception):
     """A delivery that cannot be applied as it is: retrying will not help."""
 
 
-def client_for(connection: WixConnection) -> "wix_client.WixClient":
-    return wix_client.WixClient(connection=connection)
+def client_for(connection: WixConnection) -> WixClient:
+    """The connection's client, kept per worker process (an httpx client is made once, not per
+    delivery). Two attempts inside a call: the task's own retries back off further."""
+    return _client(connection.base_url, connection.api_key, connection.site_id)
+
+
+@lru_cache(maxsize=64)
+def _client(base_url: str, api_key: str, site_id: str) -> WixClient:
+    return WixClient(base_url=base_url, api_key=api_key, site_id=site_id, max_attempts=2)
+
+
+def local_date(instant, business: Business) -> str:
+    """An instant as the business's wall-clock ``localDate`` (what Query Events reads)."""
+    return format_local_date(to_local(instant, business.time_zone))
+
+
+def flatten(pages: Iterable[list[dict]]) -> list[dict]:
+    return list(chain.from_iterable(pages))
 
 
 def apply_delivery(*, delivery_pk: int) -> str:
@@ -83,10 +103,20 @@ def record_error(*, delivery_pk: int, error: str, failed: bool) -> None:
     )
 
 
+def _apply_schedule(*, removed: bool, **kwargs) -> None:
+    apply.apply_remote_schedule(**kwargs)  # a schedule is never removed, only cancelled
+
+
+def _apply_view_end(*, connection: WixConnection, data: dict, **kwargs) -> None:
+    """Remember how far the view reaches now (the next extension reads from here)."""
+    Business.objects.filter(pk=connection.business_id).update(events_view_end_date=data["endDate"])
+
+
 APPLIERS: dict[str, Callable] = {
     "event": apply.apply_remote_event,
     "participation": apply.apply_remote_participation,
-    "schedule": lambda *, removed, **kwargs: apply.apply_remote_schedule(**kwargs),
+    "schedule": _apply_schedule,
+    "view_end": _apply_view_end,
 }
 
 
@@ -108,16 +138,21 @@ def _projection_updated(connection, payload: dict, client) -> Changes:
 
 
 def _view_extended(connection, payload: dict, client) -> Changes:
-    """Events View Extended: read the newly covered range (from the old end to the new one)."""
+    """Events View Extended: read the newly covered range, from the old end to the new one."""
     new_end = mapping.parse_instant(payload["actionEvent"]["body"]["extendedEndDate"])
-    old_end = connection.business.events_view_end_date or timezone.now()
-    events = (
-        client.query_events(from_date=min(old_end, new_end), to_date=new_end) if new_end else []
+    if new_end is None:
+        raise DeliveryFailed("The view extension names no extendedEndDate.")
+    business = connection.business
+    old_end = min(business.events_view_end_date or timezone.now(), new_end)
+    events = flatten(
+        client.query_events(
+            from_local_date=local_date(old_end, business),
+            to_local_date=local_date(new_end, business),
+            time_zone=business.time_zone,
+        )
     )
-    connection.business.__class__.objects.filter(pk=connection.business_id).update(
-        events_view_end_date=new_end
-    )
-    return [("event", event, False) for event in events]
+    changes: Changes = [("event", event, False) for event in events]
+    return [*changes, ("view_end", {"endDate": new_end}, False)]
 
 
 def _entity(payload: dict) -> dict:
@@ -153,7 +188,7 @@ def _participation_changed(connection, payload: dict, client) -> Changes:
         raise DeliveryFailed("The participation names no event.")
     # Stored before the upstream is read: one stored later (by another delivery) is not gone.
     stored = _stored_participations(event_id)
-    current = client.query_participations(event_id=event_id)
+    current = flatten(client.query_participations(filter={"eventId": event_id}))
     changes: Changes = [("participation", item, False) for item in current]
     seen = {item["id"] for item in current}
     changes += [

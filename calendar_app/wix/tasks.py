@@ -11,13 +11,13 @@ from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 
 from calendar_app.wix import deliveries, reconcile
-from calendar_app.wix.client import WixError
+from calendar_app.wix.client import WixUnavailable
 from calendar_app.wix.models import WixConnection
 
 RETRY = {
     "acks_late": True,
     "reject_on_worker_lost": True,
-    "autoretry_for": (WixError,),
+    "autoretry_for": (WixUnavailable,),
     "retry_backoff": 2,
     "retry_backoff_max": 300,
     "retry_jitter": True,
