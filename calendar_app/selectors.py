@@ -9,7 +9,7 @@ from django.core import signing
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from calendar_app import recurrence
-from calendar_app.backends import instance_id
+from calendar_app.backends import calendar_backend
 from calendar_app.models import (
     Business,
     Event,
@@ -454,11 +454,18 @@ def event_with_details(business: Business, event_id: str) -> Event | None:
     return event
 
 
+def can_restore_events(business: Business) -> bool:
+    """Whether a cancelled event of the business can be restored (not upstream: Wix has no
+    un-cancel)."""
+    return calendar_backend(business).can_restore_event
+
+
 def first_occurrence(event: Event) -> Event:
     """Where to land after creating a series: its first occurrence (the MASTER if none)."""
     if event.recurrence_type != Event.RecurrenceType.MASTER:
         return event
-    return Event.objects.filter(recurring_event_id=event.pk).order_by("start").first() or event
+    occurrences = Event.objects.filter(recurring_event_id=event.pk, removed_date__isnull=True)
+    return occurrences.order_by("start").first() or event
 
 
 def occurrence_after_series_edit(occurrence: Event, master: Event) -> Event:
@@ -466,8 +473,12 @@ def occurrence_after_series_edit(occurrence: Event, master: Event) -> Event:
     same = Event.objects.filter(pk=occurrence.pk, removed_date__isnull=True).first()
     if same is not None:
         return same
-    moved = datetime.combine(occurrence.start_local.date(), master.start_local.time())
-    return Event.objects.filter(pk=instance_id(master, moved)).first() or master
+    same_day = Event.objects.filter(
+        recurring_event_id=master.pk,
+        removed_date__isnull=True,
+        start_local_date__startswith=occurrence.start_local_date[:10],
+    )
+    return same_day.order_by("start", "id").first() or master
 
 
 def active_memberships(user) -> QuerySet[Membership]:
@@ -479,5 +490,23 @@ def schedules_for(business: Business) -> QuerySet[Schedule]:
     return Schedule.objects.filter(business=business).order_by("name")
 
 
+@dataclass(frozen=True)
+class SchedulesPage:
+    """The schedules list and whether a cancelled schedule can be restored (not upstream,
+    where cancelling is final)."""
+
+    schedules: QuerySet[Schedule]
+    can_restore: bool
+
+
+def schedules_page(business: Business) -> SchedulesPage:
+    return SchedulesPage(
+        schedules=schedules_for(business),
+        can_restore=calendar_backend(business).can_restore_schedule,
+    )
+
+
 def resources_for(business: Business) -> QuerySet[Resource]:
-    return Resource.objects.filter(business=business).order_by("type", "name")
+    return Resource.objects.filter(business=business, removed_date__isnull=True).order_by(
+        "type", "name"
+    )

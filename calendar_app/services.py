@@ -89,7 +89,9 @@ def _check_resources(business: Business, resource_ids: Iterable[str]) -> list[st
     """Resource ids must belong to the business: another tenant's id is refused, never used."""
     resource_ids = list(dict.fromkeys(resource_ids))
     found = set(
-        Resource.objects.filter(business=business, pk__in=resource_ids).values_list("pk", flat=True)
+        Resource.objects.filter(
+            business=business, pk__in=resource_ids, removed_date__isnull=True
+        ).values_list("pk", flat=True)
     )
     if len(found) != len(resource_ids):
         raise CalendarError("One of the chosen resources does not exist.")

@@ -10,6 +10,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("participants/", include("participants.urls")),
     path("webhooks/wix/", wix_views.webhook, name="wix_webhook"),
-    path("sync/wix/", include("calendar_app.wix.urls")),
+    path("", include("calendar_app.wix.urls")),
     path("", include("calendar_app.urls")),
 ]

@@ -1,5 +1,5 @@
-"""Reads for the sync health of a Wix connection: one typed page object for the health page
-and for ``manage.py sync_status``."""
+"""Reads of a business's Wix connection: the settings form's start, and the sync health (one
+typed page object for the health page and for ``manage.py sync_status``)."""
 
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -108,8 +108,22 @@ def _isoformat(value):
     return value
 
 
-def connection_for(*, business: Business) -> WixConnection | None:
+def connection_for(business: Business) -> WixConnection | None:
     return WixConnection.objects.filter(business=business).first()
+
+
+def form_initial(connection: WixConnection | None) -> dict:
+    """What the settings form starts with: everything but the API key, which is never sent back."""
+    if connection is None:
+        return {}
+    return {
+        "base_url": connection.base_url,
+        "site_id": connection.site_id,
+        "instance_id": connection.instance_id,
+        "public_key_pem": connection.public_key_pem,
+        "app_ids": ", ".join(connection.app_ids),
+        "history_days": connection.history_days,
+    }
 
 
 def sync_health(*, connection: WixConnection) -> SyncHealth:

@@ -1,24 +1,68 @@
-"""The webhook URL Wix posts to, and the owner's sync health page of the business's connection.
+"""The Wix pages of an owner, and the webhook URL Wix posts to.
 
-The webhook view only hands the raw body to ``webhooks.receive_delivery`` and answers with what
-it says (text, never a 500). The health page is one selector; retry and "Resync now" are one
-service each, answer HTMX with the page's ``health`` partial and a plain POST with a redirect.
+- Settings: connect the business's calendar to a Wix site, see the backfill's progress.
+- Sync health: last delivery, backlog, failures (retry), refused deliveries, reconciliation
+  ("Resync now") and backfill; one selector, each button one service, HTMX answered with the
+  page's ``health`` partial and a plain POST with a redirect.
+- The webhook: the raw body goes to ``webhooks.receive_delivery``; the answer is what it says
+  (text, never a 500).
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from calendar_app.views.helpers import redirect_page, render_page, require_owner, wants_fragment
-from calendar_app.wix import reconcile, selectors, webhooks
+from calendar_app.wix import reconcile, selectors, services, webhooks
+from calendar_app.wix.backfill import BackfillError, run_backfill
+from calendar_app.wix.forms import ConnectWixForm
 from calendar_app.wix.models import WebhookDelivery, WixConnection
 
+TEMPLATE = "wix/settings.html"
 HEALTH = "wix/health.html"
+
+
+@require_http_methods(["GET", "POST"])
+def wix_settings(request: HttpRequest) -> HttpResponse:
+    """The connection form (the API key is never shown back); saving runs the backfill."""
+    require_owner(request)
+    connection = selectors.connection_for(request.business)
+    if request.method != "POST":
+        return _page(request, ConnectWixForm(initial=selectors.form_initial(connection)))
+    form = ConnectWixForm(request.POST)
+    if form.is_valid():
+        try:
+            connection = services.connect_wix(
+                actor=request.membership, business=request.business, **form.service_kwargs()
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            try:
+                result = run_backfill(connection=connection)
+            except BackfillError as error:
+                messages.error(request, f"Connected, but {error}")
+            else:
+                messages.success(request, f"Connected to Wix. Backfill done: {result.summary()}.")
+            return redirect("wix:settings")
+    return _page(request, form, status=400)
+
+
+def _add_errors(form: ConnectWixForm, error: ValidationError) -> None:
+    """The service's errors, each on its field."""
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+def _page(request: HttpRequest, form: ConnectWixForm, *, status: int = 200) -> HttpResponse:
+    context = {"form": form, "connection": selectors.connection_for(request.business)}
+    return render(request, TEMPLATE, context, status=status)
 
 
 @csrf_exempt

@@ -48,7 +48,7 @@ def _lines(health: selectors.SyncHealth) -> list[str]:
         f"malformed bodies:     {health.malformed}",
         f"unknown instance:     {health.unknown_instances} (all connections)",
         f"backfill:             {health.backfill.status_label}, "
-        f"{health.backfill.done} of {health.backfill.total} ({health.backfill.percent_done}%)",
+        f"{health.backfill.done} of {health.backfill.total} days ({health.backfill.percent_done}%)",
     ]
     run = health.last_reconciliation
     if run is None:
