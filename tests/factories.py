@@ -6,6 +6,18 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from bookings.models import (
+    AppointmentBooking,
+    BookableAppointment,
+    BookingResource,
+    Contingent,
+    Customer,
+    Facility,
+    FacilityGroup,
+    IdlePeriod,
+    WorkingHours,
+    WorkingHoursOverride,
+)
 from calendar_app import recurrence
 from calendar_app.models import (
     Business,
@@ -128,6 +140,138 @@ class ChangeRecordFactory(factory.django.DjangoModelFactory):
     object_type = "Event"
     object_id = factory.Sequence(lambda n: f"event-{n}")
     action = "update"
+
+
+class FacilityGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FacilityGroup
+
+    name = factory.Sequence(lambda n: f"Group {n}")
+
+
+class FacilityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Facility
+        django_get_or_create = ["business"]
+
+    business = factory.SubFactory(BusinessFactory)
+    group = factory.SubFactory(FacilityGroupFactory)
+
+
+class BookableAppointmentFactory(factory.django.DjangoModelFactory):
+    """A 60-minute service on a 15-minute grid; pass ``staff=[...]`` (and rooms, equipment)."""
+
+    class Meta:
+        model = BookableAppointment
+        skip_postgeneration_save = True
+
+    business = factory.SubFactory(BusinessFactory)
+    title = factory.Sequence(lambda n: f"Service {n}")
+    duration_minutes = 60
+    category = "Training"
+    slot_step_minutes = 15
+    earliest_booking_days = 60
+    cancellation_deadline_minutes = 60
+
+    @factory.post_generation
+    def staff(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.staff.set(extracted)
+
+    @factory.post_generation
+    def rooms(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.rooms.set(extracted)
+
+    @factory.post_generation
+    def equipment(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.equipment.set(extracted)
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    business = factory.SubFactory(BusinessFactory)
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttributeSequence(
+        lambda c, n: f"{c.first_name.lower()}.{c.last_name.lower()}{n}@example.com"
+    )
+    status = Customer.Status.MEMBER
+    rate = "Premium"
+
+
+class ContingentFactory(factory.django.DjangoModelFactory):
+    """Ten credits for any appointment of the customer's facility."""
+
+    class Meta:
+        model = Contingent
+
+    customer = factory.SubFactory(CustomerFactory)
+    name = "10-session card"
+    remaining_credits = 10
+
+
+class IdlePeriodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IdlePeriod
+
+    customer = factory.SubFactory(CustomerFactory)
+    start_date = factory.LazyFunction(timezone.localdate)
+    end_date = factory.LazyAttribute(lambda p: p.start_date + timedelta(days=14))
+
+
+class WorkingHoursFactory(factory.django.DjangoModelFactory):
+    """Monday 09:00-17:00."""
+
+    class Meta:
+        model = WorkingHours
+
+    resource = factory.SubFactory(ResourceFactory)
+    weekday = 0
+    start_time = "09:00"
+    end_time = "17:00"
+
+
+class WorkingHoursOverrideFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkingHoursOverride
+
+    resource = factory.SubFactory(ResourceFactory)
+    date = factory.LazyFunction(timezone.localdate)
+    closed = True
+
+
+class AppointmentBookingFactory(factory.django.DjangoModelFactory):
+    """A booking row as stored (no calendar event, no credit spent): for reads and benchmarks.
+
+    Bookings made the real way go through ``bookings.services.book_appointment``.
+    """
+
+    class Meta:
+        model = AppointmentBooking
+
+    appointment = factory.SubFactory(BookableAppointmentFactory)
+    business = factory.LazyAttribute(lambda b: b.appointment.business)
+    customer = factory.SubFactory(
+        CustomerFactory, business=factory.SelfAttribute("..appointment.business")
+    )
+    start = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+    end = factory.LazyAttribute(lambda b: b.start + timedelta(minutes=60))
+
+
+class BookingResourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BookingResource
+
+    booking = factory.SubFactory(AppointmentBookingFactory)
+    resource = factory.SubFactory(
+        ResourceFactory, business=factory.SelfAttribute("..booking.business")
+    )
+    start = factory.LazyAttribute(lambda r: r.booking.start)
+    end = factory.LazyAttribute(lambda r: r.booking.end)
 
 
 def next_monday(hour: int = 9) -> datetime:
