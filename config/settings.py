@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "calendar_app",
     "participants",
     "bookings",
+    "bookings.magicline",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from bookings.magicline.models import MagiclineConnection
 from bookings.models import (
     AppointmentBooking,
     BookableAppointment,
@@ -272,6 +273,16 @@ class BookingResourceFactory(factory.django.DjangoModelFactory):
     )
     start = factory.LazyAttribute(lambda r: r.booking.start)
     end = factory.LazyAttribute(lambda r: r.booking.end)
+
+
+class MagiclineConnectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MagiclineConnection
+
+    business = factory.SubFactory(BusinessFactory)
+    base_url = factory.Sequence(lambda n: f"https://studio-{n}.open-api.magicline.com")
+    api_key = factory.Sequence(lambda n: f"open-api-key-{n:04d}")
+    webhook_key = factory.Sequence(lambda n: f"webhook-key-{n:04d}")
 
 
 def next_monday(hour: int = 9) -> datetime:
