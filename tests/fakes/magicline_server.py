@@ -428,6 +428,7 @@ class FakeMagicline:
 class _Handler(BaseHTTPRequestHandler):
     server_fake: FakeMagicline
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def log_message(self, format, *args):
         return

@@ -5,6 +5,7 @@ import zoneinfo
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from django.core.cache import cache
 
 from bookings.magicline.client import MagiclineClient
 from tests.factories import BusinessFactory, MagiclineConnectionFactory
@@ -21,6 +22,12 @@ PLAIN_GUEST_ID = 405  # a member of Hamburg without one
 def day_at(days_from_today: int, hour: int) -> datetime:
     today = datetime.now(BERLIN).date()
     return datetime.combine(today + timedelta(days=days_from_today), time(hour), tzinfo=BERLIN)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Cached appointment types and slot strings never leak from one test into another."""
+    cache.clear()
 
 
 @pytest.fixture
