@@ -7,5 +7,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("participants/", include("participants.urls")),
+    path("api/v1/", include("bookings.api.urls")),
+    path("settings/api/", include("bookings.api.page_urls")),
     path("", include("calendar_app.urls")),
 ]
