@@ -8,5 +8,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("participants/", include("participants.urls")),
     path("bookings/", include("bookings.urls")),
+    path("api/v1/", include("bookings.api.urls")),
+    path("settings/api/", include("bookings.api.page_urls")),
     path("", include("calendar_app.urls")),
 ]

@@ -6,8 +6,10 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from bookings.api.auth import key_hash
 from bookings.magicline.models import MagiclineConnection
 from bookings.models import (
+    ApiKey,
     AppointmentBooking,
     BookableAppointment,
     BookingResource,
@@ -16,6 +18,7 @@ from bookings.models import (
     Facility,
     FacilityGroup,
     IdlePeriod,
+    WebhookSubscription,
     WorkingHours,
     WorkingHoursOverride,
 )
@@ -273,6 +276,30 @@ class BookingResourceFactory(factory.django.DjangoModelFactory):
     )
     start = factory.LazyAttribute(lambda r: r.booking.start)
     end = factory.LazyAttribute(lambda r: r.booking.end)
+
+
+class ApiKeyFactory(factory.django.DjangoModelFactory):
+    """A facility's API key; pass ``raw_key`` to know the secret (only its hash is stored)."""
+
+    class Meta:
+        model = ApiKey
+
+    class Params:
+        raw_key = factory.Sequence(lambda n: f"dk_test-key-{n}")
+
+    business = factory.SubFactory(BusinessFactory)
+    name = factory.Sequence(lambda n: f"Integration {n}")
+    key_hash = factory.LazyAttribute(lambda k: key_hash(k.raw_key))
+    prefix = factory.LazyAttribute(lambda k: k.raw_key[:8])
+
+
+class WebhookSubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookSubscription
+
+    business = factory.SubFactory(BusinessFactory)
+    url = "http://127.0.0.1:9/hook"
+    api_key = factory.Sequence(lambda n: f"dk_webhook-key-{n}")
 
 
 class MagiclineConnectionFactory(factory.django.DjangoModelFactory):
