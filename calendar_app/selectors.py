@@ -399,11 +399,14 @@ def busy_times(
     resource_ids: list[str],
     from_local_date: datetime,
     to_local_date: datetime,
+    excluding_app_id: str = "",
 ) -> dict[str, list[tuple[datetime, datetime]]]:
     """When each resource is taken, as UTC ``(start, end)`` pairs sorted by start.
 
     What appointment slots must avoid: every event that holds the resource OPAQUE and is not
     cancelled, classes and blocked time alike (one blocked-time event holds many resources).
+    ``excluding_app_id`` leaves out the events an app keeps for its own holds (the bookings app
+    reads its bookings' holds from its own table, once).
     """
     busy: dict[str, list[tuple[datetime, datetime]]] = {rid: [] for rid in resource_ids}
     if not resource_ids:
@@ -416,6 +419,7 @@ def busy_times(
             "resources.id": {"$hasSome": list(resource_ids)},
             "transparency": "OPAQUE",
             "status": {"$in": [Event.Status.CONFIRMED, Event.Status.PENDING_CONFIRMATION]},
+            **({"$not": {"appId": excluding_app_id}} if excluding_app_id else {}),
         },
         limit=BUSY_PAGE_SIZE,
     )

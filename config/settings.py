@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "calendar_app.wix.health",
     "participants",
     "bookings",
+    "bookings.magicline",
 ]
 
 MIDDLEWARE = [

@@ -11,5 +11,8 @@ urlpatterns = [
     path("participants/", include("participants.urls")),
     path("webhooks/wix/", wix_views.webhook, name="wix_webhook"),
     path("", include("calendar_app.wix.urls")),
+    path("bookings/", include("bookings.urls")),
+    path("api/v1/", include("bookings.api.urls")),
+    path("settings/api/", include("bookings.api.page_urls")),
     path("", include("calendar_app.urls")),
 ]
