@@ -1,6 +1,7 @@
 // The dashboard's own behaviour on top of htmx; loaded on every page, no inline scripts.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js"); // the time grid places events only with JS
 
   // Errors in place under every setting. Form errors and conflicts come back as 400/409
   // fragments that htmx swaps into their form (see the htmx-config meta tag). With DEBUG on,
@@ -39,11 +40,6 @@
       style.setProperty("--height", item.dataset.gridHeight);
       style.setProperty("--lane", item.dataset.gridLane || "0");
       style.setProperty("--lanes", item.dataset.gridLanes || "1");
-    }
-    var grids = (root || document).querySelectorAll("[data-grid-minutes]");
-    for (var j = 0; j < grids.length; j++) {
-      grids[j].style.setProperty("--grid-minutes", grids[j].dataset.gridMinutes);
-      grids[j].style.setProperty("--cal-days", grids[j].dataset.gridDays);
     }
   }
 
