@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "calendar_app",
+    "calendar_app.feeds",
     "participants",
     "bookings",
 ]
@@ -125,6 +126,9 @@ CELERY_BEAT_SCHEDULE = {
 # How far ahead the local backend keeps recurring instances materialized (the spec's events view
 # is complete for at least a year; Wix's example shows 380 days).
 EVENTS_VIEW_FUTURE_DAYS = 380
+
+# How many days of past events a calendar feed keeps (its series start at the window's first day).
+CALENDAR_FEED_PAST_DAYS = 90
 
 LOGGING = {
     "version": 1,
