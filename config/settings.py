@@ -129,6 +129,8 @@ EVENTS_VIEW_FUTURE_DAYS = 380
 
 # How many days of past events a calendar feed keeps (its series start at the window's first day).
 CALENDAR_FEED_PAST_DAYS = 90
+# A feed's body is kept this long per version (a change makes a new version at once).
+CALENDAR_FEED_CACHE_SECONDS = 24 * 60 * 60
 
 LOGGING = {
     "version": 1,

@@ -1,12 +1,11 @@
 """The feed as iCalendar (RFC 5545), built with the ``icalendar`` library from plain rows.
 
 A series is one VEVENT with an RRULE, starting at its first occurrence inside the feed's window.
-Each stored occurrence is compared with what the rule makes of its day: a cancelled, removed or
-(for a resource's feed) reassigned occurrence becomes an EXDATE, one that differs (another time,
-title, location, participants) an override with RECURRENCE-ID. A rule day up to the last
-occurrence the store knows that has no occurrence at all is an EXDATE too; after that the rule
-goes on, as the series does. One-off events and occurrences whose series is not in the feed
-are VEVENTs of their own.
+The selector hands over only the occurrences that may differ from their rule (see
+``selectors.feed_body``); each is compared with what the rule makes of its day: a cancelled,
+removed or (for a resource's feed) reassigned occurrence becomes an EXDATE, one that differs
+(another time, title, location, participants) an override with RECURRENCE-ID. One-off events and
+occurrences whose series is not in the feed are VEVENTs of their own.
 """
 
 import re
@@ -20,7 +19,6 @@ from typing import NamedTuple
 import icalendar
 
 from calendar_app import recurrence
-from calendar_app.models import parse_local_date
 
 PRODID = "-//Owner dashboard//Calendar feed//EN"
 # Fields an occurrence row is read with (``values_list`` order, see ``OccurrenceRow``).
@@ -40,10 +38,11 @@ ROW_FIELDS = (
     "conferencing_details",
     "notes",
     "updated_date",
+    "removed_date",
 )
-MASTER_FIELDS = (*ROW_FIELDS, "recurrence_rule")
+MASTER_FIELDS = (*ROW_FIELDS, "recurrence_rule", "revision")
 STATUSES = {"CONFIRMED": "CONFIRMED", "PENDING_CONFIRMATION": "TENTATIVE"}
-OCCURRENCE_SUFFIX = re.compile(r"_(\d{8})T\d{4}$")
+OCCURRENCE_SUFFIX = re.compile(r"\d{8}T\d{4}")
 # VTIMEZONE transitions are written for this long after the window starts.
 TIME_ZONE_YEARS = 6
 
@@ -64,6 +63,7 @@ class OccurrenceRow(NamedTuple):
     conferencing_details: dict | None
     notes: str
     updated_date: datetime
+    removed_date: datetime | None
     in_scope: bool = True
 
 
@@ -83,7 +83,9 @@ class MasterRow(NamedTuple):
     conferencing_details: dict | None
     notes: str
     updated_date: datetime
+    removed_date: datetime | None
     recurrence_rule: dict
+    revision: int
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,7 @@ def build_calendar(content: FeedContent) -> bytes:
     for row in content.rows:
         if row.recurring_event_id in masters:
             by_series[row.recurring_event_id].append(row)
-        elif row.in_scope and row.status in STATUSES:
+        elif _shows(row):
             calendar.add_component(_vevent(row, content))
     window_day = content.window_start.date()
     for master in content.masters:
@@ -139,44 +141,39 @@ def _series(
     """The series' VEVENT (RRULE, EXDATEs) and its overrides, or its rows on their own when no
     occurrence of the rule falls inside the window."""
     rule = master.recurrence_rule
-    first_local = parse_local_date(master.start_local_date)
+    first_local = _local(master.start_local_date)
     step = timedelta(weeks=rule.get("interval", 1))
-    until_local = parse_local_date(rule["until"]["localDate"]) if rule.get("until") else None
+    until_local = _local(rule["until"]["localDate"]) if rule.get("until") else None
     first_day = _first_rule_day(first_local.date(), step, window_day)
     if until_local is not None and datetime.combine(first_day, first_local.time()) > until_local:
-        yield from (
-            _vevent(row, content) for row in rows if row.in_scope and row.status in STATUSES
-        )
+        yield from (_vevent(row, content) for row in rows if _shows(row))
         return
 
     start_time, duration = first_local.time(), master.end - master.start
-    exdates, overrides, covered, known_until = [], [], set(), first_day
+    master_shown = _shown(master, content)
+    exdates, overrides = [], []
     for row in rows:
         day = _occurrence_day(row)
         if day < first_day:
             continue  # before the window
-        known_until = max(known_until, day)
         if (day - first_day) % step or (
             until_local is not None and datetime.combine(day, start_time) > until_local
         ):
-            if row.in_scope and row.status in STATUSES:
+            if _shows(row):
                 overrides.append(_vevent(row, content))  # not a day of the rule
             continue
-        covered.add(day)
-        rule_start = recurrence.to_utc(datetime.combine(day, start_time), master.time_zone)
-        if not row.in_scope or row.status not in STATUSES:
-            exdates.append(day)
-        elif _differs(row, master, rule_start, duration, content):
+        rule_local = datetime.combine(day, start_time)
+        if not _shows(row):
+            exdates.append(rule_local)
+        elif (
+            row.start != recurrence.to_utc(rule_local, master.time_zone)
+            or row.end - row.start != duration
+            or row.all_day != master.all_day
+            or _shown(row, content) != master_shown
+        ):
             override = _vevent(row, content, uid=master.id)
-            override.add(
-                "recurrence-id", _moment(datetime.combine(day, start_time), master.time_zone)
-            )
+            override.add("recurrence-id", _moment(rule_local, master.time_zone))
             overrides.append(override)
-    day = first_day
-    while day <= known_until:
-        if day not in covered:
-            exdates.append(day)
-        day += step
 
     series = _vevent(master, content, start_local=datetime.combine(first_day, start_time))
     repeat = {
@@ -188,15 +185,14 @@ def _series(
         repeat["until"] = recurrence.to_utc(until_local, master.time_zone)
     series.add("rrule", repeat)
     if exdates:
-        series.add(
-            "exdate",
-            [
-                _moment(datetime.combine(day, start_time), master.time_zone)
-                for day in sorted(exdates)
-            ],
-        )
+        series.add("exdate", [_moment(local, master.time_zone) for local in sorted(exdates)])
     yield series
     yield from overrides
+
+
+def _shows(row: OccurrenceRow) -> bool:
+    """Whether the row is an event of this feed: in its scope, not cancelled, not removed."""
+    return row.in_scope and row.removed_date is None and row.status in STATUSES
 
 
 def _first_rule_day(first_day: date, step: timedelta, window_day: date) -> date:
@@ -210,26 +206,10 @@ def _first_rule_day(first_day: date, step: timedelta, window_day: date) -> date:
 def _occurrence_day(row: OccurrenceRow) -> date:
     """The day of the rule an occurrence stands for: the day its id was made for by the local
     backend (an occurrence moved to another day keeps it), else the day it starts."""
-    suffix = OCCURRENCE_SUFFIX.search(row.id)
-    if suffix and row.id.startswith(f"{row.recurring_event_id}_"):
-        return datetime.strptime(suffix.group(1), "%Y%m%d").date()
-    return parse_local_date(row.start_local_date).date()
-
-
-def _differs(
-    row: OccurrenceRow,
-    master: MasterRow,
-    rule_start: datetime,
-    duration: timedelta,
-    content: FeedContent,
-) -> bool:
-    """True when the rule alone would show this occurrence differently."""
-    return (
-        row.start != rule_start
-        or row.end - row.start != duration
-        or row.all_day != master.all_day
-        or _shown(row, content) != _shown(master, content)
-    )
+    day = row.id[len(row.recurring_event_id) + 1 :]
+    if row.id.startswith(f"{row.recurring_event_id}_") and OCCURRENCE_SUFFIX.fullmatch(day):
+        return date(int(day[:4]), int(day[4:6]), int(day[6:8]))
+    return date.fromisoformat(row.start_local_date[:10])
 
 
 def _shown(row: OccurrenceRow | MasterRow, content: FeedContent) -> tuple:
@@ -255,10 +235,9 @@ def _vevent(
     event = icalendar.Event()
     event.add("uid", uid or row.id)
     event.add("dtstamp", row.updated_date.astimezone(UTC))
-    event.add("last-modified", row.updated_date.astimezone(UTC))
-    own_start = parse_local_date(row.start_local_date)
+    own_start = _local(row.start_local_date)
     if row.all_day:
-        days = parse_local_date(row.end_local_date) - own_start
+        days = _local(row.end_local_date) - own_start
         start_day = (start_local or own_start).date()
         event.add("dtstart", start_day)
         event.add("dtend", start_day + timedelta(days=max(1, days.days + bool(days.seconds))))
@@ -269,8 +248,11 @@ def _vevent(
         event.add("dtstart", _moment(start_local, row.time_zone))
         event.add("dtend", (start + (row.end - row.start)).astimezone(zone))
     event.add("summary", row.title)
-    event.add("status", STATUSES.get(row.status, "CANCELLED"))
-    event.add("transp", row.transparency)
+    # RFC 5545's defaults (a confirmed, opaque event) are left implicit: a shorter feed.
+    if row.status != "CONFIRMED":
+        event.add("status", STATUSES.get(row.status, "CANCELLED"))
+    if row.transparency != "OPAQUE":
+        event.add("transp", row.transparency)
     location = _location(row.location)
     if location:
         event.add("location", location)
@@ -281,6 +263,11 @@ def _vevent(
     if description:
         event.add("description", description)
     return event
+
+
+def _local(value: str) -> datetime:
+    """A stored ``localDate`` as a naive datetime (``fromisoformat`` is the fast parser)."""
+    return datetime.fromisoformat(value)
 
 
 def _moment(local: datetime, time_zone: str) -> datetime:

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 import segno
 from django.conf import settings
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.core.cache import cache
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -91,31 +92,70 @@ def _target_changed(feed: CalendarFeed) -> datetime:
     return feed.business.created_date
 
 
-def feed_body(feed: CalendarFeed, *, now: datetime | None = None) -> bytes:
-    """The feed as iCalendar: one query for the series, one for the other events in the window
-    and, with personal data, one for their participants, all read as plain rows."""
+def feed_body(feed: CalendarFeed, *, version: FeedVersion, now: datetime | None = None) -> bytes:
+    """The feed's body for this version, built once and then kept in the cache.
+
+    The version covers everything the body is made of, so a kept body is never stale; it spares
+    the subscribers that do not send ``If-None-Match`` (most calendar apps) a rebuild per poll.
+    """
+    key = f"calendar-feed:{feed.pk}:{version.etag}"
+    body = cache.get(key)
+    if body is None:
+        body = build_feed(feed, now=now)
+        cache.set(key, body, settings.CALENDAR_FEED_CACHE_SECONDS)
+    return body
+
+
+def build_feed(feed: CalendarFeed, *, now: datetime | None = None) -> bytes:
+    """The feed as iCalendar, from plain rows: one query for the series, one for the other rows
+    and, with personal data, one for their participants.
+
+    Of a series' occurrences only those that may differ from the rule are read: exceptions,
+    cancelled or removed ones, those written before their series last changed (a series edit
+    leaves past occurrences as they were), and for a resource's feed those that another resource
+    took over or, with personal data, that have participants. An occurrence the backend made
+    from the rule and left alone is the rule's, so a year of a weekly class is one VEVENT read
+    from one row.
+    """
     start = window_start(feed, now)
-    shown = Event.objects.filter(business=feed.business, removed_date__isnull=True).exclude(
-        type=Event.Type.WORKING_HOURS
-    )
-    scope = Q(_holds_resource(feed)) if feed.kind == CalendarFeed.Kind.RESOURCE else _scope(feed)
+    events = Event.objects.filter(business=feed.business).exclude(type=Event.Type.WORKING_HOURS)
+    holds = _holds_resource(feed) if feed.kind == CalendarFeed.Kind.RESOURCE else None
+    scope = Q(holds) if holds is not None else _scope(feed)
+    series = events.filter(
+        scope, recurrence_type=Event.RecurrenceType.MASTER, removed_date__isnull=True
+    ).exclude(status=Event.Status.CANCELLED)
     masters = [
         ical.MasterRow(*values)
-        for values in shown.filter(scope, recurrence_type=Event.RecurrenceType.MASTER)
-        .exclude(status=Event.Status.CANCELLED)
-        .order_by("start", "id")
-        .values_list(*ical.MASTER_FIELDS)
+        for values in series.order_by("start", "id").values_list(*ical.MASTER_FIELDS)
     ]
-    occurrences = shown.exclude(recurrence_type=Event.RecurrenceType.MASTER).filter(end__gt=start)
-    if feed.kind == CalendarFeed.Kind.RESOURCE:
-        # A resource's feed also reads its series' occurrences that another resource took over.
-        occurrences = occurrences.filter(
-            scope | Q(recurring_event_id__in=[master.id for master in masters])
-        ).annotate(in_scope=_holds_resource(feed))
-        fields = (*ical.ROW_FIELDS, "in_scope")
-    else:
-        occurrences = occurrences.filter(scope)
-        fields = ical.ROW_FIELDS
+    master_changed = Subquery(
+        Event.objects.filter(pk=OuterRef("recurring_event_id")).order_by().values("updated_date")
+    )
+    # Only a series changed since it was made (revision above 1) can have stale occurrences, so
+    # the per-row look at the series runs for those series' rows alone.
+    changed_series = [master.id for master in masters if master.revision > 1]
+    may_differ = (
+        Q(recurrence_type=Event.RecurrenceType.EXCEPTION)
+        | ~Q(status=Event.Status.CONFIRMED)
+        | Q(removed_date__isnull=False)
+        | Q(recurring_event_id__in=changed_series, updated_date__lt=master_changed)
+    )
+    if holds is not None:
+        may_differ |= ~Q(holds)
+    if feed.include_personal_data:
+        may_differ |= Q(
+            Exists(Participation.objects.filter(event=OuterRef("pk"), cancelled_date__isnull=True))
+        )
+    of_series = Q(recurring_event_id__in=series.values("pk"))
+    occurrences = (
+        events.exclude(recurrence_type=Event.RecurrenceType.MASTER)
+        .filter(end__gt=start)
+        .filter((of_series & may_differ) | (~of_series & scope & Q(removed_date__isnull=True)))
+    )
+    fields = ical.ROW_FIELDS
+    if holds is not None:
+        occurrences = occurrences.annotate(in_scope=holds)
+        fields = (*fields, "in_scope")
     rows = [
         ical.OccurrenceRow(*values)
         for values in occurrences.order_by("start", "id").values_list(*fields)
@@ -134,9 +174,9 @@ def feed_body(feed: CalendarFeed, *, now: datetime | None = None) -> bytes:
         for event_id, name, party_size in people:
             participants.setdefault(event_id, []).append((name, party_size))
     content = ical.FeedContent(
-        name=f"{feed.target_name} · {feed.business.name}"
-        if feed.kind != CalendarFeed.Kind.BUSINESS
-        else feed.business.name,
+        name=feed.business.name
+        if feed.kind == CalendarFeed.Kind.BUSINESS
+        else f"{feed.target_name} · {feed.business.name}",
         time_zone=feed.business.time_zone,
         window_start=start,
         masters=masters,

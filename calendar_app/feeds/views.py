@@ -34,7 +34,9 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     last_modified = int(version.last_modified.timestamp())
     response = get_conditional_response(
         request, etag=version.etag, last_modified=last_modified
-    ) or HttpResponse(selectors.feed_body(feed), content_type="text/calendar; charset=utf-8")
+    ) or HttpResponse(
+        selectors.feed_body(feed, version=version), content_type="text/calendar; charset=utf-8"
+    )
     response["ETag"] = version.etag
     response["Last-Modified"] = http_date(last_modified)
     response["Cache-Control"] = "private, no-cache"

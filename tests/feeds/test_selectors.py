@@ -31,7 +31,7 @@ WEEKS = 8
 
 
 def parse(feed: CalendarFeed) -> icalendar.Calendar:
-    return icalendar.Calendar.from_ical(selectors.feed_body(feed))
+    return icalendar.Calendar.from_ical(selectors.build_feed(feed))
 
 
 def feed_occurrences(feed: CalendarFeed, start: datetime, end: datetime) -> set:
@@ -273,9 +273,9 @@ def test_participants_and_notes_are_left_out_unless_the_owner_includes_them(sche
     ParticipationFactory(event=event, name="Ada Lovelace", email="ada@example.com")
     feed = CalendarFeedFactory(schedule=schedule)
 
-    hidden = selectors.feed_body(feed).decode()
+    hidden = selectors.build_feed(feed).decode()
     feed.include_personal_data = True
-    shown = selectors.feed_body(feed).decode()
+    shown = selectors.build_feed(feed).decode()
 
     for secret in ("Ada Lovelace", "ada@example.com", "Bring the spare key"):
         assert secret not in hidden
@@ -317,10 +317,10 @@ def test_the_feed_reads_a_constant_number_of_queries(business, schedule, owner_m
     feed = CalendarFeedFactory(schedule=schedule, include_personal_data=True)
     create_series(schedule, owner_membership, day="MONDAY", hour=9, title="One")
     with CaptureQueriesContext(connection) as one:
-        selectors.feed_body(feed)
+        selectors.build_feed(feed)
     for hour in range(10, 15):
         create_series(schedule, owner_membership, day="TUESDAY", hour=hour, title=f"S{hour}")
     with CaptureQueriesContext(connection) as six:
-        selectors.feed_body(feed)
+        selectors.build_feed(feed)
 
     assert len(one) == len(six) == 3
