@@ -324,3 +324,74 @@ def test_the_feed_reads_a_constant_number_of_queries(business, schedule, owner_m
         selectors.build_feed(feed)
 
     assert len(one) == len(six) == 3
+
+
+def test_past_occurrences_keep_what_they_were_when_the_series_changes(
+    business, schedule, owner_membership
+):
+    started = (timezone.now() - timedelta(weeks=3)).astimezone(business.zone)
+    first = started.replace(hour=9, minute=0, second=0, microsecond=0, tzinfo=None)
+    master = services.create_event(
+        actor=owner_membership,
+        schedule=schedule,
+        title="Yoga",
+        start_local=first,
+        end_local=first + timedelta(hours=1),
+        recurrence_rule=recurrence.weekly_rule(day=recurrence.weekday_of(first)),
+    )
+    services.update_event(
+        actor=owner_membership,
+        event=master,
+        expected_revision=master.revision,
+        changes={"title": "Hatha yoga"},
+    )
+    start = window_today(business.zone) - timedelta(weeks=4)
+    end = start + timedelta(weeks=WEEKS)
+
+    shown = feed_occurrences(CalendarFeedFactory(schedule=schedule), start, end)
+
+    assert shown == query_occurrences(business, start, end, {"scheduleId": schedule.pk})
+    assert {title for _, _, title in shown} == {"Yoga", "Hatha yoga"}
+
+
+def test_an_occurrence_removed_upstream_is_an_exdate(business, schedule, series):
+    start = window_today(business.zone)
+    end = start + timedelta(weeks=WEEKS)
+    removed = occurrences_between(series, start, end)[1]
+    Event.objects.filter(pk=removed.pk).update(
+        removed_date=timezone.now(), updated_date=timezone.now()
+    )
+
+    shown = feed_occurrences(CalendarFeedFactory(schedule=schedule), start, end)
+
+    assert shown == query_occurrences(business, start, end, {"scheduleId": schedule.pk})
+    assert (removed.start, removed.end, removed.title) not in shown
+
+
+def test_a_cancelled_series_shows_only_the_occurrences_that_still_take_place(
+    business, schedule, series, owner_membership
+):
+    start = window_today(business.zone)
+    end = start + timedelta(weeks=WEEKS)
+    services.cancel_event(
+        actor=owner_membership, event=series, expected_revision=series.revision, whole_series=True
+    )
+    kept = EventFactory(schedule=schedule, title="Open day", start_local=next_monday(12))
+
+    shown = feed_occurrences(CalendarFeedFactory(schedule=schedule), start, end)
+
+    assert shown == {(kept.start, kept.end, "Open day")}
+
+
+def test_with_personal_data_a_new_participant_changes_the_version(schedule):
+    event = EventFactory(schedule=schedule, start_local=next_monday())
+    private = CalendarFeedFactory(schedule=schedule)
+    personal = CalendarFeedFactory(
+        schedule=ScheduleFactory(business=schedule.business), include_personal_data=True
+    )
+    before = {feed.pk: selectors.feed_version(feed) for feed in (private, personal)}
+
+    ParticipationFactory(event=event)
+
+    assert selectors.feed_version(private) == before[private.pk]
+    assert selectors.feed_version(personal) != before[personal.pk]
