@@ -23,6 +23,7 @@ from bookings.models import (
     WorkingHoursOverride,
 )
 from calendar_app import recurrence
+from calendar_app.feeds.models import CalendarFeed
 from calendar_app.models import (
     Business,
     ChangeRecord,
@@ -122,6 +123,20 @@ class EventResourceFactory(factory.django.DjangoModelFactory):
     resource = factory.SubFactory(
         ResourceFactory, business=factory.SelfAttribute("..event.business")
     )
+
+
+class CalendarFeedFactory(factory.django.DjangoModelFactory):
+    """A schedule's feed (pass ``kind`` and ``resource`` or ``schedule=None`` for the others)."""
+
+    class Meta:
+        model = CalendarFeed
+
+    schedule = factory.SubFactory(ScheduleFactory)
+    business = factory.LazyAttribute(
+        lambda f: (f.schedule or f.resource).business if (f.schedule or f.resource) else None
+    )
+    kind = CalendarFeed.Kind.SCHEDULE
+    resource = None
 
 
 class ParticipationFactory(factory.django.DjangoModelFactory):
