@@ -28,8 +28,12 @@ LOCAL_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 
 def format_local_date(value: datetime) -> str:
-    """A naive wall-clock datetime as the spec's ``localDate`` (seconds are always ``:00``)."""
-    return value.replace(second=0, microsecond=0, tzinfo=None).strftime(LOCAL_DATE_FORMAT)
+    """A naive wall-clock datetime as the spec's ``localDate`` (seconds are always ``:00``).
+
+    ``isoformat`` pads the year to four digits; ``strftime("%Y")`` does not on glibc, which
+    stored year 1 as ``1-01-01T10:00:00``, a value ``parse_local_date`` then refuses.
+    """
+    return value.replace(second=0, microsecond=0, tzinfo=None).isoformat(timespec="seconds")
 
 
 def parse_local_date(value: str) -> datetime:

@@ -31,8 +31,10 @@ INSTALLED_APPS = [
     "calendar_app",
     "calendar_app.wix",
     "calendar_app.wix.health",
+    "calendar_app.feeds",
     "participants",
     "bookings",
+    "bookings.magicline",
 ]
 
 MIDDLEWARE = [
@@ -42,11 +44,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "calendar_app.middleware.AtomicUnsafeRequestsMiddleware",
     "calendar_app.middleware.LoginRequiredMiddleware",  # Django's, answering HTMX with HX-Redirect
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "calendar_app.middleware.CurrentBusinessMiddleware",
+    "calendar_app.middleware.RejectNulBytesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -136,6 +140,11 @@ CELERY_BEAT_SCHEDULE = {
 # How far ahead the local backend keeps recurring instances materialized (the spec's events view
 # is complete for at least a year; Wix's example shows 380 days).
 EVENTS_VIEW_FUTURE_DAYS = 380
+
+# How many days of past events a calendar feed keeps (its series start at the window's first day).
+CALENDAR_FEED_PAST_DAYS = 90
+# A feed's body is kept this long per version (a change makes a new version at once).
+CALENDAR_FEED_CACHE_SECONDS = 24 * 60 * 60
 
 LOGGING = {
     "version": 1,

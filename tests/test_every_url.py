@@ -10,6 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from calendar_app.wix.models import WebhookDelivery
 from tests.factories import (
+    CalendarFeedFactory,
     EventFactory,
     MembershipFactory,
     ParticipationFactory,
@@ -19,9 +20,16 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD_APPS = ("calendar_app", "participants", "wix")
+DASHBOARD_APPS = ("calendar_app", "participants", "wix", "feeds")
 # URL kwargs that name an object of a business (filled with the other business's ids).
-ID_KWARGS = {"event_id", "participation_id", "membership_id", "schedule_id", "delivery_id"}
+ID_KWARGS = {
+    "event_id",
+    "participation_id",
+    "membership_id",
+    "schedule_id",
+    "delivery_id",
+    "feed_id",
+}
 NON_ID_KWARGS = {"view": "week"}
 
 
@@ -60,6 +68,7 @@ def theirs(other_business):
         "participation_id": participation.pk,
         "membership_id": membership.pk,
         "schedule_id": participation.event.schedule_id,
+        "feed_id": CalendarFeedFactory(schedule=participation.event.schedule).pk,
     }
 
 
@@ -120,6 +129,7 @@ def test_ids_of_our_own_event_under_their_event_are_a_404(owner_client, schedule
         ("calendar_app:calendar", 200),
         ("calendar_app:event_detail", 200),
         ("calendar_app:schedules", 200),
+        ("feeds:subscribe", 200),
     ],
 )
 def test_pages_that_only_show_something_answer_get_and_head_only(
