@@ -8,7 +8,7 @@ calls the upstream; the task (``calendar_app.wix.tasks``) applies the delivery.
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -255,3 +255,20 @@ def retry_delivery(*, delivery: WebhookDelivery) -> None:
     ).update(status=WebhookDelivery.Status.RECEIVED)
     if updated:
         tasks.apply_delivery.delay_on_commit(delivery.pk)
+
+
+STALLED_AFTER = timedelta(minutes=5)
+
+
+def requeue_stalled_deliveries(*, older_than: timedelta = STALLED_AFTER) -> int:
+    """Queue again the deliveries stored long ago and still not applied: their task was lost
+    (Redis down when the request committed, or flushed). Applying is idempotent, so a delivery
+    whose task is merely slow is harmless to queue twice. Returns how many were queued."""
+    stalled = list(
+        WebhookDelivery.objects.filter(
+            status=WebhookDelivery.Status.RECEIVED, received_at__lt=timezone.now() - older_than
+        ).values_list("pk", flat=True)[:10_000]
+    )
+    for delivery_pk in stalled:
+        tasks.apply_delivery.delay_on_commit(delivery_pk)
+    return len(stalled)
