@@ -259,3 +259,22 @@ def test_deliveries_whose_task_was_lost_are_queued_again(
         assert tasks.requeue_stalled_deliveries.apply().get() == 1
 
     assert len(queued) == 1
+
+
+def test_a_signed_domain_event_with_an_overlong_id_is_a_400(post, connection):
+    domain_event = signing.projection_updated(EVENT, event_id="x" * 300)
+
+    response = post(signing.sign(domain_event, instance_id=connection.instance_id))
+
+    assert response.status_code == 400
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_odd_envelope_fields_are_stored_cut_to_size_and_dropped(post, connection):
+    domain_event = signing.projection_updated(EVENT)
+    domain_event.update(entityFqdn="f" * 500, slug=["not", "text"], entityId="e" * 500)
+
+    assert post(signing.sign(domain_event, instance_id=connection.instance_id)).status_code == 200
+    delivery = WebhookDelivery.objects.get()
+    assert (len(delivery.entity_fqdn), delivery.slug, len(delivery.entity_id)) == (200, "", 250)
+    assert delivery.status == "dropped"
