@@ -187,8 +187,8 @@ def _participation_changed(connection, payload: dict, client) -> Changes:
         entity.get("id") or payload.get("entityId", "")
     )
     if not event_id:
-        if payload.get("slug") == "deleted" and entity.get("id"):
-            return [("participation", entity, True)]
+        if payload.get("slug") == "deleted":  # of a participation never stored here
+            return [("participation", entity, True)] if entity.get("id") else []
         raise DeliveryFailed("The participation names no event.")
     # Stored before the upstream is read: one stored later (by another delivery) is not gone.
     stored = _stored_participations(event_id)
