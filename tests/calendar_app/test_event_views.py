@@ -42,7 +42,12 @@ def series(schedule, owner_membership):
 
 
 def occurrences(master: Event) -> list[Event]:
-    return list(Event.objects.filter(recurring_event_id=master.pk).order_by("start"))
+    """The series' occurrences as the calendar shows them (soft-deleted ones left out)."""
+    return list(
+        Event.objects.filter(recurring_event_id=master.pk, removed_date__isnull=True).order_by(
+            "start"
+        )
+    )
 
 
 @pytest.fixture
