@@ -378,3 +378,54 @@ class WorkingHoursOverride(models.Model):
     def __str__(self) -> str:
         what = "closed" if self.closed else f"{self.start_time}-{self.end_time}"
         return f"{self.resource} {self.date} {what}"
+
+
+class ApiKey(models.Model):
+    """A facility's key for the JSON API (``X-API-KEY``).
+
+    Only the key's sha256 is stored: a request's key is found by its hash, so the secret itself is
+    never compared byte by byte nor kept. The key is shown once, when it is made; ``prefix`` lets
+    the owner recognise it later. A revoked key stays listed and answers 401.
+    """
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12)
+    created_date = models.DateTimeField(default=timezone.now)
+    revoked_date = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_date is None
+
+
+class WebhookSubscription(models.Model):
+    """A URL the owner wants told about the facility's bookings (the contract's envelope, §5).
+
+    ``api_key`` is sent in every delivery's ``x-api-key`` header so the receiver knows the call is
+    ours; unlike an API key it must be kept to be sent, so it is never rendered back in full.
+    """
+
+    business = models.ForeignKey(
+        Business, on_delete=models.CASCADE, related_name="webhook_subscriptions"
+    )
+    url = models.URLField(max_length=500)
+    api_key = models.CharField(max_length=100)
+    created_date = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_date", "id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+    @property
+    def key_prefix(self) -> str:
+        return self.api_key[:8]

@@ -5,7 +5,9 @@ from datetime import datetime
 from django.db import transaction
 
 from bookings.backends import appointment_backend
+from bookings.mapping import BookingEventType
 from bookings.models import AppointmentBooking, BookableAppointment, Customer
+from bookings.tasks import queue_booking_event
 from calendar_app.models import Membership
 from calendar_app.services import record_change
 
@@ -35,6 +37,7 @@ def book_appointment(
     record_change(
         business=booking.business, actor=actor, obj=booking, action="book", revision_before=None
     )
+    queue_booking_event(booking=booking, event_type=BookingEventType.CREATED)
     return booking
 
 
@@ -49,4 +52,5 @@ def cancel_booking(*, actor: Membership | None, booking: AppointmentBooking) -> 
         action="cancel",
         revision_before=None,
     )
+    queue_booking_event(booking=cancelled, event_type=BookingEventType.CANCELLED)
     return cancelled

@@ -9,9 +9,11 @@ import zoneinfo
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.test import Client
 
 from calendar_app.models import Resource
 from tests.factories import (
+    ApiKeyFactory,
     AppointmentBookingFactory,
     BookableAppointmentFactory,
     BookingResourceFactory,
@@ -101,3 +103,31 @@ def member(business):
     customer = CustomerFactory(business=business, first_name="Mia", last_name="Member")
     ContingentFactory(customer=customer, remaining_credits=3)
     return customer
+
+
+# --- the JSON API ---------------------------------------------------------------------------
+
+API_KEY = "dk_demo-studio-key"
+OTHER_API_KEY = "dk_other-studio-key"
+
+
+@pytest.fixture
+def api_key(business):
+    return ApiKeyFactory(business=business, raw_key=API_KEY, name="Website")
+
+
+@pytest.fixture
+def other_api_key(other_business):
+    return ApiKeyFactory(business=other_business, raw_key=OTHER_API_KEY)
+
+
+@pytest.fixture
+def api(api_key):
+    """A client carrying the demo studio's key (and no session)."""
+    return Client(headers={"X-API-KEY": API_KEY})
+
+
+@pytest.fixture
+def other_api(other_api_key):
+    """A client carrying the other studio's key."""
+    return Client(headers={"X-API-KEY": OTHER_API_KEY})
