@@ -9,6 +9,7 @@ local store, so views, services and the API never ask which one they talk to.
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -292,5 +293,14 @@ def _bookings(business: Business) -> QuerySet[AppointmentBooking]:
 
 
 def appointment_backend(business: Business) -> AppointmentBackend:
-    """The backend the business books through (only the local one exists so far)."""
-    return LocalAppointmentBackend()
+    """The backend the business books through: Magicline when the business has an enabled
+    Magicline connection, else the local one."""
+    from bookings.magicline.backend import MagiclineAppointmentBackend
+
+    try:
+        connection = business.magicline_connection
+    except ObjectDoesNotExist:
+        return LocalAppointmentBackend()
+    if not connection.enabled:
+        return LocalAppointmentBackend()
+    return MagiclineAppointmentBackend(connection)

@@ -1,12 +1,24 @@
 """Appointment reads: listed services, slots, validation verdicts, bookings, customers."""
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils.timezone import localdate, now
 
 from bookings.backends import appointment_backend
 from bookings.models import AppointmentBooking, BookableAppointment, Customer, Facility
-from bookings.slots import Slot, ValidationStatus
+from bookings.slots import (
+    MAX_DAYS_AHEAD,
+    VALIDATION_MESSAGES,
+    Instructor,
+    Slot,
+    ValidationStatus,
+    scan,
+    window_days,
+)
 from calendar_app.models import Business
 
 
@@ -79,12 +91,12 @@ def customer_for_booking(*, business: Business, customer_id: int) -> Customer | 
 
 
 def search_customers(*, business: Business, query: str, limit: int = 10) -> list[Customer]:
-    """The business's customers whose first or last name starts with, or email contains, each
-    word of ``query`` (case-insensitive); nothing for an empty query."""
+    """Customers who may book here (the business's and its group's) whose first or last name
+    starts with, or email contains, each word of ``query``; nothing for an empty query."""
     words = query.split()
     if not words:
         return []
-    customers = Customer.objects.filter(business=business)
+    customers = Customer.objects.filter(business_id__in=group_business_ids(business))
     for word in words[:4]:
         customers = customers.filter(
             Q(first_name__istartswith=word)
@@ -92,3 +104,213 @@ def search_customers(*, business: Business, query: str, limit: int = 10) -> list
             | Q(email__icontains=word)
         )
     return list(customers.order_by("last_name", "first_name", "id")[:limit])
+
+
+@dataclass(frozen=True)
+class GridTime:
+    """One start on a day of the grid; ``url`` picks it (free times only)."""
+
+    start: datetime
+    free: bool
+    instructors: tuple[Instructor, ...]
+    url: str
+
+
+@dataclass(frozen=True)
+class GridDay:
+    day: date
+    is_today: bool
+    times: list[GridTime]
+
+
+@dataclass(frozen=True)
+class Pick:
+    """The slot picked on the grid and whether the customer can book it now."""
+
+    start: datetime
+    end: datetime
+    slot_value: str
+    instructors: tuple[Instructor, ...]
+    instructor_id: str
+    status: ValidationStatus | None
+    message: str
+
+    @property
+    def is_available(self) -> bool:
+        return self.status == ValidationStatus.AVAILABLE
+
+
+@dataclass(frozen=True)
+class BookingRow:
+    booking: AppointmentBooking
+    instructors: list[str]
+    cancel_url: str
+
+
+@dataclass
+class BookingScreen:
+    """Everything the booking screen shows, with the URLs its links need."""
+
+    business: Business
+    services: list[BookableAppointment]
+    service: BookableAppointment | None
+    customer: Customer | None
+    query: str
+    customer_results: list[tuple[Customer, str]]
+    window_start: date
+    days: list[GridDay]
+    previous_url: str
+    next_url: str
+    pick: Pick | None
+    upcoming: list[BookingRow]
+    page_url: str
+    notice: str = ""
+    success: str = ""
+
+
+def _screen_url(**params) -> str:
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    url = reverse("bookings:book")
+    return f"{url}?{query}" if query else url
+
+
+def booking_screen_url(*, service: BookableAppointment, customer: Customer, day: datetime) -> str:
+    """The screen showing a service for a customer, its window starting on ``day``'s date."""
+    local_day = day.astimezone(service.business.zone).date()
+    return _screen_url(service=service.pk, customer=customer.pk, start=local_day.isoformat())
+
+
+def _slot_value(start: datetime, zone) -> str:
+    return start.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+
+
+def upcoming_bookings(*, business: Business, customer: Customer) -> list[AppointmentBooking]:
+    """The customer's active bookings in this facility that have not ended yet, soonest first."""
+    return list(
+        AppointmentBooking.objects.filter(business=business, customer=customer, end__gt=now())
+        .exclude(booking_status=AppointmentBooking.BookingStatus.CANCELED)
+        .select_related("appointment")
+        .prefetch_related("booking_resources__resource")
+        .order_by("start", "id")[:20]
+    )
+
+
+def booking_screen(
+    *,
+    business: Business,
+    service: BookableAppointment | None,
+    customer: Customer | None,
+    window_start: date | None,
+    query: str = "",
+    slot_local: datetime | None = None,
+    instructor_id: str = "",
+    notice: str = "",
+    success: str = "",
+) -> BookingScreen:
+    """The booking screen: services, customer search, the 6-day grid, the pick, the bookings.
+
+    ``slot_local`` is the wall-clock start picked on the grid; it is validated for the customer
+    (one status of the contract's enum, as its sentence).
+    """
+    zone = business.zone
+    today = localdate(timezone=zone)
+    window_start = max(window_start or today, today)
+    base = {
+        "service": service.pk if service else None,
+        "customer": customer.pk if customer else None,
+    }
+    days: list[GridDay] = []
+    candidates = []
+    if service is not None:
+        window = window_days(
+            business=business, slot_window_start_date=window_start, days_ahead=MAX_DAYS_AHEAD
+        )
+        candidates = scan(appointment=service, days=window, customer=customer)
+        by_day: dict[date, list[GridTime]] = {day: [] for day in window}
+        for candidate in candidates:
+            local_start = candidate.start.astimezone(zone)
+            by_day[local_start.date()].append(
+                GridTime(
+                    start=local_start,
+                    free=candidate.is_free,
+                    instructors=candidate.instructors,
+                    url=_screen_url(
+                        **base,
+                        start=window_start.isoformat(),
+                        slot=_slot_value(candidate.start, zone),
+                    )
+                    if candidate.is_free
+                    else "",
+                )
+            )
+        days = [GridDay(day=d, is_today=d == today, times=t) for d, t in by_day.items()]
+    pick = None
+    if service is not None and slot_local is not None:
+        pick = _pick(service, customer, slot_local, instructor_id, candidates)
+    results = []
+    if query:
+        results = [
+            (found, _screen_url(service=base["service"], customer=found.pk))
+            for found in search_customers(business=business, query=query)
+        ]
+    upcoming = []
+    if customer is not None:
+        upcoming = [
+            BookingRow(
+                booking=row,
+                instructors=[
+                    held.resource.name
+                    for held in row.booking_resources.all()
+                    if held.resource.type == "STAFF"
+                ],
+                cancel_url=reverse("bookings:cancel", args=[row.pk]),
+            )
+            for row in upcoming_bookings(business=business, customer=customer)
+        ]
+    step = timedelta(days=MAX_DAYS_AHEAD)
+    return BookingScreen(
+        business=business,
+        services=list(bookable_appointments(business=business)),
+        service=service,
+        customer=customer,
+        query=query,
+        customer_results=results,
+        window_start=window_start,
+        days=days,
+        previous_url=_screen_url(**base, start=(window_start - step).isoformat())
+        if window_start > today
+        else "",
+        next_url=_screen_url(**base, start=(window_start + step).isoformat()),
+        pick=pick,
+        upcoming=upcoming,
+        page_url=_screen_url(**base, start=window_start.isoformat()),
+        notice=notice,
+        success=success,
+    )
+
+
+def _pick(service, customer, slot_local, instructor_id, candidates) -> Pick:
+    zone = service.business.zone
+    start = slot_local.replace(tzinfo=zone)
+    end = start + timedelta(minutes=service.duration_minutes)
+    instructors = next((c.instructors for c in candidates if c.start == start), ())
+    status = None
+    message = "Pick a customer to check whether they can book this slot."
+    if customer is not None:
+        status = validate_booking(
+            appointment=service,
+            customer=customer,
+            start=start,
+            end=end,
+            instructor_ids=[instructor_id] if instructor_id else None,
+        )
+        message = VALIDATION_MESSAGES[status]
+    return Pick(
+        start=start,
+        end=end,
+        slot_value=_slot_value(start, zone),
+        instructors=instructors,
+        instructor_id=instructor_id,
+        status=status,
+        message=message,
+    )

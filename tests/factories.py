@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from bookings.api.auth import key_hash
+from bookings.magicline.models import MagiclineConnection
 from bookings.models import (
     ApiKey,
     AppointmentBooking,
@@ -22,6 +23,7 @@ from bookings.models import (
     WorkingHoursOverride,
 )
 from calendar_app import recurrence
+from calendar_app.feeds.models import CalendarFeed
 from calendar_app.models import (
     Business,
     ChangeRecord,
@@ -32,6 +34,7 @@ from calendar_app.models import (
     Schedule,
     format_local_date,
 )
+from calendar_app.wix.models import WixConnection
 from participants.models import Participation
 
 
@@ -122,6 +125,20 @@ class EventResourceFactory(factory.django.DjangoModelFactory):
     )
 
 
+class CalendarFeedFactory(factory.django.DjangoModelFactory):
+    """A schedule's feed (pass ``kind`` and ``resource`` or ``schedule=None`` for the others)."""
+
+    class Meta:
+        model = CalendarFeed
+
+    schedule = factory.SubFactory(ScheduleFactory)
+    business = factory.LazyAttribute(
+        lambda f: (f.schedule or f.resource).business if (f.schedule or f.resource) else None
+    )
+    kind = CalendarFeed.Kind.SCHEDULE
+    resource = None
+
+
 class ParticipationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Participation
@@ -132,6 +149,20 @@ class ParticipationFactory(factory.django.DjangoModelFactory):
     email = factory.Faker("email")
     phone = factory.Faker("phone_number")
     party_size = 1
+
+
+class WixConnectionFactory(factory.django.DjangoModelFactory):
+    """A business connected to a Wix site (the business's backend becomes ``wix``)."""
+
+    class Meta:
+        model = WixConnection
+
+    business = factory.SubFactory(BusinessFactory, backend=Business.Backend.WIX)
+    base_url = "http://127.0.0.1:9"
+    api_key = factory.Sequence(lambda n: f"IST.test-api-key-{n:04d}-secret")
+    site_id = factory.Sequence(lambda n: f"site-{n}")
+    instance_id = factory.Sequence(lambda n: f"instance-{n}")
+    public_key_pem = "-----BEGIN PUBLIC KEY-----\ntest\n-----END PUBLIC KEY-----\n"
 
 
 class ChangeRecordFactory(factory.django.DjangoModelFactory):
@@ -299,6 +330,16 @@ class WebhookSubscriptionFactory(factory.django.DjangoModelFactory):
     business = factory.SubFactory(BusinessFactory)
     url = "http://127.0.0.1:9/hook"
     api_key = factory.Sequence(lambda n: f"dk_webhook-key-{n}")
+
+
+class MagiclineConnectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MagiclineConnection
+
+    business = factory.SubFactory(BusinessFactory)
+    base_url = factory.Sequence(lambda n: f"https://studio-{n}.open-api.magicline.com")
+    api_key = factory.Sequence(lambda n: f"open-api-key-{n:04d}")
+    webhook_key = factory.Sequence(lambda n: f"webhook-key-{n:04d}")
 
 
 def next_monday(hour: int = 9) -> datetime:
