@@ -199,8 +199,7 @@ def _bookable_slots(request: HttpRequest, business: Business, appointment_id: st
         )
     except SlotWindowError as error:
         raise ApiError(400, str(error), code="BAD_REQUEST", reference="daysAhead") from None
-    zone = business.zone
-    return JsonResponse([mapping.slot_to_json(slot, zone) for slot in slots], safe=False)
+    return JsonResponse(mapping.slots_to_json(slots, business.zone), safe=False)
 
 
 def _validate(request: HttpRequest, business: Business) -> JsonResponse:
