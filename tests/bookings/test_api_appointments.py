@@ -316,6 +316,14 @@ def test_a_malformed_body_is_a_400(api, path, raw, message):
         assert response.json()["errorMessage"] == message
 
 
+@pytest.mark.parametrize("path", [VALIDATE, BOOK])
+def test_a_form_instead_of_json_is_a_400(api, path, training, member):
+    response = api.post(path, {"customerId": member.pk, "bookableAppointmentId": training.pk})
+
+    assert response.status_code == 400
+    assert response.json()["errorMessage"] == "The request body is not valid JSON."
+
+
 def test_validating_an_unknown_or_foreign_appointment_is_a_404(
     api, other_api, training, member, other_business
 ):
