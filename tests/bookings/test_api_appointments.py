@@ -111,6 +111,7 @@ def test_an_empty_list_keeps_the_offset(api):
         ({"offset": "-1"}, "offset", "BAD_REQUEST"),
         ({"offset": "abc"}, "offset", "BAD_REQUEST"),
         ({"offset": "9" * 30}, "offset", "BAD_REQUEST"),
+        ({"offset": "9" * 5000}, "offset", "BAD_REQUEST"),
     ],
 )
 def test_bad_paging_is_a_400_naming_the_parameter(api, params, reference, code):
@@ -136,7 +137,7 @@ def test_one_appointment_by_id(api, training):
     }
 
 
-@pytest.mark.parametrize("appointment_id", ["999999", "0", "abc", "9" * 25, "-4"])
+@pytest.mark.parametrize("appointment_id", ["999999", "0", "abc", "9" * 25, "9" * 5000, "-4"])
 def test_an_unknown_appointment_is_a_404(api, appointment_id):
     response = api.get(f"{BOOKABLE}/{appointment_id}")
 
@@ -212,6 +213,8 @@ def test_a_window_without_working_hours_is_an_empty_list(api, training):
         ({"slotWindowStartDate": "2024-13-01"}, "slotWindowStartDate"),
         ({"slotWindowStartDate": "01.05.2024"}, "slotWindowStartDate"),
         ({"customerId": "x"}, "customerId"),
+        ({"customerId": "9223372036854775808"}, "customerId"),
+        ({"customerId": "9" * 5000}, "customerId"),
     ],
 )
 def test_a_bad_slot_window_is_a_400(api, training, params, reference):
