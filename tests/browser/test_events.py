@@ -33,7 +33,7 @@ def test_owner_cancels_one_occurrence_and_it_leaves_the_calendar(
     expect(page.locator("#event")).to_contain_text("Weekly on Monday")
     page.evaluate("window.__noReload = true")
     cancel = page.get_by_role("form", name="Cancel")
-    cancel.get_by_label("This occurrence only").check()
+    cancel.get_by_label("Only this occurrence").check()
     cancel.get_by_role("button", name="Cancel event").click()
 
     expect(page.locator("#event-summary .badge.cancelled")).to_have_text("Cancelled")
