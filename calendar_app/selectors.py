@@ -7,10 +7,19 @@ from typing import Any, NamedTuple
 
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    prefetch_related_objects,
+)
 
 from calendar_app import recurrence
-from calendar_app.backends import calendar_backend
+from calendar_app.backends import Scope, calendar_backend
 from calendar_app.models import (
     Business,
     Event,
@@ -22,6 +31,7 @@ from calendar_app.models import (
     parse_local_date,
 )
 from calendar_app.validation import DATE_RANGE_MESSAGE, has_nul, validate_year_range
+from participants.models import Participation
 
 DEFAULT_RECURRENCE_TYPES = ("NONE", "INSTANCE", "EXCEPTION")
 DEFAULT_LIMIT = 50
@@ -545,3 +555,38 @@ def resources_for(business: Business) -> QuerySet[Resource]:
     return Resource.objects.filter(business=business, removed_date__isnull=True).order_by(
         "type", "name"
     )
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What one cancel choice reaches: how many occurrences and how many booked places."""
+
+    occurrences: int
+    participants: int
+
+
+def cancel_reach(event: Event) -> dict[str, Reach]:
+    """For the confirmation before a cancel: what each scope would cancel (two queries).
+
+    Keys are ``Scope`` values; a one-off event has only ``this``. Only occurrences that still
+    take place count, and participants are active places (party sizes add up).
+    """
+    active = Q(cancelled_date__isnull=True)
+    if not event.recurring_event_id and event.recurrence_type != Event.RecurrenceType.MASTER:
+        places = Participation.objects.filter(active, event=event).aggregate(n=Sum("party_size"))
+        return {Scope.THIS: Reach(1, places["n"] or 0)}
+    occurrences = Event.objects.filter(
+        recurring_event_id=event.series_id, removed_date__isnull=True
+    ).exclude(status=Event.Status.CANCELLED)
+    following = Q(start__gte=event.start)
+    counts = occurrences.aggregate(all=Count("pk"), following=Count("pk", filter=following))
+    places = Participation.objects.filter(active, event__in=occurrences).aggregate(
+        all=Sum("party_size", default=0),
+        following=Sum("party_size", default=0, filter=Q(event__start__gte=event.start)),
+        this=Sum("party_size", default=0, filter=Q(event=event)),
+    )
+    return {
+        Scope.THIS: Reach(1, places["this"]),
+        Scope.FOLLOWING: Reach(counts["following"], places["following"]),
+        Scope.ALL: Reach(counts["all"], places["all"]),
+    }

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -292,11 +293,27 @@ def _detail_context(request: HttpRequest, event: Event, **extra) -> dict:
         "can_change": services.may_change_event(membership, event),
         "can_restore": selectors.can_restore_events(business),
         "offers_series_scope": is_owner and in_series,
+        "reach": _reach_labels(event) if not event.is_cancelled else {},
         "calendar_url": (
             f"{reverse('calendar_app:calendar', args=['week'])}?date={start:%Y-%m-%d}"
         ),
         **extra,
     }
+
+
+def _reach_labels(event: Event) -> dict[str, str]:
+    """What each cancel choice reaches, in words, for the confirmation ("3 occurrences, 12
+    participants booked")."""
+    labels = {}
+    for scope, reach in selectors.cancel_reach(event).items():
+        people = f"{reach.participants} participant{pluralize(reach.participants)} booked"
+        if scope == Scope.THIS:
+            labels[scope.value] = people
+        else:
+            labels[scope.value] = (
+                f"{reach.occurrences} occurrence{pluralize(reach.occurrences)}, {people}"
+            )
+    return labels
 
 
 def _places_taken(event: Event) -> int | None:
