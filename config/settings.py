@@ -89,6 +89,8 @@ else:
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
         }
     }
+    if os.environ.get("BENCH_SQLITE"):  # make bench: the month on a SQLite file, as make run has
+        DATABASES["default"]["TEST"] = {"NAME": VAR_DIR / "bench.sqlite3"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
