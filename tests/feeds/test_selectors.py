@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from calendar_app import recurrence, services
+from calendar_app.backends import Scope
 from calendar_app.feeds import selectors
 from calendar_app.feeds.models import CalendarFeed
 from calendar_app.models import Event
@@ -374,7 +375,7 @@ def test_a_cancelled_series_shows_only_the_occurrences_that_still_take_place(
     start = window_today(business.zone)
     end = start + timedelta(weeks=WEEKS)
     services.cancel_event(
-        actor=owner_membership, event=series, expected_revision=series.revision, whole_series=True
+        actor=owner_membership, event=series, expected_revision=series.revision, scope=Scope.ALL
     )
     kept = EventFactory(schedule=schedule, title="Open day", start_local=next_monday(12))
 
