@@ -29,9 +29,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "calendar_app",
+    "calendar_app.wix",
+    "calendar_app.wix.health",
     "calendar_app.feeds",
     "participants",
     "bookings",
+    "bookings.magicline",
 ]
 
 MIDDLEWARE = [
@@ -41,11 +44,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "calendar_app.middleware.AtomicUnsafeRequestsMiddleware",
     "calendar_app.middleware.LoginRequiredMiddleware",  # Django's, answering HTMX with HX-Redirect
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "calendar_app.middleware.CurrentBusinessMiddleware",
+    "calendar_app.middleware.RejectNulBytesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -112,6 +117,11 @@ if REDIS_URL:
 else:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
+# How long Redis keeps a task that a worker took but never acknowledged (a worker killed
+# mid-task) before handing it to another worker. Idempotent tasks make a redelivery harmless.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -120,6 +130,10 @@ CELERY_BEAT_SCHEDULE = {
     "extend-events-view": {
         "task": "calendar_app.tasks.extend_events_views",
         "schedule": timedelta(hours=6),
+    },
+    "reconcile-wix-connections": {
+        "task": "calendar_app.wix.tasks.reconcile_connections",
+        "schedule": timedelta(hours=1),
     },
 }
 

@@ -8,19 +8,28 @@ import pytest
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from calendar_app.wix.models import WebhookDelivery
 from tests.factories import (
     CalendarFeedFactory,
     EventFactory,
     MembershipFactory,
     ParticipationFactory,
     ScheduleFactory,
+    WixConnectionFactory,
 )
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD_APPS = ("calendar_app", "participants", "feeds")
+DASHBOARD_APPS = ("calendar_app", "participants", "wix", "feeds")
 # URL kwargs that name an object of a business (filled with the other business's ids).
-ID_KWARGS = {"event_id", "participation_id", "membership_id", "schedule_id", "feed_id"}
+ID_KWARGS = {
+    "event_id",
+    "participation_id",
+    "membership_id",
+    "schedule_id",
+    "delivery_id",
+    "feed_id",
+}
 NON_ID_KWARGS = {"view": "week"}
 
 
@@ -45,7 +54,16 @@ def theirs(other_business):
     """One object of each kind, all belonging to the other business."""
     participation = ParticipationFactory(event__schedule=ScheduleFactory(business=other_business))
     membership = MembershipFactory(business=other_business, role="staff")
+    delivery = WebhookDelivery.objects.create(
+        connection=WixConnectionFactory(business=other_business),
+        delivery_id="theirs",
+        entity_fqdn="wix.calendar.v3.events_view",
+        slug="projection_updated",
+        payload={},
+        status=WebhookDelivery.Status.FAILED,
+    )
     return {
+        "delivery_id": delivery.pk,
         "event_id": participation.event.pk,
         "participation_id": participation.pk,
         "membership_id": membership.pk,
