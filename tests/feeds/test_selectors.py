@@ -395,3 +395,37 @@ def test_with_personal_data_a_new_participant_changes_the_version(schedule):
 
     assert selectors.feed_version(private) == before[private.pk]
     assert selectors.feed_version(personal) != before[personal.pk]
+
+
+def test_events_in_another_zone_bring_their_own_vtimezone(business, owner_membership):
+    abroad = ScheduleFactory(business=business, name="New York", time_zone="America/New_York")
+    series = create_series(abroad, owner_membership, day="MONDAY", hour=7, title="Sunrise")
+    feed = CalendarFeedFactory(schedule=abroad)
+    start = window_today(business.zone)
+    end = start + timedelta(weeks=WEEKS)
+
+    calendar = parse(feed)
+
+    assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["America/New_York"]
+    assert feed_occurrences(feed, start, end) == query_occurrences(
+        business, start, end, {"scheduleId": abroad.pk}
+    )
+    assert series.time_zone == "America/New_York"
+
+
+def test_renaming_the_schedule_renames_the_calendar_and_changes_the_version(
+    schedule, owner_membership
+):
+    feed = CalendarFeedFactory(schedule=schedule)
+    before = selectors.feed_version(feed)
+
+    services.update_schedule(
+        actor=owner_membership,
+        schedule=schedule,
+        expected_revision=schedule.revision,
+        changes={"name": "Group classes"},
+    )
+    feed.refresh_from_db()
+
+    assert selectors.feed_version(feed) != before
+    assert str(parse(feed)["X-WR-CALNAME"]) == "Group classes · Demo Studio"
