@@ -15,6 +15,8 @@ from bookings.models import (
     BookingResource,
     Customer,
     Facility,
+    WorkingHours,
+    WorkingHoursOverride,
 )
 from bookings.slots import (
     MAX_DAYS_AHEAD,
@@ -25,7 +27,7 @@ from bookings.slots import (
     scan,
     window_days,
 )
-from calendar_app.models import Business, Event, EventResource
+from calendar_app.models import Business, Event, EventResource, Resource
 
 
 def bookable_appointments(*, business: Business) -> QuerySet[BookableAppointment]:
@@ -353,3 +355,46 @@ def booking_clashes(*, event: Event) -> list[str]:
         f"{hold.booking.end.astimezone(zone):%H:%M}: check the booking or move this event."
         for hold in holds
     ]
+
+
+@dataclass(frozen=True)
+class ResourceHours:
+    """A resource with its weekly hours (by weekday) and its exceptions from today on."""
+
+    resource: Resource
+    weekly: list[WorkingHours]
+    overrides: list[WorkingHoursOverride]
+
+    @property
+    def summary(self) -> str:
+        if not self.weekly:
+            return "No working hours yet: it is never bookable."
+        return "; ".join(
+            f"{h.get_weekday_display()[:3]} {h.start_time:%H:%M}-{h.end_time:%H:%M}"
+            for h in self.weekly
+        )
+
+
+def resources_with_hours(*, business: Business) -> list[ResourceHours]:
+    """Every resource of the business with its hours, in three queries."""
+    resources = list(Resource.objects.filter(business=business).order_by("type", "name"))
+    return _with_hours(business, resources)
+
+
+def resource_hours(*, business: Business, resource: Resource) -> ResourceHours:
+    return _with_hours(business, [resource])[0]
+
+
+def _with_hours(business: Business, resources: list[Resource]) -> list[ResourceHours]:
+    today = localdate(timezone=business.zone)
+    weekly: dict[str, list[WorkingHours]] = {r.pk: [] for r in resources}
+    for hours in WorkingHours.objects.filter(resource__in=resources).order_by(
+        "weekday", "start_time"
+    ):
+        weekly[hours.resource_id].append(hours)
+    overrides: dict[str, list[WorkingHoursOverride]] = {r.pk: [] for r in resources}
+    for override in WorkingHoursOverride.objects.filter(
+        resource__in=resources, date__gte=today
+    ).order_by("date", "start_time"):
+        overrides[override.resource_id].append(override)
+    return [ResourceHours(r, weekly[r.pk], overrides[r.pk]) for r in resources]
