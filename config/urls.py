@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from bookings.magicline import views as magicline_views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
@@ -10,5 +12,7 @@ urlpatterns = [
     path("bookings/", include("bookings.urls")),
     path("api/v1/", include("bookings.api.urls")),
     path("settings/api/", include("bookings.api.page_urls")),
+    path("settings/magicline/", include("bookings.magicline.urls")),
+    path("webhooks/magicline/", magicline_views.webhook, name="magicline_webhook"),
     path("", include("calendar_app.urls")),
 ]

@@ -25,10 +25,9 @@ from bookings.magicline.client import (
     MagiclineNotFound,
     MagiclineRateLimited,
     MagiclineUnavailable,
-    format_date_time,
-    parse_date_time,
 )
 from bookings.magicline.models import MagiclineConnection
+from bookings.mapping import format_date_time, parse_date_time
 from bookings.models import AppointmentBooking, BookableAppointment, Customer
 from bookings.slots import Instructor, Slot, ValidationStatus
 from calendar_app.models import Business, Membership
@@ -94,7 +93,7 @@ class MagiclineAppointmentBackend:
         instructor_ids: list[str] | None,
     ) -> dict:
         type_id = self._type_id(appointment)
-        zone = self.connection.business.time_zone
+        zone = self.connection.business.zone
         start_raw, end_raw = cache.get(self._strings_key(type_id, start, end)) or (
             format_date_time(start, zone),
             format_date_time(end, zone),
@@ -225,12 +224,15 @@ class MagiclineAppointmentBackend:
         )
 
     def _booking_made_already(self, body: dict) -> dict | None:
-        wanted = (parse_date_time(body["start_date_time"]), parse_date_time(body["end_date_time"]))
-        for booking in self.client.customer_bookings(customer_id=body["customer_id"]):
-            made = (
-                parse_date_time(booking["startDateTime"]),
-                parse_date_time(booking["endDateTime"]),
+        def period(start: str, end: str) -> tuple[datetime, datetime]:
+            return (
+                parse_date_time(start, reference="startDateTime"),
+                parse_date_time(end, reference="endDateTime"),
             )
+
+        wanted = period(body["start_date_time"], body["end_date_time"])
+        for booking in self.client.customer_bookings(customer_id=body["customer_id"]):
+            made = period(booking["startDateTime"], booking["endDateTime"])
             if made == wanted and booking.get("bookingStatus") != "CANCELED":
                 logger.info("Magicline book timed out but booking %s exists", booking["bookingId"])
                 return booking

@@ -14,13 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings.backends import appointments_schedule
-from bookings.magicline.client import MagiclineClient, parse_date_time
+from bookings.magicline.client import MagiclineClient
 from bookings.magicline.models import (
     MagiclineAppointmentType,
     MagiclineBooking,
     MagiclineConnection,
     MagiclineCustomer,
 )
+from bookings.mapping import parse_date_time
 from bookings.models import AppointmentBooking, BookableAppointment, Customer, IdlePeriod
 from calendar_app import services as calendar_services
 from calendar_app.models import Event, format_local_date
@@ -257,7 +258,8 @@ def apply_remote_booking(
         .select_related("booking__appointment", "booking__customer", "booking__event")
         .first()
     )
-    start, end = parse_date_time(data["startDateTime"]), parse_date_time(data["endDateTime"])
+    start = parse_date_time(data["startDateTime"], reference="startDateTime")
+    end = parse_date_time(data["endDateTime"], reference="endDateTime")
     status = data.get("bookingStatus")
     fields = {
         "booking_status": status if status in _BOOKING_STATUSES else "BOOKED",
