@@ -10,6 +10,7 @@ from django import forms
 
 from calendar_app import recurrence
 from calendar_app.models import Business, Event, Resource, Schedule, format_local_date
+from calendar_app.validation import MAX_YEAR, MIN_YEAR, BoundedDateField
 
 SCOPE_THIS = "this"
 SCOPE_SERIES = "series"
@@ -46,7 +47,9 @@ class ResourceChoiceField(forms.ModelMultipleChoiceField):
 
 
 def business_resources(business: Business):
-    return Resource.objects.filter(business=business).order_by("type", "name")
+    return Resource.objects.filter(business=business, removed_date__isnull=True).order_by(
+        "type", "name"
+    )
 
 
 def active_schedules(business: Business):
@@ -97,7 +100,7 @@ def repeat_fields() -> dict:
         "interval": forms.TypedChoiceField(
             label="Repeat", choices=INTERVAL_CHOICES, coerce=int, initial=1, required=False
         ),
-        "until": forms.DateField(
+        "until": BoundedDateField(
             label="Last day",
             required=False,
             widget=forms.DateInput(attrs={"type": "date"}),
@@ -110,7 +113,7 @@ class EventForm(TimeRangeMixin, Form):
     """Fields shared by create and edit: what, when, where, how many, with what."""
 
     title = forms.CharField(max_length=200, required=False)
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = BoundedDateField(widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     end_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     location_name = forms.CharField(label="Location", max_length=150, required=False)
@@ -332,6 +335,8 @@ def create_initial(*, start: str | None, schedule: str | None) -> dict:
         begin = datetime.strptime(start or "", "%Y-%m-%dT%H:%M")
     except ValueError:
         return initial
+    if not MIN_YEAR <= begin.year <= MAX_YEAR:
+        return initial
     initial.update(
         date=begin.date(),
         start_time=begin.time(),
@@ -428,7 +433,7 @@ class BlockTimeForm(RepeatMixin, TimeRangeMixin, Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Pick at least one resource to block."},
     )
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = BoundedDateField(widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     end_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
 

@@ -1,12 +1,16 @@
 """Login for every page, HTMX-aware; the business the signed-in user is working in
-(``request.business``/``.membership``)."""
+(``request.business``/``.membership``); requests refused before the database when they carry
+NUL bytes; unsafe requests atomic."""
 
 from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django_htmx.http import HttpResponseClientRedirect
 
 from calendar_app.models import Business, Membership
+from calendar_app.validation import has_nul
 
 SESSION_KEY = "business_id"
 
@@ -59,3 +63,61 @@ def current_membership(request: HttpRequest) -> Membership | None:
 
 def switch_business(request: HttpRequest, business: Business) -> None:
     request.session[SESSION_KEY] = business.pk
+
+
+class RejectNulBytesMiddleware:
+    """A NUL byte in the path, the query string or a form field is a 400 with a message.
+
+    PostgreSQL text cannot hold NUL, so such a value would fail deep in a query (a 500) or, worse,
+    after a first write. No legitimate id, search or form value contains one, so one check here
+    covers every URL, including those added later.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        if _carries_nul(request):
+            template = "bad_request.html#message" if request.htmx else "bad_request.html"
+            return render(
+                request,
+                template,
+                {"message": "The address or the form contains a NUL character; remove it."},
+                status=400,
+            )
+        return self.get_response(request)
+
+
+def _carries_nul(request: HttpRequest) -> bool:
+    if has_nul(request.path):
+        return True
+    data = [request.GET]
+    if request.method == "POST":
+        data.append(request.POST)
+    return any(
+        has_nul(key) or any(has_nul(value) for value in values)
+        for query in data
+        for key, values in query.lists()
+    )
+
+
+class AtomicUnsafeRequestsMiddleware:
+    """A POST (or other unsafe request) commits all of its writes or none.
+
+    Like ``ATOMIC_REQUESTS``, but only for unsafe methods (pages that only read need no
+    transaction), and it also rolls back when the answer is a 500 that a view produced after a
+    first write: nothing half-written is left behind. Rejections (4xx) write nothing by design;
+    a failed login must keep its failure count, which django-axes stores in this request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
+            return self.get_response(request)
+        with transaction.atomic():
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+        return response

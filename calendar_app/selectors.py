@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from calendar_app import recurrence
-from calendar_app.backends import instance_id
+from calendar_app.backends import calendar_backend
 from calendar_app.models import (
     Business,
     Event,
@@ -20,9 +21,11 @@ from calendar_app.models import (
     format_local_date,
     parse_local_date,
 )
+from calendar_app.validation import DATE_RANGE_MESSAGE, has_nul, validate_year_range
 
 DEFAULT_RECURRENCE_TYPES = ("NONE", "INSTANCE", "EXCEPTION")
 DEFAULT_LIMIT = 50
+MAX_LIMIT = 10_000  # the calendar's month window; one page never reads more rows
 CURSOR_SALT = "calendar_app.query_events"
 
 # Query Events filter keys (the spec's §4 table, plus ``status``) → model field.
@@ -171,6 +174,10 @@ def _local(value: datetime | str | None) -> str | None:
             ) from error
     if value.tzinfo is not None:
         raise EventQueryError("fromLocalDate/toLocalDate are local times without an offset.")
+    try:
+        validate_year_range(value)
+    except ValidationError as error:
+        raise EventQueryError(DATE_RANGE_MESSAGE) from error
     return format_local_date(value)
 
 
@@ -185,8 +192,8 @@ def _validate(query: _Query) -> None:
         Event.RecurrenceType.values
     ):
         raise EventQueryError("recurrenceType takes 1 to 5 of NONE, MASTER, INSTANCE, EXCEPTION.")
-    if query.limit < 1:
-        raise EventQueryError("The page size must be at least 1.")
+    if not 1 <= query.limit <= MAX_LIMIT:
+        raise EventQueryError(f"The page size must be 1 to {MAX_LIMIT}.")
     if (
         query.from_local_date
         and query.to_local_date
@@ -251,6 +258,8 @@ def _filter_q(spec: dict[str, Any]) -> Q:
     q = Q()
     for key, condition in spec.items():
         if key in ("$and", "$or"):
+            if not isinstance(condition, list):
+                raise EventQueryError(f"'{key}' takes a list of filters.")
             parts = [_filter_q(part) for part in condition]
             combined = Q()
             for part in parts:
@@ -284,12 +293,19 @@ def _scalar_q(model_field: str, key: str, condition: Any) -> Q:
     q = Q()
     for operator, value in _operators(key, condition, {"$eq", "$in"}).items():
         if operator == "$eq":
+            _require_text(key, [value])
             q &= Q(**{model_field: value})
         else:
             if not isinstance(value, list):
                 raise EventQueryError(f"'{key}' $in takes a list.")
+            _require_text(key, value)
             q &= Q(**{f"{model_field}__in": value})
     return q
+
+
+def _require_text(key: str, values: list) -> None:
+    if not all(isinstance(value, str) and not has_nul(value) for value in values):
+        raise EventQueryError(f"'{key}' compares with text values.")
 
 
 def _compared_q(model_field: str, may_be_absent: bool, key: str, condition: Any) -> Q:
@@ -320,6 +336,7 @@ def _resource_q(model_field: str, key: str, condition: Any) -> Q:
     for operator, values in _operators(key, condition, {"$hasSome", "$hasAll"}).items():
         if not isinstance(values, list) or not values:
             raise EventQueryError(f"'{key}' {operator} takes a non-empty list.")
+        _require_text(key, values)
         if operator == "$hasSome":
             q &= Q(
                 Exists(
@@ -371,23 +388,37 @@ def _encode_cursor(query: _Query, after: list) -> str:
     return signing.dumps(payload, salt=CURSOR_SALT, compress=True)
 
 
+STALE_CURSOR = "This page link is not valid any more; start from the first page."
+
+
 def _decode_cursor(cursor: str) -> tuple[_Query, list]:
+    """The query a cursor carries, checked exactly like a fresh query (and its position).
+
+    The signature only proves that this app wrote the cursor once; a cursor from an older
+    version, or one signed with a leaked key, must not reach the database unchecked.
+    """
     try:
         payload = signing.loads(cursor, salt=CURSOR_SALT)
-    except signing.BadSignature as error:
-        raise EventQueryError(
-            "This page link is not valid any more; start from the first page."
-        ) from error
-    query = _Query(
-        from_local_date=payload["from"],
-        to_local_date=payload["to"],
-        time_zone=payload["tz"],
-        recurrence_type=tuple(payload["rt"]),
-        filter=payload["filter"],
-        sort=tuple(payload["sort"]),
-        limit=payload["limit"],
-    )
-    return query, payload["after"]
+        query = _Query(
+            from_local_date=_local(payload["from"]),
+            to_local_date=_local(payload["to"]),
+            time_zone=str(payload["tz"]),
+            recurrence_type=tuple(payload["rt"]),
+            filter=payload["filter"],
+            sort=tuple(payload["sort"]),
+            limit=int(payload["limit"]),
+        )
+        _validate(query)
+        after = payload["after"]
+        sort_value, last_id = after
+        datetime.fromisoformat(sort_value)
+        if not isinstance(last_id, str):
+            raise EventQueryError(STALE_CURSOR)
+    except EventQueryError:
+        raise
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as error:
+        raise EventQueryError(STALE_CURSOR) from error
+    return query, after
 
 
 BUSY_PAGE_SIZE = 1000
@@ -458,11 +489,18 @@ def event_with_details(business: Business, event_id: str) -> Event | None:
     return event
 
 
+def can_restore_events(business: Business) -> bool:
+    """Whether a cancelled event of the business can be restored (not upstream: Wix has no
+    un-cancel)."""
+    return calendar_backend(business).can_restore_event
+
+
 def first_occurrence(event: Event) -> Event:
     """Where to land after creating a series: its first occurrence (the MASTER if none)."""
     if event.recurrence_type != Event.RecurrenceType.MASTER:
         return event
-    return Event.objects.filter(recurring_event_id=event.pk).order_by("start").first() or event
+    occurrences = Event.objects.filter(recurring_event_id=event.pk, removed_date__isnull=True)
+    return occurrences.order_by("start").first() or event
 
 
 def occurrence_after_series_edit(occurrence: Event, master: Event) -> Event:
@@ -470,8 +508,12 @@ def occurrence_after_series_edit(occurrence: Event, master: Event) -> Event:
     same = Event.objects.filter(pk=occurrence.pk, removed_date__isnull=True).first()
     if same is not None:
         return same
-    moved = datetime.combine(occurrence.start_local.date(), master.start_local.time())
-    return Event.objects.filter(pk=instance_id(master, moved)).first() or master
+    same_day = Event.objects.filter(
+        recurring_event_id=master.pk,
+        removed_date__isnull=True,
+        start_local_date__startswith=occurrence.start_local_date[:10],
+    )
+    return same_day.order_by("start", "id").first() or master
 
 
 def active_memberships(user) -> QuerySet[Membership]:
@@ -483,5 +525,23 @@ def schedules_for(business: Business) -> QuerySet[Schedule]:
     return Schedule.objects.filter(business=business).order_by("name")
 
 
+@dataclass(frozen=True)
+class SchedulesPage:
+    """The schedules list and whether a cancelled schedule can be restored (not upstream,
+    where cancelling is final)."""
+
+    schedules: QuerySet[Schedule]
+    can_restore: bool
+
+
+def schedules_page(business: Business) -> SchedulesPage:
+    return SchedulesPage(
+        schedules=schedules_for(business),
+        can_restore=calendar_backend(business).can_restore_schedule,
+    )
+
+
 def resources_for(business: Business) -> QuerySet[Resource]:
-    return Resource.objects.filter(business=business).order_by("type", "name")
+    return Resource.objects.filter(business=business, removed_date__isnull=True).order_by(
+        "type", "name"
+    )

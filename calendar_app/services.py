@@ -1,15 +1,18 @@
 """Calendar writes: permission check, the business's backend, the audit record, in one place."""
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from calendar_app import recurrence
 from calendar_app.backends import CalendarError, calendar_backend
 from calendar_app.models import Business, ChangeRecord, Event, Membership, Resource, Schedule
+
+SERIES_MAX_DAYS_IN_PAST = 90
 
 
 def record_change(
@@ -19,20 +22,44 @@ def record_change(
     obj,
     action: str,
     revision_before: int | None,
+    upstream_connection=None,
+    source: str = "",
 ) -> None:
-    """Audit one change: who (a member, or the system when ``actor`` is None), what, revisions."""
+    """Audit one change: who (a member; the upstream when ``upstream_connection`` is given, with
+    the ``source`` it came through; else the system), what, and the revisions."""
     _change_record(
-        business=business, actor=actor, obj=obj, action=action, revision_before=revision_before
+        business=business,
+        actor=actor,
+        obj=obj,
+        action=action,
+        revision_before=revision_before,
+        upstream_connection=upstream_connection,
+        source=source,
     ).save()
 
 
 def _change_record(
-    *, business: Business, actor: Membership | None, obj, action: str, revision_before: int | None
+    *,
+    business: Business,
+    actor: Membership | None,
+    obj,
+    action: str,
+    revision_before: int | None,
+    upstream_connection=None,
+    source: str = "",
 ) -> ChangeRecord:
+    if upstream_connection is not None:
+        actor_kind = ChangeRecord.ActorKind.UPSTREAM
+    elif actor is not None:
+        actor_kind = ChangeRecord.ActorKind.USER
+    else:
+        actor_kind = ChangeRecord.ActorKind.SYSTEM
     return ChangeRecord(
         business=business,
-        actor_kind=ChangeRecord.ActorKind.USER if actor else ChangeRecord.ActorKind.SYSTEM,
+        actor_kind=actor_kind,
         actor=actor.user if actor else None,
+        upstream_connection=upstream_connection,
+        source=source,
         object_type=type(obj).__name__,
         object_id=obj.pk,
         action=action,
@@ -65,7 +92,9 @@ def _check_resources(business: Business, resource_ids: Iterable[str]) -> list[st
     """Resource ids must belong to the business: another tenant's id is refused, never used."""
     resource_ids = list(dict.fromkeys(resource_ids))
     found = set(
-        Resource.objects.filter(business=business, pk__in=resource_ids).values_list("pk", flat=True)
+        Resource.objects.filter(
+            business=business, pk__in=resource_ids, removed_date__isnull=True
+        ).values_list("pk", flat=True)
     )
     if len(found) != len(resource_ids):
         raise CalendarError("One of the chosen resources does not exist.")
@@ -188,9 +217,16 @@ def create_event(
     transparency: str = Event.Transparency.OPAQUE,
     notes: str = "",
 ) -> Event:
-    """Create a one-off event, or a MASTER (with ``recurrence_rule``) and its instances."""
+    """Create a one-off event, or a MASTER (with ``recurrence_rule``) and its instances.
+
+    A member's series starts at most ``SERIES_MAX_DAYS_IN_PAST`` days ago: every past week is a
+    row, and a series typed with the wrong year would otherwise create thousands of them in one
+    request. The system (imports, tests of history) is trusted with older starts.
+    """
     if recurrence_rule:
         require_owner(actor, "create a recurring series")
+        if actor is not None:
+            _require_recent_start(schedule, start_local)
     if schedule.is_blocked_time:
         require_owner(actor, "block time")
     fields = {
@@ -220,6 +256,15 @@ def create_event(
         business=schedule.business, actor=actor, obj=event, action="create", revision_before=None
     )
     return event
+
+
+def _require_recent_start(schedule: Schedule, start_local: datetime) -> None:
+    today = recurrence.to_local(timezone.now(), schedule.effective_time_zone).date()
+    if start_local.date() < today - timedelta(days=SERIES_MAX_DAYS_IN_PAST):
+        raise CalendarError(
+            f"A repeating series can start at most {SERIES_MAX_DAYS_IN_PAST} days in the past; "
+            "pick a later first day."
+        )
 
 
 @transaction.atomic

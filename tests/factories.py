@@ -23,6 +23,7 @@ from bookings.models import (
     WorkingHoursOverride,
 )
 from calendar_app import recurrence
+from calendar_app.feeds.models import CalendarFeed
 from calendar_app.models import (
     Business,
     ChangeRecord,
@@ -33,6 +34,7 @@ from calendar_app.models import (
     Schedule,
     format_local_date,
 )
+from calendar_app.wix.models import WixConnection
 from participants.models import Participation
 
 
@@ -123,6 +125,20 @@ class EventResourceFactory(factory.django.DjangoModelFactory):
     )
 
 
+class CalendarFeedFactory(factory.django.DjangoModelFactory):
+    """A schedule's feed (pass ``kind`` and ``resource`` or ``schedule=None`` for the others)."""
+
+    class Meta:
+        model = CalendarFeed
+
+    schedule = factory.SubFactory(ScheduleFactory)
+    business = factory.LazyAttribute(
+        lambda f: (f.schedule or f.resource).business if (f.schedule or f.resource) else None
+    )
+    kind = CalendarFeed.Kind.SCHEDULE
+    resource = None
+
+
 class ParticipationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Participation
@@ -133,6 +149,20 @@ class ParticipationFactory(factory.django.DjangoModelFactory):
     email = factory.Faker("email")
     phone = factory.Faker("phone_number")
     party_size = 1
+
+
+class WixConnectionFactory(factory.django.DjangoModelFactory):
+    """A business connected to a Wix site (the business's backend becomes ``wix``)."""
+
+    class Meta:
+        model = WixConnection
+
+    business = factory.SubFactory(BusinessFactory, backend=Business.Backend.WIX)
+    base_url = "http://127.0.0.1:9"
+    api_key = factory.Sequence(lambda n: f"IST.test-api-key-{n:04d}-secret")
+    site_id = factory.Sequence(lambda n: f"site-{n}")
+    instance_id = factory.Sequence(lambda n: f"instance-{n}")
+    public_key_pem = "-----BEGIN PUBLIC KEY-----\ntest\n-----END PUBLIC KEY-----\n"
 
 
 class ChangeRecordFactory(factory.django.DjangoModelFactory):

@@ -16,9 +16,9 @@ from django.views.decorators.http import require_safe
 
 from calendar_app import layouts
 from calendar_app.selectors import EventQueryError, resources_for, schedules_for
+from calendar_app.validation import DATE_RANGE_MESSAGE, MAX_YEAR, MIN_YEAR
 from calendar_app.views.helpers import render_page, require_business, wants_fragment
 
-MIN_YEAR, MAX_YEAR = 1900, 2999  # keeps previous/next arithmetic inside what dates can hold
 TEMPLATE = "calendar_app/calendar.html"
 
 
@@ -37,7 +37,8 @@ def calendar_page(request: HttpRequest, view: str) -> HttpResponse:
     if view not in layouts.VIEWS:
         raise Http404("Unknown calendar view.")
     business = require_business(request)
-    today = timezone.now().astimezone(business.zone).date()
+    now = timezone.now().astimezone(business.zone)
+    today = now.date()
     schedules = list(schedules_for(business))
     resources = list(resources_for(business))
     try:
@@ -71,7 +72,7 @@ def calendar_page(request: HttpRequest, view: str) -> HttpResponse:
                 )
             )
         else:
-            context.update(layouts.grid(business, query, today))
+            context.update(layouts.grid(business, query, now))
     except EventQueryError as error:
         context["query_error"] = str(error)
         return _respond(request, context, status=400)
@@ -97,7 +98,7 @@ def _parse_query(
                 f"“{raw_date}” is not a date. Use the form YYYY-MM-DD, e.g. {today.isoformat()}."
             ) from None
         if not MIN_YEAR <= day.year <= MAX_YEAR:
-            raise BadDate(f"Pick a date between the years {MIN_YEAR} and {MAX_YEAR}.")
+            raise BadDate(DATE_RANGE_MESSAGE)
     schedule_id = request.GET.get("schedule", "").strip()
     if schedule_id and schedule_id not in {s.pk for s in schedules}:
         raise Http404("No such schedule.")

@@ -5,11 +5,15 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 
-from tests.factories import MembershipFactory
+from calendar_app.models import ChangeRecord
+from participants.models import Participation
+from tests.factories import EventFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
+HTMX = {"HX-Request": "true"}
 
 
 def test_a_user_in_two_businesses_can_switch_between_them(owner_client, owner, other_business):
@@ -110,3 +114,63 @@ def test_the_login_page_itself_needs_no_login_for_htmx_either(client, db):
 
     assert response.status_code == 200
     assert "HX-Redirect" not in response
+
+
+# NUL bytes and atomic requests -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/events/%00/", "/schedules/a%00b/edit/", "/calendar/week/?date=2026-01-01%00"],
+)
+def test_a_nul_byte_in_the_address_is_a_400_with_a_message(owner_client, url):
+    response = owner_client.get(url)
+
+    assert response.status_code == 400
+    assert "contains a NUL character" in response.content.decode()
+
+
+def test_a_nul_byte_in_a_form_is_refused_before_anything_is_stored(owner_client, schedule):
+    event = EventFactory(schedule=schedule)
+    url = reverse("participants:add", args=[event.pk])
+
+    response = owner_client.post(
+        url, {"name": "Max", "party_size": "1", "status": "CONFIRMED", "q": "\x00"}, headers=HTMX
+    )
+
+    assert response.status_code == 400
+    assert response.content.decode().startswith('<p class="error"')  # the fragment, not a page
+    assert not Participation.objects.exists()
+
+
+def test_a_request_that_fails_after_its_first_write_leaves_nothing_written(
+    owner, schedule, settings
+):
+    """The probe's case: without the NUL check, the search after the add fails in PostgreSQL."""
+    settings.MIDDLEWARE = [
+        m for m in settings.MIDDLEWARE if m != "calendar_app.middleware.RejectNulBytesMiddleware"
+    ]
+    event = EventFactory(schedule=schedule, total_capacity=5)
+    client = Client(raise_request_exception=False)
+    client.force_login(owner)
+
+    response = client.post(
+        reverse("participants:add", args=[event.pk]),
+        {"name": "Max", "party_size": "1", "status": "CONFIRMED", "q": "a\x00b"},
+        headers=HTMX,
+    )
+
+    assert response.status_code == 500
+    assert not Participation.objects.exists()
+    assert not ChangeRecord.objects.filter(object_type="Participation").exists()
+
+
+def test_a_successful_post_is_committed(owner_client, schedule):
+    event = EventFactory(schedule=schedule, total_capacity=5)
+
+    owner_client.post(
+        reverse("participants:add", args=[event.pk]),
+        {"name": "Max", "party_size": "1", "status": "CONFIRMED"},
+    )
+
+    assert Participation.objects.filter(event=event, name="Max").exists()

@@ -3,9 +3,10 @@
 from datetime import datetime, timedelta
 
 import pytest
+from django.core import signing
 
 from calendar_app.recurrence import weekly_rule
-from calendar_app.selectors import EventQueryError, query_events
+from calendar_app.selectors import CURSOR_SALT, EventQueryError, query_events
 from calendar_app.services import create_event
 from tests.factories import (
     BusinessFactory,
@@ -256,6 +257,12 @@ def test_cursor_paging_works_for_end_descending(business, schedule):
             "earlier",
         ),
         ({"from_local_date": "yesterday"}, "not a local date-time"),
+        ({"from_local_date": "0001-01-01T10:00:00"}, "between the years 1900 and 2999"),
+        ({"to_local_date": datetime(9999, 12, 31, 23)}, "between the years 1900 and 2999"),
+        ({"limit": 0}, "page size"),
+        ({"limit": 10**6}, "page size"),
+        ({"filter": {"scheduleId": {"$eq": {"nested": 1}}}}, "text values"),
+        ({"filter": {"$or": 5}}, "list of filters"),
         ({"cursor": "forged"}, "not valid"),
     ],
 )
@@ -272,6 +279,48 @@ def test_a_tampered_cursor_cannot_widen_the_query(business, schedule):
 
     with pytest.raises(EventQueryError):
         query_events(business, cursor=forged)
+
+
+def signed_cursor(**changes) -> str:
+    """A cursor signed with the app's key, as a leaked key or an older version could make."""
+    payload = {
+        "from": "2026-06-01T00:00:00",
+        "to": "2026-07-01T00:00:00",
+        "tz": "Europe/Berlin",
+        "rt": ["NONE"],
+        "filter": {},
+        "sort": ["start", "ASC"],
+        "limit": 10,
+        "after": ["2026-06-01T07:00:00+00:00", "some-id"],
+        **changes,
+    }
+    return signing.dumps(payload, salt=CURSOR_SALT, compress=True)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"sort": ["business__memberships__user__password", "ASC"]}, "Sort by"),
+        ({"tz": "Mars/Olympus"}, "Unknown time zone"),
+        ({"limit": 0}, "page size"),
+        ({"from": "0001-01-01T00:00:00"}, "between the years"),
+        ({"filter": {"business__name": "x"}}, "not supported"),
+        ({"after": ["not a date", "x"]}, "not valid"),
+        ({"after": ["2026-06-01T07:00:00+00:00", 5]}, "not valid"),
+        ({"rt": [{"a": 1}]}, "not valid"),
+    ],
+)
+def test_a_signed_cursor_is_checked_exactly_like_a_fresh_query(business, changes, message):
+    with pytest.raises(EventQueryError, match=message):
+        query_events(business, cursor=signed_cursor(**changes))
+
+
+def test_a_cursor_missing_a_key_is_refused(business):
+    payload = signing.loads(signed_cursor(), salt=CURSOR_SALT)
+    del payload["tz"]
+
+    with pytest.raises(EventQueryError, match="not valid"):
+        query_events(business, cursor=signing.dumps(payload, salt=CURSOR_SALT))
 
 
 def test_each_event_comes_with_its_resources_by_name(business, schedule):

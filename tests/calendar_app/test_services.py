@@ -736,3 +736,37 @@ def test_a_schedule_is_cancelled_or_restored_only_once(schedule, owner_membershi
 
     cancelled.refresh_from_db()
     assert cancelled.revision == schedule.revision + 1
+
+
+# Bounded work ----------------------------------------------------------------------------------
+
+
+def test_a_member_s_series_may_start_at_most_90_days_ago(schedule, owner_membership):
+    long_ago = next_monday() - timedelta(weeks=52)
+
+    with pytest.raises(CalendarError, match="at most 90 days in the past"):
+        services.create_weekly_events(
+            actor=owner_membership,
+            schedule=schedule,
+            days=["MONDAY", "TUESDAY", "WEDNESDAY"],
+            title="Typo in the year",
+            start_local=long_ago,
+            end_local=long_ago + timedelta(hours=1),
+        )
+    assert not Event.objects.exists()
+
+
+def test_a_series_from_last_month_is_created_up_to_the_events_view(schedule, owner_membership):
+    start = next_monday() - timedelta(weeks=4)
+
+    master = services.create_event(
+        actor=owner_membership,
+        schedule=schedule,
+        title="Started last month",
+        start_local=start,
+        end_local=start + timedelta(hours=1),
+        recurrence_rule=weekly_rule(day="MONDAY"),
+    )
+
+    assert occurrences(master).first().start_local == start
+    assert occurrences(master).last().start <= schedule.business.events_view_end_date
