@@ -16,7 +16,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from bookings import slots
-from bookings.backends import AppointmentError, BookingRefused, CancellationRefused
+from bookings.backends import (
+    AppointmentError,
+    BackendUnavailable,
+    BookingRefused,
+    CancellationRefused,
+)
 from bookings.magicline import sync
 from bookings.magicline.client import (
     MagiclineClient,
@@ -29,7 +34,7 @@ from bookings.magicline.client import (
 from bookings.magicline.models import MagiclineConnection
 from bookings.mapping import format_date_time, parse_date_time
 from bookings.models import AppointmentBooking, BookableAppointment, Customer
-from bookings.slots import Instructor, Slot, ValidationStatus
+from bookings.slots import Candidate, Instructor, Slot, ValidationStatus
 from calendar_app.models import Business, Membership
 
 logger = logging.getLogger(__name__)
@@ -48,7 +53,7 @@ def _status(value: str) -> ValidationStatus:
 def _for_a_person(error: MagiclineError) -> AppointmentError:
     """Magicline's translated message for a refusal; one sentence for an outage."""
     if isinstance(error, MagiclineUnavailable | MagiclineRateLimited):
-        return AppointmentError(UNREACHABLE)
+        return BackendUnavailable(UNREACHABLE)
     return AppointmentError(error.message)
 
 
@@ -176,6 +181,20 @@ class MagiclineAppointmentBackend:
             for slot in found
         ]
 
+    def slot_grid(
+        self, *, appointment: BookableAppointment, days: list[date], customer: Customer | None
+    ) -> list[Candidate]:
+        """Magicline lists free slots only: each is a free start of the grid."""
+        return [
+            Candidate(start=slot.start, end=slot.end, instructors=slot.instructors)
+            for slot in self.available_slots(
+                appointment=appointment,
+                slot_window_start_date=days[0],
+                days_ahead=len(days),
+                customer=customer,
+            )
+        ]
+
     def validate(
         self,
         *,
@@ -218,7 +237,7 @@ class MagiclineAppointmentBackend:
                 if refused == ValidationStatus.NOT_AVAILABLE:
                     refused = ValidationStatus.RESOURCE_NOT_AVAILABLE
                 raise BookingRefused(refused, lost_race=True) from error
-            raise AppointmentError(UNREACHABLE) from error
+            raise BackendUnavailable(UNREACHABLE) from error
         return sync.apply_remote_booking(
             connection=self.connection, data=answer, customer=customer, appointment=appointment
         )
@@ -254,7 +273,7 @@ class MagiclineAppointmentBackend:
         except MagiclineError as error:
             if error.status in (400, 409):
                 raise CancellationRefused(error.message) from error
-            raise CancellationRefused(UNREACHABLE) from error
+            raise BackendUnavailable(UNREACHABLE) from error
         data = self.client.booking(booking_id=link.magicline_id)
         if data is None or data.get("bookingStatus") == "CANCELED":
             return sync.apply_booking_gone(
