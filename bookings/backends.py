@@ -95,6 +95,8 @@ class AppointmentBackend(Protocol):
         self, *, business: Business, customer: Customer
     ) -> list[AppointmentBooking]: ...
 
+    def refresh_customers(self, *, business: Business, query: str) -> None: ...
+
     def booking(self, *, business: Business, booking_id: int) -> AppointmentBooking | None: ...
 
 
@@ -291,6 +293,9 @@ class LocalAppointmentBackend:
                 end__lte=now + timedelta(weeks=2),
             )
         )
+
+    def refresh_customers(self, *, business: Business, query: str) -> None:
+        """Nothing to do: the local customers are the only ones."""
 
     def booking(self, *, business: Business, booking_id: int) -> AppointmentBooking | None:
         return _bookings(business).filter(pk=booking_id).first()

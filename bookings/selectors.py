@@ -95,6 +95,7 @@ def search_customers(*, business: Business, query: str, limit: int = 10) -> list
     words = query.split()
     if not words:
         return []
+    appointment_backend(business).refresh_customers(business=business, query=query)
     customers = Customer.objects.filter(business_id__in=group_business_ids(business))
     for word in words[:4]:
         customers = customers.filter(

@@ -40,6 +40,7 @@ from calendar_app.models import Business, Membership
 logger = logging.getLogger(__name__)
 
 SLOT_STRINGS_SECONDS = 3600
+SEARCH_CACHE_SECONDS = 60
 UNREACHABLE = "The studio's Magicline is not answering right now; please try again in a moment."
 
 
@@ -303,6 +304,34 @@ class MagiclineAppointmentBackend:
                 end__lte=now + timedelta(weeks=2),
             )
         )
+
+    def refresh_customers(self, *, business: Business, query: str) -> None:
+        """Mirror the Magicline customers matching ``query`` (an e-mail, or name prefixes) across
+        every studio with the integration, so the local search finds them; briefly cached."""
+        words = query.split()
+        cache_key = f"magicline:{self.connection.pk}:search:{' '.join(words).lower()}"
+        if not words or cache.get(cache_key):
+            return
+        if "@" in query:
+            searches = [{"email": query.strip()}]
+        elif len(words) > 1:
+            searches = [{"firstName": words[0], "lastName": words[-1]}]
+        else:
+            searches = [{"firstName": words[0]}, {"lastName": words[0]}]
+        try:
+            found = {
+                item["id"]: item
+                for criteria in searches
+                for item in self.client.search_customers(cross_studio=True, **criteria)
+            }
+        except MagiclineError as error:
+            logger.warning("Magicline customer search not run: %s", error)
+            return
+        for magicline_id, data in list(found.items())[:20]:
+            sync.apply_remote_customer(
+                connection=self.connection, data=data, magicline_id=magicline_id
+            )
+        cache.set(cache_key, True, SEARCH_CACHE_SECONDS)
 
     def booking(self, *, business: Business, booking_id: int) -> AppointmentBooking | None:
         return _bookings(business).filter(pk=booking_id).first()

@@ -1,5 +1,7 @@
 """Connecting a studio to Magicline: one place for the settings page and ``connect_magicline``."""
 
+from urllib.parse import urlsplit
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -7,6 +9,8 @@ from bookings.magicline.client import MagiclineClient, MagiclineError
 from bookings.magicline.models import MagiclineConnection, key_digest
 from calendar_app.models import Business, Membership
 from calendar_app.services import record_change
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class ConnectionRefused(ValueError):
@@ -25,8 +29,12 @@ def connect_studio(
 ) -> MagiclineConnection:
     """Create or update the studio's connection; an empty key keeps the stored one.
 
-    A webhook key names its studio, so one key cannot serve two studios.
+    A webhook key names its studio, so one key cannot serve two studios. Magicline answers over
+    HTTPS only; plain HTTP is accepted for loopback (a local fake studio) alone.
     """
+    url = urlsplit(base_url)
+    if url.scheme != "https" and not (url.scheme == "http" and url.hostname in LOOPBACK):
+        raise ConnectionRefused("The base URL must start with https:// (Magicline is HTTPS only).")
     connection = MagiclineConnection.objects.select_for_update().filter(business=business).first()
     if connection is None and not (api_key and webhook_key):
         raise ConnectionRefused("A new connection needs both the Open API key and the webhook key.")

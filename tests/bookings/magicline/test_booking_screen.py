@@ -81,3 +81,25 @@ def test_the_grid_says_so_when_magicline_is_down(berlin_owner_client, fake, trai
     page = screen(berlin_owner_client, training, mia)
     assert page.status_code == 200
     assert "not answering right now" in page.text
+
+
+def test_the_customer_search_finds_magicline_customers_of_every_studio(
+    berlin_owner_client, fake, berlin_connection, hamburg_connection
+):
+    page = berlin_owner_client.get("/bookings/", {"q": "Gus"})
+    assert "Gus Guest" in page.text
+    assert fake.keys_used("berlin") == {"berlin-open-api-key-0001"}
+    assert fake.keys_used("hamburg") == set()
+    searches = [r for r in fake.requests if r.path == "/v1/cross-studio/customers/search"]
+    assert len(searches) == 2
+    berlin_owner_client.get("/bookings/", {"q": "Gus"})
+    assert len([r for r in fake.requests if r.path.endswith("/search")]) == 2  # cached
+
+
+def test_the_customer_search_keeps_the_local_results_when_magicline_is_down(
+    berlin_owner_client, fake, mia
+):
+    fake.fail_next("POST", "/customers/search", 500)
+    page = berlin_owner_client.get("/bookings/", {"q": "Mia"})
+    assert page.status_code == 200
+    assert "Mia Member" in page.text

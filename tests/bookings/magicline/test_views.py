@@ -62,6 +62,7 @@ def test_empty_keys_keep_the_stored_ones(owner_client, business, studio_fake):
     ("changes", "message"),
     [
         ({"base_url": "not a url"}, "Enter a valid URL."),
+        ({"base_url": "http://studio.open-api.magicline.com"}, "must start with https://"),
         ({"api_key": ""}, "needs both the Open API key and the webhook key"),
         ({"max_slot_window_days": 9}, "less than or equal to 6"),
     ],

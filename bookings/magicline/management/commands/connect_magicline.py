@@ -20,8 +20,6 @@ class Command(BaseCommand):
         business = Business.objects.filter(slug=options["business"]).first()
         if business is None:
             raise CommandError(f"No business has the slug {options['business']!r}.")
-        if not options["base_url"].startswith(("https://", "http://")):
-            raise CommandError("--base-url must start with https://")
         try:
             connection = services.connect_studio(
                 actor=None,
