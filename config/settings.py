@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "calendar_app",
     "participants",
     "bookings",
@@ -47,6 +48,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "calendar_app.middleware.CurrentBusinessMiddleware",
     "calendar_app.middleware.RejectNulBytesMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -86,7 +88,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out login before checking it
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes): 5 failures lock the username (from anywhere) and, separately,
+# the client address (whatever usernames it tries) for 15 minutes after the last failure.
+# Unlock: delete the attempt in Django admin (Axes → Access attempts) or
+# ``manage.py axes_reset_username <name>`` / ``axes_reset_ip <address>`` / ``axes_reset``.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "calendar_app.views.login.locked_out"
+AXES_CLIENT_IP_CALLABLE = "config.proxy.client_ip"
+# Proxies in front of the app that append to X-Forwarded-For (0: clients connect directly).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "calendar_app:home"
 LOGOUT_REDIRECT_URL = "login"
