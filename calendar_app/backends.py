@@ -1,8 +1,12 @@
 """Where calendar writes go. Services call ``calendar_backend(business)`` and never ask which one.
 
 ``LocalCalendarBackend`` is the embedded default: the app is its own Calendar V3, assigning ids
-and revisions and materializing recurring instances. An upstream backend (Calendar V3 over
-httpx) will satisfy the same Protocol and apply the upstream's answer to the local store.
+and revisions, building instance ids (``{master}_{YYYYMMDDTHHMM}``), materializing recurring
+instances and rolling the events view forward — all of that only here. An upstream business
+(``Business.Backend.WIX``) writes through ``calendar_app.wix.backend.WixCalendarBackend``, which
+satisfies the same Protocol, calls the upstream and applies its answer to the local store; its
+occurrences are the upstream's own rows (opaque ids), never materialized here.
+Participation writes go through the same backend.
 """
 
 from collections.abc import Iterable
@@ -16,6 +20,7 @@ from django.utils import timezone
 
 from calendar_app import recurrence
 from calendar_app.models import Business, Event, EventResource, Schedule, format_local_date
+from participants.models import Participation
 
 
 class RevisionConflict(Exception):
@@ -67,6 +72,10 @@ SCHEDULE_EDITABLE_ATTRIBUTES = (
 
 
 class CalendarBackend(Protocol):
+    # Whether a cancelled schedule / event can be reactivated (upstream, cancelling is final).
+    can_restore_schedule: bool
+    can_restore_event: bool
+
     def create_schedule(self, *, business: Business, **fields) -> Schedule: ...
 
     def cancel_schedule(
@@ -95,6 +104,24 @@ class CalendarBackend(Protocol):
 
     def extend_events_view(self, *, business: Business) -> int: ...
 
+    def participations_read_only_reason(self, *, event: Event) -> str: ...
+
+    def add_participation(
+        self, *, event: Event, values: dict, idempotency_key: str
+    ) -> Participation: ...
+
+    def update_participation(
+        self, *, participation: Participation, expected_revision: int, values: dict
+    ) -> Participation: ...
+
+    def cancel_participation(
+        self, *, participation: Participation, expected_revision: int
+    ) -> Participation: ...
+
+    def restore_participation(
+        self, *, participation: Participation, expected_revision: int
+    ) -> Participation: ...
+
 
 def events_view_end(now: datetime | None = None) -> datetime:
     """The instant up to which recurring instances must exist (at least a year ahead)."""
@@ -107,10 +134,11 @@ def instance_id(master: Event, start_local: datetime) -> str:
     return f"{master.id}_{start_local:%Y%m%dT%H%M}"
 
 
-def _current(model, pk, expected_revision: int):
+def locked_current(model, pk, expected_revision: int):
     """The row as stored, locked until the transaction ends; a stale revision is a conflict.
 
     Checks of the stored state run on this row, never on the caller's copy, which may be old.
+    The one revision check of every local write (events, schedules, participations).
     """
     current = model.objects.select_for_update().get(pk=pk)
     if current.revision != expected_revision:
@@ -118,8 +146,11 @@ def _current(model, pk, expected_revision: int):
     return current
 
 
-def _bump(model, *, pk, expected_revision: int, **values):
-    """``UPDATE … WHERE revision = expected``; zero rows means someone else wrote first."""
+def bump_revision(model, *, pk, expected_revision: int, **values):
+    """``UPDATE … WHERE revision = expected``; zero rows means someone else wrote first.
+
+    The one revision write of every local write (events, schedules, participations).
+    """
     updated = model.objects.filter(pk=pk, revision=expected_revision).update(
         revision=F("revision") + 1, updated_date=timezone.now(), **values
     )
@@ -131,6 +162,9 @@ def _bump(model, *, pk, expected_revision: int, **values):
 class LocalCalendarBackend:
     """The app as its own calendar: every write is a revision-checked row update."""
 
+    can_restore_schedule = True
+    can_restore_event = True
+
     def create_schedule(self, *, business: Business, **fields) -> Schedule:
         return Schedule.objects.create(business=business, **fields)
 
@@ -138,16 +172,22 @@ class LocalCalendarBackend:
         self, *, schedule: Schedule, expected_revision: int
     ) -> tuple[Schedule, list[Event]]:
         """Cancel the schedule and, as the spec says, its future events (returned, as saved)."""
-        if _current(Schedule, schedule.pk, expected_revision).status == Schedule.Status.CANCELLED:
+        if (
+            locked_current(Schedule, schedule.pk, expected_revision).status
+            == Schedule.Status.CANCELLED
+        ):
             raise CalendarError("This schedule is already cancelled.")
-        schedule = _bump(
+        schedule = bump_revision(
             Schedule,
             pk=schedule.pk,
             expected_revision=expected_revision,
             status=Schedule.Status.CANCELLED,
         )
         future = Event.objects.filter(
-            schedule=schedule, start__gte=timezone.now(), status=Event.Status.CONFIRMED
+            schedule=schedule,
+            start__gte=timezone.now(),
+            status=Event.Status.CONFIRMED,
+            removed_date__isnull=True,
         )
         cancelled = list(future.select_for_update().only("pk", "revision"))
         Event.objects.filter(pk__in=[event.pk for event in cancelled]).update(
@@ -161,9 +201,12 @@ class LocalCalendarBackend:
 
     def restore_schedule(self, *, schedule: Schedule, expected_revision: int) -> Schedule:
         """Reactivate a cancelled schedule (a local choice: upstream, cancelling is final)."""
-        if _current(Schedule, schedule.pk, expected_revision).status != Schedule.Status.CANCELLED:
+        if (
+            locked_current(Schedule, schedule.pk, expected_revision).status
+            != Schedule.Status.CANCELLED
+        ):
             raise CalendarError("This schedule is not cancelled.")
-        return _bump(
+        return bump_revision(
             Schedule,
             pk=schedule.pk,
             expected_revision=expected_revision,
@@ -179,7 +222,9 @@ class LocalCalendarBackend:
             raise CalendarError(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
         if schedule.status == Schedule.Status.CANCELLED:
             raise CalendarError("A cancelled schedule cannot be changed.")
-        return _bump(Schedule, pk=schedule.pk, expected_revision=expected_revision, **changes)
+        return bump_revision(
+            Schedule, pk=schedule.pk, expected_revision=expected_revision, **changes
+        )
 
     def create_event(self, *, schedule: Schedule, resource_ids: Iterable[str], **fields) -> Event:
         """Create a one-off event or, with a ``recurrence_rule``, a MASTER and its instances."""
@@ -244,12 +289,14 @@ class LocalCalendarBackend:
             ]
         with transaction.atomic():
             # The row lock orders this edit with bookings, which lock the event too.
-            locked = _current(Event, event.pk, expected_revision)
+            locked = locked_current(Event, event.pk, expected_revision)
             if "total_capacity" in changes:
                 changes["remaining_capacity"] = _remaining(
                     changes["total_capacity"], booked_places(locked)
                 )
-            updated = _bump(Event, pk=event.pk, expected_revision=expected_revision, **changes)
+            updated = bump_revision(
+                Event, pk=event.pk, expected_revision=expected_revision, **changes
+            )
             if resource_ids is not None:
                 _set_resources([updated.pk], resource_ids)
             if updated.recurrence_type == Event.RecurrenceType.MASTER:
@@ -280,7 +327,7 @@ class LocalCalendarBackend:
         cancelling = new_status == Event.Status.CANCELLED
         with_series = cancelling and whole_series
         with transaction.atomic():
-            target = _bump(
+            target = bump_revision(
                 Event,
                 pk=event.pk,
                 expected_revision=expected_revision,
@@ -292,9 +339,14 @@ class LocalCalendarBackend:
             if event.recurring_event_id:
                 master = Event.objects.get(pk=event.recurring_event_id)
                 if master.status != new_status:
-                    _bump(Event, pk=master.pk, expected_revision=master.revision, status=new_status)
+                    bump_revision(
+                        Event, pk=master.pk, expected_revision=master.revision, status=new_status
+                    )
             occurrences = Event.objects.filter(
-                recurring_event_id=event.series_id, start__gte=timezone.now(), status=old_status
+                recurring_event_id=event.series_id,
+                start__gte=timezone.now(),
+                status=old_status,
+                removed_date__isnull=True,
             )
             if not cancelling:
                 occurrences = occurrences.filter(cancelled_with_series=True)
@@ -322,9 +374,69 @@ class LocalCalendarBackend:
         business.events_view_end_date = end
         return created
 
+    def participations_read_only_reason(self, *, event: Event) -> str:
+        """The app owns every participation it stores: none is read-only."""
+        return ""
+
+    def add_participation(self, *, event: Event, values: dict, idempotency_key: str):
+        """Create the row (the caller holds the event lock and has checked the places)."""
+        participation = Participation.objects.create(
+            business_id=event.business_id,
+            event=event,
+            app_id=event.app_id,
+            idempotency_key=idempotency_key,
+            **values,
+        )
+        sync_remaining_capacity(event)
+        return participation
+
+    def update_participation(
+        self, *, participation: Participation, expected_revision: int, values: dict
+    ):
+        updated = bump_revision(
+            Participation, pk=participation.pk, expected_revision=expected_revision, **values
+        )
+        if "party_size" in values:
+            sync_remaining_capacity(updated.event)
+        return updated
+
+    def cancel_participation(self, *, participation: Participation, expected_revision: int):
+        """Soft-delete (the spec's Delete Participation), so it can be undone."""
+        updated = bump_revision(
+            Participation,
+            pk=participation.pk,
+            expected_revision=expected_revision,
+            cancelled_date=timezone.now(),
+        )
+        sync_remaining_capacity(updated.event)
+        return updated
+
+    def restore_participation(self, *, participation: Participation, expected_revision: int):
+        updated = bump_revision(
+            Participation,
+            pk=participation.pk,
+            expected_revision=expected_revision,
+            cancelled_date=None,
+        )
+        sync_remaining_capacity(updated.event)
+        return updated
+
+
+def sync_remaining_capacity(event: Event) -> None:
+    """Store the event's free places (None when unlimited) without bumping its revision: an
+    event edit form open elsewhere must not conflict because of a booking."""
+    remaining = None
+    if event.total_capacity is not None:
+        remaining = event.total_capacity - booked_places(event)
+    Event.objects.filter(pk=event.pk).update(remaining_capacity=remaining)
+
 
 def calendar_backend(business: Business) -> CalendarBackend:
-    """The backend the business writes through (only the local one exists so far)."""
+    """The backend the business writes through, chosen by ``Business.backend``."""
+    if business.backend == Business.Backend.WIX:
+        from calendar_app.wix.backend import WixCalendarBackend
+
+        return WixCalendarBackend(connection=business.wix_connection)
     return LocalCalendarBackend()
 
 
@@ -348,10 +460,17 @@ def materialize_instances(
         if from_utc is None or recurrence.to_utc(o.start_local, master.time_zone) >= from_utc
     }
     # One occurrence per day: a day whose occurrence was moved, kept or cancelled gets no second.
-    taken_days = {
-        _occurrence_day(pk)
-        for pk in Event.objects.filter(recurring_event_id=master.id).values_list("pk", flat=True)
-    }
+    # A soft-deleted occurrence (replaced when the series was re-timed) frees its day, and comes
+    # back to life if the series returns to its time.
+    removed_revisions = {}
+    taken_days = set()
+    for pk, removed, revision in Event.objects.filter(recurring_event_id=master.id).values_list(
+        "pk", "removed_date", "revision"
+    ):
+        if removed is None:
+            taken_days.add(_occurrence_day(pk))
+        else:
+            removed_revisions[pk] = revision
     now = timezone.now()
     rows = []
     for pk, occurrence in wanted.items():
@@ -383,11 +502,18 @@ def materialize_instances(
                 conferencing_details=master.conferencing_details,
                 inherited_fields=list(INHERITABLE_FIELDS),
                 app_id=master.app_id,
+                revision=removed_revisions.get(pk, 0) + 1,
                 created_date=now,
                 updated_date=now,
             )
         )
-    Event.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+    revived = [row for row in rows if row.pk in removed_revisions]
+    Event.objects.bulk_update(revived, [*MATERIALIZED_FIELDS, "removed_date"], batch_size=500)
+    Event.objects.bulk_create(
+        [row for row in rows if row.pk not in removed_revisions],
+        batch_size=500,
+        ignore_conflicts=True,
+    )
     master_resources = list(master.event_resources.all())
     EventResource.objects.bulk_create(
         [
@@ -399,6 +525,25 @@ def materialize_instances(
         ignore_conflicts=True,
     )
     return len(rows)
+
+
+MATERIALIZED_FIELDS = (
+    "status",
+    "title",
+    "start_local_date",
+    "end_local_date",
+    "start",
+    "end",
+    "recurrence_type",
+    "transparency",
+    "location",
+    "total_capacity",
+    "remaining_capacity",
+    "conferencing_details",
+    "inherited_fields",
+    "revision",
+    "updated_date",
+)
 
 
 def _occurrence_day(pk: str) -> str:
@@ -505,7 +650,9 @@ def _propagate_master_changes(
     edit waits for it and nothing is overwritten; a capacity below the places booked on any of
     them is refused (inside the caller's transaction, so nothing is written).
     """
-    future = Event.objects.filter(recurring_event_id=master.id, start__gte=timezone.now())
+    future = Event.objects.filter(
+        recurring_event_id=master.id, start__gte=timezone.now(), removed_date__isnull=True
+    )
     if "TIME" in changed_fields:
         _regenerate_future_instances(master, future)
     plain = {
@@ -601,5 +748,8 @@ def _regenerate_future_instances(master: Event, future) -> None:
         ],
         batch_size=500,
     )
-    Event.objects.filter(pk__in=replaced).delete()
+    # Soft delete, as upstream: the replaced rows stay, hidden, with a higher revision.
+    Event.objects.filter(pk__in=replaced).update(
+        removed_date=now, revision=F("revision") + 1, updated_date=now
+    )
     materialize_instances(master, until_utc=_view_end(master.business), from_utc=now)

@@ -47,7 +47,9 @@ class ResourceChoiceField(forms.ModelMultipleChoiceField):
 
 
 def business_resources(business: Business):
-    return Resource.objects.filter(business=business).order_by("type", "name")
+    return Resource.objects.filter(business=business, removed_date__isnull=True).order_by(
+        "type", "name"
+    )
 
 
 def active_schedules(business: Business):

@@ -18,7 +18,9 @@ CALENDAR_EVENT_LIMIT = 10_000  # one window query for month/week/day; more shows
 AGENDA_PAGE_SIZE = 50
 AGENDA_DAYS = 30
 MONTH_DAY_EVENTS = 4  # events listed in a month cell before "+N more"
-FIRST_HOUR, LAST_HOUR = 6, 22  # hour slots of week and day views (widened for earlier/later)
+FIRST_HOUR, LAST_HOUR = 7, 20  # hour range of week and day grids, widened to fit the events
+DAY_MINUTES = 24 * 60
+MIN_HEIGHT_MINUTES = 20  # a short event is drawn at least this tall, so its title stays readable
 VISIBLE_STATUSES = [Event.Status.CONFIRMED, Event.Status.PENDING_CONFIRMATION]
 DASH = "\u2013"  # en dash between times and dates
 
@@ -59,12 +61,21 @@ class CalendarQuery:
 
 @dataclass
 class Entry:
-    """One event as placed on one day, with its times in the business's zone."""
+    """One event as placed on one day, with its times in the business's zone.
+
+    In the week and day grids a timed entry also knows where it sits: ``top`` and ``height`` in
+    minutes from the grid's first hour (the part of the event on this day), and its ``lane`` of
+    ``lanes`` side by side with the events it overlaps.
+    """
 
     event: Event
     start: datetime
     end: datetime
     day: date
+    top: int = 0
+    height: int = 0
+    lane: int = 0
+    lanes: int = 1
 
     @property
     def continues(self) -> bool:
@@ -73,7 +84,8 @@ class Entry:
 
     @property
     def untimed(self) -> bool:
-        return self.event.all_day or self.continues
+        """All-day and multi-day events go in the row above the time grid."""
+        return self.event.all_day or self.end - self.start >= timedelta(days=1)
 
     @property
     def time_label(self) -> str:
@@ -84,18 +96,29 @@ class Entry:
         return f"{self.start:%H:%M}{DASH}{self.end:%H:%M}"
 
     @property
+    def start_hour_label(self) -> str:
+        """The hour row this day's part of the event starts in ("00:00" when it continues)."""
+        return "00:00" if self.continues else f"{self.start.hour:02d}:00"
+
+    @property
     def other_zone_label(self) -> str:
         """The event's own wall-clock time when its zone is not the business's."""
         if self.event.time_zone == str(self.start.tzinfo):
             return ""
         return f"{self.event.start_local:%H:%M} {self.event.time_zone}"
 
+    def minutes_on_day(self) -> tuple[int, int]:
+        """Start and end of this day's part of the event, in minutes after midnight."""
+        begin = 0 if self.continues else self.start.hour * 60 + self.start.minute
+        if self.end.date() > self.day:
+            return begin, DAY_MINUTES
+        return begin, max(begin, self.end.hour * 60 + self.end.minute)
+
 
 @dataclass
 class Slot:
     hour: int
     create_url: str
-    entries: list[Entry] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -111,7 +134,9 @@ class Day:
     in_month: bool = True
     continued: bool = False  # agenda: the same day as the end of the previous page
     untimed: list[Entry] = field(default_factory=list)
+    timed: list[Entry] = field(default_factory=list)
     slots: list[Slot] = field(default_factory=list)
+    now_top: int | None = None  # minutes from the grid's first hour to now, on today
 
     @property
     def month_entries(self) -> list[Entry]:
@@ -160,7 +185,10 @@ def _window(query: CalendarQuery) -> tuple[date, int]:
     return query.day, 1
 
 
-def grid(business: Business, query: CalendarQuery, today: date) -> dict:
+def grid(business: Business, query: CalendarQuery, now: datetime) -> dict:
+    """Month, week or day: the window's events placed on days (and, for week and day, on a
+    time grid), with the links each day and empty hour needs."""
+    today = now.date()
     first_day, count = _window(query)
     page = query_events(
         business,
@@ -186,7 +214,7 @@ def grid(business: Business, query: CalendarQuery, today: date) -> dict:
         context["weeks"] = [days[i : i + 7] for i in range(0, len(days), 7)]
         context["weekday_names"] = [f"{d.date:%a}" for d in days[:7]]
     else:
-        context["hours"] = _slots(days, query)
+        context["hours"] = _time_grid(days, query, now)
     return context
 
 
@@ -203,25 +231,60 @@ def _place(events: list[Event], days: list[Day], business: Business) -> None:
             current += timedelta(days=1)
 
 
-def _slots(days: list[Day], query: CalendarQuery) -> list[str]:
-    """Hour slots for week/day views, widened so that no timed event falls outside them."""
-    timed_hours = [e.start.hour for day in days for e in day.entries if not e.untimed]
-    first = min([FIRST_HOUR, *timed_hours])
-    last = max([LAST_HOUR, *(h + 1 for h in timed_hours)])
+def _time_grid(days: list[Day], query: CalendarQuery, now: datetime) -> list[str]:
+    """Lay out week/day: untimed entries above, timed ones by minute in side-by-side lanes, an
+    hour range that fits every timed event, and a create link per empty hour."""
+    for day in days:
+        for entry in day.entries:
+            (day.untimed if entry.untimed else day.timed).append(entry)
+    spans = [entry.minutes_on_day() for day in days for entry in day.timed]
+    first = min([FIRST_HOUR, *(begin // 60 for begin, _ in spans)])
+    last = max([LAST_HOUR, *(-(-finish // 60) for _, finish in spans)])
     create_path = reverse("calendar_app:event_create")
     extra = f"&{urlencode({'schedule': query.schedule_id})}" if query.schedule_id else ""
     for day in days:
-        slots = {
-            hour: Slot(hour, f"{create_path}?start={day.date.isoformat()}T{hour:02d}:00{extra}")
+        _lay_out_lanes(day.timed, offset=first * 60)
+        day.slots = [
+            Slot(hour, f"{create_path}?start={day.date.isoformat()}T{hour:02d}:00{extra}")
             for hour in range(first, last)
-        }
-        for entry in day.entries:
-            if entry.untimed:
-                day.untimed.append(entry)
-            else:
-                slots[entry.start.hour].entries.append(entry)
-        day.slots = list(slots.values())
+        ]
+        if day.is_today:
+            minute = now.hour * 60 + now.minute
+            if first * 60 <= minute < last * 60:
+                day.now_top = minute - first * 60
     return [f"{hour:02d}:00" for hour in range(first, last)]
+
+
+def _lay_out_lanes(entries: list[Entry], *, offset: int) -> None:
+    """Place one day's timed entries: overlapping ones share their group's width in lanes.
+
+    Entries are taken by start; a group ends when the next entry starts after every entry in it
+    has ended, and each entry takes the first lane that is free by its start (as calendars do).
+    """
+    entries.sort(key=lambda e: (e.minutes_on_day()[0], -e.minutes_on_day()[1]))
+    group: list[Entry] = []
+    lane_ends: list[int] = []
+    group_end = -1
+    for entry in entries:
+        begin, finish = entry.minutes_on_day()
+        finish = max(finish, begin + MIN_HEIGHT_MINUTES)
+        if begin >= group_end:
+            _close_group(group, len(lane_ends))
+            group, lane_ends = [], []
+        lane = next((i for i, end in enumerate(lane_ends) if end <= begin), len(lane_ends))
+        if lane == len(lane_ends):
+            lane_ends.append(finish)
+        else:
+            lane_ends[lane] = finish
+        entry.top, entry.height, entry.lane = begin - offset, finish - begin, lane
+        group.append(entry)
+        group_end = max(group_end, finish)
+    _close_group(group, len(lane_ends))
+
+
+def _close_group(group: list[Entry], lanes: int) -> None:
+    for entry in group:
+        entry.lanes = lanes
 
 
 def agenda(

@@ -43,6 +43,7 @@ def parse_local_date(value: str) -> datetime:
 class Business(models.Model):
     class Backend(models.TextChoices):
         LOCAL = "local", "Local (this app is the calendar)"
+        WIX = "wix", "Wix Calendar V3 (mirrored, written through)"
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
@@ -151,6 +152,9 @@ class Resource(models.Model):
     revision = models.BigIntegerField(default=1)
     created_date = models.DateTimeField(default=timezone.now)
     updated_date = models.DateTimeField(default=timezone.now)
+    removed_date = models.DateTimeField(
+        null=True, blank=True, help_text="Soft delete: removed upstream; the row is kept."
+    )
 
     class Meta:
         ordering = ["type", "name"]
@@ -187,7 +191,7 @@ class Event(models.Model):
     schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="events")
     external_schedule_id = models.CharField(max_length=250, blank=True)
     type = models.CharField(max_length=40, default=Type.DEFAULT)
-    status = models.CharField(max_length=30, choices=Status.choices, default=Status.CONFIRMED)
+    status = models.CharField(max_length=40, choices=Status.choices, default=Status.CONFIRMED)
     title = models.CharField(max_length=200)
     start_local_date = models.CharField(max_length=19)
     end_local_date = models.CharField(max_length=19)
@@ -196,12 +200,12 @@ class Event(models.Model):
     time_zone = models.CharField(max_length=64)
     all_day = models.BooleanField(default=False)
     recurrence_type = models.CharField(
-        max_length=20, choices=RecurrenceType.choices, default=RecurrenceType.NONE
+        max_length=40, choices=RecurrenceType.choices, default=RecurrenceType.NONE
     )
     recurrence_rule = models.JSONField(null=True, blank=True)
     recurring_event_id = models.CharField(max_length=250, blank=True, db_index=True)
     transparency = models.CharField(
-        max_length=20, choices=Transparency.choices, default=Transparency.OPAQUE
+        max_length=40, choices=Transparency.choices, default=Transparency.OPAQUE
     )
     location = models.JSONField(null=True, blank=True)
     resources = models.ManyToManyField(
@@ -298,6 +302,19 @@ class ChangeRecord(models.Model):
     actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    upstream_connection = models.ForeignKey(
+        "wix.WixConnection",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The upstream connection an ``upstream`` change came through.",
+    )
+    source = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="How an upstream change arrived: webhook, backfill, reconcile, write_through.",
     )
     object_type = models.CharField(max_length=40)
     object_id = models.CharField(max_length=250)

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from calendar_app import recurrence
-from calendar_app.backends import instance_id
+from calendar_app.backends import calendar_backend
 from calendar_app.models import (
     Business,
     Event,
@@ -430,11 +430,14 @@ def busy_times(
     resource_ids: list[str],
     from_local_date: datetime,
     to_local_date: datetime,
+    excluding_app_id: str = "",
 ) -> dict[str, list[tuple[datetime, datetime]]]:
     """When each resource is taken, as UTC ``(start, end)`` pairs sorted by start.
 
     What appointment slots must avoid: every event that holds the resource OPAQUE and is not
     cancelled, classes and blocked time alike (one blocked-time event holds many resources).
+    ``excluding_app_id`` leaves out the events an app keeps for its own holds (the bookings app
+    reads its bookings' holds from its own table, once).
     """
     busy: dict[str, list[tuple[datetime, datetime]]] = {rid: [] for rid in resource_ids}
     if not resource_ids:
@@ -447,6 +450,7 @@ def busy_times(
             "resources.id": {"$hasSome": list(resource_ids)},
             "transparency": "OPAQUE",
             "status": {"$in": [Event.Status.CONFIRMED, Event.Status.PENDING_CONFIRMATION]},
+            **({"$not": {"appId": excluding_app_id}} if excluding_app_id else {}),
         },
         limit=BUSY_PAGE_SIZE,
     )
@@ -485,11 +489,18 @@ def event_with_details(business: Business, event_id: str) -> Event | None:
     return event
 
 
+def can_restore_events(business: Business) -> bool:
+    """Whether a cancelled event of the business can be restored (not upstream: Wix has no
+    un-cancel)."""
+    return calendar_backend(business).can_restore_event
+
+
 def first_occurrence(event: Event) -> Event:
     """Where to land after creating a series: its first occurrence (the MASTER if none)."""
     if event.recurrence_type != Event.RecurrenceType.MASTER:
         return event
-    return Event.objects.filter(recurring_event_id=event.pk).order_by("start").first() or event
+    occurrences = Event.objects.filter(recurring_event_id=event.pk, removed_date__isnull=True)
+    return occurrences.order_by("start").first() or event
 
 
 def occurrence_after_series_edit(occurrence: Event, master: Event) -> Event:
@@ -497,8 +508,12 @@ def occurrence_after_series_edit(occurrence: Event, master: Event) -> Event:
     same = Event.objects.filter(pk=occurrence.pk, removed_date__isnull=True).first()
     if same is not None:
         return same
-    moved = datetime.combine(occurrence.start_local.date(), master.start_local.time())
-    return Event.objects.filter(pk=instance_id(master, moved)).first() or master
+    same_day = Event.objects.filter(
+        recurring_event_id=master.pk,
+        removed_date__isnull=True,
+        start_local_date__startswith=occurrence.start_local_date[:10],
+    )
+    return same_day.order_by("start", "id").first() or master
 
 
 def active_memberships(user) -> QuerySet[Membership]:
@@ -510,5 +525,23 @@ def schedules_for(business: Business) -> QuerySet[Schedule]:
     return Schedule.objects.filter(business=business).order_by("name")
 
 
+@dataclass(frozen=True)
+class SchedulesPage:
+    """The schedules list and whether a cancelled schedule can be restored (not upstream,
+    where cancelling is final)."""
+
+    schedules: QuerySet[Schedule]
+    can_restore: bool
+
+
+def schedules_page(business: Business) -> SchedulesPage:
+    return SchedulesPage(
+        schedules=schedules_for(business),
+        can_restore=calendar_backend(business).can_restore_schedule,
+    )
+
+
 def resources_for(business: Business) -> QuerySet[Resource]:
-    return Resource.objects.filter(business=business).order_by("type", "name")
+    return Resource.objects.filter(business=business, removed_date__isnull=True).order_by(
+        "type", "name"
+    )

@@ -22,20 +22,44 @@ def record_change(
     obj,
     action: str,
     revision_before: int | None,
+    upstream_connection=None,
+    source: str = "",
 ) -> None:
-    """Audit one change: who (a member, or the system when ``actor`` is None), what, revisions."""
+    """Audit one change: who (a member; the upstream when ``upstream_connection`` is given, with
+    the ``source`` it came through; else the system), what, and the revisions."""
     _change_record(
-        business=business, actor=actor, obj=obj, action=action, revision_before=revision_before
+        business=business,
+        actor=actor,
+        obj=obj,
+        action=action,
+        revision_before=revision_before,
+        upstream_connection=upstream_connection,
+        source=source,
     ).save()
 
 
 def _change_record(
-    *, business: Business, actor: Membership | None, obj, action: str, revision_before: int | None
+    *,
+    business: Business,
+    actor: Membership | None,
+    obj,
+    action: str,
+    revision_before: int | None,
+    upstream_connection=None,
+    source: str = "",
 ) -> ChangeRecord:
+    if upstream_connection is not None:
+        actor_kind = ChangeRecord.ActorKind.UPSTREAM
+    elif actor is not None:
+        actor_kind = ChangeRecord.ActorKind.USER
+    else:
+        actor_kind = ChangeRecord.ActorKind.SYSTEM
     return ChangeRecord(
         business=business,
-        actor_kind=ChangeRecord.ActorKind.USER if actor else ChangeRecord.ActorKind.SYSTEM,
+        actor_kind=actor_kind,
         actor=actor.user if actor else None,
+        upstream_connection=upstream_connection,
+        source=source,
         object_type=type(obj).__name__,
         object_id=obj.pk,
         action=action,
@@ -68,7 +92,9 @@ def _check_resources(business: Business, resource_ids: Iterable[str]) -> list[st
     """Resource ids must belong to the business: another tenant's id is refused, never used."""
     resource_ids = list(dict.fromkeys(resource_ids))
     found = set(
-        Resource.objects.filter(business=business, pk__in=resource_ids).values_list("pk", flat=True)
+        Resource.objects.filter(
+            business=business, pk__in=resource_ids, removed_date__isnull=True
+        ).values_list("pk", flat=True)
     )
     if len(found) != len(resource_ids):
         raise CalendarError("One of the chosen resources does not exist.")

@@ -16,8 +16,11 @@ def extend_events_view(business_id: int) -> int:
 
 @shared_task
 def extend_events_views() -> int:
-    """Fan out the horizon extension, one task per business."""
-    business_ids = list(Business.objects.values_list("pk", flat=True))
+    """Fan out the horizon extension, one task per local business (an upstream rolls its own
+    events view forward; its new range arrives through its webhooks)."""
+    business_ids = list(
+        Business.objects.filter(backend=Business.Backend.LOCAL).values_list("pk", flat=True)
+    )
     for business_id in business_ids:
         extend_events_view.delay(business_id)
     return len(business_ids)

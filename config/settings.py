@@ -30,8 +30,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "calendar_app",
+    "calendar_app.wix",
+    "calendar_app.wix.health",
+    "calendar_app.feeds",
     "participants",
     "bookings",
+    "bookings.magicline",
 ]
 
 MIDDLEWARE = [
@@ -132,6 +136,11 @@ if REDIS_URL:
 else:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
+# How long Redis keeps a task that a worker took but never acknowledged (a worker killed
+# mid-task) before handing it to another worker. Idempotent tasks make a redelivery harmless.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -141,11 +150,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "calendar_app.tasks.extend_events_views",
         "schedule": timedelta(hours=6),
     },
+    "reconcile-wix-connections": {
+        "task": "calendar_app.wix.tasks.reconcile_connections",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # How far ahead the local backend keeps recurring instances materialized (the spec's events view
 # is complete for at least a year; Wix's example shows 380 days).
 EVENTS_VIEW_FUTURE_DAYS = 380
+
+# How many days of past events a calendar feed keeps (its series start at the window's first day).
+CALENDAR_FEED_PAST_DAYS = 90
+# A feed's body is kept this long per version (a change makes a new version at once).
+CALENDAR_FEED_CACHE_SECONDS = 24 * 60 * 60
 
 LOGGING = {
     "version": 1,

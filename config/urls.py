@@ -2,10 +2,21 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from calendar_app.feeds.views import calendar_feed
+from calendar_app.wix import views as wix_views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("participants/", include("participants.urls")),
+    path("webhooks/wix/", wix_views.webhook, name="wix_webhook"),
+    path("", include("calendar_app.wix.urls")),
+    path("bookings/", include("bookings.urls")),
+    path("api/v1/", include("bookings.api.urls")),
+    path("settings/api/", include("bookings.api.page_urls")),
+    path("subscribe/", include("calendar_app.feeds.urls")),
+    # The public iCalendar feed: the unguessable token is the only key, no login.
+    path("ical/<str:token>.ics", calendar_feed, name="calendar_feed"),
     path("", include("calendar_app.urls")),
 ]

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from calendar_app.backends import calendar_backend
 from calendar_app.models import Business, Event, EventResource
 from participants.models import Participation
 
@@ -40,6 +41,7 @@ class EventHeader:
     capacity: Capacity
     previous: Event | None
     next: Event | None
+    read_only_reason: str = ""
 
     @property
     def location_text(self) -> str:
@@ -148,4 +150,5 @@ def event_header(event: Event, *, business: Business) -> EventHeader:
         capacity=event_capacity(event),
         previous=previous,
         next=following,
+        read_only_reason=calendar_backend(business).participations_read_only_reason(event=event),
     )

@@ -2,17 +2,21 @@
 
 Every write locks the event row (``SELECT … FOR UPDATE``) before it counts places, so two
 people filling the last place at once cannot both succeed; the loser gets a
-``ParticipationError`` with a message meant for them. ``event.remaining_capacity`` is kept equal
-to ``total_capacity`` minus the party sizes of the active participations, without bumping the
-event's revision (an event edit form open elsewhere must not conflict because of a booking).
+``ParticipationError`` with a message meant for them. The write itself goes through the
+business's calendar backend (the local store, or the upstream that owns the participation), which
+keeps ``event.remaining_capacity`` and uses the one set of revision helpers.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone
 
-from calendar_app.backends import RevisionConflict, booked_places
+from calendar_app.backends import (
+    CalendarError,
+    RevisionConflict,
+    booked_places,
+    calendar_backend,
+    locked_current,
+)
 from calendar_app.models import Event, Membership
 from calendar_app.services import record_change
 from participants.models import Participation
@@ -53,14 +57,28 @@ def _lock_event(event: Event) -> Event:
     """The event row, locked until the transaction ends: capacity is counted under this lock.
 
     Every participation write starts here, so this is where blocked time (not a class, no
-    participants) is refused for all of them.
+    participants) and participations the backend does not let the dashboard write (those of
+    Wix Bookings events) are refused for all of them.
     """
     locked = (
-        Event.objects.select_for_update(of=("self",)).select_related("schedule").get(pk=event.pk)
+        Event.objects.select_for_update(of=("self",))
+        .select_related("schedule", "business")
+        .get(pk=event.pk)
     )
     if locked.schedule.is_blocked_time:
         raise ParticipationError("This is blocked time, not a class; it takes no participants.")
+    read_only = calendar_backend(locked.business).participations_read_only_reason(event=locked)
+    if read_only:
+        raise ParticipationError(read_only)
     return locked
+
+
+def _through_backend(write):
+    """Run a backend write, turning the calendar's refusals into the dashboard's error type."""
+    try:
+        return write()
+    except CalendarError as error:
+        raise ParticipationError(str(error)) from error
 
 
 def _check_capacity(
@@ -78,14 +96,6 @@ def _check_capacity(
     else:
         message = f"{prefix}only {_places(free)} left; this party needs {needed}."
     raise ParticipationError(message[0].upper() + message[1:], field="party_size")
-
-
-def _sync_remaining_capacity(event: Event) -> None:
-    """Store the event's free places (None when capacity is unlimited); revision untouched."""
-    remaining = None
-    if event.total_capacity is not None:
-        remaining = event.total_capacity - booked_places(event)
-    Event.objects.filter(pk=event.pk).update(remaining_capacity=remaining)
 
 
 def _check_bookable(event: Event) -> None:
@@ -115,24 +125,6 @@ def _clean_values(values: dict) -> dict:
     if "status" in values and values["status"] not in Participation.Status.values:
         raise ParticipationError("Choose a valid status.", field="status")
     return values
-
-
-def _locked_current(participation: Participation, expected_revision: int) -> Participation:
-    """The participation's row, locked; a revision other than ``expected`` is a conflict."""
-    current = Participation.objects.select_for_update().get(pk=participation.pk)
-    if current.revision != expected_revision:
-        raise RevisionConflict(current)
-    return current
-
-
-def _write(participation: Participation, expected_revision: int, **values) -> Participation:
-    """``UPDATE … WHERE revision = expected``; zero rows means someone else wrote first."""
-    updated = Participation.objects.filter(pk=participation.pk, revision=expected_revision).update(
-        revision=F("revision") + 1, updated_date=timezone.now(), **values
-    )
-    if not updated:
-        raise RevisionConflict(Participation.objects.get(pk=participation.pk))
-    return Participation.objects.get(pk=participation.pk)
 
 
 @transaction.atomic
@@ -173,20 +165,18 @@ def add_participation(
         }
     )
     _check_capacity(locked, needed=values["party_size"])
+    backend = calendar_backend(locked.business)
     try:
         with transaction.atomic():
-            participation = Participation.objects.create(
-                business_id=locked.business_id,
-                event=locked,
-                app_id=locked.app_id,
-                idempotency_key=idempotency_key,
-                **values,
+            participation = _through_backend(
+                lambda: backend.add_participation(
+                    event=locked, values=values, idempotency_key=idempotency_key
+                )
             )
     except IntegrityError:
         if not idempotency_key:
             raise
         return Participation.objects.get(event_id=locked.pk, idempotency_key=idempotency_key), False
-    _sync_remaining_capacity(locked)
     record_change(
         business=locked.business,
         actor=actor,
@@ -214,7 +204,7 @@ def update_participation(
     _require_member(actor, participation.business_id)
     values = _clean_values(changes)
     locked = _lock_event(participation.event)
-    current = _locked_current(participation, expected_revision)
+    current = locked_current(Participation, participation.pk, expected_revision)
     if current.is_cancelled:
         raise ParticipationError("This participation is cancelled; undo the cancel to edit it.")
     if values.get("party_size", current.party_size) > current.party_size:
@@ -223,9 +213,11 @@ def update_participation(
                 "This event is cancelled; a party cannot grow.", field="party_size"
             )
         _check_capacity(locked, needed=values["party_size"], excluding=current)
-    updated = _write(current, expected_revision, **values)
-    if "party_size" in values:
-        _sync_remaining_capacity(locked)
+    updated = _through_backend(
+        lambda: calendar_backend(locked.business).update_participation(
+            participation=current, expected_revision=expected_revision, values=values
+        )
+    )
     record_change(
         business=locked.business,
         actor=actor,
@@ -243,11 +235,14 @@ def cancel_participation(
     """Cancel (soft-delete) a participation and free its places; it can be undone."""
     _require_member(actor, participation.business_id)
     locked = _lock_event(participation.event)
-    current = _locked_current(participation, expected_revision)
+    current = locked_current(Participation, participation.pk, expected_revision)
     if current.is_cancelled:
         raise ParticipationError("This participation is already cancelled.")
-    updated = _write(current, expected_revision, cancelled_date=timezone.now())
-    _sync_remaining_capacity(locked)
+    updated = _through_backend(
+        lambda: calendar_backend(locked.business).cancel_participation(
+            participation=current, expected_revision=expected_revision
+        )
+    )
     record_change(
         business=locked.business,
         actor=actor,
@@ -265,13 +260,16 @@ def restore_participation(
     """Undo a cancel, if the party still fits into the event's free places."""
     _require_member(actor, participation.business_id)
     locked = _lock_event(participation.event)
-    current = _locked_current(participation, expected_revision)
+    current = locked_current(Participation, participation.pk, expected_revision)
     if not current.is_cancelled:
         raise ParticipationError("This participation is not cancelled.")
     _check_bookable(locked)
     _check_capacity(locked, needed=current.party_size, doing="Cannot undo")
-    updated = _write(current, expected_revision, cancelled_date=None)
-    _sync_remaining_capacity(locked)
+    updated = _through_backend(
+        lambda: calendar_backend(locked.business).restore_participation(
+            participation=current, expected_revision=expected_revision
+        )
+    )
     record_change(
         business=locked.business,
         actor=actor,

@@ -91,6 +91,7 @@ def _render_page(
         "participations": participations,
         "search": search,
         "add_form": add_form or AddParticipationForm(),
+        "read_only_reason": header.read_only_reason,
     }
     return render(request, TEMPLATE, context, status=status)
 

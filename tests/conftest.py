@@ -69,3 +69,12 @@ def staff_client(client, staff):
 def series(schedule, owner_membership):
     """A weekly series (MASTER + materialized instances) created by the owner."""
     return weekly_series(schedule, actor=owner_membership)
+
+
+@pytest.fixture
+def wix_server():
+    """A fake Calendar V3 server on loopback (tests/fakes/wix_server.py), stopped afterwards."""
+    from tests.fakes.wix_server import FakeWixServer
+
+    with FakeWixServer() as fake:
+        yield fake

@@ -6,7 +6,24 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from bookings.api.auth import key_hash
+from bookings.magicline.models import MagiclineConnection
+from bookings.models import (
+    ApiKey,
+    AppointmentBooking,
+    BookableAppointment,
+    BookingResource,
+    Contingent,
+    Customer,
+    Facility,
+    FacilityGroup,
+    IdlePeriod,
+    WebhookSubscription,
+    WorkingHours,
+    WorkingHoursOverride,
+)
 from calendar_app import recurrence
+from calendar_app.feeds.models import CalendarFeed
 from calendar_app.models import (
     Business,
     ChangeRecord,
@@ -17,6 +34,7 @@ from calendar_app.models import (
     Schedule,
     format_local_date,
 )
+from calendar_app.wix.models import WixConnection
 from participants.models import Participation
 
 
@@ -107,6 +125,20 @@ class EventResourceFactory(factory.django.DjangoModelFactory):
     )
 
 
+class CalendarFeedFactory(factory.django.DjangoModelFactory):
+    """A schedule's feed (pass ``kind`` and ``resource`` or ``schedule=None`` for the others)."""
+
+    class Meta:
+        model = CalendarFeed
+
+    schedule = factory.SubFactory(ScheduleFactory)
+    business = factory.LazyAttribute(
+        lambda f: (f.schedule or f.resource).business if (f.schedule or f.resource) else None
+    )
+    kind = CalendarFeed.Kind.SCHEDULE
+    resource = None
+
+
 class ParticipationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Participation
@@ -119,6 +151,20 @@ class ParticipationFactory(factory.django.DjangoModelFactory):
     party_size = 1
 
 
+class WixConnectionFactory(factory.django.DjangoModelFactory):
+    """A business connected to a Wix site (the business's backend becomes ``wix``)."""
+
+    class Meta:
+        model = WixConnection
+
+    business = factory.SubFactory(BusinessFactory, backend=Business.Backend.WIX)
+    base_url = "http://127.0.0.1:9"
+    api_key = factory.Sequence(lambda n: f"IST.test-api-key-{n:04d}-secret")
+    site_id = factory.Sequence(lambda n: f"site-{n}")
+    instance_id = factory.Sequence(lambda n: f"instance-{n}")
+    public_key_pem = "-----BEGIN PUBLIC KEY-----\ntest\n-----END PUBLIC KEY-----\n"
+
+
 class ChangeRecordFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ChangeRecord
@@ -128,6 +174,172 @@ class ChangeRecordFactory(factory.django.DjangoModelFactory):
     object_type = "Event"
     object_id = factory.Sequence(lambda n: f"event-{n}")
     action = "update"
+
+
+class FacilityGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FacilityGroup
+
+    name = factory.Sequence(lambda n: f"Group {n}")
+
+
+class FacilityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Facility
+        django_get_or_create = ["business"]
+
+    business = factory.SubFactory(BusinessFactory)
+    group = factory.SubFactory(FacilityGroupFactory)
+
+
+class BookableAppointmentFactory(factory.django.DjangoModelFactory):
+    """A 60-minute service on a 15-minute grid; pass ``staff=[...]`` (and rooms, equipment)."""
+
+    class Meta:
+        model = BookableAppointment
+        skip_postgeneration_save = True
+
+    business = factory.SubFactory(BusinessFactory)
+    title = factory.Sequence(lambda n: f"Service {n}")
+    duration_minutes = 60
+    category = "Training"
+    slot_step_minutes = 15
+    earliest_booking_days = 60
+    cancellation_deadline_minutes = 60
+
+    @factory.post_generation
+    def staff(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.staff.set(extracted)
+
+    @factory.post_generation
+    def rooms(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.rooms.set(extracted)
+
+    @factory.post_generation
+    def equipment(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.equipment.set(extracted)
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    business = factory.SubFactory(BusinessFactory)
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttributeSequence(
+        lambda c, n: f"{c.first_name.lower()}.{c.last_name.lower()}{n}@example.com"
+    )
+    status = Customer.Status.MEMBER
+    rate = "Premium"
+
+
+class ContingentFactory(factory.django.DjangoModelFactory):
+    """Ten credits for any appointment of the customer's facility."""
+
+    class Meta:
+        model = Contingent
+
+    customer = factory.SubFactory(CustomerFactory)
+    name = "10-session card"
+    remaining_credits = 10
+
+
+class IdlePeriodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IdlePeriod
+
+    customer = factory.SubFactory(CustomerFactory)
+    start_date = factory.LazyFunction(timezone.localdate)
+    end_date = factory.LazyAttribute(lambda p: p.start_date + timedelta(days=14))
+
+
+class WorkingHoursFactory(factory.django.DjangoModelFactory):
+    """Monday 09:00-17:00."""
+
+    class Meta:
+        model = WorkingHours
+
+    resource = factory.SubFactory(ResourceFactory)
+    weekday = 0
+    start_time = "09:00"
+    end_time = "17:00"
+
+
+class WorkingHoursOverrideFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkingHoursOverride
+
+    resource = factory.SubFactory(ResourceFactory)
+    date = factory.LazyFunction(timezone.localdate)
+    closed = True
+
+
+class AppointmentBookingFactory(factory.django.DjangoModelFactory):
+    """A booking row as stored (no calendar event, no credit spent): for reads and benchmarks.
+
+    Bookings made the real way go through ``bookings.services.book_appointment``.
+    """
+
+    class Meta:
+        model = AppointmentBooking
+
+    appointment = factory.SubFactory(BookableAppointmentFactory)
+    business = factory.LazyAttribute(lambda b: b.appointment.business)
+    customer = factory.SubFactory(
+        CustomerFactory, business=factory.SelfAttribute("..appointment.business")
+    )
+    start = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+    end = factory.LazyAttribute(lambda b: b.start + timedelta(minutes=60))
+
+
+class BookingResourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BookingResource
+
+    booking = factory.SubFactory(AppointmentBookingFactory)
+    resource = factory.SubFactory(
+        ResourceFactory, business=factory.SelfAttribute("..booking.business")
+    )
+    start = factory.LazyAttribute(lambda r: r.booking.start)
+    end = factory.LazyAttribute(lambda r: r.booking.end)
+
+
+class ApiKeyFactory(factory.django.DjangoModelFactory):
+    """A facility's API key; pass ``raw_key`` to know the secret (only its hash is stored)."""
+
+    class Meta:
+        model = ApiKey
+
+    class Params:
+        raw_key = factory.Sequence(lambda n: f"dk_test-key-{n}")
+
+    business = factory.SubFactory(BusinessFactory)
+    name = factory.Sequence(lambda n: f"Integration {n}")
+    key_hash = factory.LazyAttribute(lambda k: key_hash(k.raw_key))
+    prefix = factory.LazyAttribute(lambda k: k.raw_key[:8])
+
+
+class WebhookSubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookSubscription
+
+    business = factory.SubFactory(BusinessFactory)
+    url = "http://127.0.0.1:9/hook"
+    api_key = factory.Sequence(lambda n: f"dk_webhook-key-{n}")
+
+
+class MagiclineConnectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MagiclineConnection
+
+    business = factory.SubFactory(BusinessFactory)
+    base_url = factory.Sequence(lambda n: f"https://studio-{n}.open-api.magicline.com")
+    api_key = factory.Sequence(lambda n: f"open-api-key-{n:04d}")
+    webhook_key = factory.Sequence(lambda n: f"webhook-key-{n:04d}")
 
 
 def next_monday(hour: int = 9) -> datetime:

@@ -8,13 +8,28 @@ import pytest
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import EventFactory, MembershipFactory, ParticipationFactory, ScheduleFactory
+from calendar_app.wix.models import WebhookDelivery
+from tests.factories import (
+    CalendarFeedFactory,
+    EventFactory,
+    MembershipFactory,
+    ParticipationFactory,
+    ScheduleFactory,
+    WixConnectionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD_APPS = ("calendar_app", "participants")
+DASHBOARD_APPS = ("calendar_app", "participants", "wix", "feeds")
 # URL kwargs that name an object of a business (filled with the other business's ids).
-ID_KWARGS = {"event_id", "participation_id", "membership_id", "schedule_id"}
+ID_KWARGS = {
+    "event_id",
+    "participation_id",
+    "membership_id",
+    "schedule_id",
+    "delivery_id",
+    "feed_id",
+}
 NON_ID_KWARGS = {"view": "week"}
 
 
@@ -39,11 +54,21 @@ def theirs(other_business):
     """One object of each kind, all belonging to the other business."""
     participation = ParticipationFactory(event__schedule=ScheduleFactory(business=other_business))
     membership = MembershipFactory(business=other_business, role="staff")
+    delivery = WebhookDelivery.objects.create(
+        connection=WixConnectionFactory(business=other_business),
+        delivery_id="theirs",
+        entity_fqdn="wix.calendar.v3.events_view",
+        slug="projection_updated",
+        payload={},
+        status=WebhookDelivery.Status.FAILED,
+    )
     return {
+        "delivery_id": delivery.pk,
         "event_id": participation.event.pk,
         "participation_id": participation.pk,
         "membership_id": membership.pk,
         "schedule_id": participation.event.schedule_id,
+        "feed_id": CalendarFeedFactory(schedule=participation.event.schedule).pk,
     }
 
 
@@ -104,6 +129,7 @@ def test_ids_of_our_own_event_under_their_event_are_a_404(owner_client, schedule
         ("calendar_app:calendar", 200),
         ("calendar_app:event_detail", 200),
         ("calendar_app:schedules", 200),
+        ("feeds:subscribe", 200),
     ],
 )
 def test_pages_that_only_show_something_answer_get_and_head_only(

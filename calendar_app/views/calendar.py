@@ -37,7 +37,8 @@ def calendar_page(request: HttpRequest, view: str) -> HttpResponse:
     if view not in layouts.VIEWS:
         raise Http404("Unknown calendar view.")
     business = require_business(request)
-    today = timezone.now().astimezone(business.zone).date()
+    now = timezone.now().astimezone(business.zone)
+    today = now.date()
     schedules = list(schedules_for(business))
     resources = list(resources_for(business))
     try:
@@ -71,7 +72,7 @@ def calendar_page(request: HttpRequest, view: str) -> HttpResponse:
                 )
             )
         else:
-            context.update(layouts.grid(business, query, today))
+            context.update(layouts.grid(business, query, now))
     except EventQueryError as error:
         context["query_error"] = str(error)
         return _respond(request, context, status=400)

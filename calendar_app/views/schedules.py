@@ -153,8 +153,10 @@ def _changeable_schedule(request: HttpRequest, schedule_id: str) -> Schedule:
 def _list(
     request: HttpRequest, *, notice: str = "", problem: str = "", status: int = 200
 ) -> HttpResponse:
+    page = selectors.schedules_page(request.business)
     context = {
-        "schedules": selectors.schedules_for(request.business),
+        "schedules": page.schedules,
+        "can_restore": page.can_restore,
         "notice": notice,
         "problem": problem,
     }

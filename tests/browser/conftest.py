@@ -67,3 +67,11 @@ def log_in(live_server, page):
         return page
 
     return _log_in
+
+
+@pytest.fixture(params=[True, False], ids=["debug-on", "debug-off"], autouse=True)
+def app_debug(request, settings):
+    """Every browser test runs twice: with DEBUG on, as ``make run`` serves (django-htmx then
+    adds its debug script, which replaces the page with error answers), and with DEBUG off."""
+    settings.DEBUG = request.param
+    return request.param

@@ -66,9 +66,13 @@ def test_staff_finds_a_class_in_the_week_and_adds_a_participant(
     page.screenshot(path=artifacts_dir / "participants-from-the-week.png", full_page=True)
 
 
-def test_owner_manages_participants_inline(live_server, log_in, owner, event, artifacts_dir):
+def test_owner_manages_participants_inline(
+    live_server, log_in, owner, event, artifacts_dir, app_debug
+):
     page = log_in(owner)
     page.goto(live_server.url + reverse("participants:dashboard", args=[event.pk]))
+    # As under make run: with DEBUG on django-htmx's debug script is on the page.
+    expect(page.locator('script[src*="django-htmx.js"]')).to_have_count(1 if app_debug else 0)
     expect(page.locator("h1")).to_contain_text("Morning Flow")
     expect(page.locator("#capacity")).to_contain_text("0 / 3")
     page.evaluate("window.__noReload = true")

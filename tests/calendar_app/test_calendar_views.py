@@ -31,13 +31,25 @@ def detail_href(event: Event) -> str:
     return f'href="{reverse("calendar_app:event_detail", args=[event.id])}"'
 
 
+def day_column(content: str, day: str) -> str:
+    """The markup of one day's column in a week or day view."""
+    start = content.index('class="cal-days')
+    start = content.index(f'data-date="{day}"', start)
+    following = re.compile(r'<div class="cal-day[ "]').search(content, start)
+    return content[start : following.start() if following else len(content)]
+
+
 def slot_html(content: str, day: str, hour: str) -> str:
-    """The markup of one hour slot of one day in a week or day view."""
-    day_at = content.index('class="cal-day')
-    day_at = content.index(f'data-date="{day}"', day_at)
-    match = re.compile(rf'data-hour="{hour}">(.*?)</div>', re.S).search(content, day_at)
+    """The empty-slot markup of one hour of one day (its create link)."""
+    match = re.search(rf'data-hour="{hour}">(.*?)</div>', day_column(content, day), re.S)
     assert match, f"no {hour} slot on {day}"
     return match.group(1)
+
+
+def timed_html(content: str, day: str, hour: str) -> str:
+    """The timed events of one day in the grid that start in the given hour."""
+    pattern = rf'<a class="cal-event cal-timed[^"]*"[^>]*data-start-hour="{hour}".*?</a>'
+    return "".join(re.findall(pattern, day_column(content, day), re.S))
 
 
 def make_events(schedule, resource, count: int, first_day: date, days: int) -> list[Event]:
@@ -67,8 +79,8 @@ def test_the_week_view_shows_the_week_s_events_with_links_to_them(owner_client, 
     content = response.content.decode()
     assert response.status_code == 200
     assert "1 Jun \u2013 7 Jun 2026" in content
-    assert detail_href(monday) in slot_html(content, "2026-06-01", "09:00")
-    assert detail_href(sunday) in slot_html(content, "2026-06-07", "18:00")
+    assert detail_href(monday) in timed_html(content, "2026-06-01", "09:00")
+    assert detail_href(sunday) in timed_html(content, "2026-06-07", "18:00")
     assert "09:00\u201310:00" in content
     assert detail_href(next_week) not in content
 
@@ -114,7 +126,7 @@ def test_times_are_shown_in_the_business_zone_for_an_event_kept_in_another_zone(
 
     response = owner_client.get(calendar_url("day", date="2026-06-01"))
 
-    slot = slot_html(response.content.decode(), "2026-06-01", "10:00")
+    slot = timed_html(response.content.decode(), "2026-06-01", "10:00")
     assert detail_href(event) in slot
     assert "10:00\u201311:00" in slot
     assert "09:00 Europe/London" in slot
@@ -125,7 +137,8 @@ def test_the_page_carries_the_business_zone_for_the_device_zone_notice(owner_cli
 
     content = response.content.decode()
     assert 'id="tz-notice" data-business-zone="Europe/Berlin" hidden' in content
-    assert "Intl.DateTimeFormat().resolvedOptions().timeZone" in content
+    assert 'src="/static/js/app.js"' in content
+    assert "<script>" not in content  # the notice's script is a static file (CSP)
 
 
 def test_staff_see_the_calendar(staff_client, schedule):
@@ -224,11 +237,11 @@ def test_events_outside_the_usual_hours_widen_the_day(owner_client, schedule):
     content = response.content.decode()
     assert response.context["hours"][0] == "05:00"
     assert response.context["hours"][-1] == "23:00"
-    assert detail_href(early) in slot_html(content, "2026-06-01", "05:00")
-    assert detail_href(late) in slot_html(content, "2026-06-01", "23:00")
+    assert detail_href(early) in timed_html(content, "2026-06-01", "05:00")
+    assert detail_href(late) in timed_html(content, "2026-06-01", "23:00")
 
 
-def test_an_event_running_past_midnight_shows_on_both_days(owner_client, schedule):
+def test_an_event_running_past_midnight_is_drawn_on_both_days_of_the_grid(owner_client, schedule):
     event = EventFactory(
         schedule=schedule, start_local=datetime(2026, 6, 1, 22), duration=timedelta(hours=4)
     )
@@ -236,8 +249,71 @@ def test_an_event_running_past_midnight_shows_on_both_days(owner_client, schedul
     response = owner_client.get(calendar_url("week", date="2026-06-01"))
 
     monday, tuesday = response.context["days"][:2]
-    assert [e.event.id for e in monday.slots[-1].entries] == [event.id]
-    assert [(e.event.id, e.time_label) for e in tuesday.untimed] == [(event.id, "until 02:00")]
+    assert response.context["hours"][0] == "00:00"
+    assert response.context["hours"][-1] == "23:00"
+    assert [(e.event.id, e.top, e.height) for e in monday.timed] == [(event.id, 22 * 60, 120)]
+    assert [(e.event.id, e.top, e.height, e.time_label) for e in tuesday.timed] == [
+        (event.id, 0, 120, "until 02:00")
+    ]
+
+
+def test_a_13_to_17_block_spans_four_hours_of_the_grid(owner_client, schedule):
+    EventFactory(
+        schedule=schedule, start_local=datetime(2026, 6, 1, 13, 15), duration=timedelta(hours=4)
+    )
+
+    response = owner_client.get(calendar_url("day", date="2026-06-01"))
+
+    (entry,) = response.context["days"][0].timed
+    first_hour = int(response.context["hours"][0][:2])
+    assert (entry.top, entry.height) == ((13 - first_hour) * 60 + 15, 240)
+    assert f'data-grid-top="{entry.top}" data-grid-height="240"' in response.content.decode()
+
+
+def test_overlapping_events_sit_side_by_side_in_lanes(owner_client, schedule):
+    def at(hour, minutes=60):
+        return EventFactory(
+            schedule=schedule,
+            start_local=datetime(2026, 6, 1, hour),
+            duration=timedelta(minutes=minutes),
+        )
+
+    long_one, overlapping, inside, alone = at(9, 120), at(10), at(10, 30), at(14)
+
+    response = owner_client.get(calendar_url("day", date="2026-06-01"))
+
+    placed = {e.event.id: (e.lane, e.lanes) for e in response.context["days"][0].timed}
+    assert placed == {
+        long_one.id: (0, 3),
+        overlapping.id: (1, 3),
+        inside.id: (2, 3),
+        alone.id: (0, 1),
+    }
+
+
+def test_a_multi_day_event_sits_in_the_row_above_the_grid(owner_client, schedule):
+    event = EventFactory(
+        schedule=schedule, start_local=datetime(2026, 6, 1, 9), duration=timedelta(days=2)
+    )
+
+    response = owner_client.get(calendar_url("week", date="2026-06-01"))
+
+    days = response.context["days"]
+    assert [[e.event.id for e in d.untimed] for d in days[:4]] == [[event.id]] * 3 + [[]]
+    assert not any(d.timed for d in days)
+
+
+def test_today_has_a_now_line_in_the_grid(owner_client, business):
+    response = owner_client.get(calendar_url("day"))
+
+    (today,) = response.context["days"]
+    now = timezone.now().astimezone(business.zone)
+    first_hour = int(response.context["hours"][0][:2])
+    if first_hour <= now.hour < first_hour + len(response.context["hours"]):
+        assert abs(today.now_top - ((now.hour - first_hour) * 60 + now.minute)) <= 1
+        assert 'class="cal-now"' in response.content.decode()
+    else:
+        assert today.now_top is None
 
 
 @pytest.mark.parametrize(
@@ -258,10 +334,10 @@ def test_a_recurring_9am_class_shows_at_9am_on_a_dst_change_day(
 
     response = owner_client.get(calendar_url("day", date=change_day))
 
-    slot = slot_html(response.content.decode(), change_day, "09:00")
+    slot = timed_html(response.content.decode(), change_day, "09:00")
     assert "Morning class" in slot
     assert "09:00\u201310:00" in slot
-    assert "Morning class" not in slot_html(response.content.decode(), change_day, "08:00")
+    assert "Morning class" not in timed_html(response.content.decode(), change_day, "08:00")
 
 
 # Agenda
@@ -325,8 +401,8 @@ def test_cancelled_events_are_hidden_unless_asked_for(owner_client, owner_member
     shown = owner_client.get(calendar_url("week", date="2026-06-01", cancelled=1))
 
     assert detail_href(event) not in hidden.content.decode()
-    slot = slot_html(shown.content.decode(), "2026-06-01", "09:00")
-    assert f'class="cal-event cancelled" {detail_href(event)}' in slot
+    slot = timed_html(shown.content.decode(), "2026-06-01", "09:00")
+    assert f'class="cal-event cal-timed cancelled" {detail_href(event)}' in slot
     assert '<span class="badge cancelled">Cancelled</span>' in slot
 
 
@@ -357,7 +433,7 @@ def test_the_resource_filter_shows_only_events_holding_that_resource(
 
     content = response.content.decode()
     assert detail_href(with_room) in content
-    assert "Room A" in slot_html(content, "2026-06-01", "09:00")
+    assert "Room A" in timed_html(content, "2026-06-01", "09:00")
     assert detail_href(without) not in content
 
 

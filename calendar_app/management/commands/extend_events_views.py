@@ -11,10 +11,11 @@ from calendar_app.models import Business
 
 
 class Command(BaseCommand):
-    help = "Materialize recurring instances up to the rolling horizon for every business."
+    help = "Materialize recurring instances up to the rolling horizon for every local business."
 
     def handle(self, *args, **options) -> None:
         created = sum(
-            services.extend_events_view(business=business) for business in Business.objects.all()
+            services.extend_events_view(business=business)
+            for business in Business.objects.filter(backend=Business.Backend.LOCAL)
         )
         self.stdout.write(f"Recurring events are materialized a year ahead ({created} new).")

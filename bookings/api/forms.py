@@ -1,0 +1,19 @@
+"""Forms of the API settings page; the rules live in ``bookings.api.services``."""
+
+from django import forms
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        help_text='Who uses the key, e.g. "Website booking widget".',
+    )
+
+
+class WebhookForm(forms.Form):
+    url = forms.URLField(
+        label="URL",
+        max_length=500,
+        assume_scheme="https",
+        help_text="We POST each booking created or cancelled here, as JSON.",
+    )

@@ -1,0 +1,327 @@
+"""The appointments contract's endpoints under ``/api/v1/`` (§2), for the key's facility.
+
+Each handler parses the query or body (``bookings.mapping``), calls one selector or service and
+answers the contract's JSON. Another facility's ids are a 404 like unknown ones.
+"""
+
+import json
+
+from django.http import HttpRequest, JsonResponse
+
+from bookings import mapping, selectors, services
+from bookings.api import selectors as api_selectors
+from bookings.api.auth import ApiError, api_route
+from bookings.backends import BookingRefused, CancellationRefused
+from bookings.models import BookableAppointment, Customer
+from bookings.slots import MAX_DAYS_AHEAD, SlotWindowError
+from calendar_app.models import Business
+
+DEFAULT_SLICE_SIZE = 10
+MAX_SLICE_SIZE = 50
+
+
+# --- input -----------------------------------------------------------------------------------
+
+
+def _query(request: HttpRequest, name: str) -> str | None:
+    value = request.GET.get(name)
+    if value is not None and "\x00" in value:
+        raise ApiError(400, f"{name} contains a NUL character.", code="BAD_REQUEST", reference=name)
+    return value
+
+
+def _query_int(request: HttpRequest, name: str) -> int | None:
+    value = _query(request, name)
+    if value is None or value == "":
+        return None
+    if not (value.isascii() and value.lstrip("-").isdecimal()) or len(value) > 19:
+        raise ApiError(
+            400,
+            f"{name} must be a whole number, not {value!r}.",
+            code="BAD_REQUEST",
+            reference=name,
+        )
+    return int(value)
+
+
+def _path_id(value: str, what: str) -> int:
+    """An id from the path; anything that cannot be an id is a 404 for that kind of object."""
+    if value.isascii() and value.isdecimal() and 1 <= int(value) <= mapping.MAX_ID:
+        return int(value)
+    raise ApiError(404, f"There is no {what} with the id {value!r}.", code="NOT_FOUND")
+
+
+def _paging(request: HttpRequest) -> tuple[int, int]:
+    """``offset`` (the last id seen, default "0") and ``sliceSize`` (1-50, default 10)."""
+    offset = _query(request, "offset") or "0"
+    if not (offset.isascii() and offset.isdecimal() and int(offset) <= mapping.MAX_ID):
+        raise ApiError(
+            400,
+            "offset must be the offset of the previous answer (a string of digits).",
+            code="BAD_REQUEST",
+            reference="offset",
+        )
+    slice_size = _query_int(request, "sliceSize")
+    if slice_size is None:
+        slice_size = DEFAULT_SLICE_SIZE
+    if slice_size < 1:
+        raise ApiError(
+            400,
+            "sliceSize must be at least 1.",
+            code="errormessage.validation.min",
+            reference="sliceSize",
+        )
+    if slice_size > MAX_SLICE_SIZE:
+        raise ApiError(
+            400,
+            f"sliceSize must be at most {MAX_SLICE_SIZE}.",
+            code="errormessage.validation.max",
+            reference="sliceSize",
+        )
+    return int(offset), slice_size
+
+
+def _json_body(request: HttpRequest) -> object:
+    try:
+        body = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ApiError(400, "The request body is not valid JSON.", code="BAD_REQUEST") from None
+    try:
+        has_nul = _has_nul(body)
+    except RecursionError:
+        raise ApiError(400, "The request body is nested too deeply.", code="BAD_REQUEST") from None
+    if has_nul:
+        raise ApiError(400, "The request body contains a NUL character.", code="BAD_REQUEST")
+    return body
+
+
+def _has_nul(value: object) -> bool:
+    """Whether a NUL hides in any string of a JSON value (PostgreSQL cannot store one)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _sliced(rows: api_selectors.Slice, to_json) -> JsonResponse:
+    return JsonResponse(
+        {
+            "result": [to_json(row) for row in rows.result],
+            "hasNext": rows.has_next,
+            "offset": rows.offset,
+        }
+    )
+
+
+def _customer_for_booking(business: Business, customer_id: int) -> Customer:
+    """A customer who may book here (own, or of a facility of the group) or a 404."""
+    found = selectors.customer_for_booking(business=business, customer_id=customer_id)
+    if found is None:
+        raise ApiError(404, f"There is no customer with the id {customer_id}.", code="NOT_FOUND")
+    return found
+
+
+def _listed_appointment(business: Business, appointment_id: str) -> BookableAppointment:
+    number = _path_id(appointment_id, "bookable appointment")
+    found = api_selectors.listed_appointment(business=business, appointment_id=number)
+    if found is None:
+        raise ApiError(
+            404, f"There is no bookable appointment with the id {number}.", code="NOT_FOUND"
+        )
+    return found
+
+
+def _slot_request(business: Business, request: HttpRequest):
+    """The validate/book body with its appointment, customer and instructors' resource ids."""
+    slot = mapping.parse_slot_request(_json_body(request))
+    appointment = api_selectors.appointment_to_book(
+        business=business, appointment_id=slot.bookable_appointment_id
+    )
+    if appointment is None:
+        raise ApiError(
+            404,
+            f"There is no bookable appointment with the id {slot.bookable_appointment_id}.",
+            code="NOT_FOUND",
+            reference="bookableAppointmentId",
+        )
+    customer = _customer_for_booking(business, slot.customer_id)
+    instructor_ids = None
+    if slot.instructor_numbers:
+        instructor_ids = mapping.staff_resource_ids(
+            slot.instructor_numbers, staff_ids=appointment.staff.values_list("id", flat=True)
+        )
+    return slot, appointment, customer, instructor_ids
+
+
+def _booking(business: Business, booking_id: str):
+    number = _path_id(booking_id, "booking")
+    found = selectors.booking(business=business, booking_id=number)
+    if found is None:
+        raise ApiError(404, f"There is no booking with the id {number}.", code="NOT_FOUND")
+    return found
+
+
+# --- appointments ----------------------------------------------------------------------------
+
+
+def _bookable_list(request: HttpRequest, business: Business) -> JsonResponse:
+    """GET appointments/bookable: the listed appointment types, sliced by id."""
+    after_id, slice_size = _paging(request)
+    rows = api_selectors.bookable_appointment_slice(
+        business=business, after_id=after_id, slice_size=slice_size
+    )
+    return _sliced(rows, mapping.bookable_appointment_to_json)
+
+
+def _bookable_one(request: HttpRequest, business: Business, appointment_id: str) -> JsonResponse:
+    """GET appointments/bookable/{id}."""
+    appointment = _listed_appointment(business, appointment_id)
+    return JsonResponse(mapping.bookable_appointment_to_json(appointment))
+
+
+def _bookable_slots(request: HttpRequest, business: Business, appointment_id: str) -> JsonResponse:
+    """GET appointments/bookable/{id}/slots?customerId=&slotWindowStartDate=&daysAhead=."""
+    appointment = _listed_appointment(business, appointment_id)
+    customer_id = _query_int(request, "customerId")
+    customer = _customer_for_booking(business, customer_id) if customer_id is not None else None
+    start_text = _query(request, "slotWindowStartDate")
+    start_date = (
+        mapping.parse_date(start_text, reference="slotWindowStartDate") if start_text else None
+    )
+    days_ahead = _query_int(request, "daysAhead")
+    try:
+        slots = selectors.available_slots(
+            appointment=appointment,
+            slot_window_start_date=start_date,
+            days_ahead=MAX_DAYS_AHEAD if days_ahead is None else days_ahead,
+            customer=customer,
+        )
+    except SlotWindowError as error:
+        raise ApiError(400, str(error), code="BAD_REQUEST", reference="daysAhead") from None
+    zone = business.zone
+    return JsonResponse([mapping.slot_to_json(slot, zone) for slot in slots], safe=False)
+
+
+def _validate(request: HttpRequest, business: Business) -> JsonResponse:
+    """POST appointments/bookable/validate: one status of the enum, always with 200."""
+    slot, appointment, customer, instructor_ids = _slot_request(business, request)
+    status = selectors.validate_booking(
+        appointment=appointment,
+        customer=customer,
+        start=slot.start,
+        end=slot.end,
+        instructor_ids=instructor_ids,
+    )
+    return JsonResponse({"validationStatus": str(status)})
+
+
+def _book(request: HttpRequest, business: Business) -> JsonResponse:
+    """POST appointments/booking/book: 200 with the booking; 409 when someone was faster,
+    400 with the validation status as ``errorCode`` for any other refusal."""
+    slot, appointment, customer, instructor_ids = _slot_request(business, request)
+    try:
+        booked = services.book_appointment(
+            actor=None,
+            appointment=appointment,
+            customer=customer,
+            start=slot.start,
+            end=slot.end,
+            instructor_ids=instructor_ids,
+        )
+    except BookingRefused as refusal:
+        raise ApiError(
+            409 if refusal.lost_race else 400, str(refusal), code=str(refusal.status)
+        ) from None
+    shown = selectors.booking(business=business, booking_id=booked.pk)
+    return JsonResponse(mapping.booking_to_json(shown, zone=business.zone))
+
+
+def _booking_one(request: HttpRequest, business: Business, booking_id: str) -> JsonResponse:
+    """GET appointments/booking/{id}: the booking with its ``customerId``."""
+    booking = _booking(business, booking_id)
+    return JsonResponse(mapping.booking_to_json(booking, zone=business.zone, with_customer=True))
+
+
+def _booking_cancel(request: HttpRequest, business: Business, booking_id: str) -> JsonResponse:
+    """DELETE appointments/booking/{id}: cancel before the deadline, else a 400 saying why."""
+    booking = _booking(business, booking_id)
+    try:
+        services.cancel_booking(actor=None, booking=booking)
+    except CancellationRefused as refusal:
+        raise ApiError(400, str(refusal), code="CANCELLATION_REFUSED") from None
+    return JsonResponse({"success": "true"})
+
+
+def _customer_bookings(request: HttpRequest, business: Business) -> JsonResponse:
+    """GET appointments/booking?customerId=: the customer's bookings here within ±2 weeks."""
+    customer_id = _query_int(request, "customerId")
+    if customer_id is None:
+        raise ApiError(400, "customerId is required.", code="BAD_REQUEST", reference="customerId")
+    customer = _customer_for_booking(business, customer_id)
+    bookings = selectors.customer_bookings(business=business, customer=customer)
+    zone = business.zone
+    return JsonResponse([mapping.booking_to_json(b, zone=zone) for b in bookings], safe=False)
+
+
+# --- customers -------------------------------------------------------------------------------
+
+
+def _customer_list(request: HttpRequest, business: Business) -> JsonResponse:
+    """GET customers?customerStatus=: the facility's customers, sliced by id."""
+    after_id, slice_size = _paging(request)
+    status = _query(request, "customerStatus") or None
+    if status is not None and status not in Customer.Status.values:
+        raise ApiError(
+            400,
+            f"customerStatus must be one of {', '.join(Customer.Status.values)}.",
+            code="BAD_REQUEST",
+            reference="customerStatus",
+        )
+    rows = api_selectors.customer_slice(
+        business=business, after_id=after_id, slice_size=slice_size, status=status
+    )
+    zone = business.zone
+    return _sliced(rows, lambda customer: mapping.customer_to_json(customer, zone=zone))
+
+
+def _customer_one(request: HttpRequest, business: Business, customer_id: str) -> JsonResponse:
+    """GET customers/{id}: one of the facility's own customers."""
+    number = _path_id(customer_id, "customer")
+    found = api_selectors.customer(business=business, customer_id=number)
+    if found is None:
+        raise ApiError(404, f"There is no customer with the id {number}.", code="NOT_FOUND")
+    return JsonResponse(mapping.customer_to_json(found, zone=business.zone))
+
+
+def _customer_search(request: HttpRequest, business: Business) -> JsonResponse:
+    """POST customers/search: every body field optional; a plain array."""
+    search = mapping.parse_customer_search(_json_body(request))
+    found = api_selectors.search_customers(business=business, search=search)
+    zone = business.zone
+    return JsonResponse([mapping.customer_to_json(c, zone=zone) for c in found], safe=False)
+
+
+def _unknown_path(request: HttpRequest, business: Business, **kwargs) -> JsonResponse:
+    raise ApiError(404, f"There is no endpoint {request.path}.", code="NOT_FOUND")
+
+
+bookable_list = api_route(get=_bookable_list)
+bookable_one = api_route(get=_bookable_one)
+bookable_slots = api_route(get=_bookable_slots)
+validate = api_route(post=_validate)
+book = api_route(post=_book)
+booking_one = api_route(get=_booking_one, delete=_booking_cancel)
+customer_bookings = api_route(get=_customer_bookings)
+customer_list = api_route(get=_customer_list)
+customer_one = api_route(get=_customer_one)
+customer_search = api_route(post=_customer_search)
+unknown_path = api_route(
+    get=_unknown_path,
+    post=_unknown_path,
+    put=_unknown_path,
+    patch=_unknown_path,
+    delete=_unknown_path,
+)

@@ -1,0 +1,306 @@
+"""Where appointment reads of slots and all booking writes go: ``appointment_backend(business)``.
+
+``LocalAppointmentBackend`` is the embedded default: the app computes slots from its own working
+hours and holds, validates with its own rules and books into its own tables. An upstream backend
+(Magicline over httpx) will satisfy the same Protocol and apply the upstream's answers to the
+local store, so views, services and the API never ask which one they talk to.
+"""
+
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from bookings import slots
+from bookings.models import (
+    AppointmentBooking,
+    BookableAppointment,
+    BookingResource,
+    Contingent,
+    Customer,
+)
+from bookings.slots import Slot, ValidationStatus
+from calendar_app import services as calendar_services
+from calendar_app.models import Business, Event, Membership, Resource, Schedule
+
+JUST_TAKEN = "Someone else has just taken this slot; please pick another one."
+
+
+class AppointmentError(ValueError):
+    """A booking write the backend refuses; the message is meant for the person who asked."""
+
+
+class BookingRefused(AppointmentError):
+    """Booking refused with a validation status; ``lost_race`` when another booking just won."""
+
+    def __init__(self, status: ValidationStatus, *, lost_race: bool = False):
+        self.status = status
+        self.lost_race = lost_race
+        super().__init__(JUST_TAKEN if lost_race else slots.VALIDATION_MESSAGES[status])
+
+
+class CancellationRefused(AppointmentError):
+    """A cancellation after the deadline, or of a booking already cancelled."""
+
+
+class AppointmentBackend(Protocol):
+    def bookable_appointments(self, *, business: Business) -> QuerySet[BookableAppointment]: ...
+
+    def available_slots(
+        self,
+        *,
+        appointment: BookableAppointment,
+        slot_window_start_date: date | None,
+        days_ahead: int,
+        customer: Customer | None = None,
+    ) -> list[Slot]: ...
+
+    def validate(
+        self,
+        *,
+        appointment: BookableAppointment,
+        customer: Customer,
+        start: datetime,
+        end: datetime,
+        instructor_ids: list[str] | None = None,
+    ) -> ValidationStatus: ...
+
+    def book(
+        self,
+        *,
+        actor: Membership | None,
+        appointment: BookableAppointment,
+        customer: Customer,
+        start: datetime,
+        end: datetime,
+        instructor_ids: list[str] | None = None,
+    ) -> AppointmentBooking: ...
+
+    def cancel(
+        self, *, actor: Membership | None, booking: AppointmentBooking
+    ) -> AppointmentBooking: ...
+
+    def customer_bookings(
+        self, *, business: Business, customer: Customer
+    ) -> list[AppointmentBooking]: ...
+
+    def booking(self, *, business: Business, booking_id: int) -> AppointmentBooking | None: ...
+
+
+def appointments_schedule(business: Business) -> Schedule:
+    """The schedule that holds the calendar events of the business's bookings (made once)."""
+    schedule = Schedule.objects.filter(business=business, app_id=slots.BOOKINGS_APP_ID).first()
+    if schedule is None:
+        schedule = calendar_services.create_schedule(
+            actor=None,
+            business=business,
+            name="Appointments",
+            default_capacity=1,
+            app_id=slots.BOOKINGS_APP_ID,
+        )
+    return schedule
+
+
+class LocalAppointmentBackend:
+    """The app as its own booking system."""
+
+    def bookable_appointments(self, *, business: Business) -> QuerySet[BookableAppointment]:
+        """The listed appointments: both bookable and online-bookable, by id."""
+        return BookableAppointment.objects.filter(
+            business=business, bookable=True, online_bookable=True
+        ).order_by("id")
+
+    def available_slots(
+        self,
+        *,
+        appointment: BookableAppointment,
+        slot_window_start_date: date | None,
+        days_ahead: int,
+        customer: Customer | None = None,
+    ) -> list[Slot]:
+        return slots.compute_slots(
+            appointment=appointment,
+            slot_window_start_date=slot_window_start_date,
+            days_ahead=days_ahead,
+            customer=customer,
+        )
+
+    def validate(
+        self,
+        *,
+        appointment: BookableAppointment,
+        customer: Customer,
+        start: datetime,
+        end: datetime,
+        instructor_ids: list[str] | None = None,
+    ) -> ValidationStatus:
+        return slots.validate_slot(
+            appointment=appointment,
+            customer=customer,
+            start=start,
+            end=end,
+            instructor_ids=instructor_ids,
+        ).status
+
+    def book(
+        self,
+        *,
+        actor: Membership | None,
+        appointment: BookableAppointment,
+        customer: Customer,
+        start: datetime,
+        end: datetime,
+        instructor_ids: list[str] | None = None,
+    ) -> AppointmentBooking:
+        """Lock the customer and every resource the appointment may use, re-validate, hold.
+
+        The locks order parallel bookings of one slot; the exclusion constraint (PostgreSQL) is
+        the last word if anything slips past them. A loser gets ``BookingRefused``, never an
+        IntegrityError.
+        """
+        with transaction.atomic():
+            Customer.objects.select_for_update().filter(pk=customer.pk).first()
+            candidate_ids = [
+                *appointment.staff.values_list("id", flat=True),
+                *appointment.rooms.values_list("id", flat=True),
+                *appointment.equipment.values_list("id", flat=True),
+            ]
+            list(
+                Resource.objects.select_for_update()
+                .filter(pk__in=candidate_ids)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            verdict = slots.validate_slot(
+                appointment=appointment,
+                customer=customer,
+                start=start,
+                end=end,
+                instructor_ids=instructor_ids,
+            )
+            if not verdict.is_available:
+                raise BookingRefused(
+                    verdict.status,
+                    lost_race=verdict.status == ValidationStatus.RESOURCE_NOT_AVAILABLE,
+                )
+            spent = Contingent.objects.filter(
+                pk=verdict.contingent.pk, remaining_credits__gt=0
+            ).update(remaining_credits=F("remaining_credits") - 1)
+            if not spent:
+                raise BookingRefused(ValidationStatus.NO_CONTINGENT)
+            booking = AppointmentBooking.objects.create(
+                business=appointment.business,
+                appointment=appointment,
+                customer=customer,
+                start=start,
+                end=end,
+                contingent=verdict.contingent,
+            )
+            held_from = start - timedelta(minutes=appointment.buffer_before_minutes)
+            held_to = end + timedelta(minutes=appointment.buffer_after_minutes)
+            try:
+                with transaction.atomic():
+                    BookingResource.objects.bulk_create(
+                        BookingResource(
+                            booking=booking, resource_id=rid, start=held_from, end=held_to
+                        )
+                        for rid in verdict.resource_ids
+                    )
+            except IntegrityError as error:
+                raise BookingRefused(
+                    ValidationStatus.RESOURCE_NOT_AVAILABLE, lost_race=True
+                ) from error
+            booking.event = self._create_event(actor, booking, verdict.resource_ids)
+            booking.save(update_fields=["event"])
+        return booking
+
+    def _create_event(
+        self, actor: Membership | None, booking: AppointmentBooking, resource_ids: list[str]
+    ) -> Event:
+        """The booking's calendar event: shown in the calendar, on the resources it holds."""
+        zone = booking.business.zone
+        return calendar_services.create_event(
+            actor=actor,
+            schedule=appointments_schedule(booking.business),
+            title=f"{booking.appointment.title}: {booking.customer.full_name}",
+            start_local=booking.start.astimezone(zone).replace(tzinfo=None),
+            end_local=booking.end.astimezone(zone).replace(tzinfo=None),
+            type=Event.Type.APPOINTMENT,
+            total_capacity=1,
+            resource_ids=resource_ids,
+        )
+
+    def cancel(
+        self, *, actor: Membership | None, booking: AppointmentBooking
+    ) -> AppointmentBooking:
+        """Cancel before the deadline: the credit comes back, the resources and event are freed."""
+        with transaction.atomic():
+            locked = AppointmentBooking.objects.select_for_update().get(pk=booking.pk)
+            if not locked.is_active:
+                raise CancellationRefused("This booking is already cancelled.")
+            deadline = locked.start - timedelta(
+                minutes=locked.appointment.cancellation_deadline_minutes
+            )
+            if timezone.now() > deadline:
+                raise CancellationRefused(
+                    "It is too late to cancel this booking: the deadline was "
+                    f"{deadline.astimezone(locked.business.zone):%a %d %b %H:%M}."
+                )
+            locked.booking_status = AppointmentBooking.BookingStatus.CANCELED
+            locked.appointment_status = AppointmentBooking.AppointmentStatus.CANCELED
+            locked.cancelled_date = timezone.now()
+            locked.save(update_fields=["booking_status", "appointment_status", "cancelled_date"])
+            BookingResource.objects.filter(booking=locked).update(active=False)
+            if locked.contingent_id:
+                Contingent.objects.filter(pk=locked.contingent_id).update(
+                    remaining_credits=F("remaining_credits") + 1
+                )
+            event = locked.event
+            if event is not None and not event.is_cancelled:
+                calendar_services.cancel_event(
+                    actor=actor, event=event, expected_revision=event.revision, whole_series=False
+                )
+        return locked
+
+    def customer_bookings(
+        self, *, business: Business, customer: Customer
+    ) -> list[AppointmentBooking]:
+        """The customer's bookings in this facility that start and end within ±2 weeks of now."""
+        now = timezone.now()
+        return list(
+            _bookings(business).filter(
+                customer=customer,
+                start__gte=now - timedelta(weeks=2),
+                end__lte=now + timedelta(weeks=2),
+            )
+        )
+
+    def booking(self, *, business: Business, booking_id: int) -> AppointmentBooking | None:
+        return _bookings(business).filter(pk=booking_id).first()
+
+
+def _bookings(business: Business) -> QuerySet[AppointmentBooking]:
+    """The facility's bookings with what the screen and the contract show of each."""
+    return (
+        AppointmentBooking.objects.filter(business=business)
+        .select_related("appointment", "customer")
+        .prefetch_related("booking_resources__resource")
+        .order_by("start", "id")
+    )
+
+
+def appointment_backend(business: Business) -> AppointmentBackend:
+    """The backend the business books through: Magicline when the business has an enabled
+    Magicline connection, else the local one."""
+    from bookings.magicline.backend import MagiclineAppointmentBackend
+
+    try:
+        connection = business.magicline_connection
+    except ObjectDoesNotExist:
+        return LocalAppointmentBackend()
+    if not connection.enabled:
+        return LocalAppointmentBackend()
+    return MagiclineAppointmentBackend(connection)

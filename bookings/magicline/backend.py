@@ -1,0 +1,295 @@
+"""``MagiclineAppointmentBackend``: the ``AppointmentBackend`` Protocol over a studio's Magicline.
+
+Every call about the studio uses that studio's connection (its URL and key), also for a customer
+of another studio (§1.5). Answers are applied to the local store through ``sync`` so the calendar
+shows every booking the app has seen. Slots carry no id in Magicline: their date-time strings, as
+received, are remembered in Django's cache (``SLOT_STRINGS_SECONDS``) and sent back unchanged on
+validate and book; a slot not remembered (a cache of another process) is sent in the contract's
+format built from the instant and the studio's zone.
+"""
+
+import logging
+from datetime import date, datetime, timedelta
+
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from bookings import slots
+from bookings.backends import AppointmentError, BookingRefused, CancellationRefused
+from bookings.magicline import sync
+from bookings.magicline.client import (
+    MagiclineClient,
+    MagiclineError,
+    MagiclineNetworkError,
+    MagiclineNotFound,
+    MagiclineRateLimited,
+    MagiclineUnavailable,
+    format_date_time,
+    parse_date_time,
+)
+from bookings.magicline.models import MagiclineConnection
+from bookings.models import AppointmentBooking, BookableAppointment, Customer
+from bookings.slots import Instructor, Slot, ValidationStatus
+from calendar_app.models import Business, Membership
+
+logger = logging.getLogger(__name__)
+
+SLOT_STRINGS_SECONDS = 3600
+UNREACHABLE = "The studio's Magicline is not answering right now; please try again in a moment."
+
+
+def _status(value: str) -> ValidationStatus:
+    try:
+        return ValidationStatus(value)
+    except ValueError:
+        return ValidationStatus.NOT_AVAILABLE
+
+
+def _for_a_person(error: MagiclineError) -> AppointmentError:
+    """Magicline's translated message for a refusal; one sentence for an outage."""
+    if isinstance(error, MagiclineUnavailable | MagiclineRateLimited):
+        return AppointmentError(UNREACHABLE)
+    return AppointmentError(error.message)
+
+
+def _instructor(data: dict) -> Instructor:
+    name = data.get("publicName") or f"{data.get('firstName', '')} {data.get('lastName', '')}"
+    return Instructor(id=str(data["id"]), name=name.strip())
+
+
+class MagiclineAppointmentBackend:
+    """One studio's bookings in Magicline; ``client`` defaults to one built from the connection."""
+
+    def __init__(self, connection: MagiclineConnection, client: MagiclineClient | None = None):
+        self.connection = connection
+        self.client = client or MagiclineClient.for_connection(connection)
+
+    # --- ids -----------------------------------------------------------------------------
+
+    def _type_id(self, appointment: BookableAppointment) -> int:
+        link = getattr(appointment, "magicline_type", None)
+        if link is None or link.connection_id != self.connection.pk or link.magicline_id is None:
+            raise AppointmentError("This service is not one of the studio's Magicline services.")
+        return link.magicline_id
+
+    def _customer_id(self, customer: Customer) -> int:
+        link = getattr(customer, "magicline", None)
+        if link is None or link.access_disabled:
+            raise AppointmentError("This customer is not known to Magicline.")
+        return link.magicline_id
+
+    def _strings_key(self, type_id: int, start: datetime, end: datetime) -> str:
+        return (
+            f"magicline:{self.connection.pk}:slot:{type_id}:"
+            f"{start.timestamp():.0f}:{end.timestamp():.0f}"
+        )
+
+    def _slot_body(
+        self,
+        appointment: BookableAppointment,
+        customer: Customer,
+        start: datetime,
+        end: datetime,
+        instructor_ids: list[str] | None,
+    ) -> dict:
+        type_id = self._type_id(appointment)
+        zone = self.connection.business.time_zone
+        start_raw, end_raw = cache.get(self._strings_key(type_id, start, end)) or (
+            format_date_time(start, zone),
+            format_date_time(end, zone),
+        )
+        return {
+            "customer_id": self._customer_id(customer),
+            "appointment_id": type_id,
+            "start_date_time": start_raw,
+            "end_date_time": end_raw,
+            "instructor_ids": [int(i) for i in instructor_ids or [] if str(i).isdigit()] or None,
+        }
+
+    def _keep_learned_window(self) -> None:
+        if self.client.max_slot_window_days < self.connection.max_slot_window_days:
+            self.connection.max_slot_window_days = self.client.max_slot_window_days
+            MagiclineConnection.objects.filter(pk=self.connection.pk).update(
+                max_slot_window_days=self.client.max_slot_window_days
+            )
+
+    # --- the Protocol --------------------------------------------------------------------
+
+    def bookable_appointments(self, *, business: Business) -> QuerySet[BookableAppointment]:
+        """The studio's Magicline types, mirrored locally first; the last mirror if it is down."""
+        try:
+            sync.apply_appointment_types(
+                connection=self.connection, items=self.client.bookable_appointments()
+            )
+        except MagiclineError as error:
+            logger.warning("Magicline types of %s not refreshed: %s", business.slug, error)
+        return BookableAppointment.objects.filter(
+            business=business,
+            bookable=True,
+            online_bookable=True,
+            magicline_type__connection=self.connection,
+        ).order_by("magicline_type__magicline_id")
+
+    def available_slots(
+        self,
+        *,
+        appointment: BookableAppointment,
+        slot_window_start_date: date | None,
+        days_ahead: int,
+        customer: Customer | None = None,
+    ) -> list[Slot]:
+        days = slots.window_days(
+            business=appointment.business,
+            slot_window_start_date=slot_window_start_date,
+            days_ahead=days_ahead,
+        )
+        type_id = self._type_id(appointment)
+        customer_link = getattr(customer, "magicline", None) if customer else None
+        try:
+            found = self.client.slots(
+                appointment_id=type_id,
+                start_date=days[0],
+                days=len(days),
+                customer_id=customer_link.magicline_id if customer_link else None,
+            )
+        except MagiclineError as error:
+            raise _for_a_person(error) from error
+        finally:
+            self._keep_learned_window()
+        zone = appointment.business.zone
+        cache.set_many(
+            {
+                self._strings_key(type_id, slot.start, slot.end): (
+                    slot.start_date_time,
+                    slot.end_date_time,
+                )
+                for slot in found
+            },
+            SLOT_STRINGS_SECONDS,
+        )
+        return [
+            Slot(
+                start=slot.start.astimezone(zone),
+                end=slot.end.astimezone(zone),
+                instructors=tuple(_instructor(i) for i in slot.instructors),
+            )
+            for slot in found
+        ]
+
+    def validate(
+        self,
+        *,
+        appointment: BookableAppointment,
+        customer: Customer,
+        start: datetime,
+        end: datetime,
+        instructor_ids: list[str] | None = None,
+    ) -> ValidationStatus:
+        body = self._slot_body(appointment, customer, start, end, instructor_ids)
+        try:
+            return _status(self.client.validate(**body))
+        except MagiclineError as error:
+            raise _for_a_person(error) from error
+
+    def book(
+        self,
+        *,
+        actor: Membership | None,
+        appointment: BookableAppointment,
+        customer: Customer,
+        start: datetime,
+        end: datetime,
+        instructor_ids: list[str] | None = None,
+    ) -> AppointmentBooking:
+        """Validate, then book; after a network error, look for the booking among the customer's
+        before one retry, so a book that reached Magicline is never made twice."""
+        body = self._slot_body(appointment, customer, start, end, instructor_ids)
+        try:
+            status = _status(self.client.validate(**body))
+            if status != ValidationStatus.AVAILABLE:
+                raise BookingRefused(status)
+            try:
+                answer = self.client.book(**body)
+            except MagiclineNetworkError:
+                answer = self._booking_made_already(body) or self.client.book(**body)
+        except MagiclineError as error:
+            if error.status in (400, 409):
+                refused = _status(error.error_code or "")
+                if refused == ValidationStatus.NOT_AVAILABLE:
+                    refused = ValidationStatus.RESOURCE_NOT_AVAILABLE
+                raise BookingRefused(refused, lost_race=True) from error
+            raise AppointmentError(UNREACHABLE) from error
+        return sync.apply_remote_booking(
+            connection=self.connection, data=answer, customer=customer, appointment=appointment
+        )
+
+    def _booking_made_already(self, body: dict) -> dict | None:
+        wanted = (parse_date_time(body["start_date_time"]), parse_date_time(body["end_date_time"]))
+        for booking in self.client.customer_bookings(customer_id=body["customer_id"]):
+            made = (
+                parse_date_time(booking["startDateTime"]),
+                parse_date_time(booking["endDateTime"]),
+            )
+            if made == wanted and booking.get("bookingStatus") != "CANCELED":
+                logger.info("Magicline book timed out but booking %s exists", booking["bookingId"])
+                return booking
+        return None
+
+    def cancel(
+        self, *, actor: Membership | None, booking: AppointmentBooking
+    ) -> AppointmentBooking:
+        """Cancel in Magicline, then locally; a booking Magicline no longer knows is cancelled."""
+        link = getattr(booking, "magicline", None)
+        if link is None or link.connection_id != self.connection.pk:
+            raise CancellationRefused("This booking is not one of the studio's Magicline bookings.")
+        if not booking.is_active:
+            raise CancellationRefused("This booking is already cancelled.")
+        try:
+            self.client.cancel(booking_id=link.magicline_id)
+        except MagiclineNotFound:
+            pass
+        except MagiclineError as error:
+            if error.status in (400, 409):
+                raise CancellationRefused(error.message) from error
+            raise CancellationRefused(UNREACHABLE) from error
+        data = self.client.booking(booking_id=link.magicline_id)
+        if data is None or data.get("bookingStatus") == "CANCELED":
+            return sync.apply_booking_gone(
+                connection=self.connection, magicline_id=link.magicline_id
+            )
+        return sync.apply_remote_booking(connection=self.connection, data=data)
+
+    def customer_bookings(
+        self, *, business: Business, customer: Customer
+    ) -> list[AppointmentBooking]:
+        """The customer's bookings in this studio within ±2 weeks, refreshed from Magicline first
+        (the local store when it does not answer)."""
+        link = getattr(customer, "magicline", None)
+        if link is not None and not link.access_disabled:
+            try:
+                for data in self.client.customer_bookings(customer_id=link.magicline_id):
+                    sync.apply_remote_booking(
+                        connection=self.connection, data=data, customer=customer
+                    )
+            except MagiclineError as error:
+                logger.warning("Magicline bookings of a customer not refreshed: %s", error)
+        now = timezone.now()
+        return list(
+            _bookings(business).filter(
+                customer=customer,
+                start__gte=now - timedelta(weeks=2),
+                end__lte=now + timedelta(weeks=2),
+            )
+        )
+
+    def booking(self, *, business: Business, booking_id: int) -> AppointmentBooking | None:
+        return _bookings(business).filter(pk=booking_id).first()
+
+
+def _bookings(business: Business) -> QuerySet[AppointmentBooking]:
+    return (
+        AppointmentBooking.objects.filter(business=business)
+        .select_related("appointment", "customer", "magicline")
+        .order_by("start", "id")
+    )

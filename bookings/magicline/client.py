@@ -1,0 +1,450 @@
+"""httpx client of one studio's Magicline Open API (the appointment endpoints, customer lookup).
+
+One client is one studio: its base URL and its key, nothing else (§1.1, §1.5). What it does for
+every caller:
+- sends ``X-API-KEY`` and never logs it; errors become typed exceptions built from the
+  ErrorResponse (§1.8), logged with their ``traceId``;
+- retries 429 and 503 a bounded number of times with exponential backoff, honouring
+  ``Retry-After`` up to ``max_wait`` seconds (a longer wait raises ``MagiclineRateLimited`` so a
+  Celery task can retry later); POSTs that may have reached the studio are never retried here;
+- keeps each endpoint under the documented 1000 requests/minute with a token bucket held in
+  process memory, per (connection, endpoint);
+- follows sliced results to the end (§1.9), keeps date-times as the strings received (§1.10),
+  splits long slot windows into the studio's maximum and falls back to smaller windows on a 400
+  (§3); the appointment types list is cached for ``TYPES_CACHE_SECONDS`` in Django's cache.
+"""
+
+import logging
+import re
+import threading
+import time
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import httpx
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+TYPES_CACHE_SECONDS = 60
+REQUESTS_PER_MINUTE = 1000
+SLICE_SIZE = 50
+RETRIED_STATUSES = (429, 503)
+_BRACKETED = re.compile(r"^(?P<instant>[^\[]+)(\[(?P<zone>[^\]]+)\])?$")
+
+
+class MagiclineError(Exception):
+    """A refused call: the HTTP status and the ErrorResponse fields (``message`` is translated)."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        error_code: str | None = None,
+        trace_id: str | None = None,
+        reference: str | None = None,
+    ):
+        self.status = status
+        self.message = message
+        self.error_code = error_code
+        self.trace_id = trace_id
+        self.reference = reference
+        super().__init__(f"Magicline answered {status}: {message}")
+
+
+class MagiclineBadRequest(MagiclineError):
+    """400: the request failed validation."""
+
+
+class MagiclineAuthError(MagiclineError):
+    """401/403: the key is missing, wrong, or lacks the scope."""
+
+
+class MagiclineNotFound(MagiclineError):
+    """404: the entity does not exist (a cancelled booking may read like this too)."""
+
+
+class MagiclineConflict(MagiclineError):
+    """409: the entity was changed by another request."""
+
+
+class MagiclineRateLimited(MagiclineError):
+    """429 (or our own bucket is empty): try again after ``retry_after`` seconds."""
+
+    def __init__(self, status: int, message: str, *, retry_after: float, **fields):
+        self.retry_after = retry_after
+        super().__init__(status, message, **fields)
+
+
+class MagiclineUnavailable(MagiclineError):
+    """500/503 or a network failure: the studio's API is not answering properly right now."""
+
+
+class MagiclineNetworkError(MagiclineUnavailable):
+    """The request may or may not have reached Magicline (timeout, dropped connection)."""
+
+
+_ERRORS_BY_STATUS = {
+    400: MagiclineBadRequest,
+    401: MagiclineAuthError,
+    403: MagiclineAuthError,
+    404: MagiclineNotFound,
+    409: MagiclineConflict,
+}
+
+
+def parse_date_time(value: str) -> datetime:
+    """An aware datetime from ``2022-06-22T08:00:00.000+02:00[Europe/Berlin]`` (zone kept)."""
+    match = _BRACKETED.match(value.strip())
+    if match is None:
+        raise ValueError(f"Not a Magicline date-time: {value!r}")
+    moment = datetime.fromisoformat(match["instant"])
+    if moment.tzinfo is None:
+        raise ValueError(f"A Magicline date-time without offset: {value!r}")
+    if match["zone"]:
+        try:
+            return moment.astimezone(zoneinfo.ZoneInfo(match["zone"]))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return moment
+    return moment
+
+
+def format_date_time(moment: datetime, zone_name: str) -> str:
+    """The contract's form of an instant in a zone (used only when no received string exists)."""
+    local = moment.astimezone(zoneinfo.ZoneInfo(zone_name))
+    return f"{local.isoformat(timespec='milliseconds')}[{zone_name}]"
+
+
+@dataclass(frozen=True)
+class MagiclineSlot:
+    """A slot as received: the raw date-time strings (sent back unchanged) and parsed instants."""
+
+    start_date_time: str
+    end_date_time: str
+    start: datetime
+    end: datetime
+    instructors: tuple[dict, ...]
+
+    @property
+    def identity(self) -> tuple:
+        return (
+            self.start_date_time,
+            self.end_date_time,
+            tuple(sorted(i["id"] for i in self.instructors)),
+        )
+
+    @classmethod
+    def from_json(cls, item: dict) -> "MagiclineSlot":
+        return cls(
+            start_date_time=item["startDateTime"],
+            end_date_time=item["endDateTime"],
+            start=parse_date_time(item["startDateTime"]),
+            end=parse_date_time(item["endDateTime"]),
+            instructors=tuple(i for i in item.get("instructors") or [] if "id" in i),
+        )
+
+
+class _TokenBucket:
+    """``rate`` requests per ``per`` seconds, refilled continuously (one per process)."""
+
+    def __init__(self, rate: int, per: float):
+        self.capacity = rate
+        self.tokens = float(rate)
+        self.refill_per_second = rate / per
+        self.updated = time.monotonic()
+
+    def take(self) -> float:
+        """Reserve a token; the seconds until it is really there (0: now)."""
+        now = time.monotonic()
+        self.tokens = min(
+            self.capacity, self.tokens + (now - self.updated) * self.refill_per_second
+        )
+        self.updated = now
+        self.tokens -= 1
+        return max(0.0, -self.tokens / self.refill_per_second)
+
+    def give_back(self) -> None:
+        self.tokens += 1
+
+
+_buckets: dict[tuple[str, str], _TokenBucket] = {}
+_buckets_lock = threading.Lock()
+
+
+def _endpoint_name(method: str, path: str) -> str:
+    """The rate-limited endpoint of a request: its path with ids replaced by ``{id}``."""
+    return method + " " + re.sub(r"/\d+", "/{id}", path)
+
+
+class MagiclineClient:
+    """Calls of one studio (``base_url`` + ``api_key``); ``connection_id`` names its caches."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        connection_id: int | str,
+        max_slot_window_days: int = 6,
+        timeout: float = 10.0,
+        max_attempts: int = 4,
+        backoff_seconds: float = 0.5,
+        max_wait: float = 5.0,
+        sleep: Callable[[float], None] = time.sleep,
+        requests_per_minute: int = REQUESTS_PER_MINUTE,
+    ):
+        self.connection_id = connection_id
+        self.max_slot_window_days = max_slot_window_days
+        self.max_attempts = max_attempts
+        self.backoff_seconds = backoff_seconds
+        self.max_wait = max_wait
+        self.sleep = sleep
+        self.requests_per_minute = requests_per_minute
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            headers={"X-API-KEY": api_key, "Accept": "application/json"},
+            timeout=timeout,
+        )
+
+    @classmethod
+    def for_connection(cls, connection, **options) -> "MagiclineClient":
+        return cls(
+            base_url=connection.base_url,
+            api_key=connection.api_key,
+            connection_id=connection.pk,
+            max_slot_window_days=connection.max_slot_window_days,
+            **options,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "MagiclineClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- transport -----------------------------------------------------------------------
+
+    def _wait_for_token(self, method: str, path: str) -> None:
+        key = (str(self.connection_id), _endpoint_name(method, path))
+        with _buckets_lock:
+            bucket = _buckets.get(key)
+            if bucket is None or bucket.capacity != self.requests_per_minute:
+                bucket = _buckets[key] = _TokenBucket(self.requests_per_minute, 60.0)
+            wait = bucket.take()
+            if wait > self.max_wait:
+                bucket.give_back()
+        if wait > self.max_wait:
+            raise MagiclineRateLimited(
+                429, "Too many requests to this endpoint; try again shortly.", retry_after=wait
+            )
+        if wait:
+            self.sleep(wait)
+
+    def _request(
+        self, method: str, path: str, *, params: dict | None = None, json: dict | None = None
+    ) -> httpx.Response:
+        """One call, retried on 429/503 (the studio refused it, so a retry is safe)."""
+        for attempt in range(1, self.max_attempts + 1):
+            self._wait_for_token(method, path)
+            try:
+                response = self._http.request(method, path, params=params, json=json)
+            except httpx.TransportError as error:
+                logger.warning("Magicline %s %s failed: %s", method, path, type(error).__name__)
+                raise MagiclineNetworkError(
+                    0, "The studio's Magicline did not answer; try again in a moment."
+                ) from error
+            if response.status_code not in RETRIED_STATUSES or attempt == self.max_attempts:
+                return self._checked(method, path, response)
+            wait = self._retry_wait(response, attempt)
+            if wait > self.max_wait:
+                return self._checked(method, path, response)
+            logger.info(
+                "Magicline %s %s answered %s; retry %s in %.1fs",
+                method,
+                path,
+                response.status_code,
+                attempt,
+                wait,
+            )
+            self.sleep(wait)
+        raise AssertionError("unreachable: the last attempt returns")
+
+    def _retry_wait(self, response: httpx.Response, attempt: int) -> float:
+        retry_after = response.headers.get("Retry-After", "")
+        if retry_after.isdigit():
+            return float(retry_after)
+        return self.backoff_seconds * 2 ** (attempt - 1)
+
+    def _checked(self, method: str, path: str, response: httpx.Response) -> httpx.Response:
+        if response.is_success:
+            return response
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if not isinstance(body, dict):
+            body = {}
+        status = response.status_code
+        fields = {
+            "error_code": body.get("errorCode"),
+            "trace_id": body.get("traceId"),
+            "reference": body.get("reference"),
+        }
+        message = body.get("errorMessage") or f"HTTP {status}"
+        logger.warning(
+            "Magicline %s %s -> %s %s (traceId=%s)",
+            method,
+            path,
+            status,
+            fields["error_code"] or "",
+            fields["trace_id"],
+        )
+        if status == 429:
+            wait = self._retry_wait(response, self.max_attempts)
+            raise MagiclineRateLimited(status, message, retry_after=wait, **fields)
+        error_class = _ERRORS_BY_STATUS.get(status, MagiclineUnavailable)
+        raise error_class(status, message, **fields)
+
+    def _sliced(self, path: str, params: dict | None = None) -> list[dict]:
+        """Every element of a sliced result, passing each returned ``offset`` on unchanged."""
+        items: list[dict] = []
+        offset = "0"
+        while True:
+            page = self._request(
+                "GET", path, params={**(params or {}), "offset": offset, "sliceSize": SLICE_SIZE}
+            ).json()
+            items.extend(page.get("result") or [])
+            if not page.get("hasNext") or page.get("offset") in (None, offset):
+                return items
+            offset = page["offset"]
+
+    # --- endpoints -----------------------------------------------------------------------
+
+    def check_key(self) -> bool:
+        """The documented side-effect-free key check (§1.3): HEAD answers 200 or 401."""
+        try:
+            self._request("HEAD", "/v1/appointments/bookable")
+        except MagiclineAuthError:
+            return False
+        return True
+
+    def bookable_appointments(self, *, fresh: bool = False) -> list[dict]:
+        """The studio's bookable appointment types (§2.1), every slice, cached briefly."""
+        cache_key = f"magicline:{self.connection_id}:bookable"
+        if not fresh:
+            cached = cache.get(cache_key)
+            if cached is not None:
+                return cached
+        items = self._sliced("/v1/appointments/bookable")
+        cache.set(cache_key, items, TYPES_CACHE_SECONDS)
+        return items
+
+    def bookable_appointment(self, *, appointment_id: int) -> dict:
+        return self._request("GET", f"/v1/appointments/bookable/{appointment_id}").json()
+
+    def slots(
+        self,
+        *,
+        appointment_id: int,
+        start_date: date,
+        days: int,
+        customer_id: int | None = None,
+        now: datetime | None = None,
+    ) -> list[MagiclineSlot]:
+        """Free slots in ``[start_date, start_date + days)``: windows of the studio's maximum
+        (smaller after a 400), merged, de-duplicated, past ones dropped, sorted by start."""
+        found: dict[tuple, MagiclineSlot] = {}
+        day = start_date
+        end_date = start_date + timedelta(days=days)
+        while day < end_date:
+            window = min(self.max_slot_window_days, (end_date - day).days)
+            params = {"slotWindowStartDate": day.isoformat(), "daysAhead": window}
+            if customer_id is not None:
+                params["customerId"] = customer_id
+            try:
+                answer = self._request(
+                    "GET", f"/v1/appointments/bookable/{appointment_id}/slots", params=params
+                ).json()
+            except MagiclineBadRequest:
+                if window == 1:
+                    raise
+                self.max_slot_window_days = max(1, window // 2)
+                continue
+            for item in answer:
+                slot = MagiclineSlot.from_json(item)
+                found.setdefault(slot.identity, slot)
+            day += timedelta(days=window)
+        cutoff = now or datetime.now(UTC)
+        return sorted(
+            (slot for slot in found.values() if slot.start >= cutoff),
+            key=lambda slot: (slot.start, slot.identity),
+        )
+
+    @staticmethod
+    def _slot_body(
+        *,
+        customer_id: int,
+        appointment_id: int,
+        start_date_time: str,
+        end_date_time: str,
+        instructor_ids: list[int] | None,
+    ) -> dict:
+        body = {
+            "customerId": customer_id,
+            "bookableAppointmentId": appointment_id,
+            "startDateTime": start_date_time,
+            "endDateTime": end_date_time,
+        }
+        if instructor_ids:
+            body["instructorIds"] = instructor_ids
+        return body
+
+    def validate(self, **slot) -> str:
+        """The ``validationStatus`` for a customer and a slot (§2.4); AVAILABLE means go."""
+        body = self._slot_body(**slot)
+        return self._request("POST", "/v1/appointments/bookable/validate", json=body).json()[
+            "validationStatus"
+        ]
+
+    def book(self, **slot) -> dict:
+        """Book the slot (§2.5): the AppointmentBooking. Never retried here after a network error
+        (the caller checks the customer's bookings first, so a timeout never double-books)."""
+        body = self._slot_body(**slot)
+        return self._request("POST", "/v1/appointments/booking/book", json=body).json()
+
+    def booking(self, *, booking_id: int) -> dict | None:
+        """One booking with its ``customerId`` (§2.6); None when Magicline says 404."""
+        try:
+            return self._request("GET", f"/v1/appointments/booking/{booking_id}").json()
+        except MagiclineNotFound:
+            return None
+
+    def customer_bookings(self, *, customer_id: int) -> list[dict]:
+        """The customer's bookings within ±2 weeks of now (§2.7, a plain array)."""
+        return self._request(
+            "GET", "/v1/appointments/booking", params={"customerId": customer_id}
+        ).json()
+
+    def cancel(self, *, booking_id: int) -> None:
+        """Cancel a booking (§2.8): any 2xx is success."""
+        self._request("DELETE", f"/v1/appointments/booking/{booking_id}")
+
+    def customer(self, *, customer_id: int, cross_studio: bool = False) -> dict | None:
+        """One customer (§2.10), of this studio or (``cross_studio``) of any connected studio."""
+        prefix = "/v1/cross-studio/customers" if cross_studio else "/v1/customers"
+        try:
+            return self._request("GET", f"{prefix}/{customer_id}").json()
+        except MagiclineNotFound:
+            return None
+
+    def search_customers(self, *, cross_studio: bool = False, **criteria: str) -> list[dict]:
+        """Customers matching ``firstName``/``lastName`` prefixes, ``email``, ``dateOfBirth``."""
+        prefix = "/v1/cross-studio/customers" if cross_studio else "/v1/customers"
+        body = {name: value for name, value in criteria.items() if value}
+        return self._request("POST", f"{prefix}/search", json=body).json()

@@ -1,0 +1,341 @@
+"""Magicline's answers applied to the local store: one function per object kind.
+
+Used by the backend (book and cancel answers), the webhook tasks and the periodic refresh alike,
+so there is no second upsert anywhere. Each apply runs under a lock on the studio's connection
+row, so two tasks about one booking never race; it is idempotent and order-independent: the
+state always comes from a fresh read of Magicline, and a cancellation is final (Magicline never
+un-cancels a booking), so a stale read that arrives after a cancellation cannot resurrect it.
+"""
+
+import logging
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from bookings.backends import appointments_schedule
+from bookings.magicline.client import MagiclineClient, parse_date_time
+from bookings.magicline.models import (
+    MagiclineAppointmentType,
+    MagiclineBooking,
+    MagiclineConnection,
+    MagiclineCustomer,
+)
+from bookings.models import AppointmentBooking, BookableAppointment, Customer, IdlePeriod
+from calendar_app import services as calendar_services
+from calendar_app.models import Event, format_local_date
+
+logger = logging.getLogger(__name__)
+
+ANONYMISED_NAME = "Anonymised customer"
+_BOOKING_STATUSES = {choice.value for choice in AppointmentBooking.BookingStatus}
+_APPOINTMENT_STATUSES = {choice.value for choice in AppointmentBooking.AppointmentStatus}
+_PARTICIPANT_STATUSES = {choice.value for choice in AppointmentBooking.ParticipantStatus}
+_CUSTOMER_STATUSES = {choice.value for choice in Customer.Status}
+
+
+def _save_changed(obj, wanted: dict) -> list[str]:
+    """Set the fields of ``obj`` that differ from ``wanted`` and save only those."""
+    changed = [name for name, value in wanted.items() if getattr(obj, name) != value]
+    for name in changed:
+        setattr(obj, name, wanted[name])
+    if changed:
+        obj.save(update_fields=changed)
+    return changed
+
+
+def _locked(connection: MagiclineConnection) -> MagiclineConnection:
+    return MagiclineConnection.objects.select_for_update().get(pk=connection.pk)
+
+
+@transaction.atomic
+def apply_appointment_types(
+    *, connection: MagiclineConnection, items: list[dict]
+) -> list[BookableAppointment]:
+    """Mirror the studio's bookable types: new ones created, changed ones updated, types no longer
+    listed unlisted locally. Returns the listed appointments in Magicline's order."""
+    _locked(connection)
+    links = {
+        link.magicline_id: link
+        for link in MagiclineAppointmentType.objects.filter(
+            connection=connection, magicline_id__isnull=False
+        ).select_related("appointment")
+    }
+    listed = []
+    for item in items:
+        wanted = {
+            "title": (item.get("title") or f"Appointment {item['id']}")[:200],
+            "duration_minutes": max(1, int(item.get("duration") or 1)),
+            "category": (item.get("category") or "")[:100],
+            "description": item.get("description") or "",
+            "bookable": True,
+            "online_bookable": True,
+        }
+        link = links.get(item["id"])
+        if link is None:
+            appointment = BookableAppointment.objects.create(business=connection.business, **wanted)
+            MagiclineAppointmentType.objects.create(
+                connection=connection, magicline_id=item["id"], appointment=appointment
+            )
+        else:
+            appointment = link.appointment
+            _save_changed(appointment, wanted)
+        listed.append(appointment)
+    listed_ids = {item["id"] for item in items}
+    gone = [link.appointment_id for mid, link in links.items() if mid not in listed_ids]
+    BookableAppointment.objects.filter(pk__in=gone, bookable=True).update(bookable=False)
+    return listed
+
+
+def _appointment_for_booking(connection: MagiclineConnection, data: dict) -> BookableAppointment:
+    """A booking names its type only by title: the mirrored type of that title, else an unlisted
+    appointment kept so the calendar can show the booking."""
+    title = (data.get("title") or "Appointment")[:200]
+    link = (
+        MagiclineAppointmentType.objects.filter(connection=connection, appointment__title=title)
+        .order_by("magicline_id")
+        .select_related("appointment")
+        .first()
+    )
+    if link is not None:
+        return link.appointment
+    appointment = BookableAppointment.objects.create(
+        business=connection.business,
+        title=title,
+        duration_minutes=max(1, int(data.get("duration") or 1)),
+        category=(data.get("category") or "")[:100],
+        description=data.get("description") or "",
+        bookable=False,
+        online_bookable=False,
+    )
+    MagiclineAppointmentType.objects.create(connection=connection, appointment=appointment)
+    return appointment
+
+
+def _customer_fields(data: dict) -> dict:
+    status = data.get("status")
+    return {
+        "first_name": (data.get("firstName") or "")[:100],
+        "last_name": (data.get("lastName") or "")[:100],
+        "email": (data.get("email") or "")[:254],
+        "phone": (data.get("phonePrivateMobile") or "")[:50],
+        "status": status if status in _CUSTOMER_STATUSES else Customer.Status.MEMBER,
+    }
+
+
+def linked_customer(*, connection: MagiclineConnection, magicline_id: int) -> Customer | None:
+    """The local customer of a Magicline id: this studio's link first, else another studio's of
+    the same group of connections (a customer id is valid across studios)."""
+    links = list(
+        MagiclineCustomer.objects.filter(magicline_id=magicline_id).select_related("customer")
+    )
+    own = [link for link in links if link.connection_id == connection.pk]
+    chosen = (own or links or [None])[0]
+    return chosen.customer if chosen else None
+
+
+def apply_remote_customer(
+    *, connection: MagiclineConnection, data: dict | None, magicline_id: int
+) -> Customer:
+    """Create or refresh the local customer of a Magicline customer (``data`` from §2.10; None
+    when Magicline no longer answers for it). A customer whose access was disabled stays
+    anonymised."""
+    link = (
+        MagiclineCustomer.objects.filter(magicline_id=magicline_id)
+        .select_related("customer")
+        .order_by("id")
+        .first()
+    )
+    if link is None:
+        fields = (
+            _customer_fields(data)
+            if data
+            else {"first_name": "Magicline customer", "last_name": str(magicline_id)}
+        )
+        customer = Customer.objects.create(business=connection.business, **fields)
+        MagiclineCustomer.objects.create(
+            connection=connection,
+            magicline_id=magicline_id,
+            customer=customer,
+            refreshed_date=timezone.now(),
+        )
+        return customer
+    if data and not link.access_disabled:
+        _save_changed(link.customer, _customer_fields(data))
+        link.refreshed_date = timezone.now()
+        link.save(update_fields=["refreshed_date"])
+    return link.customer
+
+
+def fetch_customer(*, client: MagiclineClient, magicline_id: int) -> dict | None:
+    """The customer from the studio, else from any studio with the integration (cross-studio)."""
+    return client.customer(customer_id=magicline_id) or client.customer(
+        customer_id=magicline_id, cross_studio=True
+    )
+
+
+@transaction.atomic
+def purge_customer(*, connection: MagiclineConnection, magicline_id: int) -> int:
+    """CUSTOMER_ACCESS_DISABLED: the customer's personal data removed; bookings stay, anonymised.
+    Returns how many local customers were purged."""
+    _locked(connection)
+    links = list(MagiclineCustomer.objects.filter(magicline_id=magicline_id))
+    for link in links:
+        Customer.objects.filter(pk=link.customer_id).update(
+            first_name="",
+            last_name=ANONYMISED_NAME,
+            email="",
+            phone="",
+            rate="",
+            additional_modules=[],
+            member_codes=[],
+        )
+        IdlePeriod.objects.filter(customer_id=link.customer_id).delete()
+        link.access_disabled = True
+        link.save(update_fields=["access_disabled"])
+    return len(links)
+
+
+def _event_title(booking: AppointmentBooking) -> str:
+    return f"{booking.appointment.title}: {booking.customer.full_name}"
+
+
+def _local(moment: datetime, booking: AppointmentBooking) -> datetime:
+    return moment.astimezone(booking.business.zone).replace(tzinfo=None)
+
+
+def _show_in_calendar(booking: AppointmentBooking) -> None:
+    """Create, move or cancel the booking's calendar event to match the booking."""
+    event = booking.event
+    if event is None:
+        if not booking.is_active:
+            return
+        booking.event = calendar_services.create_event(
+            actor=None,
+            schedule=appointments_schedule(booking.business),
+            title=_event_title(booking),
+            start_local=_local(booking.start, booking),
+            end_local=_local(booking.end, booking),
+            type=Event.Type.APPOINTMENT,
+            total_capacity=1,
+        )
+        booking.save(update_fields=["event"])
+        return
+    if not booking.is_active:
+        if not event.is_cancelled:
+            calendar_services.cancel_event(
+                actor=None, event=event, expected_revision=event.revision
+            )
+        return
+    changes = {}
+    if event.start_local != _local(booking.start, booking):
+        changes["start_local_date"] = format_local_date(_local(booking.start, booking))
+    if event.end_local != _local(booking.end, booking):
+        changes["end_local_date"] = format_local_date(_local(booking.end, booking))
+    if changes:
+        calendar_services.update_event(
+            actor=None, event=event, expected_revision=event.revision, changes=changes
+        )
+
+
+@transaction.atomic
+def apply_remote_booking(
+    *,
+    connection: MagiclineConnection,
+    data: dict,
+    customer: Customer | None = None,
+    appointment: BookableAppointment | None = None,
+) -> AppointmentBooking:
+    """Upsert one AppointmentBooking (§2.5/§2.6 shape) and its calendar event.
+
+    ``customer`` must be given when ``data`` has no ``customerId`` (the list of §2.7 and the
+    book answer); otherwise the customer is looked up by id (it must have been applied first).
+    """
+    _locked(connection)
+    link = (
+        MagiclineBooking.objects.filter(connection=connection, magicline_id=data["bookingId"])
+        .select_related("booking__appointment", "booking__customer", "booking__event")
+        .first()
+    )
+    start, end = parse_date_time(data["startDateTime"]), parse_date_time(data["endDateTime"])
+    status = data.get("bookingStatus")
+    fields = {
+        "booking_status": status if status in _BOOKING_STATUSES else "BOOKED",
+        "appointment_status": (
+            data.get("appointmentStatus")
+            if data.get("appointmentStatus") in _APPOINTMENT_STATUSES
+            else "PLANNED"
+        ),
+        "participant_status": (
+            data.get("participantStatus")
+            if data.get("participantStatus") in _PARTICIPANT_STATUSES
+            else "UNSET"
+        ),
+        "start": start,
+        "end": end,
+    }
+    if link is None:
+        if customer is None:
+            customer = linked_customer(connection=connection, magicline_id=data["customerId"])
+        if customer is None:
+            customer = apply_remote_customer(
+                connection=connection, data=None, magicline_id=data["customerId"]
+            )
+        booking = AppointmentBooking.objects.create(
+            business=connection.business,
+            appointment=appointment or _appointment_for_booking(connection, data),
+            customer=customer,
+            cancelled_date=None if fields["booking_status"] != "CANCELED" else timezone.now(),
+            **fields,
+        )
+        link = MagiclineBooking.objects.create(
+            connection=connection,
+            magicline_id=data["bookingId"],
+            booking=booking,
+            start_date_time=data["startDateTime"],
+            end_date_time=data["endDateTime"],
+            instructors=data.get("instructors") or [],
+        )
+    else:
+        booking = link.booking
+        if not booking.is_active:
+            fields = {}  # a cancellation is final
+        changed = [name for name, value in fields.items() if getattr(booking, name) != value]
+        for name in changed:
+            setattr(booking, name, fields[name])
+        if booking.booking_status == "CANCELED" and booking.cancelled_date is None:
+            booking.cancelled_date = timezone.now()
+            changed.append("cancelled_date")
+        if changed:
+            booking.save(update_fields=changed)
+        if fields:
+            link.start_date_time = data["startDateTime"]
+            link.end_date_time = data["endDateTime"]
+            link.instructors = data.get("instructors") or []
+        link.refreshed_date = timezone.now()
+        link.save()
+    _show_in_calendar(booking)
+    return booking
+
+
+@transaction.atomic
+def apply_booking_gone(
+    *, connection: MagiclineConnection, magicline_id: int
+) -> AppointmentBooking | None:
+    """A booking Magicline answers 404 for: cancelled locally (nothing to do if never seen)."""
+    _locked(connection)
+    link = (
+        MagiclineBooking.objects.filter(connection=connection, magicline_id=magicline_id)
+        .select_related("booking__event", "booking__appointment", "booking__customer")
+        .first()
+    )
+    if link is None:
+        return None
+    booking = link.booking
+    if booking.is_active:
+        booking.booking_status = AppointmentBooking.BookingStatus.CANCELED
+        booking.appointment_status = AppointmentBooking.AppointmentStatus.CANCELED
+        booking.cancelled_date = timezone.now()
+        booking.save(update_fields=["booking_status", "appointment_status", "cancelled_date"])
+    _show_in_calendar(booking)
+    return booking

@@ -1,0 +1,224 @@
+"""Applying one stored webhook delivery, dispatched on ``(entityFqdn, slug)`` (spec §5.4).
+
+Everything is written through ``calendar_app.wix.apply`` (the revision and tombstone rules live
+there, so applying in any order ends in revision order). The delivery row is locked
+(``SELECT … FOR UPDATE``) inside the transaction that applies it, so a delivery that two
+workers got (a redelivery after a lost worker) is applied once; ``apply`` locks per object, so
+two deliveries for one event never interleave. Upstream reads (the participations of an event,
+the range a view extension covers) happen before the transaction, never inside a request.
+"""
+
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from itertools import chain
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from calendar_app.models import Business, format_local_date
+from calendar_app.recurrence import to_local
+from calendar_app.wix import apply, mapping
+from calendar_app.wix.client import WixClient
+from calendar_app.wix.models import WebhookDelivery, WixConnection
+from participants.models import Participation
+
+SOURCE = "webhook"
+
+EVENTS_VIEW = "wix.calendar.v3.events_view"
+EVENT = "wix.calendar.v3.event"
+SCHEDULE = "wix.calendar.v3.schedule"
+PARTICIPATION = "wix.calendar.v3.participation"
+PROJECTION_UPDATED = (EVENTS_VIEW, "projection_updated")
+VIEW_EXTENDED = (EVENTS_VIEW, "extended")
+Changes = list[tuple[str, dict[str, Any], bool]]  # (kind of change, spec payload, removed)
+
+
+class DeliveryFailed(Exception):
+    """A delivery that cannot be applied as it is: retrying will not help."""
+
+
+def client_for(connection: WixConnection) -> WixClient:
+    """The connection's client, kept per worker process (an httpx client is made once, not per
+    delivery). Two attempts inside a call: the task's own retries back off further."""
+    return _client(connection.base_url, connection.api_key, connection.site_id)
+
+
+@lru_cache(maxsize=64)
+def _client(base_url: str, api_key: str, site_id: str) -> WixClient:
+    return WixClient(base_url=base_url, api_key=api_key, site_id=site_id, max_attempts=2)
+
+
+def local_date(instant, business: Business) -> str:
+    """An instant as the business's wall-clock ``localDate`` (what Query Events reads)."""
+    return format_local_date(to_local(instant, business.time_zone))
+
+
+def flatten(pages: Iterable[list[dict]]) -> list[dict]:
+    return list(chain.from_iterable(pages))
+
+
+def apply_delivery(*, delivery_pk: int) -> str:
+    """Apply one stored delivery (idempotent) and return its status afterwards.
+
+    Raises ``WixError`` when the upstream could not be read (the task retries those) and
+    ``DeliveryFailed`` for a payload that will never apply; neither leaves anything applied.
+    """
+    delivery = WebhookDelivery.objects.select_related("connection__business").get(pk=delivery_pk)
+    if delivery.status != WebhookDelivery.Status.RECEIVED:
+        return delivery.status
+    WebhookDelivery.objects.filter(pk=delivery_pk).update(attempts=F("attempts") + 1)
+    connection = delivery.connection
+    client = client_for(connection)
+    handler = HANDLERS.get((delivery.entity_fqdn, delivery.slug))
+    if handler is None:
+        raise DeliveryFailed(f"No handler for {delivery.entity_fqdn} {delivery.slug}.")
+    try:
+        changes = handler(connection, delivery.payload, client)
+    except (KeyError, TypeError, AttributeError, mapping.MappingError) as error:
+        raise DeliveryFailed(f"The payload is not the spec's shape ({error!r}).") from error
+    with transaction.atomic():
+        locked = WebhookDelivery.objects.select_for_update().filter(pk=delivery_pk)
+        if locked.values_list("status", flat=True).first() != WebhookDelivery.Status.RECEIVED:
+            return WebhookDelivery.objects.get(pk=delivery_pk).status
+        try:
+            for kind, data, removed in changes:
+                APPLIERS[kind](
+                    connection=connection, data=data, removed=removed, source=SOURCE, client=client
+                )
+        except mapping.MappingError as error:
+            raise DeliveryFailed(f"The payload is not the spec's shape ({error}).") from error
+        locked.update(status=WebhookDelivery.Status.APPLIED, applied_at=timezone.now(), error="")
+    return WebhookDelivery.Status.APPLIED
+
+
+def record_error(*, delivery_pk: int, error: str, failed: bool) -> None:
+    """Show why an attempt did not apply; ``failed`` when no retry follows."""
+    update: dict[str, Any] = {"error": error[:2000]}
+    if failed:
+        update["status"] = WebhookDelivery.Status.FAILED
+    WebhookDelivery.objects.filter(pk=delivery_pk, status=WebhookDelivery.Status.RECEIVED).update(
+        **update
+    )
+
+
+def _apply_schedule(*, removed: bool, **kwargs) -> None:
+    apply.apply_remote_schedule(**kwargs)  # a schedule is never removed, only cancelled
+
+
+def _apply_view_end(*, connection: WixConnection, data: dict, **kwargs) -> None:
+    """Remember how far the view reaches now (the next extension reads from here)."""
+    Business.objects.filter(pk=connection.business_id).update(events_view_end_date=data["endDate"])
+
+
+APPLIERS: dict[str, Callable] = {
+    "event": apply.apply_remote_event,
+    "participation": apply.apply_remote_participation,
+    "schedule": _apply_schedule,
+    "view_end": _apply_view_end,
+}
+
+
+# Handlers: the domain event (and the upstream when the payload is not the whole truth) → the
+# changes to apply.
+
+
+def _projection_updated(connection, payload: dict, client) -> Changes:
+    """``eventAddedOrUpdated`` / ``eventRemoved``: the calendar event is ``body.*.event`` (never
+    the envelope's ``entityId``); a cancellation is an update with status CANCELLED."""
+    body = payload["actionEvent"]["body"]
+    if "eventAddedOrUpdated" in body:
+        return [("event", body["eventAddedOrUpdated"]["event"], False)]
+    if "eventRemoved" in body:
+        return [("event", body["eventRemoved"]["event"], True)]
+    raise DeliveryFailed(
+        "The projection update names neither eventAddedOrUpdated nor eventRemoved."
+    )
+
+
+def _view_extended(connection, payload: dict, client) -> Changes:
+    """Events View Extended: read the newly covered range, from the old end to the new one."""
+    new_end = mapping.parse_instant(payload["actionEvent"]["body"]["extendedEndDate"])
+    if new_end is None:
+        raise DeliveryFailed("The view extension names no extendedEndDate.")
+    business = connection.business
+    old_end = min(business.events_view_end_date or timezone.now(), new_end)
+    events = flatten(
+        client.query_events(
+            from_local_date=local_date(old_end, business),
+            to_local_date=local_date(new_end, business),
+            time_zone=business.time_zone,
+        )
+    )
+    changes: Changes = [("event", event, False) for event in events]
+    return [*changes, ("view_end", {"endDate": new_end}, False)]
+
+
+def _entity(payload: dict) -> dict:
+    for body, key in (
+        ("createdEvent", "entity"),
+        ("updatedEvent", "currentEntity"),
+        ("deletedEvent", "deletedEntity"),
+    ):
+        if body in payload:
+            return payload[body].get(key) or {}
+    return payload["actionEvent"]["body"]["event"]  # Event Cancelled
+
+
+def _event_entity(connection, payload: dict, client) -> Changes:
+    """Event Created / Updated / Cancelled: the Event itself (MASTERs come only this way)."""
+    return [("event", _entity(payload), False)]
+
+
+def _schedule_entity(connection, payload: dict, client) -> Changes:
+    return [("schedule", _entity(payload), False)]
+
+
+def _participation_changed(connection, payload: dict, client) -> Changes:
+    """A participation changed: refresh all of its event's participations from the upstream
+    (Query Participations), so missed or reordered deliveries heal too."""
+    entity = _entity(payload)
+    event_id = entity.get("eventId") or _stored_event_of_participation(
+        entity.get("id") or payload.get("entityId", "")
+    )
+    if not event_id:
+        if payload.get("slug") == "deleted" and entity.get("id"):
+            return [("participation", entity, True)]
+        raise DeliveryFailed("The participation names no event.")
+    # Stored before the upstream is read: one stored later (by another delivery) is not gone.
+    stored = _stored_participations(event_id)
+    current = flatten(client.query_participations(filter={"eventId": event_id}))
+    changes: Changes = [("participation", item, False) for item in current]
+    seen = {item["id"] for item in current}
+    changes += [
+        ("participation", {"id": pid, "revision": str(revision)}, True)
+        for pid, revision in stored
+        if pid not in seen
+    ]
+    return changes
+
+
+def _stored_event_of_participation(participation_id: str) -> str:
+    return (
+        Participation.objects.filter(pk=participation_id).values_list("event_id", flat=True).first()
+        or ""
+    )
+
+
+def _stored_participations(event_id: str) -> list[tuple[str, int]]:
+    return list(
+        Participation.objects.filter(event_id=event_id, cancelled_date__isnull=True).values_list(
+            "pk", "revision"
+        )
+    )
+
+
+# The (entityFqdn, slug) pairs this app mirrors; the intake drops every other kind.
+HANDLERS: dict[tuple[str, str], Callable[[WixConnection, dict, Any], Changes]] = {
+    PROJECTION_UPDATED: _projection_updated,
+    VIEW_EXTENDED: _view_extended,
+    **{(EVENT, slug): _event_entity for slug in ("created", "updated", "cancelled")},
+    **{(SCHEDULE, slug): _schedule_entity for slug in ("created", "updated", "cancelled")},
+    **{(PARTICIPATION, slug): _participation_changed for slug in ("created", "updated", "deleted")},
+}

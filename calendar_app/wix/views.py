@@ -1,0 +1,128 @@
+"""The Wix pages of an owner, and the webhook URL Wix posts to.
+
+- Settings: connect the business's calendar to a Wix site, see the backfill's progress.
+- Sync health: last delivery, backlog, failures (retry), refused deliveries, reconciliation
+  ("Resync now") and backfill; one selector, each button one service, HTMX answered with the
+  page's ``health`` partial and a plain POST with a redirect.
+- The webhook: the raw body goes to ``webhooks.receive_delivery``; the answer is what it says
+  (text, never a 500).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
+
+from calendar_app.views.helpers import redirect_page, render_page, require_owner, wants_fragment
+from calendar_app.wix import reconcile, selectors, services, webhooks
+from calendar_app.wix.backfill import BackfillError, run_backfill
+from calendar_app.wix.forms import ConnectWixForm
+from calendar_app.wix.models import WebhookDelivery, WixConnection
+
+TEMPLATE = "wix/settings.html"
+HEALTH = "wix/health.html"
+
+
+@require_http_methods(["GET", "POST"])
+def wix_settings(request: HttpRequest) -> HttpResponse:
+    """The connection form (the API key is never shown back); saving runs the backfill."""
+    require_owner(request)
+    connection = selectors.connection_for(request.business)
+    if request.method != "POST":
+        return _page(request, ConnectWixForm(initial=selectors.form_initial(connection)))
+    form = ConnectWixForm(request.POST)
+    if form.is_valid():
+        try:
+            connection = services.connect_wix(
+                actor=request.membership, business=request.business, **form.service_kwargs()
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            try:
+                result = run_backfill(connection=connection)
+            except BackfillError as error:
+                messages.error(request, f"Connected, but {error}")
+            else:
+                messages.success(request, f"Connected to Wix. Backfill done: {result.summary()}.")
+            return redirect("wix:settings")
+    return _page(request, form, status=400)
+
+
+def _add_errors(form: ConnectWixForm, error: ValidationError) -> None:
+    """The service's errors, each on its field."""
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+def _page(request: HttpRequest, form: ConnectWixForm, *, status: int = 200) -> HttpResponse:
+    context = {"form": form, "connection": selectors.connection_for(request.business)}
+    return render(request, TEMPLATE, context, status=status)
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def webhook(request: HttpRequest) -> HttpResponse:
+    """One URL for every connection: the raw JWT body is verified, stored once and queued."""
+    answer = webhooks.receive_delivery(body=request.body)
+    return HttpResponse(answer.message, status=answer.status, content_type="text/plain")
+
+
+def _connection(request: HttpRequest) -> WixConnection:
+    """The current business's connection (owners only); a local business has none: 404."""
+    require_owner(request)
+    return get_object_or_404(
+        WixConnection.objects.select_related("business"), business=request.business
+    )
+
+
+def _health(request: HttpRequest, connection: WixConnection, *, notice: str = "") -> HttpResponse:
+    context = {"health": selectors.sync_health(connection=connection), "notice": notice}
+    return render_page(request, HEALTH, context, fragment="health")
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def health(request: HttpRequest) -> HttpResponse:
+    """Last delivery, backlog, failures, refused deliveries, reconciliation and backfill."""
+    return _health(request, _connection(request))
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def delivery_retry(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    """Queue a failed delivery again."""
+    connection = _connection(request)
+    delivery = get_object_or_404(
+        WebhookDelivery, connection=connection, pk=delivery_id, status=WebhookDelivery.Status.FAILED
+    )
+    webhooks.retry_delivery(delivery=delivery)
+    notice = "The delivery was queued again."
+    return _answer(request, connection, notice)
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def resync(request: HttpRequest) -> HttpResponse:
+    """Resync now: re-read the upstream's events view and repair drift (one run at a time)."""
+    connection = _connection(request)
+    started = reconcile.request_reconciliation(connection=connection, requested_by_user=True)
+    notice = (
+        "Resync started: the events view is read again and differences are repaired."
+        if started
+        else "A resync is already running; its progress is shown below."
+    )
+    return _answer(request, connection, notice)
+
+
+def _answer(request: HttpRequest, connection: WixConnection, notice: str) -> HttpResponse:
+    if wants_fragment(request):
+        return _health(request, connection, notice=notice)
+    messages.success(request, notice)
+    return redirect_page(request, reverse("wix:health"))

@@ -1,0 +1,257 @@
+"""Webhook intake for Calendar V3 (spec §5): verify the signed JWT body, store it once, queue it.
+
+The request does only this: read the envelope's ``instanceId`` unverified (only to pick the
+connection's key), verify the JWT with that key and RS256 pinned, insert one ``WebhookDelivery``
+(``ON CONFLICT DO NOTHING`` on the domain event's ``id``) and queue its task on commit. It never
+calls the upstream; the task (``calendar_app.wix.tasks``) applies the delivery.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from calendar_app.wix import deliveries, tasks
+from calendar_app.wix.health.models import IntakeRejection
+from calendar_app.wix.models import WebhookDelivery, WixConnection
+
+ALGORITHMS = ["RS256"]
+
+
+class DeliveryRejected(Exception):
+    """A webhook body that is refused: ``status`` is the HTTP answer, the message says why."""
+
+    status = 400
+    reason = "malformed"
+
+
+class MalformedDelivery(DeliveryRejected):
+    status = 400
+    reason = "malformed"
+
+
+class BadSignature(DeliveryRejected):
+    status = 401
+    reason = "signature"
+
+
+@dataclass(frozen=True)
+class VerifiedDelivery:
+    """A delivery whose signature checked out: the domain event (§5.3) and what it is about."""
+
+    instance_id: str
+    domain_event: dict[str, Any]
+
+    @property
+    def delivery_id(self) -> str:
+        return self.domain_event["id"]
+
+    @property
+    def kind(self) -> tuple[str, str]:
+        return (self.domain_event.get("entityFqdn", ""), self.domain_event.get("slug", ""))
+
+    @property
+    def entity_id(self) -> str:
+        return str(self.domain_event.get("entityId") or "")
+
+    @property
+    def event_time(self) -> datetime | None:
+        raw = self.domain_event.get("eventTime")
+        if not isinstance(raw, str):
+            return None
+        try:
+            return datetime.fromisoformat(raw)
+        except ValueError:
+            return None
+
+
+def _json_object(raw: Any, what: str) -> dict[str, Any]:
+    """A JSON object that Wix sends stringified; an already-parsed dict is accepted (§5.2)."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError as error:
+            raise MalformedDelivery(f"The webhook's {what} is not valid JSON.") from error
+    if not isinstance(raw, dict):
+        raise MalformedDelivery(f"The webhook's {what} is not a JSON object.")
+    return raw
+
+
+def _envelope(claims: dict[str, Any]) -> dict[str, Any]:
+    if "data" not in claims:
+        raise MalformedDelivery("The webhook token carries no data claim.")
+    return _json_object(claims["data"], "envelope")
+
+
+def read_instance_id(token: str) -> str:
+    """The envelope's ``instanceId``, read WITHOUT verifying: only to choose the key to verify
+    with. Nothing else from the unverified token is trusted or used."""
+    if not token:
+        raise MalformedDelivery("The webhook body is empty; a signed JWT was expected.")
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.InvalidTokenError as error:
+        raise MalformedDelivery("The webhook body is not a JWT.") from error
+    instance_id = _envelope(claims).get("instanceId")
+    if not isinstance(instance_id, str) or not instance_id:
+        raise MalformedDelivery("The webhook envelope names no instanceId.")
+    return instance_id
+
+
+@lru_cache(maxsize=256)
+def load_public_key(pem: str) -> RSAPublicKey:
+    """The connection's PEM parsed once per process (parsing costs more than verifying)."""
+    key = load_pem_public_key(pem.encode())
+    if not isinstance(key, RSAPublicKey):
+        raise ValueError("The webhook public key is not an RSA key.")
+    return key
+
+
+def verify_delivery(*, token: str, public_key: RSAPublicKey) -> VerifiedDelivery:
+    """Verify ``token`` with ``public_key`` (RS256 only, expiry checked) and unwrap it (§5.2).
+
+    Any signature, algorithm or expiry problem is ``BadSignature`` (401); a verified token
+    whose contents are not the envelope and domain event of §5.2 and §5.3 is ``MalformedDelivery``.
+    """
+    try:
+        claims = jwt.decode(token, public_key, algorithms=ALGORITHMS)
+    except jwt.ExpiredSignatureError as error:
+        raise BadSignature("The webhook token has expired.") from error
+    except jwt.InvalidAlgorithmError as error:
+        raise BadSignature("The webhook token is not signed with RS256.") from error
+    except jwt.DecodeError as error:
+        if isinstance(error, jwt.InvalidSignatureError):
+            raise BadSignature("The webhook signature does not match the public key.") from error
+        raise MalformedDelivery("The webhook body is not a JWT.") from error
+    except jwt.InvalidTokenError as error:
+        raise BadSignature("The webhook token is not valid.") from error
+    envelope = _envelope(claims)
+    domain_event = _json_object(envelope.get("data"), "domain event")
+    if not isinstance(domain_event.get("id"), str) or not domain_event["id"]:
+        raise MalformedDelivery("The webhook's domain event has no id.")
+    return VerifiedDelivery(instance_id=envelope["instanceId"], domain_event=domain_event)
+
+
+@dataclass(frozen=True)
+class IntakeAnswer:
+    """What the webhook URL answers: the HTTP status and a sentence saying what happened."""
+
+    status: int
+    message: str
+
+
+def receive_delivery(*, body: bytes) -> IntakeAnswer:
+    """Verify one webhook body, store it once and queue it; refuse and count anything else.
+
+    Refused bodies (400 malformed, 401 bad signature) store nothing but a counter, per
+    connection when the ``instanceId`` names one. An unknown ``instanceId`` is acknowledged
+    with 200 (so Wix stops retrying), dropped and counted. A verified delivery is inserted once
+    per domain event ``id``; a repeat is acknowledged without a second row or task.
+    """
+    try:
+        token = body.decode("ascii").strip()
+        instance_id = read_instance_id(token)
+    except UnicodeDecodeError:
+        return _refuse(MalformedDelivery("The webhook body is not a JWT."), connection_id=None)
+    except DeliveryRejected as rejected:
+        return _refuse(rejected, connection_id=None)
+
+    wix_connection = (
+        WixConnection.objects.filter(instance_id=instance_id).only("pk", "public_key_pem").first()
+    )
+    if wix_connection is None:
+        count_rejection(connection_id=None, reason=IntakeRejection.Reason.UNKNOWN_INSTANCE)
+        return IntakeAnswer(200, "No connection has this instanceId; the delivery was dropped.")
+    try:
+        public_key = load_public_key(wix_connection.public_key_pem)
+    except ValueError:
+        return _refuse(
+            BadSignature("The connection's webhook public key is not a valid RSA PEM key."),
+            connection_id=wix_connection.pk,
+        )
+    try:
+        verified = verify_delivery(token=token, public_key=public_key)
+    except DeliveryRejected as rejected:
+        return _refuse(rejected, connection_id=wix_connection.pk)
+
+    handled = verified.kind in deliveries.HANDLERS
+    delivery_pk = _insert_once(
+        WebhookDelivery(
+            connection_id=wix_connection.pk,
+            delivery_id=verified.delivery_id,
+            entity_fqdn=verified.kind[0],
+            slug=verified.kind[1],
+            entity_id=verified.entity_id,
+            event_time=verified.event_time,
+            payload=verified.domain_event,
+            status=WebhookDelivery.Status.RECEIVED if handled else WebhookDelivery.Status.DROPPED,
+            error="" if handled else "Not a calendar webhook this app mirrors.",
+        )
+    )
+    if delivery_pk is None:
+        return IntakeAnswer(200, "This delivery was already received.")
+    if not handled:
+        return IntakeAnswer(200, "Not a calendar webhook this app mirrors; it was dropped.")
+    tasks.apply_delivery.delay_on_commit(delivery_pk)
+    return IntakeAnswer(200, "Received.")
+
+
+def _refuse(rejected: DeliveryRejected, *, connection_id: int | None) -> IntakeAnswer:
+    count_rejection(connection_id=connection_id, reason=rejected.reason)
+    return IntakeAnswer(rejected.status, str(rejected))
+
+
+def count_rejection(*, connection_id: int | None, reason: str) -> None:
+    """Add one to the (connection, reason) counter, creating it on first use."""
+    counters = IntakeRejection.objects.filter(connection_id=connection_id, reason=reason)
+    bump = {"count": F("count") + 1, "last_date": timezone.now()}
+    if counters.update(**bump):
+        return
+    try:
+        with transaction.atomic():
+            IntakeRejection.objects.create(connection_id=connection_id, reason=reason, count=1)
+    except IntegrityError:  # another request created it first
+        counters.update(**bump)
+
+
+@lru_cache(maxsize=1)
+def _insert_once_sql() -> tuple[str, tuple]:
+    meta = WebhookDelivery._meta
+    fields = tuple(field for field in meta.concrete_fields if not field.primary_key)
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+    return sql, fields
+
+
+def _insert_once(delivery: WebhookDelivery) -> int | None:
+    """One ``INSERT … ON CONFLICT DO NOTHING``: the new row's pk, or None for a duplicate."""
+    sql, fields = _insert_once_sql()
+    values = [
+        field.get_db_prep_save(field.pre_save(delivery, add=True), connection) for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def retry_delivery(*, delivery: WebhookDelivery) -> None:
+    """Queue a failed delivery again (the retry button of the health page); its attempts and
+    last reason stay until the new attempt writes its own."""
+    updated = WebhookDelivery.objects.filter(
+        pk=delivery.pk, status=WebhookDelivery.Status.FAILED
+    ).update(status=WebhookDelivery.Status.RECEIVED)
+    if updated:
+        tasks.apply_delivery.delay_on_commit(delivery.pk)

@@ -1,0 +1,60 @@
+// The dashboard's own behaviour on top of htmx; loaded on every page, no inline scripts.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js"); // the time grid places events only with JS
+
+  // Errors in place under every setting. Form errors and conflicts come back as 400/409
+  // fragments that htmx swaps into their form (see the htmx-config meta tag). With DEBUG on,
+  // django-htmx's debug script would replace the whole document with any 400; it listens on
+  // the document while bubbling, so this capture listener lets only Django's own error pages
+  // (whole documents) reach it.
+  document.addEventListener(
+    "htmx:beforeOnLoad",
+    function (event) {
+      var xhr = event.detail.xhr;
+      if ((xhr.status === 400 || xhr.status === 409) && !/<html[\s>]/i.test(xhr.responseText)) {
+        event.stopPropagation();
+      }
+    },
+    true
+  );
+
+  // Calendar: say so when the device's time zone is not the business's.
+  function showZoneNotice() {
+    var notice = document.getElementById("tz-notice");
+    var device = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (notice && device && device !== notice.dataset.businessZone) {
+      notice.querySelector(".tz-device").textContent = device;
+      notice.hidden = false;
+    }
+  }
+
+  // Time grid: events are placed by minute from data attributes (CSP allows setting
+  // element.style from a script, not inline style attributes).
+  function placeGridItems(root) {
+    var items = (root || document).querySelectorAll("[data-grid-top]");
+    for (var i = 0; i < items.length; i++) {
+      var item = items[i];
+      var style = item.style;
+      style.setProperty("--top", item.dataset.gridTop);
+      style.setProperty("--height", item.dataset.gridHeight);
+      style.setProperty("--lane", item.dataset.gridLane || "0");
+      style.setProperty("--lanes", item.dataset.gridLanes || "1");
+    }
+  }
+
+  function ready() {
+    showZoneNotice();
+    placeGridItems(document);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
+  }
+  document.addEventListener("htmx:afterSettle", function () {
+    showZoneNotice();
+    placeGridItems(document);
+  });
+})();

@@ -1,0 +1,193 @@
+"""The Magicline client against the fake studio: shapes, windows, paging, retries, errors."""
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bookings.magicline.client import (
+    MagiclineBadRequest,
+    MagiclineNotFound,
+    MagiclineRateLimited,
+    MagiclineUnavailable,
+    parse_date_time,
+)
+from tests.bookings.magicline.conftest import BERLIN, GUEST_ID, MEMBER_ID, TRAINING, day_at
+
+BERLIN_KEY = "berlin-open-api-key-0001"
+HAMBURG_KEY = "hamburg-open-api-key-0002"
+
+
+def test_a_bracketed_date_time_keeps_its_instant_and_zone():
+    moment = parse_date_time("2022-06-22T08:00:00.000+02:00[Europe/Berlin]")
+    assert moment == datetime(2022, 6, 22, 6, tzinfo=UTC)
+    assert str(moment.tzinfo) == "Europe/Berlin"
+
+
+def test_a_date_time_without_offset_is_refused():
+    with pytest.raises(ValueError, match="without offset"):
+        parse_date_time("2022-06-22T08:00:00.000")
+
+
+def test_the_key_check_tells_a_good_key_from_a_wrong_one(fake, client_of):
+    assert client_of("berlin", BERLIN_KEY).check_key() is True
+    assert client_of("berlin", HAMBURG_KEY).check_key() is False
+    assert [r.method for r in fake.requests] == ["HEAD", "HEAD"]
+
+
+def test_appointment_types_follow_every_slice_passing_the_offset_on(fake, client_of):
+    for type_id in range(2000, 2120):
+        fake.add_appointment_type("berlin", type_id, f"Type {type_id}", 30)
+    types = client_of("berlin", BERLIN_KEY).bookable_appointments()
+    assert len(types) == 122
+    offsets = [r.query["offset"] for r in fake.requests if r.path == "/v1/appointments/bookable"]
+    assert offsets == ["0", "2047", "2097"]
+
+
+def test_appointment_types_are_cached_per_connection(fake, client_of):
+    client = client_of("berlin", BERLIN_KEY)
+    client.bookable_appointments()
+    client.bookable_appointments()
+    assert len(fake.requests) == 1
+    client.bookable_appointments(fresh=True)
+    assert len(fake.requests) == 2
+
+
+def test_a_two_week_window_is_split_into_six_day_calls_merged_and_sorted(fake, client_of):
+    start = day_at(1, 0).date()
+    slots = client_of("berlin", BERLIN_KEY).slots(
+        appointment_id=TRAINING, start_date=start, days=14, customer_id=MEMBER_ID
+    )
+    calls = [r.query for r in fake.requests]
+    assert [(q["slotWindowStartDate"], q["daysAhead"]) for q in calls] == [
+        (start.isoformat(), "6"),
+        ((start + timedelta(days=6)).isoformat(), "6"),
+        ((start + timedelta(days=12)).isoformat(), "2"),
+    ]
+    assert {q["customerId"] for q in calls} == {str(MEMBER_ID)}
+    assert len(slots) == 28
+    assert [s.start for s in slots] == sorted(s.start for s in slots)
+    assert slots[0].start_date_time == fake.studios["berlin"].slots[TRAINING][0]["startDateTime"]
+    assert slots[0].start_date_time.endswith("[Europe/Berlin]")
+
+
+def test_a_three_day_studio_answers_400_and_the_client_falls_back_to_three_days(fake, client_of):
+    client = client_of("hamburg", HAMBURG_KEY)
+    slots = client.slots(appointment_id=TRAINING, start_date=day_at(1, 0).date(), days=6)
+    assert [r.query["daysAhead"] for r in fake.requests] == ["6", "3", "3"]
+    assert client.max_slot_window_days == 3
+    assert len(slots) == 12
+
+
+def test_overlapping_windows_are_de_duplicated(fake, client_of):
+    fake.add_slot("berlin", TRAINING, day_at(1, 9), 60, instructor_ids=(102, 101))
+    slots = client_of("berlin", BERLIN_KEY).slots(
+        appointment_id=TRAINING, start_date=day_at(1, 0).date(), days=1
+    )
+    assert len(slots) == 2
+
+
+def test_past_slots_are_dropped(fake, client_of):
+    slots = client_of("berlin", BERLIN_KEY).slots(
+        appointment_id=TRAINING,
+        start_date=day_at(1, 0).date(),
+        days=1,
+        now=day_at(1, 12).astimezone(BERLIN),
+    )
+    assert [s.start.hour for s in slots] == [15]
+
+
+def test_429_and_503_are_retried_with_backoff_honouring_retry_after(fake, client_of):
+    fake.fail_next("GET", "/slots", 429, retry_after=2)
+    fake.fail_next("GET", "/slots", 503)
+    client = client_of("berlin", BERLIN_KEY, backoff_seconds=0.25)
+    slots = client.slots(appointment_id=TRAINING, start_date=day_at(1, 0).date(), days=1)
+    assert len(slots) == 2
+    assert client_of.waits == [2.0, 0.5]
+    assert len(fake.requests) == 3
+
+
+def test_retries_are_bounded(fake, client_of):
+    for _ in range(5):
+        fake.fail_next("GET", "/v1/appointments/bookable", 503)
+    with pytest.raises(MagiclineUnavailable):
+        client_of("berlin", BERLIN_KEY, max_attempts=3).bookable_appointments()
+    assert len(fake.requests) == 3
+
+
+def test_a_long_retry_after_is_left_to_the_caller(fake, client_of):
+    fake.fail_next("GET", "/v1/appointments/bookable", 429, retry_after=60)
+    with pytest.raises(MagiclineRateLimited) as refused:
+        client_of("berlin", BERLIN_KEY).bookable_appointments()
+    assert refused.value.retry_after == 60
+    assert len(fake.requests) == 1
+
+
+def test_a_500_is_a_typed_error_logged_with_its_trace_id_and_never_the_key(fake, client_of, caplog):
+    fake.fail_next("GET", "/v1/appointments/booking", 500)
+    with caplog.at_level(logging.INFO), pytest.raises(MagiclineUnavailable) as failed:
+        client_of("berlin", BERLIN_KEY).customer_bookings(customer_id=MEMBER_ID)
+    assert failed.value.trace_id.startswith("trace-")
+    assert failed.value.trace_id in caplog.text
+    assert BERLIN_KEY not in caplog.text
+    assert len(fake.requests) == 1
+
+
+def test_a_bad_request_carries_the_error_code_and_reference(fake, client_of):
+    client = client_of("berlin", BERLIN_KEY)
+    with pytest.raises(MagiclineBadRequest) as refused:
+        client._request("GET", "/v1/appointments/bookable", params={"sliceSize": 500})
+    assert refused.value.error_code == "errormessage.validation.max"
+    assert refused.value.reference == "sliceSize"
+
+
+def test_the_per_endpoint_bucket_waits_for_a_token(fake, client_of):
+    client = client_of("berlin", BERLIN_KEY, requests_per_minute=2, max_wait=60)
+    for _ in range(3):
+        client.customer_bookings(customer_id=MEMBER_ID)
+    client.booking(booking_id=1)  # another endpoint: its own bucket, no wait
+    assert len(client_of.waits) == 1
+    assert 0 < client_of.waits[0] <= 30
+
+
+def test_an_empty_bucket_with_a_long_wait_refuses_without_calling(fake, client_of):
+    client = client_of("berlin", BERLIN_KEY, requests_per_minute=1, max_wait=1)
+    client.customer_bookings(customer_id=MEMBER_ID)
+    with pytest.raises(MagiclineRateLimited):
+        client.customer_bookings(customer_id=MEMBER_ID)
+    assert len(fake.requests) == 1
+
+
+def test_validate_and_book_send_the_date_times_exactly_as_received(fake, client_of):
+    client = client_of("berlin", BERLIN_KEY)
+    slot = client.slots(appointment_id=TRAINING, start_date=day_at(2, 0).date(), days=1)[0]
+    body = {
+        "customer_id": MEMBER_ID,
+        "appointment_id": TRAINING,
+        "start_date_time": slot.start_date_time,
+        "end_date_time": slot.end_date_time,
+        "instructor_ids": [101],
+    }
+    assert client.validate(**body) == "AVAILABLE"
+    booking = client.book(**body)
+    assert booking["bookingStatus"] == "BOOKED"
+    assert booking["startDateTime"] == slot.start_date_time
+    assert client.validate(**body) == "CUSTOMER_IN_OTHER_BOOKING"
+    assert [b["bookingId"] for b in client.customer_bookings(customer_id=MEMBER_ID)] == [
+        booking["bookingId"]
+    ]
+    assert client.booking(booking_id=booking["bookingId"])["customerId"] == MEMBER_ID
+    client.cancel(booking_id=booking["bookingId"])
+    assert client.booking(booking_id=booking["bookingId"]) is None
+    with pytest.raises(MagiclineNotFound):
+        client.cancel(booking_id=booking["bookingId"])
+
+
+def test_customers_are_found_in_the_studio_or_across_studios(fake, client_of):
+    client = client_of("berlin", BERLIN_KEY)
+    assert client.customer(customer_id=MEMBER_ID)["firstName"] == "Mia"
+    assert client.customer(customer_id=GUEST_ID) is None
+    assert client.customer(customer_id=GUEST_ID, cross_studio=True)["lastName"] == "Guest"
+    assert [c["id"] for c in client.search_customers(cross_studio=True, lastName="gu")] == [
+        GUEST_ID
+    ]

@@ -1,0 +1,241 @@
+"""Write-through: dashboard edits of a connected business go to the upstream first."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+from calendar_app import services
+from calendar_app.backends import CalendarError, RevisionConflict, calendar_backend
+from calendar_app.models import ChangeRecord, Event, Schedule
+from calendar_app.wix.apply import apply_remote_event, apply_remote_schedule
+from calendar_app.wix.backend import BOOKINGS_READ_ONLY, UNREACHABLE, WixCalendarBackend
+from calendar_app.wix.mapping import WIX_BOOKINGS_APP_ID
+from participants import services as participant_services
+from participants.models import Participation
+from participants.services import ParticipationError
+from tests.factories import MembershipFactory, WixConnectionFactory
+
+pytestmark = pytest.mark.django_db
+
+START = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
+
+
+@pytest.fixture
+def connection(wix_server):
+    return WixConnectionFactory(
+        base_url=wix_server.base_url, api_key=wix_server.api_key, site_id=wix_server.site_id
+    )
+
+
+@pytest.fixture
+def owner(connection):
+    return MembershipFactory(business=connection.business, role="owner")
+
+
+@pytest.fixture
+def upstream_schedule(wix_server, connection):
+    schedule = wix_server.add_schedule(name="Yoga")
+    apply_remote_schedule(connection=connection, data=schedule, source="backfill")
+    return schedule
+
+
+def mirrored_event(wix_server, connection, schedule, **fields):
+    event = wix_server.add_event(
+        schedule_id=schedule["id"],
+        start_local=START,
+        end_local=START + timedelta(hours=1),
+        **fields,
+    )
+    apply_remote_event(connection=connection, data=event, source="backfill")
+    return Event.objects.get(pk=event["id"])
+
+
+@pytest.fixture
+def event(wix_server, connection, upstream_schedule):
+    return mirrored_event(wix_server, connection, upstream_schedule)
+
+
+def test_a_connected_business_writes_through_wix(connection):
+    assert isinstance(calendar_backend(connection.business), WixCalendarBackend)
+
+
+def test_an_edit_goes_upstream_and_its_answer_is_applied(wix_server, owner, event):
+    updated = services.update_event(
+        actor=owner, event=event, expected_revision=1, changes={"title": "Power yoga"}
+    )
+
+    assert wix_server.events[event.pk]["title"] == "Power yoga"
+    assert (updated.title, updated.revision) == ("Power yoga", 2)
+    patch = next(body for method, _, body in wix_server.requests if method == "PATCH")
+    assert patch["event"] == {"id": event.pk, "revision": "1", "title": "Power yoga"}
+    upstream = ChangeRecord.objects.get(object_id=event.pk, actor_kind="upstream", action="update")
+    assert upstream.source == "write_through"
+
+
+def test_a_new_time_is_sent_as_local_dates(wix_server, owner, event):
+    later = START + timedelta(hours=2)
+
+    updated = services.update_event(
+        actor=owner,
+        event=event,
+        expected_revision=1,
+        changes={"start_local_date": later, "end_local_date": later + timedelta(hours=1)},
+    )
+
+    assert wix_server.events[event.pk]["start"]["localDate"] == later.strftime("%Y-%m-%dT%H:%M:%S")
+    assert updated.start_local == later
+
+
+def test_an_upstream_conflict_is_the_local_conflict_and_overwrites_nothing(
+    wix_server, owner, event
+):
+    wix_server.update_event(event.pk, title="Changed in Wix")  # revision 2 upstream only
+
+    with pytest.raises(RevisionConflict) as conflict:
+        services.update_event(
+            actor=owner, event=event, expected_revision=1, changes={"title": "Mine"}
+        )
+
+    assert wix_server.events[event.pk]["title"] == "Changed in Wix"
+    assert conflict.value.current.title == "Changed in Wix"  # refreshed, not the person's input
+    assert Event.objects.get(pk=event.pk).title != "Mine"
+
+
+def test_a_stale_page_is_a_conflict_before_any_call(wix_server, owner, event):
+    calls = len(wix_server.requests)
+
+    with pytest.raises(RevisionConflict):
+        services.update_event(actor=owner, event=event, expected_revision=0, changes={"title": "X"})
+    assert len(wix_server.requests) == calls
+
+
+def test_an_unreachable_upstream_changes_nothing(wix_server, owner, event):
+    wix_server.script(503, 503, 503, 503)
+    backend = calendar_backend(event.business)
+    backend.client._sleep = lambda seconds: None
+
+    with pytest.raises(CalendarError, match="not reachable; nothing was changed"):
+        backend.update_event(event=event, expected_revision=1, changes={"title": "Mine"})
+
+    stored = Event.objects.get(pk=event.pk)
+    assert (stored.title, stored.revision) == (event.title, 1)
+    assert wix_server.events[event.pk]["revision"] == "1"
+    assert str(UNREACHABLE).startswith("The calendar service is not reachable")
+
+
+def test_cancel_one_occurrence(wix_server, owner, event):
+    cancelled = services.cancel_event(actor=owner, event=event, expected_revision=1)
+
+    assert cancelled.status == "CANCELLED"
+    assert wix_server.events[event.pk]["status"] == "CANCELLED"
+
+
+def test_cancel_the_series_cancels_the_master_upstream(wix_server, connection, owner):
+    schedule = wix_server.add_schedule(name="Pilates")
+    apply_remote_schedule(connection=connection, data=schedule, source="backfill")
+    master, instances = wix_server.add_series(
+        schedule_id=schedule["id"], start_local=START, duration=timedelta(hours=1), weeks=3
+    )
+    for data in [master, *instances]:
+        apply_remote_event(connection=connection, data=data, source="backfill")
+    occurrence = Event.objects.get(pk=instances[1]["id"])
+
+    services.cancel_event(actor=owner, event=occurrence, expected_revision=1, whole_series=True)
+
+    assert wix_server.events[master["id"]]["status"] == "CANCELLED"
+    assert Event.objects.get(pk=master["id"]).status == "CANCELLED"
+    assert {wix_server.events[i["id"]]["status"] for i in instances} == {"CANCELLED"}
+
+
+def test_restore_is_refused_with_a_reason(owner, event, wix_server):
+    services.cancel_event(actor=owner, event=event, expected_revision=1)
+
+    with pytest.raises(CalendarError, match="cannot restore"):
+        services.restore_event(
+            actor=owner, event=Event.objects.get(pk=event.pk), expected_revision=2
+        )
+
+
+def test_a_cancelled_schedule_cannot_be_restored(owner, upstream_schedule):
+    schedule = Schedule.objects.get(pk=upstream_schedule["id"])
+    cancelled = services.cancel_schedule(actor=owner, schedule=schedule, expected_revision=1)
+
+    assert cancelled.status == "CANCELLED"
+    with pytest.raises(CalendarError, match="cannot be reactivated"):
+        services.restore_schedule(actor=owner, schedule=cancelled, expected_revision=2)
+
+
+def test_a_participation_is_added_edited_and_cancelled_upstream(wix_server, owner, event):
+    participation, created = participant_services.add_participation(
+        actor=owner, event=event, name="Jane Doe", party_size=2, notes="Window seat"
+    )
+    assert created
+    assert wix_server.participations[participation.pk]["partySize"] == 2
+    assert participation.notes == "Window seat"
+    assert Event.objects.get(pk=event.pk).remaining_capacity == 8
+
+    updated = participant_services.update_participation(
+        actor=owner, participation=participation, expected_revision=1, changes={"party_size": 3}
+    )
+    assert (updated.party_size, updated.revision) == (3, 2)
+
+    cancelled = participant_services.cancel_participation(
+        actor=owner, participation=updated, expected_revision=2
+    )
+    assert cancelled.cancelled_date is not None
+    assert participation.pk not in wix_server.participations
+    assert Event.objects.get(pk=event.pk).remaining_capacity == 10
+
+
+def test_a_participation_conflict_upstream_overwrites_nothing(wix_server, owner, event):
+    participation, _ = participant_services.add_participation(
+        actor=owner, event=event, name="Jane Doe"
+    )
+    wix_server.update_participation(participation.pk, partySize=4)
+
+    with pytest.raises(RevisionConflict):
+        participant_services.update_participation(
+            actor=owner, participation=participation, expected_revision=1, changes={"name": "J"}
+        )
+    assert wix_server.participations[participation.pk]["participant"]["name"] == "Jane Doe"
+
+
+def test_bookings_participations_are_read_only(wix_server, connection, owner):
+    schedule = wix_server.add_schedule(name="Bookings class", app_id=WIX_BOOKINGS_APP_ID)
+    apply_remote_schedule(connection=connection, data=schedule, source="backfill")
+    event = mirrored_event(wix_server, connection, schedule)
+
+    with pytest.raises(ParticipationError, match="Wix Bookings manages"):
+        participant_services.add_participation(actor=owner, event=event, name="Jane")
+    assert not Participation.objects.exists()
+    assert wix_server.participations == {}
+    assert "read-only" in BOOKINGS_READ_ONLY
+
+
+def test_the_dashboard_says_why_bookings_participants_are_read_only(
+    client, wix_server, connection, owner
+):
+    schedule = wix_server.add_schedule(name="Bookings class", app_id=WIX_BOOKINGS_APP_ID)
+    apply_remote_schedule(connection=connection, data=schedule, source="backfill")
+    event = mirrored_event(wix_server, connection, schedule)
+    client.force_login(owner.user)
+
+    response = client.get(reverse("participants:dashboard", args=[event.pk]))
+
+    assert response.status_code == 200
+    assert "Wix Bookings manages the participants" in response.text
+    assert 'id="add-participant-form"' not in response.text
+
+
+def test_the_schedules_page_offers_no_restore_for_a_connected_business(
+    client, owner, upstream_schedule
+):
+    schedule = Schedule.objects.get(pk=upstream_schedule["id"])
+    services.cancel_schedule(actor=owner, schedule=schedule, expected_revision=1)
+    client.force_login(owner.user)
+
+    response = client.get("/schedules/")
+
+    assert "cannot reactivate a schedule" in response.text
+    assert "/restore/" not in response.text

@@ -1,0 +1,224 @@
+"""POST /webhooks/wix/: verified deliveries are stored once and queued; forgeries are refused,
+counted and store nothing."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from calendar_app.wix.health.models import IntakeRejection
+from calendar_app.wix.models import WebhookDelivery
+from tests.factories import WixConnectionFactory
+from tests.fakes import wix_signing as signing
+
+pytestmark = pytest.mark.django_db
+
+URL = "/webhooks/wix/"
+EVENT = {"id": "evt-1", "revision": "3", "status": "CONFIRMED"}
+
+
+@pytest.fixture
+def connection():
+    return WixConnectionFactory(public_key_pem=signing.PUBLIC_KEY_PEM)
+
+
+@pytest.fixture
+def post():
+    client = Client(enforce_csrf_checks=True)  # Wix sends no CSRF token, and no session
+
+    def _post(body: str | bytes):
+        return client.post(URL, data=body, content_type="text/plain")
+
+    return _post
+
+
+def rejections(connection=None) -> dict[str, int]:
+    return dict(
+        IntakeRejection.objects.filter(connection=connection).values_list("reason", "count")
+    )
+
+
+def test_the_url_is_the_one_wix_posts_to():
+    assert reverse("wix_webhook") == URL
+
+
+def test_it_stores_a_verified_delivery_and_queues_it(
+    post, connection, django_capture_on_commit_callbacks
+):
+    domain_event = signing.projection_updated(EVENT, event_id="delivery-1")
+
+    with django_capture_on_commit_callbacks() as queued:
+        response = post(signing.sign(domain_event, instance_id=connection.instance_id))
+
+    assert response.status_code == 200
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.connection == connection
+    assert delivery.delivery_id == "delivery-1"
+    assert (delivery.entity_fqdn, delivery.slug) == (
+        "wix.calendar.v3.events_view",
+        "projection_updated",
+    )
+    assert delivery.status == WebhookDelivery.Status.RECEIVED
+    assert delivery.payload == domain_event
+    assert delivery.event_time is not None
+    assert len(queued) == 1
+
+
+def test_it_accepts_the_body_with_surrounding_whitespace(post, connection):
+    token = signing.sign(signing.projection_updated(EVENT), instance_id=connection.instance_id)
+
+    assert post(f"\n {token}\n").status_code == 200
+    assert WebhookDelivery.objects.count() == 1
+
+
+def test_a_duplicate_is_acknowledged_stored_once_and_queued_once(
+    post, connection, django_capture_on_commit_callbacks
+):
+    domain_event = signing.projection_updated(EVENT, event_id="delivery-1")
+
+    with django_capture_on_commit_callbacks() as queued:
+        first = post(signing.sign(domain_event, instance_id=connection.instance_id))
+        again = post(signing.sign(domain_event, instance_id=connection.instance_id))
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert b"already received" in again.content
+    assert WebhookDelivery.objects.count() == 1
+    assert len(queued) == 1
+
+
+def _forged(kind: str, instance_id: str) -> str:
+    domain_event = signing.projection_updated(EVENT)
+    if kind == "unsigned":
+        return signing.sign_unsigned(domain_event, instance_id=instance_id)
+    if kind == "wrong key":
+        return signing.sign(
+            domain_event, instance_id=instance_id, private_key=signing.OTHER_PRIVATE_KEY
+        )
+    if kind == "HS256 with the public key":
+        return signing.sign_hs256_with_public_key(domain_event, instance_id=instance_id)
+    if kind == "expired":
+        return signing.sign(domain_event, instance_id=instance_id, expires_in=-60)
+    assert kind == "tampered"
+    genuine = signing.sign(domain_event, instance_id=instance_id)
+    other = signing.projection_updated({**EVENT, "status": "CANCELLED"})
+    return signing.tamper(genuine, instance_id=instance_id, domain_event=other)
+
+
+@pytest.mark.parametrize(
+    "kind", ["unsigned", "wrong key", "HS256 with the public key", "expired", "tampered"]
+)
+def test_a_forged_delivery_is_refused_counted_and_stores_nothing(
+    post, connection, kind, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as queued:
+        response = post(_forged(kind, connection.instance_id))
+
+    assert response.status_code == 401
+    assert response["Content-Type"].startswith("text/plain")
+    assert response.content  # a sentence saying why
+    assert not WebhookDelivery.objects.exists()
+    assert not queued
+    assert rejections(connection) == {"signature": 1}
+
+
+def test_the_rejection_counter_counts_up(post, connection):
+    for _ in range(3):
+        post(_forged("wrong key", connection.instance_id))
+
+    assert rejections(connection) == {"signature": 3}
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b"", b"empty"),
+        (b"not a token", b"not a JWT"),
+        ("caf\u00e9.x.y".encode(), b"not a JWT"),
+        (b"a.b.c", b"not a JWT"),
+    ],
+)
+def test_a_body_that_is_not_a_jwt_is_a_400_counted_globally(post, connection, body, says):
+    response = post(body)
+
+    assert response.status_code == 400
+    assert says in response.content
+    assert not WebhookDelivery.objects.exists()
+    assert rejections(None) == {"malformed": 1}
+
+
+def test_a_token_whose_envelope_is_not_json_is_a_400(post, connection):
+    token = signing.jwt.encode({"data": "{not json"}, signing.PRIVATE_KEY, algorithm="RS256")
+
+    response = post(token)
+
+    assert response.status_code == 400
+    assert b"envelope is not valid JSON" in response.content
+    assert rejections(None) == {"malformed": 1}
+
+
+def test_an_envelope_without_an_instance_id_is_a_400(post, connection):
+    token = signing.jwt.encode({"data": "{}"}, signing.PRIVATE_KEY, algorithm="RS256")
+
+    assert post(token).status_code == 400
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_verified_delivery_without_a_domain_event_id_is_a_400_of_its_connection(post, connection):
+    domain_event = signing.projection_updated(EVENT)
+    del domain_event["id"]
+
+    response = post(signing.sign(domain_event, instance_id=connection.instance_id))
+
+    assert response.status_code == 400
+    assert b"no id" in response.content
+    assert not WebhookDelivery.objects.exists()
+    assert rejections(connection) == {"malformed": 1}
+
+
+def test_an_unknown_instance_is_acknowledged_dropped_and_counted(
+    post, connection, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as queued:
+        response = post(signing.sign(signing.projection_updated(EVENT), instance_id="nobody"))
+
+    assert response.status_code == 200
+    assert b"dropped" in response.content
+    assert not WebhookDelivery.objects.exists()
+    assert not queued
+    assert rejections(None) == {"unknown_instance": 1}
+
+
+def test_each_connection_is_verified_with_its_own_key(post, connection):
+    other = WixConnectionFactory(public_key_pem=signing.OTHER_PUBLIC_KEY_PEM)
+    token = signing.sign(signing.projection_updated(EVENT), instance_id=other.instance_id)
+
+    assert post(token).status_code == 401  # our key, their instance
+    assert rejections(other) == {"signature": 1}
+    assert rejections(connection) == {}
+
+
+def test_a_connection_with_a_broken_public_key_refuses_instead_of_failing(post):
+    broken = WixConnectionFactory()  # the factory's placeholder PEM
+    token = signing.sign(signing.projection_updated(EVENT), instance_id=broken.instance_id)
+
+    response = post(token)
+
+    assert response.status_code == 401
+    assert b"public key" in response.content
+    assert rejections(broken) == {"signature": 1}
+
+
+def test_a_kind_of_webhook_this_app_does_not_mirror_is_kept_as_dropped_and_not_queued(
+    post, connection, django_capture_on_commit_callbacks
+):
+    domain_event = signing.entity_event("wix.contacts.v4.contact", "merged", {"id": "c1"})
+
+    with django_capture_on_commit_callbacks() as queued:
+        response = post(signing.sign(domain_event, instance_id=connection.instance_id))
+
+    assert response.status_code == 200
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.DROPPED
+    assert not queued
+
+
+def test_it_answers_only_post(client):
+    assert client.get(URL).status_code == 405
