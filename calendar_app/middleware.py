@@ -2,6 +2,7 @@
 (``request.business``/``.membership``); requests refused before the database when they carry
 NUL bytes; unsafe requests atomic."""
 
+from django.conf import settings
 from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
@@ -93,6 +94,7 @@ def _carries_nul(request: HttpRequest) -> bool:
         return True
     data = [request.GET]
     if request.method == "POST":
+        request.body  # noqa: B018 (read once and kept: the view may still read the raw body)
         data.append(request.POST)
     return any(
         has_nul(key) or any(has_nul(value) for value in values)
@@ -120,4 +122,16 @@ class AtomicUnsafeRequestsMiddleware:
             response = self.get_response(request)
             if response.status_code >= 500:
                 transaction.set_rollback(True)
+        return response
+
+
+class PermissionsPolicyMiddleware:
+    """``Permissions-Policy`` on every answer (Django's SecurityMiddleware sets none)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
