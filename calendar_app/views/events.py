@@ -283,6 +283,7 @@ def _detail_context(request: HttpRequest, event: Event, **extra) -> dict:
         "own_zone_differs": event.time_zone != business.time_zone,
         "can_change": services.may_change_event(membership, event),
         "can_restore": selectors.can_restore_events(business),
+        "history": selectors.event_history(business, event),
         "offers_series_scope": is_owner and in_series,
         "calendar_url": (
             f"{reverse('calendar_app:calendar', args=['week'])}?date={start:%Y-%m-%d}"
