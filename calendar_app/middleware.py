@@ -71,13 +71,21 @@ class RejectNulBytesMiddleware:
 
     PostgreSQL text cannot hold NUL, so such a value would fail deep in a query (a 500) or, worse,
     after a first write. No legitimate id, search or form value contains one, so one check here
-    covers every URL, including those added later.
+    covers every URL, including those added later. URL namespaces in ``OWN_CONTRACT_ERRORS``
+    (the JSON API) refuse NUL themselves, in their contract's error shape.
     """
+
+    OWN_CONTRACT_ERRORS = {"api"}
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if request.resolver_match.app_name in self.OWN_CONTRACT_ERRORS:
+            return None
         if _carries_nul(request):
             template = "bad_request.html#message" if request.htmx else "bad_request.html"
             return render(
@@ -86,7 +94,7 @@ class RejectNulBytesMiddleware:
                 {"message": "The address or the form contains a NUL character; remove it."},
                 status=400,
             )
-        return self.get_response(request)
+        return None
 
 
 def _carries_nul(request: HttpRequest) -> bool:

@@ -24,11 +24,9 @@ def documented_environment() -> dict[str, str]:
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    inherited = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE")
-    }
+    # Only PATH from the test run: its own variables (DJANGO_ALLOW_ASYNC_UNSAFE for the
+    # browser tests, the test DATABASE_URL) are not part of any deployment.
+    inherited = {"PATH": os.environ.get("PATH", "")}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         env={**inherited, **env},
