@@ -163,11 +163,8 @@ class LocalAppointmentBackend:
         """
         with transaction.atomic():
             Customer.objects.select_for_update().filter(pk=customer.pk).first()
-            candidate_ids = [
-                *appointment.staff.values_list("id", flat=True),
-                *appointment.rooms.values_list("id", flat=True),
-                *appointment.equipment.values_list("id", flat=True),
-            ]
+            staff, rooms, equipment = slots.required_resources(appointment)
+            candidate_ids = [s.id for s in staff] + rooms + equipment
             list(
                 Resource.objects.select_for_update()
                 .filter(pk__in=candidate_ids)
@@ -261,7 +258,7 @@ class LocalAppointmentBackend:
             event = locked.event
             if event is not None and not event.is_cancelled:
                 calendar_services.cancel_event(
-                    actor=actor, event=event, expected_revision=event.revision, whole_series=False
+                    actor=actor, event=event, expected_revision=event.revision
                 )
         return locked
 

@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "calendar_app.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.gzip.GZipMiddleware",  # HTML compresses about ninefold
+    "django.middleware.http.ConditionalGetMiddleware",  # ETag and 304 for pages
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -144,6 +146,9 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # One badly estimated query once cost a 1 s JIT compile; the app's queries are small.
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 else:
     DATABASES = {
         "default": {
@@ -152,6 +157,8 @@ else:
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
         }
     }
+    if os.environ.get("BENCH_SQLITE"):  # make bench: the month on a SQLite file, as make run has
+        DATABASES["default"]["TEST"] = {"NAME": VAR_DIR / "bench.sqlite3"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -188,9 +195,17 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True  # serve static/ and app static without collectstatic
+# In production (DEBUG=0, after ``collectstatic``) file names carry a content hash and are served
+# compressed with a year's cache lifetime; runserver and the tests serve the plain names from the
+# finders, so they need no collectstatic.
+STATIC_FILES_STORAGE = (
+    "whitenoise.storage.CompressedStaticFilesStorage"
+    if DEBUG
+    else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": STATIC_FILES_STORAGE},
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -218,6 +233,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "calendar_app.wix.tasks.reconcile_connections",
         "schedule": timedelta(hours=1),
     },
+    "requeue-stalled-wix-deliveries": {
+        "task": "calendar_app.wix.tasks.requeue_stalled_deliveries",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # How far ahead the local backend keeps recurring instances materialized (the spec's events view
@@ -234,4 +253,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # httpx logs every request at INFO: one line per upstream call and per webhook test post.
+    "loggers": {"httpx": {"level": "WARNING"}},
 }
