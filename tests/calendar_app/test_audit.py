@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from calendar_app import services
+from calendar_app.backends import Scope
 from calendar_app.models import ChangeRecord, Event
 from tests.factories import ChangeRecordFactory, EventFactory, weekly_series
 
@@ -23,7 +24,7 @@ def test_cancelling_a_54_week_series_records_every_row_it_cancelled(series, owne
     assert count >= 54  # a year and a bit: the events view
 
     services.cancel_event(
-        actor=owner_membership, event=series, expected_revision=series.revision, whole_series=True
+        actor=owner_membership, event=series, expected_revision=series.revision, scope=Scope.ALL
     )
 
     records = ChangeRecord.objects.filter(action="cancel_series")
