@@ -15,13 +15,14 @@ WITH_SERVICES := DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" \
 	REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}"
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install migrate seed run worker test bench lint format clean
+.PHONY: help venv install migrate seed run serve worker beat test bench lint format clean
 
 help:
 	@echo "make run     set up .venv, migrate, load the demo and serve on http://$(HOST):$(PORT)/"
 	@echo "make test    ruff + the whole test suite on PostgreSQL (benchmarks excluded)"
 	@echo "make bench   timing figures for the calendar and participant pages (PostgreSQL)"
-	@echo "make worker  a Celery worker with beat (needs REDIS_URL)"
+	@echo "make serve   production: gunicorn + WhiteNoise (DEBUG=0, needs SECRET_KEY, DATABASE_URL)"
+	@echo "make worker  a Celery worker with beat (needs REDIS_URL; BEAT=0 on every further machine)"
 	@echo "make lint    ruff check + ruff format --check"
 	@echo "make format  ruff format + ruff check --fix"
 
@@ -61,12 +62,20 @@ run: seed
 	@echo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Production web process (see README "Production"): migrate first with `make migrate`.
+serve: install
+	@if [ "$${DEBUG:-}" != "0" ] || [ -z "$${SECRET_KEY:-}" ] || [ -z "$${DATABASE_URL:-}" ]; then \
+		echo "error: make serve needs DEBUG=0, SECRET_KEY and DATABASE_URL (deploy/production.env.example)" >&2; exit 1; \
+	fi
+	$(VENV)/bin/gunicorn --config gunicorn.conf.py
+
 worker: install
 	@if [ -z "$${REDIS_URL:-}" ]; then \
 		echo "error: make worker needs REDIS_URL (without it tasks run in-process)" >&2; exit 1; \
 	fi
 	@mkdir -p var
-	$(VENV)/bin/celery -A config worker -B -l info --schedule var/celerybeat-schedule
+	$(VENV)/bin/celery -A config worker -l info \
+		$$( [ "$${BEAT:-1}" = "1" ] && echo "-B --schedule var/celerybeat-schedule" )
 
 lint: install
 	$(VENV)/bin/ruff check .

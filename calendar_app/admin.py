@@ -11,6 +11,20 @@ from calendar_app.models import (
 )
 
 
+class ReadOnlyAdmin:
+    """Shown, never changed here: calendar objects change through the services (revision check
+    and audit record), which the dashboard pages call; the audit trail itself is never edited."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
@@ -35,7 +49,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Schedule)
-class ScheduleAdmin(admin.ModelAdmin):
+class ScheduleAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["name", "business", "status", "default_capacity", "is_blocked_time", "revision"]
     list_filter = ["status", "is_blocked_time", "business"]
     search_fields = ["name", "id", "external_id"]
@@ -48,14 +62,14 @@ class ResourceAdmin(admin.ModelAdmin):
     search_fields = ["name", "id"]
 
 
-class EventResourceInline(admin.TabularInline):
+class EventResourceInline(ReadOnlyAdmin, admin.TabularInline):
     model = EventResource
     extra = 0
     autocomplete_fields = ["resource"]
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = [
         "title",
         "start_local_date",
@@ -77,7 +91,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChangeRecord)
-class ChangeRecordAdmin(admin.ModelAdmin):
+class ChangeRecordAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = [
         "created_date",
         "business",

@@ -321,10 +321,15 @@ class ChangeRecord(models.Model):
     action = models.CharField(max_length=40)
     revision_before = models.BigIntegerField(null=True, blank=True)
     revision_after = models.BigIntegerField(null=True, blank=True)
+    changes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The fields that changed: field → [before, after] (a new row: [null, value]).",
+    )
     created_date = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["-created_date"]
+        ordering = ["-created_date", "-id"]
         indexes = [models.Index(fields=["business", "object_type", "object_id"])]
 
     def __str__(self) -> str:

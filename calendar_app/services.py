@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from calendar_app import recurrence
@@ -24,17 +25,22 @@ def record_change(
     revision_before: int | None,
     upstream_connection=None,
     source: str = "",
+    changes: dict | None = None,
 ) -> None:
     """Audit one change: who (a member; the upstream when ``upstream_connection`` is given, with
-    the ``source`` it came through; else the system), what, and the revisions."""
+    the ``source`` it came through; else the system), what (``changes``: field → [before,
+    after]), and the revisions. Changes that reach many rows use ``record_event_changes``."""
     _change_record(
         business=business,
         actor=actor,
-        obj=obj,
+        object_type=type(obj).__name__,
+        object_id=obj.pk,
         action=action,
         revision_before=revision_before,
+        revision_after=getattr(obj, "revision", None),
         upstream_connection=upstream_connection,
         source=source,
+        changes=changes,
     ).save()
 
 
@@ -42,11 +48,14 @@ def _change_record(
     *,
     business: Business,
     actor: Membership | None,
-    obj,
+    object_type: str,
+    object_id: str,
     action: str,
     revision_before: int | None,
+    revision_after: int | None,
     upstream_connection=None,
     source: str = "",
+    changes: dict | None = None,
 ) -> ChangeRecord:
     if upstream_connection is not None:
         actor_kind = ChangeRecord.ActorKind.UPSTREAM
@@ -60,12 +69,100 @@ def _change_record(
         actor=actor.user if actor else None,
         upstream_connection=upstream_connection,
         source=source,
-        object_type=type(obj).__name__,
-        object_id=obj.pk,
+        object_type=object_type,
+        object_id=object_id,
         action=action,
         revision_before=revision_before,
-        revision_after=getattr(obj, "revision", None),
+        revision_after=revision_after,
+        changes=changes or {},
     )
+
+
+# The event fields the audit compares, before and after a change.
+AUDITED_EVENT_FIELDS = (
+    "status",
+    "title",
+    "start_local_date",
+    "end_local_date",
+    "time_zone",
+    "location",
+    "total_capacity",
+    "remaining_capacity",
+    "conferencing_details",
+    "notes",
+    "recurrence_type",
+    "transparency",
+    "cancelled_with_series",
+    "removed_date",
+)
+
+
+def event_rows(events: QuerySet[Event]) -> dict[str, dict]:
+    """The audited fields (and revision) of ``events``: pk → {field: JSON value}."""
+    rows = events.values("pk", "revision", *AUDITED_EVENT_FIELDS)
+    return {
+        row.pop("pk"): {
+            field: value.isoformat() if isinstance(value, datetime) else value
+            for field, value in row.items()
+        }
+        for row in rows
+    }
+
+
+def series_rows(event: Event) -> dict[str, dict]:
+    """``event_rows`` of the event and, for a series, of the MASTER and all its occurrences."""
+    series = event.series_id
+    return event_rows(
+        Event.objects.filter(Q(pk=event.pk) | Q(pk=series) | Q(recurring_event_id=series))
+    )
+
+
+def record_event_changes(
+    *,
+    business: Business,
+    actor: Membership | None,
+    action: str,
+    before: dict[str, dict],
+    after: dict[str, dict],
+    upstream_connection=None,
+    source: str = "",
+) -> int:
+    """One ChangeRecord per event row that changed between two ``event_rows`` readings.
+
+    A cascade (a series cancelled, re-timed or given a new capacity) is audited row by row with
+    the fields that changed; a row that appeared is a ``create``, one that vanished a
+    ``delete``. Returns how many records were written.
+    """
+    records = []
+    for pk in after.keys() | before.keys():
+        was, now = before.get(pk), after.get(pk)
+        if was is None:
+            row_action = "create"
+            changes = {f: [None, v] for f, v in now.items() if f != "revision" and v is not None}
+        elif now is None:
+            row_action = "delete"
+            changes = {f: [v, None] for f, v in was.items() if f != "revision" and v is not None}
+        else:
+            row_action = action
+            changes = {f: [was[f], now[f]] for f in now if f != "revision" and was[f] != now[f]}
+            if not changes and was["revision"] == now["revision"]:
+                continue
+        records.append(
+            _change_record(
+                business=business,
+                actor=actor,
+                object_type="Event",
+                object_id=pk,
+                action=row_action,
+                revision_before=was["revision"] if was else None,
+                revision_after=now["revision"] if now else None,
+                upstream_connection=upstream_connection,
+                source=source,
+                changes=changes,
+            )
+        )
+    ChangeRecord.objects.bulk_create(records, batch_size=500)
+    return len(records)
 
 
 def require_owner(actor: Membership | None, what: str) -> None:
@@ -153,9 +250,12 @@ def cancel_schedule(
         _change_record(
             business=schedule.business,
             actor=actor,
-            obj=event,
+            object_type="Event",
+            object_id=event.pk,
             action="cancel_with_schedule",
             revision_before=event.revision - 1,
+            revision_after=event.revision,
+            changes={"status": [Event.Status.CONFIRMED, Event.Status.CANCELLED]},
         )
         for event in cancelled_events
     )
@@ -252,8 +352,12 @@ def create_event(
         )
     except recurrence.RecurrenceRuleError as error:
         raise CalendarError(str(error)) from error
-    record_change(
-        business=schedule.business, actor=actor, obj=event, action="create", revision_before=None
+    record_event_changes(  # the event and, for a series, every instance made with it
+        business=schedule.business,
+        actor=actor,
+        action="create",
+        before={},
+        after=series_rows(event),
     )
     return event
 
@@ -305,15 +409,16 @@ def update_event(
             **changes,
             "resource_ids": _check_resources(event.business, changes["resource_ids"]),
         }
+    before = series_rows(event)
     updated = calendar_backend(event.business).update_event(
         event=event, expected_revision=expected_revision, changes=changes
     )
-    record_change(
+    record_event_changes(
         business=event.business,
         actor=actor,
-        obj=updated,
         action="update",
-        revision_before=expected_revision,
+        before=before,
+        after=series_rows(updated),
     )
     return updated
 
@@ -355,13 +460,14 @@ def _set_status(actor, event, expected_revision, scope, verb, write) -> Event:
     if event.recurrence_type == Event.RecurrenceType.MASTER:
         scope = Scope.ALL
     _require_may_change(actor, event, whole_series=scope != Scope.THIS)
+    before = series_rows(event)
     updated = write(event=event, expected_revision=expected_revision, scope=scope)
-    record_change(
+    record_event_changes(  # the event and every occurrence the cascade reached
         business=event.business,
         actor=actor,
-        obj=updated,
         action=AUDIT_ACTIONS[verb, scope],
-        revision_before=expected_revision,
+        before=before,
+        after=series_rows(updated),
     )
     return updated
 
@@ -373,9 +479,28 @@ AUDIT_ACTIONS = {
 }
 
 
+@transaction.atomic
 def extend_events_view(*, business: Business) -> int:
-    """Roll the materialization horizon forward for one business; returns instances created."""
-    return calendar_backend(business).extend_events_view(business=business)
+    """Roll the materialization horizon forward for one business; returns instances created.
+
+    Each instance the system creates is audited (actor: the system).
+    """
+    started = timezone.now()
+    created = calendar_backend(business).extend_events_view(business=business)
+    if created:
+        new_instances = Event.objects.filter(
+            business=business,
+            recurrence_type=Event.RecurrenceType.INSTANCE,
+            created_date__gte=started,
+        )
+        record_event_changes(
+            business=business,
+            actor=None,
+            action="create",
+            before={},
+            after=event_rows(new_instances),
+        )
+    return created
 
 
 BLOCKED_TIME_SCHEDULE_NAME = "Blocked time"

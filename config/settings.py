@@ -1,9 +1,12 @@
 """Settings for the owner dashboard.
 
-Environment:
+Environment (the production set is in ``deploy/production.env.example`` and the README):
 - DATABASE_URL: PostgreSQL (``postgres://user@host:5432/name``); SQLite under ``var/`` when unset.
 - REDIS_URL: Celery broker and result backend; tasks run in-process when unset.
-- SECRET_KEY, DEBUG, ALLOWED_HOSTS: the usual.
+- DEBUG (``1`` by default, for ``make run``), SECRET_KEY (required with ``DEBUG=0``), ALLOWED_HOSTS.
+- DB_CONN_MAX_AGE: seconds a database connection is kept (0 under runserver; gunicorn: 600).
+- TRUSTED_PROXY_COUNT: reverse proxies in front that set X-Forwarded-For/-Proto (0: none).
+- SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, SECURE_HSTS_PRELOAD: HTTPS settings for ``DEBUG=0``.
 """
 
 import os
@@ -11,13 +14,64 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
-DEBUG = os.environ.get("DEBUG", "1") == "1"
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me")
+
+def env_flag(name: str, default: bool) -> bool:
+    return os.environ.get(name, "1" if default else "0") == "1"
+
+
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me"
+DEBUG = env_flag("DEBUG", True)
+SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+    # The development key is public (it is in this file): with it anyone could sign sessions,
+    # agenda cursors and password-reset links. Refuse to start rather than run on it.
+    raise ImproperlyConfigured(
+        "DEBUG=0 needs its own SECRET_KEY: the development key is public. Set SECRET_KEY to a "
+        "long random value, e.g. the output of "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+
+# HTTPS. With DEBUG=0 everything is on by default; a deployment opts out explicitly.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+if TRUSTED_PROXY_COUNT:
+    # Only a proxy that overwrites X-Forwarded-Proto may be trusted with it.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_flag("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_HTTPONLY = True  # pages send the token from the template, never read the cookie
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (Django's own middleware): scripts and styles only from our static
+# files, no inline code (htmx's indicator styles are in app.css, see the htmx-config meta tag).
+# Under DEBUG django-htmx's debug script shows error pages by eval-ing their inline scripts.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, *([CSP.UNSAFE_EVAL] if DEBUG else [])],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Browser features the dashboard never uses, switched off for every page (and any injected code).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), browsing-topics=()"
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -28,6 +82,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "calendar_app",
     "calendar_app.wix",
     "calendar_app.wix.health",
@@ -39,6 +94,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "calendar_app.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",  # HTML compresses about ninefold
     "django.middleware.http.ConditionalGetMiddleware",  # ETag and 304 for pages
@@ -53,6 +110,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "calendar_app.middleware.CurrentBusinessMiddleware",
     "calendar_app.middleware.RejectNulBytesMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -77,7 +135,17 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 VAR_DIR.mkdir(exist_ok=True)
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # runserver serves each request on a new thread, and a thread's kept connection outlives
+    # it: 0 there (one connection per request, closed at its end). gunicorn's sync workers
+    # serve one request at a time, so one kept connection per worker is the pool
+    # (gunicorn.conf.py sets 600); health checks drop a connection the server closed.
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+            conn_health_checks=True,
+        )
+    }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # One badly estimated query once cost a 1 s JIT compile; the app's queries are small.
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
@@ -97,7 +165,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out login before checking it
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes): 5 failures lock the username (from anywhere) and, separately,
+# the client address (whatever usernames it tries) for 15 minutes after the last failure.
+# Unlock: delete the attempt in Django admin (Axes → Access attempts) or
+# ``manage.py axes_reset_username <name>`` / ``axes_reset_ip <address>`` / ``axes_reset``.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "calendar_app.views.login.locked_out"
+AXES_CLIENT_IP_CALLABLE = "config.proxy.client_ip"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "calendar_app:home"
 LOGOUT_REDIRECT_URL = "login"

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from calendar_app.admin import ReadOnlyAdmin
 from participants.models import Participation
 
 
 @admin.register(Participation)
-class ParticipationAdmin(admin.ModelAdmin):
+class ParticipationAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = [
         "name",
         "email",

@@ -6,6 +6,7 @@ whole page carrying the errors, so everything works with JavaScript off.
 """
 
 import csv
+import re
 from datetime import datetime
 
 from django.contrib import messages
@@ -365,10 +366,32 @@ def participation_restore(request: HttpRequest, event_id: str, participation_id:
 CSV_COLUMNS = ["Name", "Email", "Phone", "Party size", "Status", "Notes", "Added", "Cancelled"]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PHONE_NUMBER = re.compile(r"\+[\d ()./x-]+")  # x: an extension
+LEFT_TO_RIGHT_MARK = "\u200e"
+# A separator or line break inside a cell, followed (after spaces or quotes) by a formula start.
+INNER_FORMULA_START = re.compile(r"([,;\n\r])(?=[ \"]*[=+\-@\t\r])")
+
+
 def _csv_cell(value) -> str:
-    """Text a spreadsheet will not run as a formula."""
+    """Text that Excel, LibreOffice and Sheets show as text, never run as a formula.
+
+    Cells are quoted (``QUOTE_ALL``), which keeps ``x;=cmd`` one cell for a reader that splits
+    at commas. A spreadsheet whose locale splits at ``;`` (German Excel) stops honouring the
+    quotes after the first cell of a comma file, so a ``;`` or line break inside a cell can
+    start a new cell there: such a part gets an invisible left-to-right mark in front, and so
+    does a phone number (``+49 30 1234``), instead of a visible ``'``. The mark is not
+    whitespace, so no import trims it away, and it keeps a number's ``+`` on the left in
+    right-to-left sheets. Anything else that starts like a formula gets the ``'`` that marks
+    text (and shows that the value was defused).
+    """
     text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    text = INNER_FORMULA_START.sub(lambda match: match.group(1) + LEFT_TO_RIGHT_MARK, text)
+    if not text.startswith(FORMULA_STARTS):
+        return text
+    if PHONE_NUMBER.fullmatch(text):
+        return LEFT_TO_RIGHT_MARK + text
+    return f"'{text}"
 
 
 @require_GET
@@ -384,7 +407,8 @@ def export_csv(request: HttpRequest, event_id: str) -> HttpResponse:
     filename = f"participants-{slugify(event.title) or 'event'}-{date}.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    response.write("\ufeff")  # the BOM makes Excel read UTF-8 (umlauts, the mark above)
+    writer = csv.writer(response, quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
     for p in selectors.participations_for_event(event).iterator(chunk_size=2000):
         row = [

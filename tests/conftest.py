@@ -7,6 +7,12 @@ from tests.factories import BusinessFactory, MembershipFactory, ScheduleFactory,
 PASSWORD = "correct-horse-battery"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """A cheap hasher for test users: the real one costs a few hundred ms per login and user."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def business(db):
     return BusinessFactory(name="Demo Studio", slug="demo", time_zone="Europe/Berlin")

@@ -296,6 +296,7 @@ def _detail_context(request: HttpRequest, event: Event, **extra) -> dict:
         "own_zone_differs": event.time_zone != business.time_zone,
         "can_change": services.may_change_event(membership, event),
         "can_restore": selectors.can_restore_events(business),
+        "history": selectors.event_history(business, event),
         "offers_series_scope": is_owner and in_series,
         "reach": _reach_labels(event) if not event.is_cancelled else {},
         "calendar_url": (

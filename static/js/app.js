@@ -43,6 +43,14 @@
     }
   }
 
+  // The business switcher submits as soon as another business is picked (the form has a
+  // button for when scripts are off).
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "business-switch") {
+      event.target.form.submit();
+    }
+  });
+
   function ready() {
     showZoneNotice();
     placeGridItems(document);

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Sum
+from django.http import HttpRequest  # django-axes needs the request to authenticate
 
 from calendar_app.models import (
     Business,
@@ -74,10 +75,10 @@ def test_the_owner_and_the_staff_member_can_log_in(client):
     seed()
     business = Business.objects.get(slug="demo-studio")
 
-    assert client.login(username="owner", password="demo-owner-pass")
+    assert client.login(request=HttpRequest(), username="owner", password="demo-owner-pass")
     assert Membership.objects.get(user__username="owner", business=business).is_owner
     client.logout()
-    assert client.login(username="staff", password="demo-staff-pass")
+    assert client.login(request=HttpRequest(), username="staff", password="demo-staff-pass")
     assert Membership.objects.get(user__username="staff", business=business).role == "staff"
 
 
@@ -85,7 +86,7 @@ def test_the_admin_is_a_superuser(client):
     seed()
 
     assert get_user_model().objects.get(username="admin").is_superuser
-    assert client.login(username="admin", password="demo-admin-pass")
+    assert client.login(request=HttpRequest(), username="admin", password="demo-admin-pass")
 
 
 def test_the_studio_has_its_schedules_and_resources():

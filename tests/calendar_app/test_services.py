@@ -553,7 +553,11 @@ def test_every_write_is_audited_with_who_and_revisions(series, owner_membership)
         changes={"notes": "Bring mats"},
     )
 
-    record = ChangeRecord.objects.filter(object_id=instance.id).get()
+    record = ChangeRecord.objects.filter(object_id=instance.id, action="update").get()
+    assert record.changes == {
+        "notes": ["", "Bring mats"],
+        "recurrence_type": ["INSTANCE", "EXCEPTION"],
+    }
     assert record.actor == owner_membership.user
     assert record.actor_kind == "user"
     assert (record.action, record.revision_before, record.revision_after) == (

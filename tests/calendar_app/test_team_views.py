@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest  # django-axes needs the request to authenticate
 from django.urls import reverse
 
 from calendar_app.models import ChangeRecord, Membership
@@ -92,7 +93,7 @@ def test_the_owner_creates_a_staff_account_that_can_log_in(owner_client, busines
         object_type="Membership", object_id=str(membership.pk), action="create"
     ).exists()
     client.logout()
-    assert client.login(username="maria", password="lilac-harbour-42")
+    assert client.login(request=HttpRequest(), username="maria", password="lilac-harbour-42")
     assert client.get(reverse("calendar_app:calendar", args=["week"])).status_code == 200
     assert client.get(reverse(TEAM)).status_code == 403
 

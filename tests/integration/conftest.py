@@ -1,6 +1,7 @@
 """Real Celery worker processes for the integration tests, on the test database and Redis."""
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -12,6 +13,8 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery import app
+
+WORKER_SECRET_KEY = secrets.token_urlsafe(50)
 
 
 class Worker:
@@ -30,6 +33,7 @@ class Worker:
             "DATABASE_URL": f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
             "REDIS_URL": settings.REDIS_URL,
             "DEBUG": "0",
+            "SECRET_KEY": WORKER_SECRET_KEY,  # DEBUG=0 refuses the public development key
             "CELERY_VISIBILITY_TIMEOUT": "3",  # a killed worker's tasks come back quickly
         }
 

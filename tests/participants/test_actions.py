@@ -684,7 +684,7 @@ def test_the_csv_export_lists_everyone_with_times_in_the_business_zone(owner_cli
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="participants-spin-class-2026-07-01.csv"' in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == [
         "Name",
         "Email",
@@ -707,3 +707,60 @@ def test_the_csv_export_lists_everyone_with_times_in_the_business_zone(owner_cli
     ]
     assert rows[2][0] == "Max Gone"
     assert rows[2][7] == "2026-06-02 10:00"
+
+
+HOSTILE_CELLS = [
+    "=cmd|' /C calc'!A0",
+    "x;=cmd|' /C calc'!A0",
+    "x,=1+1",
+    "+1+1",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "\t=1",
+    "\r=1",
+    'a"b;"=1',
+    "line\n=2",
+]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_no_exported_cell_can_become_a_formula_with_either_separator(
+    owner_client, event, delimiter
+):
+    for number, hostile in enumerate(HOSTILE_CELLS):
+        ParticipationFactory(event=event, name=f"P{number}", notes=hostile, phone=hostile)
+
+    body = owner_client.get(reverse("participants:export", args=[event.pk])).content
+    text = io.StringIO(body.decode("utf-8-sig"), newline="")
+    rows = list(csv.reader(text, delimiter=delimiter))
+
+    cells = [cell for row in rows for cell in row]
+    assert len(cells) >= len(HOSTILE_CELLS)
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    if delimiter == ",":  # the file's own separator: each hostile value is one whole text cell
+        assert all(len(row) == len(rows[0]) for row in rows)
+        notes = sorted(row[5].replace("\u200e", "") for row in rows[1:])
+        assert notes == sorted(
+            f"'{hostile}" if hostile[0] in "=+-@\t\r" else hostile for hostile in HOSTILE_CELLS
+        )
+
+
+def test_every_exported_cell_is_quoted(owner_client, event):
+    ParticipationFactory(event=event, name="Jane", notes="Jane; Max, Anna")
+
+    body = owner_client.get(reverse("participants:export", args=[event.pk])).content.decode()
+
+    assert '"Jane"' in body
+    assert '"Jane; Max, Anna"' in body
+    assert '"1"' in body  # the party size too
+
+
+def test_a_phone_number_stays_readable_without_a_visible_apostrophe(owner_client, event):
+    ParticipationFactory(event=event, name="Jane", phone="+49 30 1234")
+    ParticipationFactory(event=event, name="Max", phone="+1 (555) 010-2000 x12")
+
+    body = owner_client.get(reverse("participants:export", args=[event.pk])).content
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+    # An invisible left-to-right mark, then the number as it was typed.
+    assert [row[2] for row in rows[1:]] == ["\u200e+49 30 1234", "\u200e+1 (555) 010-2000 x12"]
