@@ -81,6 +81,8 @@ test: lint
 
 bench: install
 	$(WITH_SERVICES) $(PY) -m pytest tests/benchmarks -m benchmark -s
+	DATABASE_URL= BENCH_SQLITE=1 $(PY) -m pytest tests/benchmarks/test_calendar_bench.py \
+		-m benchmark -s -k month_page_server_time
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3 var/bench-results.txt

@@ -258,7 +258,7 @@ class LocalAppointmentBackend:
             event = locked.event
             if event is not None and not event.is_cancelled:
                 calendar_services.cancel_event(
-                    actor=actor, event=event, expected_revision=event.revision, whole_series=False
+                    actor=actor, event=event, expected_revision=event.revision
                 )
         return locked
 

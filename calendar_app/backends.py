@@ -11,6 +11,7 @@ Participation writes go through the same backend.
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Protocol
 
 from django.conf import settings
@@ -37,6 +38,15 @@ class CalendarError(ValueError):
 
 class CapacityError(CalendarError):
     """A capacity below the places already booked (on the event or on one of its occurrences)."""
+
+
+class Scope(StrEnum):
+    """How far a cancel or restore of an occurrence reaches, as calendars ask it: this one, this
+    and the following ones (from the chosen occurrence's start), or the whole series."""
+
+    THIS = "this"
+    FOLLOWING = "following"
+    ALL = "series"
 
 
 # Fields an INSTANCE/EXCEPTION inherits from its MASTER (the spec's Field enum).
@@ -94,13 +104,9 @@ class CalendarBackend(Protocol):
 
     def update_event(self, *, event: Event, expected_revision: int, changes: dict) -> Event: ...
 
-    def cancel_event(
-        self, *, event: Event, expected_revision: int, whole_series: bool
-    ) -> Event: ...
+    def cancel_event(self, *, event: Event, expected_revision: int, scope: Scope) -> Event: ...
 
-    def restore_event(
-        self, *, event: Event, expected_revision: int, whole_series: bool
-    ) -> Event: ...
+    def restore_event(self, *, event: Event, expected_revision: int, scope: Scope) -> Event: ...
 
     def extend_events_view(self, *, business: Business) -> int: ...
 
@@ -303,29 +309,30 @@ class LocalCalendarBackend:
                 _propagate_master_changes(updated, changes, changed_fields, resource_ids)
         return updated
 
-    def cancel_event(self, *, event: Event, expected_revision: int, whole_series: bool) -> Event:
-        """Cancel one occurrence, or the MASTER and every occurrence from now on."""
+    def cancel_event(self, *, event: Event, expected_revision: int, scope: Scope) -> Event:
+        """Cancel one occurrence, this and the following ones, or the MASTER and all of them."""
         if event.is_cancelled:
             raise CalendarError("This event is already cancelled.")
         return self._set_status(
-            event, expected_revision, whole_series, Event.Status.CANCELLED, Event.Status.CONFIRMED
+            event, expected_revision, scope, Event.Status.CANCELLED, Event.Status.CONFIRMED
         )
 
-    def restore_event(self, *, event: Event, expected_revision: int, whole_series: bool) -> Event:
-        if not event.is_cancelled and not whole_series:
+    def restore_event(self, *, event: Event, expected_revision: int, scope: Scope) -> Event:
+        if not event.is_cancelled and scope != Scope.ALL:
             raise CalendarError("This event is not cancelled.")
         return self._set_status(
-            event, expected_revision, whole_series, Event.Status.CONFIRMED, Event.Status.CANCELLED
+            event, expected_revision, scope, Event.Status.CONFIRMED, Event.Status.CANCELLED
         )
 
-    def _set_status(self, event, expected_revision, whole_series, new_status, old_status) -> Event:
-        """One event, or with ``whole_series`` the MASTER and its occurrences from now on.
+    def _set_status(self, event, expected_revision, scope, new_status, old_status) -> Event:
+        """The event, and with a wider ``scope`` the other occurrences it reaches: from the
+        event's start on (FOLLOWING, the MASTER stays as it is), or every one and the MASTER.
 
-        Restoring a series brings back only what cancelling the series cancelled: an occurrence
-        cancelled on its own stays cancelled.
+        Restoring with a wider scope brings back only what a wider cancel cancelled: an
+        occurrence cancelled on its own stays cancelled.
         """
         cancelling = new_status == Event.Status.CANCELLED
-        with_series = cancelling and whole_series
+        with_series = cancelling and scope != Scope.THIS
         with transaction.atomic():
             target = bump_revision(
                 Event,
@@ -334,20 +341,19 @@ class LocalCalendarBackend:
                 status=new_status,
                 cancelled_with_series=with_series,
             )
-            if not whole_series:
+            if scope == Scope.THIS:
                 return target
-            if event.recurring_event_id:
+            occurrences = Event.objects.filter(
+                recurring_event_id=event.series_id, status=old_status, removed_date__isnull=True
+            ).exclude(pk=event.pk)
+            if scope == Scope.FOLLOWING:
+                occurrences = occurrences.filter(start__gte=event.start)
+            elif event.recurring_event_id:
                 master = Event.objects.get(pk=event.recurring_event_id)
                 if master.status != new_status:
                     bump_revision(
                         Event, pk=master.pk, expected_revision=master.revision, status=new_status
                     )
-            occurrences = Event.objects.filter(
-                recurring_event_id=event.series_id,
-                start__gte=timezone.now(),
-                status=old_status,
-                removed_date__isnull=True,
-            )
             if not cancelling:
                 occurrences = occurrences.filter(cancelled_with_series=True)
             occurrences.update(
@@ -459,6 +465,14 @@ def materialize_instances(
         for o in occurrences
         if from_utc is None or recurrence.to_utc(o.start_local, master.time_zone) >= from_utc
     }
+    # A series cancelled from one occurrence on stays cancelled in the days added later.
+    last = (
+        Event.objects.filter(recurring_event_id=master.id, removed_date__isnull=True)
+        .order_by("-start")
+        .values_list("status", "cancelled_with_series")
+        .first()
+    )
+    cancelled_tail = last == (Event.Status.CANCELLED, True)
     # One occurrence per day: a day whose occurrence was moved, kept or cancelled gets no second.
     # A soft-deleted occurrence (replaced when the series was re-timed) frees its day, and comes
     # back to life if the series returns to its time.
@@ -486,7 +500,8 @@ def materialize_instances(
                 schedule_id=master.schedule_id,
                 external_schedule_id=master.external_schedule_id,
                 type=master.type,
-                status=master.status,
+                status=Event.Status.CANCELLED if cancelled_tail else master.status,
+                cancelled_with_series=cancelled_tail,
                 title=master.title,
                 start_local_date=format_local_date(recurrence.to_local(start, master.time_zone)),
                 end_local_date=format_local_date(recurrence.to_local(end, master.time_zone)),

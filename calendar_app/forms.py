@@ -9,14 +9,21 @@ from datetime import datetime, time, timedelta
 from django import forms
 
 from calendar_app import recurrence
+from calendar_app.backends import Scope
 from calendar_app.models import Business, Event, Resource, Schedule, format_local_date
 from calendar_app.validation import MAX_YEAR, MIN_YEAR, BoundedDateField
 
-SCOPE_THIS = "this"
-SCOPE_SERIES = "series"
+SCOPE_THIS = Scope.THIS.value
+SCOPE_SERIES = Scope.ALL.value
 SCOPE_CHOICES = [
     (SCOPE_THIS, "This occurrence only"),
     (SCOPE_SERIES, "The whole series from now on"),
+]
+# Cancel and restore reach as far as calendars offer (Google Calendar's three choices).
+STATUS_SCOPE_CHOICES = [
+    (Scope.THIS.value, "Only this occurrence"),
+    (Scope.FOLLOWING.value, "This and the following occurrences"),
+    (Scope.ALL.value, "All occurrences of the series"),
 ]
 WEEKDAY_CHOICES = [(day, day.title()) for day in recurrence.DAYS]
 INTERVAL_CHOICES = [
@@ -351,11 +358,13 @@ class EventActionForm(Form):
     """Cancel or restore: the revision the page showed and, for a series, how far it reaches."""
 
     revision = forms.IntegerField(widget=forms.HiddenInput)
-    scope = forms.ChoiceField(choices=SCOPE_CHOICES, required=False, widget=forms.RadioSelect)
+    scope = forms.ChoiceField(
+        choices=STATUS_SCOPE_CHOICES, required=False, widget=forms.RadioSelect
+    )
 
     @property
-    def whole_series(self) -> bool:
-        return self.cleaned_data.get("scope") == SCOPE_SERIES
+    def scope_value(self) -> Scope:
+        return Scope(self.cleaned_data.get("scope") or Scope.THIS)
 
 
 class ScheduleForm(Form):

@@ -11,10 +11,10 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from calendar_app.models import Business, Event
-from calendar_app.selectors import query_events
+from calendar_app.selectors import events_per_day, query_events
 
 VIEWS = {"month": "Month", "week": "Week", "day": "Day", "agenda": "Agenda"}
-CALENDAR_EVENT_LIMIT = 10_000  # one window query for month/week/day; more shows a notice
+CALENDAR_EVENT_LIMIT = 10_000  # one window query for week/day; more shows a notice
 AGENDA_PAGE_SIZE = 50
 AGENDA_DAYS = 30
 MONTH_DAY_EVENTS = 4  # events listed in a month cell before "+N more"
@@ -137,6 +137,7 @@ class Day:
     timed: list[Entry] = field(default_factory=list)
     slots: list[Slot] = field(default_factory=list)
     now_top: int | None = None  # minutes from the grid's first hour to now, on today
+    total: int = 0  # month: the day's events in all (only the first few are in ``entries``)
 
     @property
     def month_entries(self) -> list[Entry]:
@@ -144,7 +145,7 @@ class Day:
 
     @property
     def more_count(self) -> int:
-        return max(0, len(self.entries) - MONTH_DAY_EVENTS)
+        return max(0, self.total - MONTH_DAY_EVENTS)
 
 
 def navigation(query: CalendarQuery) -> dict:
@@ -190,14 +191,6 @@ def grid(business: Business, query: CalendarQuery, now: datetime) -> dict:
     time grid), with the links each day and empty hour needs."""
     today = now.date()
     first_day, count = _window(query)
-    page = query_events(
-        business,
-        from_local_date=datetime.combine(first_day, datetime.min.time()),
-        to_local_date=datetime.combine(first_day + timedelta(days=count), datetime.min.time()),
-        time_zone=business.time_zone,
-        filter=query.event_filter,
-        limit=CALENDAR_EVENT_LIMIT,
-    )
     day_view = replace(query, view="day")
     days = [
         Day(
@@ -208,14 +201,46 @@ def grid(business: Business, query: CalendarQuery, now: datetime) -> dict:
         )
         for d in (first_day + timedelta(days=i) for i in range(count))
     ]
-    _place(page.events, days, business)
-    context = {"days": days, "truncated": page.has_next, "event_limit": CALENDAR_EVENT_LIMIT}
     if query.view == "month":
-        context["weeks"] = [days[i : i + 7] for i in range(0, len(days), 7)]
-        context["weekday_names"] = [f"{d.date:%a}" for d in days[:7]]
-    else:
-        context["hours"] = _time_grid(days, query, now)
-    return context
+        _fill_month(business, query, days)
+        return {
+            "days": days,
+            "weeks": [days[i : i + 7] for i in range(0, len(days), 7)],
+            "weekday_names": [f"{d.date:%a}" for d in days[:7]],
+        }
+    page = query_events(
+        business,
+        from_local_date=datetime.combine(first_day, datetime.min.time()),
+        to_local_date=datetime.combine(first_day + timedelta(days=count), datetime.min.time()),
+        time_zone=business.time_zone,
+        filter=query.event_filter,
+        limit=CALENDAR_EVENT_LIMIT,
+    )
+    _place(page.events, days, business)
+    return {
+        "days": days,
+        "truncated": page.has_next,
+        "event_limit": CALENDAR_EVENT_LIMIT,
+        "hours": _time_grid(days, query, now),
+    }
+
+
+def _fill_month(business: Business, query: CalendarQuery, days: list[Day]) -> None:
+    """Each month day's first events and its count, both from the database (any size)."""
+    per_day = events_per_day(
+        business,
+        first_day=days[0].date,
+        days=len(days),
+        filter=query.event_filter,
+        per_day=MONTH_DAY_EVENTS,
+    )
+    zone = business.zone
+    for day, events, total in zip(days, per_day.shown, per_day.counts, strict=True):
+        day.entries = [
+            Entry(event, event.start.astimezone(zone), event.end.astimezone(zone), day.date)
+            for event in events[:MONTH_DAY_EVENTS]
+        ]
+        day.total = total
 
 
 def _place(events: list[Event], days: list[Day], business: Business) -> None:

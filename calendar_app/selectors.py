@@ -2,15 +2,30 @@
 
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+    prefetch_related_objects,
+)
+from django.db.models.functions import RowNumber
 
 from calendar_app import recurrence
-from calendar_app.backends import calendar_backend
+from calendar_app.backends import Scope, calendar_backend
 from calendar_app.models import (
     Business,
     Event,
@@ -22,6 +37,7 @@ from calendar_app.models import (
     parse_local_date,
 )
 from calendar_app.validation import DATE_RANGE_MESSAGE, has_nul, validate_year_range
+from participants.models import Participation
 
 DEFAULT_RECURRENCE_TYPES = ("NONE", "INSTANCE", "EXCEPTION")
 DEFAULT_LIMIT = 50
@@ -128,10 +144,7 @@ def query_events(
             limit=limit,
         )
         _validate(query)
-    events = _window(business, query)
-    events = events.filter(_filter_q(query.filter))
-    if not _names_type(query.filter, "WORKING_HOURS"):
-        events = events.exclude(type=Event.Type.WORKING_HOURS)
+    events = _filtered(business, query)
     sort_field, order = query.sort
     if order == "ASC":
         events = events.order_by(sort_field, "id")
@@ -160,6 +173,82 @@ def query_events(
     return EventPage(
         events=rows, next_cursor=next_cursor, has_next=has_next, time_zone=query.time_zone
     )
+
+
+def _filtered(business: Business, query: _Query) -> QuerySet[Event]:
+    """The window's events that pass the filter (``WORKING_HOURS`` only when named)."""
+    events = _window(business, query).filter(_filter_q(query.filter))
+    if not _names_type(query.filter, "WORKING_HOURS"):
+        events = events.exclude(type=Event.Type.WORKING_HOURS)
+    return events
+
+
+@dataclass(frozen=True)
+class DayEvents:
+    """A grid of days: each day's first events (by start) and how many it has in all.
+
+    ``shown[i]`` are the events of day ``i`` to list (events spanning several days first, on
+    every day they cover), ``counts[i]`` the number of events that day has.
+    """
+
+    shown: list[list[Event]]
+    counts: list[int]
+
+
+def events_per_day(
+    business: Business, *, first_day: date, days: int, filter: dict | None, per_day: int
+) -> DayEvents:
+    """The first ``per_day`` events of each day and each day's count, from the database.
+
+    For a month grid at any size: the database numbers each day's events (a window function
+    over the day an event falls on, computed from the day boundaries in the business's zone)
+    and returns only the first few per day with the day's count, so the page never loads the
+    whole month, and no day goes missing behind a cap. Events spanning several days are few;
+    they are read whole and counted on each day they cover. Three queries.
+    """
+    zone = business.time_zone
+    start = datetime.combine(first_day, time.min)
+    query = _Query(
+        from_local_date=format_local_date(start),
+        to_local_date=format_local_date(start + timedelta(days=days)),
+        time_zone=zone,
+        recurrence_type=DEFAULT_RECURRENCE_TYPES,
+        filter=filter or {},
+    )
+    _validate(query)
+    bounds = [recurrence.to_utc(start + timedelta(days=i), zone) for i in range(1, days)]
+    last = Value(days - 1)
+    events = _filtered(business, query).annotate(
+        first_index=Case(
+            *(When(start__lt=b, then=Value(i)) for i, b in enumerate(bounds)), default=last
+        ),
+        last_index=Case(
+            *(When(end__lte=b, then=Value(i)) for i, b in enumerate(bounds)), default=last
+        ),
+    )
+    one_day = (
+        events.filter(first_index__gte=F("last_index"))
+        .annotate(
+            rank=Window(RowNumber(), partition_by=F("first_index"), order_by=[F("start"), F("id")]),
+            day_count=Window(Count("id"), partition_by=F("first_index")),
+        )
+        .filter(rank__lte=per_day)
+        .order_by("first_index", "rank")
+    )
+    shown: list[list[Event]] = [[] for _ in range(days)]
+    counts = [0] * days
+    spanning = list(events.filter(first_index__lt=F("last_index")).order_by("start", "id"))
+    for event in spanning:
+        for index in range(event.first_index, event.last_index + 1):
+            shown[index].append(event)
+            counts[index] += 1
+    rows = list(one_day)
+    for event in rows:
+        shown[event.first_index].append(event)
+        if event.rank == 1:
+            counts[event.first_index] += event.day_count
+    _attach_schedules([*spanning, *rows])
+    return DayEvents(shown=shown, counts=counts)
 
 
 def _local(value: datetime | str | None) -> str | None:
@@ -542,3 +631,38 @@ def resources_for(business: Business) -> QuerySet[Resource]:
     return Resource.objects.filter(business=business, removed_date__isnull=True).order_by(
         "type", "name"
     )
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What one cancel choice reaches: how many occurrences and how many booked places."""
+
+    occurrences: int
+    participants: int
+
+
+def cancel_reach(event: Event) -> dict[str, Reach]:
+    """For the confirmation before a cancel: what each scope would cancel (two queries).
+
+    Keys are ``Scope`` values; a one-off event has only ``this``. Only occurrences that still
+    take place count, and participants are active places (party sizes add up).
+    """
+    active = Q(cancelled_date__isnull=True)
+    if not event.recurring_event_id and event.recurrence_type != Event.RecurrenceType.MASTER:
+        places = Participation.objects.filter(active, event=event).aggregate(n=Sum("party_size"))
+        return {Scope.THIS: Reach(1, places["n"] or 0)}
+    occurrences = Event.objects.filter(
+        recurring_event_id=event.series_id, removed_date__isnull=True
+    ).exclude(status=Event.Status.CANCELLED)
+    following = Q(start__gte=event.start)
+    counts = occurrences.aggregate(all=Count("pk"), following=Count("pk", filter=following))
+    places = Participation.objects.filter(active, event__in=occurrences).aggregate(
+        all=Sum("party_size", default=0),
+        following=Sum("party_size", default=0, filter=Q(event__start__gte=event.start)),
+        this=Sum("party_size", default=0, filter=Q(event=event)),
+    )
+    return {
+        Scope.THIS: Reach(1, places["this"]),
+        Scope.FOLLOWING: Reach(counts["following"], places["following"]),
+        Scope.ALL: Reach(counts["all"], places["all"]),
+    }

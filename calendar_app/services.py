@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from calendar_app import recurrence
-from calendar_app.backends import CalendarError, calendar_backend
+from calendar_app.backends import CalendarError, Scope, calendar_backend
 from calendar_app.models import Business, ChangeRecord, Event, Membership, Resource, Schedule
 
 SERIES_MAX_DAYS_IN_PAST = 90
@@ -320,42 +320,57 @@ def update_event(
 
 @transaction.atomic
 def cancel_event(
-    *, actor: Membership | None, event: Event, expected_revision: int, whole_series: bool = False
+    *, actor: Membership | None, event: Event, expected_revision: int, scope: Scope = Scope.THIS
 ) -> Event:
-    """Cancel one occurrence, or (owners only) the whole series from now on."""
-    whole_series = whole_series or event.recurrence_type == Event.RecurrenceType.MASTER
-    _require_may_change(actor, event, whole_series=whole_series)
-    updated = calendar_backend(event.business).cancel_event(
-        event=event, expected_revision=expected_revision, whole_series=whole_series
+    """Cancel one occurrence or (owners only) this and the following ones, or the whole series.
+
+    A MASTER is the whole series, whatever the scope.
+    """
+    return _set_status(
+        actor,
+        event,
+        expected_revision,
+        scope,
+        "cancel",
+        calendar_backend(event.business).cancel_event,
     )
-    record_change(
-        business=event.business,
-        actor=actor,
-        obj=updated,
-        action="cancel_series" if whole_series else "cancel",
-        revision_before=expected_revision,
-    )
-    return updated
 
 
 @transaction.atomic
 def restore_event(
-    *, actor: Membership | None, event: Event, expected_revision: int, whole_series: bool = False
+    *, actor: Membership | None, event: Event, expected_revision: int, scope: Scope = Scope.THIS
 ) -> Event:
-    """Undo a cancellation: one occurrence, or (owners only) the series from now on."""
-    whole_series = whole_series or event.recurrence_type == Event.RecurrenceType.MASTER
-    _require_may_change(actor, event, whole_series=whole_series)
-    updated = calendar_backend(event.business).restore_event(
-        event=event, expected_revision=expected_revision, whole_series=whole_series
+    """Undo a cancellation with the same reach as ``cancel_event``."""
+    return _set_status(
+        actor,
+        event,
+        expected_revision,
+        scope,
+        "restore",
+        calendar_backend(event.business).restore_event,
     )
+
+
+def _set_status(actor, event, expected_revision, scope, verb, write) -> Event:
+    if event.recurrence_type == Event.RecurrenceType.MASTER:
+        scope = Scope.ALL
+    _require_may_change(actor, event, whole_series=scope != Scope.THIS)
+    updated = write(event=event, expected_revision=expected_revision, scope=scope)
     record_change(
         business=event.business,
         actor=actor,
         obj=updated,
-        action="restore_series" if whole_series else "restore",
+        action=AUDIT_ACTIONS[verb, scope],
         revision_before=expected_revision,
     )
     return updated
+
+
+AUDIT_ACTIONS = {
+    (verb, scope): verb + suffix
+    for verb in ("cancel", "restore")
+    for scope, suffix in ((Scope.THIS, ""), (Scope.FOLLOWING, "_following"), (Scope.ALL, "_series"))
+}
 
 
 def extend_events_view(*, business: Business) -> int:

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.gzip.GZipMiddleware",  # HTML compresses about ninefold
+    "django.middleware.http.ConditionalGetMiddleware",  # ETag and 304 for pages
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -76,6 +78,9 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 VAR_DIR.mkdir(exist_ok=True)
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # One badly estimated query once cost a 1 s JIT compile; the app's queries are small.
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 else:
     DATABASES = {
         "default": {
@@ -84,6 +89,8 @@ else:
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
         }
     }
+    if os.environ.get("BENCH_SQLITE"):  # make bench: the month on a SQLite file, as make run has
+        DATABASES["default"]["TEST"] = {"NAME": VAR_DIR / "bench.sqlite3"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -105,9 +112,17 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True  # serve static/ and app static without collectstatic
+# In production (DEBUG=0, after ``collectstatic``) file names carry a content hash and are served
+# compressed with a year's cache lifetime; runserver and the tests serve the plain names from the
+# finders, so they need no collectstatic.
+STATIC_FILES_STORAGE = (
+    "whitenoise.storage.CompressedStaticFilesStorage"
+    if DEBUG
+    else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": STATIC_FILES_STORAGE},
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -135,6 +150,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "calendar_app.wix.tasks.reconcile_connections",
         "schedule": timedelta(hours=1),
     },
+    "requeue-stalled-wix-deliveries": {
+        "task": "calendar_app.wix.tasks.requeue_stalled_deliveries",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # How far ahead the local backend keeps recurring instances materialized (the spec's events view
@@ -151,4 +170,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # httpx logs every request at INFO: one line per upstream call and per webhook test post.
+    "loggers": {"httpx": {"level": "WARNING"}},
 }

@@ -24,6 +24,10 @@ TEMPLATE = "calendar_app/calendar.html"
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
+    """The week; a superuser who belongs to no business (the admin's "View site") gets the
+    admin instead of a page that has nothing to show."""
+    if request.business is None and request.user.is_superuser:
+        return redirect("admin:index")
     return redirect("calendar_app:calendar", view="week")
 
 

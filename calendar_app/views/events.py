@@ -9,13 +9,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from bookings.selectors import booking_clashes
 from calendar_app import recurrence, selectors, services
-from calendar_app.backends import CalendarError, CapacityError, RevisionConflict
+from calendar_app.backends import CalendarError, CapacityError, RevisionConflict, Scope
 from calendar_app.forms import (
     BlockTimeForm,
     EventActionForm,
@@ -52,14 +53,14 @@ def event_detail(request: HttpRequest, event_id: str) -> HttpResponse:
 @require_POST
 @vary_on_headers("HX-Request")
 def event_cancel(request: HttpRequest, event_id: str) -> HttpResponse:
-    """Cancel this occurrence, or (owners) the whole series from now on."""
+    """Cancel this occurrence, or (owners) this and the following ones, or the whole series."""
     return _status_action(request, event_id, services.cancel_event, "cancelled")
 
 
 @require_POST
 @vary_on_headers("HX-Request")
 def event_restore(request: HttpRequest, event_id: str) -> HttpResponse:
-    """Undo a cancellation of this occurrence, or (owners) of the series from now on."""
+    """Undo a cancellation with the same three reaches as cancelling."""
     return _status_action(request, event_id, services.restore_event, "restored")
 
 
@@ -74,7 +75,7 @@ def _status_action(request: HttpRequest, event_id: str, action, done: str) -> Ht
             actor=request.membership,
             event=event,
             expected_revision=form.cleaned_data["revision"],
-            whole_series=form.whole_series,
+            scope=form.scope_value,
         )
     except RevisionConflict as conflict:
         return _conflict(
@@ -82,7 +83,7 @@ def _status_action(request: HttpRequest, event_id: str, action, done: str) -> Ht
         )
     except CalendarError as error:
         return _summary(request, event, status=400, error=str(error))
-    what = "The series" if form.whole_series or _is_master(event) else f"“{event.title}”"
+    what = _what_changed(event, form.scope_value)
     if wants_fragment(request):
         fresh = _load_event(request, event_id)
         return _summary(request, fresh, notice=f"{what} was {done}.")
@@ -257,6 +258,14 @@ def _require_may_change(request: HttpRequest, event: Event) -> None:
         raise PermissionDenied("Only an owner can change a whole series or blocked time.")
 
 
+def _what_changed(event: Event, scope: Scope) -> str:
+    if scope == Scope.ALL or _is_master(event):
+        return "The series"
+    if scope == Scope.FOLLOWING:
+        return f"“{event.title}” from {event.start_local:%-d %B} on"
+    return f"“{event.title}”"
+
+
 def _is_master(event: Event) -> bool:
     return event.recurrence_type == Event.RecurrenceType.MASTER
 
@@ -288,11 +297,27 @@ def _detail_context(request: HttpRequest, event: Event, **extra) -> dict:
         "can_change": services.may_change_event(membership, event),
         "can_restore": selectors.can_restore_events(business),
         "offers_series_scope": is_owner and in_series,
+        "reach": _reach_labels(event) if not event.is_cancelled else {},
         "calendar_url": (
             f"{reverse('calendar_app:calendar', args=['week'])}?date={start:%Y-%m-%d}"
         ),
         **extra,
     }
+
+
+def _reach_labels(event: Event) -> dict[str, str]:
+    """What each cancel choice reaches, in words, for the confirmation ("3 occurrences, 12
+    participants booked")."""
+    labels = {}
+    for scope, reach in selectors.cancel_reach(event).items():
+        people = f"{reach.participants} participant{pluralize(reach.participants)} booked"
+        if scope == Scope.THIS:
+            labels[scope.value] = people
+        else:
+            labels[scope.value] = (
+                f"{reach.occurrences} occurrence{pluralize(reach.occurrences)}, {people}"
+            )
+    return labels
 
 
 def _places_taken(event: Event) -> int | None:

@@ -20,7 +20,7 @@ materialized here, and the events view is rolled forward by Wix itself.
 import contextlib
 from collections.abc import Iterable
 
-from calendar_app.backends import CalendarError, RevisionConflict
+from calendar_app.backends import CalendarError, RevisionConflict, Scope
 from calendar_app.models import Business, Event, Schedule
 from calendar_app.wix import mapping
 from calendar_app.wix.apply import (
@@ -228,9 +228,15 @@ class WixCalendarBackend:
         )
         return self._apply_event(data)
 
-    def cancel_event(self, *, event: Event, expected_revision: int, whole_series: bool) -> Event:
-        """Cancel one occurrence, or (``whole_series``) the MASTER, which Wix cascades to the
+    def cancel_event(self, *, event: Event, expected_revision: int, scope: Scope) -> Event:
+        """Cancel one occurrence, or (``Scope.ALL``) the MASTER, which Wix cascades to the
         future occurrences; the answer is applied, the cascade arrives through the sync."""
+        if scope == Scope.FOLLOWING:
+            raise CalendarError(
+                "Wix cancels one occurrence or the whole series, not the following ones; "
+                "cancel them one by one or cancel the series."
+            )
+        whole_series = scope == Scope.ALL
         current = self._check_revision(Event, event.pk, expected_revision)
         if current.is_cancelled and not whole_series:
             raise CalendarError("This event is already cancelled.")
@@ -239,7 +245,7 @@ class WixCalendarBackend:
         self._apply_event(data)
         return Event.objects.get(pk=event.pk)
 
-    def restore_event(self, *, event: Event, expected_revision: int, whole_series: bool) -> Event:
+    def restore_event(self, *, event: Event, expected_revision: int, scope: Scope) -> Event:
         raise CalendarError("Wix cannot restore a cancelled event; create a new event instead.")
 
     def extend_events_view(self, *, business: Business) -> int:

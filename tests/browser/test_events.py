@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from calendar_app import services
 from calendar_app.models import Event
 from tests.conftest import PASSWORD
-from tests.factories import ResourceFactory, next_monday
+from tests.factories import ParticipationFactory, ResourceFactory, next_monday
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,8 +32,9 @@ def test_owner_cancels_one_occurrence_and_it_leaves_the_calendar(
     expect(page.locator("h1")).to_contain_text("Morning yoga")
     expect(page.locator("#event")).to_contain_text("Weekly on Monday")
     page.evaluate("window.__noReload = true")
+    page.locator("summary", has_text="Cancel…").click()
     cancel = page.get_by_role("form", name="Cancel")
-    cancel.get_by_label("This occurrence only").check()
+    cancel.get_by_label("Only this occurrence").check()
     cancel.get_by_role("button", name="Cancel event").click()
 
     expect(page.locator("#event-summary .badge.cancelled")).to_have_text("Cancelled")
@@ -153,9 +154,47 @@ def test_cancel_works_without_javascript(live_server, browser, owner, series):
     page.click("button[type=submit]")
 
     page.goto(live_server.url + reverse("calendar_app:event_detail", args=[occurrence.pk]))
+    page.locator("summary", has_text="Cancel…").click()  # the confirmation needs no script
     page.get_by_role("button", name="Cancel event").click()
 
     expect(page.locator(".messages")).to_contain_text("was cancelled")
     expect(page.locator("#event-summary .badge.cancelled")).to_be_visible()
     assert Event.objects.get(pk=occurrence.pk).status == "CANCELLED"
     context.close()
+
+
+def test_cancelling_this_and_following_asks_first_names_the_participants_and_keeps_the_earlier(
+    live_server, log_in, owner, series, artifacts_dir
+):
+    first, second, third, *later = Event.objects.filter(recurring_event_id=series.pk).order_by(
+        "start"
+    )
+    for name in ("Ada", "Ben", "Cleo"):
+        ParticipationFactory(event=third, name=name)
+    ParticipationFactory(event=later[0], name="Dan", party_size=2)
+    page = log_in(owner)
+    page.goto(live_server.url + reverse("calendar_app:event_detail", args=[third.pk]))
+
+    cancel = page.get_by_role("form", name="Cancel")
+    expect(cancel).to_be_hidden()  # asks first: the choice opens from "Cancel…"
+    page.locator("summary", has_text="Cancel…").click()
+    expect(cancel.get_by_label("Only this occurrence")).to_be_visible()
+    expect(cancel).to_contain_text("Only this occurrence (3 participants booked)")
+    following = len(later) + 1
+    expect(cancel).to_contain_text(
+        f"This and the following occurrences ({following} occurrences, 5 participants booked)"
+    )
+    page.screenshot(path=str(artifacts_dir / "cancel-confirm.png"), full_page=True)
+    cancel.get_by_label("This and the following occurrences").check()
+    cancel.get_by_role("button", name="Cancel event").click()
+
+    expect(page.locator("#event-summary .badge.cancelled")).to_have_text("Cancelled")
+    statuses = [
+        e.status for e in Event.objects.filter(recurring_event_id=series.pk).order_by("start")
+    ]
+    assert statuses[:2] == ["CONFIRMED", "CONFIRMED"]
+    assert set(statuses[2:]) == {"CANCELLED"}
+    assert Event.objects.get(pk=series.pk).status == "CONFIRMED"
+    assert {first.pk, second.pk} == {
+        e.pk for e in Event.objects.filter(recurring_event_id=series.pk, status="CONFIRMED")
+    }

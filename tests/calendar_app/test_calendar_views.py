@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from calendar_app import layouts
+from calendar_app import layouts, recurrence
 from calendar_app.models import Event, EventResource
 from calendar_app.recurrence import weekly_rule
 from calendar_app.services import cancel_event, create_event
@@ -525,4 +525,54 @@ def test_a_calendar_page_runs_the_same_queries_for_10_and_1000_events(
         response = owner_client.get(url)
 
     assert len(with_ten) <= 9
-    assert sum(len(day.entries) for day in response.context["days"]) == 1000
+    if view == "month":  # the month lists the first few per day and counts the rest
+        assert sum(day.total for day in response.context["days"]) == 1000
+    else:
+        assert sum(len(day.entries) for day in response.context["days"]) == 1000
+
+
+def test_a_month_with_20000_events_shows_the_right_count_on_every_day(
+    owner_client, business, schedule
+):
+    days = 30
+    per_day = [600 + (day % 7) * 25 for day in range(days)]
+    per_day[0] += 20_000 - sum(per_day)
+    zone = business.time_zone
+    rows = []
+    for day, count in enumerate(per_day):
+        for i in range(count):
+            start_local = datetime(2026, 6, 1 + day, 6) + timedelta(minutes=i % 900)
+            start = recurrence.to_utc(start_local, zone)
+            rows.append(
+                Event(
+                    business=business,
+                    schedule=schedule,
+                    title=f"Class {day}-{i}",
+                    start_local_date=start_local.isoformat(),
+                    end_local_date=(start_local + timedelta(minutes=30)).isoformat(),
+                    start=start,
+                    end=start + timedelta(minutes=30),
+                    time_zone=zone,
+                )
+            )
+    Event.objects.bulk_create(rows, batch_size=2000)
+    spanning = EventFactory(
+        schedule=schedule, start_local=datetime(2026, 6, 29, 20), duration=timedelta(days=2)
+    )
+
+    response = owner_client.get(calendar_url("month", date="2026-06-01"))
+
+    assert response.status_code == 200
+    june = {d.date: d for d in response.context["days"] if d.in_month}
+    expected = {date(2026, 6, 1 + day): count for day, count in enumerate(per_day)}
+    expected[date(2026, 6, 29)] += 1
+    expected[date(2026, 6, 30)] += 1
+    assert {day: d.total for day, d in june.items()} == expected
+    assert all(len(d.month_entries) == layouts.MONTH_DAY_EVENTS for d in june.values())
+    assert all(d.more_count == d.total - layouts.MONTH_DAY_EVENTS for d in june.values())
+    assert june[date(2026, 6, 30)].month_entries[0].event.id == spanning.id
+    july_first = next(d for d in response.context["days"] if d.date == date(2026, 7, 1))
+    assert [e.event.id for e in july_first.entries] == [spanning.id]
+    content = response.content.decode()
+    assert f'data-date="2026-06-15" data-count="{expected[date(2026, 6, 15)]}"' in content
+    assert "Only the first" not in content

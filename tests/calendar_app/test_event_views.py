@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from calendar_app import services
+from calendar_app.backends import Scope
 from calendar_app.models import Event, EventResource, Schedule
 from calendar_app.selectors import query_events
 from tests.factories import (
@@ -42,7 +43,12 @@ def series(schedule, owner_membership):
 
 
 def occurrences(master: Event) -> list[Event]:
-    return list(Event.objects.filter(recurring_event_id=master.pk).order_by("start"))
+    """The series' occurrences as the calendar shows them (soft-deleted ones left out)."""
+    return list(
+        Event.objects.filter(recurring_event_id=master.pk, removed_date__isnull=True).order_by(
+            "start"
+        )
+    )
 
 
 @pytest.fixture
@@ -136,7 +142,8 @@ def test_the_detail_of_an_occurrence_describes_its_series(owner_client, series, 
     assert "Occurrence of" in html
     assert url("event_detail", series) in html
     assert "Weekly on Monday, every 2 weeks" in html
-    assert "The whole series from now on" in html
+    assert "This and the following occurrences" in html
+    assert "All occurrences of the series" in html
     assert "Edited occurrence" not in html
 
 
@@ -156,7 +163,8 @@ def test_the_detail_marks_an_edited_occurrence(owner_client, occurrence, owner_m
 def test_staff_are_not_offered_the_whole_series(staff_client, occurrence):
     html = staff_client.get(url("event_detail", occurrence)).content.decode()
 
-    assert "The whole series from now on" not in html
+    assert "This and the following occurrences" not in html
+    assert "All occurrences of the series" not in html
     assert url("event_cancel", occurrence) in html
 
 
@@ -400,7 +408,7 @@ def test_an_owner_restores_the_whole_series(owner_client, series, occurrence, ow
         actor=owner_membership,
         event=occurrence,
         expected_revision=occurrence.revision,
-        whole_series=True,
+        scope=Scope.ALL,
     )
 
     response = owner_client.post(
@@ -417,7 +425,7 @@ def test_staff_cannot_restore_the_whole_series(staff_client, series, occurrence,
         actor=owner_membership,
         event=occurrence,
         expected_revision=occurrence.revision,
-        whole_series=True,
+        scope=Scope.ALL,
     )
 
     response = staff_client.post(

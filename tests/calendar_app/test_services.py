@@ -18,6 +18,7 @@ from calendar_app.backends import (
     CalendarError,
     CapacityError,
     RevisionConflict,
+    Scope,
     events_view_end,
     instance_id,
 )
@@ -29,6 +30,7 @@ from tests.factories import (
     ParticipationFactory,
     ResourceFactory,
     ScheduleFactory,
+    WixConnectionFactory,
     next_monday,
     weekly_series,
 )
@@ -37,7 +39,10 @@ pytestmark = pytest.mark.django_db
 
 
 def occurrences(master):
-    return Event.objects.filter(recurring_event_id=master.id).order_by("start")
+    """The series' occurrences as the calendar shows them (soft-deleted ones left out)."""
+    return Event.objects.filter(recurring_event_id=master.id, removed_date__isnull=True).order_by(
+        "start"
+    )
 
 
 def test_creating_a_series_materializes_instances_up_to_the_events_view_end(series, business):
@@ -277,6 +282,48 @@ def test_editing_the_master_reaches_future_instances_but_not_edited_fields_of_ex
     assert exception.total_capacity == 5
 
 
+def test_retiming_a_series_soft_deletes_the_replaced_instances(series, owner_membership):
+    replaced = occurrences(series)[0]
+    nine = series.start_local
+
+    def retime(master, start):
+        return services.update_event(
+            actor=owner_membership,
+            event=master,
+            expected_revision=master.revision,
+            changes={"start_local_date": start, "end_local_date": start + timedelta(hours=1)},
+        )
+
+    moved = retime(series, nine + timedelta(hours=1))
+
+    kept = Event.objects.get(pk=replaced.pk)
+    assert kept.removed_date is not None
+    assert kept.revision == replaced.revision + 1
+    assert not occurrences(series).filter(pk=replaced.pk).exists()
+
+    retime(moved, nine)  # back to 09:00: the same ids come back to life
+
+    revived = Event.objects.get(pk=replaced.pk)
+    assert revived.removed_date is None
+    assert revived.revision == kept.revision + 1
+    assert len({o.start_local.date() for o in occurrences(series)}) == occurrences(series).count()
+
+
+def test_the_horizon_is_extended_only_for_local_businesses(business):
+    connected = WixConnectionFactory()
+    series_schedule = ScheduleFactory(business=connected.business)
+    EventFactory(
+        schedule=series_schedule,
+        recurrence_type="MASTER",
+        recurrence_rule=weekly_rule(day="MONDAY"),
+    )
+
+    assert services.extend_events_view(business=connected.business) == 0
+    assert not Event.objects.filter(
+        business=connected.business, recurrence_type="INSTANCE"
+    ).exists()
+
+
 def test_retiming_a_series_moves_free_instances_and_keeps_booked_ones(series, owner_membership):
     booked = occurrences(series)[1]
     ParticipationFactory(event=booked)
@@ -326,12 +373,90 @@ def test_cancelling_the_whole_series_cancels_the_master_and_the_future(series, o
         actor=owner_membership,
         event=instance,
         expected_revision=instance.revision,
-        whole_series=True,
+        scope=Scope.ALL,
     )
 
     series.refresh_from_db()
     assert series.status == "CANCELLED"
     assert not occurrences(series).filter(status="CONFIRMED").exists()
+
+
+def test_cancelling_this_and_following_keeps_the_earlier_occurrences(series, owner_membership):
+    third = occurrences(series)[2]
+
+    services.cancel_event(
+        actor=owner_membership,
+        event=third,
+        expected_revision=third.revision,
+        scope=Scope.FOLLOWING,
+    )
+
+    series.refresh_from_db()
+    assert series.status == "CONFIRMED"
+    statuses = [e.status for e in occurrences(series)]
+    assert statuses == ["CONFIRMED", "CONFIRMED"] + ["CANCELLED"] * (len(statuses) - 2)
+    assert ChangeRecord.objects.filter(object_id=third.pk, action="cancel_following").exists()
+
+
+def test_days_added_to_a_series_cancelled_from_an_occurrence_on_come_cancelled(
+    series, owner_membership, business, settings
+):
+    third = occurrences(series)[2]
+    services.cancel_event(
+        actor=owner_membership, event=third, expected_revision=third.revision, scope=Scope.FOLLOWING
+    )
+    before = occurrences(series).count()
+    settings.EVENTS_VIEW_FUTURE_DAYS += 60
+
+    services.extend_events_view(business=business)
+
+    added = occurrences(series)[before:]
+    assert len(added) > 0
+    assert {(e.status, e.cancelled_with_series) for e in added} == {("CANCELLED", True)}
+
+
+def test_restoring_this_and_following_mirrors_the_cancel(series, owner_membership):
+    second, third = occurrences(series)[1:3]
+    services.cancel_event(actor=owner_membership, event=second, expected_revision=second.revision)
+    services.cancel_event(
+        actor=owner_membership, event=third, expected_revision=third.revision, scope=Scope.FOLLOWING
+    )
+    fourth = occurrences(series)[3]
+
+    services.restore_event(
+        actor=owner_membership,
+        event=fourth,
+        expected_revision=fourth.revision,
+        scope=Scope.FOLLOWING,
+    )
+
+    statuses = [e.status for e in occurrences(series)[:5]]
+    assert statuses == ["CONFIRMED", "CANCELLED", "CANCELLED", "CONFIRMED", "CONFIRMED"]
+
+
+def test_cancelling_all_from_an_occurrence_reaches_the_earlier_ones_too(series, owner_membership):
+    third = occurrences(series)[2]
+
+    services.cancel_event(
+        actor=owner_membership, event=third, expected_revision=third.revision, scope=Scope.ALL
+    )
+
+    series.refresh_from_db()
+    assert series.status == "CANCELLED"
+    assert {e.status for e in occurrences(series)} == {"CANCELLED"}
+
+
+def test_staff_cannot_cancel_this_and_following(series, staff_membership):
+    third = occurrences(series)[2]
+
+    with pytest.raises(PermissionDenied):
+        services.cancel_event(
+            actor=staff_membership,
+            event=third,
+            expected_revision=third.revision,
+            scope=Scope.FOLLOWING,
+        )
+    assert not occurrences(series).filter(status="CANCELLED").exists()
 
 
 def test_restoring_a_series_brings_back_its_future_occurrences(series, owner_membership):
@@ -378,7 +503,7 @@ def test_staff_cannot_change_a_whole_series(series, staff_membership):
             actor=staff_membership,
             event=instance,
             expected_revision=instance.revision,
-            whole_series=True,
+            scope=Scope.ALL,
         )
     with pytest.raises(PermissionDenied):
         services.update_event(

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from calendar_app import services
-from calendar_app.backends import CalendarError, RevisionConflict, calendar_backend
+from calendar_app.backends import CalendarError, RevisionConflict, Scope, calendar_backend
 from calendar_app.models import ChangeRecord, Event, Schedule
 from calendar_app.wix.apply import apply_remote_event, apply_remote_schedule
 from calendar_app.wix.backend import BOOKINGS_READ_ONLY, UNREACHABLE, WixCalendarBackend
@@ -141,7 +141,7 @@ def test_cancel_the_series_cancels_the_master_upstream(wix_server, connection, o
         apply_remote_event(connection=connection, data=data, source="backfill")
     occurrence = Event.objects.get(pk=instances[1]["id"])
 
-    services.cancel_event(actor=owner, event=occurrence, expected_revision=1, whole_series=True)
+    services.cancel_event(actor=owner, event=occurrence, expected_revision=1, scope=Scope.ALL)
 
     assert wix_server.events[master["id"]]["status"] == "CANCELLED"
     assert Event.objects.get(pk=master["id"]).status == "CANCELLED"
