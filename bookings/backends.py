@@ -22,7 +22,7 @@ from bookings.models import (
     Contingent,
     Customer,
 )
-from bookings.slots import Slot, ValidationStatus
+from bookings.slots import Candidate, Slot, ValidationStatus
 from calendar_app import services as calendar_services
 from calendar_app.models import Business, Event, Membership, Resource, Schedule
 
@@ -42,6 +42,10 @@ class BookingRefused(AppointmentError):
         super().__init__(JUST_TAKEN if lost_race else slots.VALIDATION_MESSAGES[status])
 
 
+class BackendUnavailable(AppointmentError):
+    """The upstream booking system is not answering; the person may try again (HTTP 503)."""
+
+
 class CancellationRefused(AppointmentError):
     """A cancellation after the deadline, or of a booking already cancelled."""
 
@@ -57,6 +61,10 @@ class AppointmentBackend(Protocol):
         days_ahead: int,
         customer: Customer | None = None,
     ) -> list[Slot]: ...
+
+    def slot_grid(
+        self, *, appointment: BookableAppointment, days: list[date], customer: Customer | None
+    ) -> list[Candidate]: ...
 
     def validate(
         self,
@@ -86,6 +94,8 @@ class AppointmentBackend(Protocol):
     def customer_bookings(
         self, *, business: Business, customer: Customer
     ) -> list[AppointmentBooking]: ...
+
+    def refresh_customers(self, *, business: Business, query: str) -> None: ...
 
     def booking(self, *, business: Business, booking_id: int) -> AppointmentBooking | None: ...
 
@@ -127,6 +137,12 @@ class LocalAppointmentBackend:
             days_ahead=days_ahead,
             customer=customer,
         )
+
+    def slot_grid(
+        self, *, appointment: BookableAppointment, days: list[date], customer: Customer | None
+    ) -> list[Candidate]:
+        """Every grid start of ``days`` in the staff's hours, free or not (the booking screen)."""
+        return slots.scan(appointment=appointment, days=days, customer=customer)
 
     def validate(
         self,
@@ -274,6 +290,9 @@ class LocalAppointmentBackend:
                 end__lte=now + timedelta(weeks=2),
             )
         )
+
+    def refresh_customers(self, *, business: Business, query: str) -> None:
+        """Nothing to do: the local customers are the only ones."""
 
     def booking(self, *, business: Business, booking_id: int) -> AppointmentBooking | None:
         return _bookings(business).filter(pk=booking_id).first()

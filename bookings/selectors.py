@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils.timezone import localdate, now
 
-from bookings.backends import appointment_backend
+from bookings.backends import AppointmentError, appointment_backend
 from bookings.models import (
     AppointmentBooking,
     BookableAppointment,
@@ -24,7 +24,6 @@ from bookings.slots import (
     Instructor,
     Slot,
     ValidationStatus,
-    scan,
     window_days,
 )
 from calendar_app.models import Business, Event, EventResource, Resource
@@ -104,6 +103,7 @@ def search_customers(*, business: Business, query: str, limit: int = 10) -> list
     words = query.split()
     if not words:
         return []
+    appointment_backend(business).refresh_customers(business=business, query=query)
     customers = Customer.objects.filter(business_id__in=group_business_ids(business))
     for word in words[:4]:
         customers = customers.filter(
@@ -233,7 +233,12 @@ def booking_screen(
         window = window_days(
             business=business, slot_window_start_date=window_start, days_ahead=MAX_DAYS_AHEAD
         )
-        candidates = scan(appointment=service, days=window, customer=customer)
+        try:
+            candidates = appointment_backend(business).slot_grid(
+                appointment=service, days=window, customer=customer
+            )
+        except AppointmentError as unavailable:
+            notice = notice or str(unavailable)
         by_day: dict[date, list[GridTime]] = {day: [] for day in window}
         for candidate in candidates:
             local_start = candidate.start.astimezone(zone)
@@ -305,14 +310,17 @@ def _pick(service, customer, slot_local, instructor_id, candidates) -> Pick:
     status = None
     message = "Pick a customer to check whether they can book this slot."
     if customer is not None:
-        status = validate_booking(
-            appointment=service,
-            customer=customer,
-            start=start,
-            end=end,
-            instructor_ids=[instructor_id] if instructor_id else None,
-        )
-        message = VALIDATION_MESSAGES[status]
+        try:
+            status = validate_booking(
+                appointment=service,
+                customer=customer,
+                start=start,
+                end=end,
+                instructor_ids=[instructor_id] if instructor_id else None,
+            )
+            message = VALIDATION_MESSAGES[status]
+        except AppointmentError as unavailable:
+            message = str(unavailable)
     return Pick(
         start=start,
         end=end,

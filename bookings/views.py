@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from bookings import selectors, services
-from bookings.backends import AppointmentError, BookingRefused
+from bookings.backends import AppointmentError, BackendUnavailable, BookingRefused
 from bookings.forms import BookForm, ScreenQueryForm, first_error
 from bookings.models import AppointmentBooking, BookableAppointment, Customer
 from calendar_app.views.helpers import render_page, require_business, wants_fragment
@@ -127,6 +127,11 @@ def book_slot(request: HttpRequest) -> HttpResponse:
             slot_local=data["slot"],
             notice=str(refused),
             status=409 if refused.lost_race else 400,
+        )
+    except AppointmentError as refused:
+        status = 503 if isinstance(refused, BackendUnavailable) else 400
+        return _render(
+            request, **screen_args, slot_local=data["slot"], notice=str(refused), status=status
         )
     success = (
         f"Booked {booking.appointment.title} for {booking.customer.full_name} "

@@ -82,9 +82,11 @@ SCHEDULE_EDITABLE_ATTRIBUTES = (
 
 
 class CalendarBackend(Protocol):
-    # Whether a cancelled schedule / event can be reactivated (upstream, cancelling is final).
+    # Whether a cancelled schedule / event / participation can be reactivated (upstream,
+    # cancelling or deleting is final).
     can_restore_schedule: bool
     can_restore_event: bool
+    can_restore_participation: bool
 
     def create_schedule(self, *, business: Business, **fields) -> Schedule: ...
 
@@ -170,6 +172,7 @@ class LocalCalendarBackend:
 
     can_restore_schedule = True
     can_restore_event = True
+    can_restore_participation = True
 
     def create_schedule(self, *, business: Business, **fields) -> Schedule:
         return Schedule.objects.create(business=business, **fields)

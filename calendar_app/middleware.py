@@ -99,9 +99,6 @@ def _carries_nul(request: HttpRequest) -> bool:
         return True
     data = [request.GET]
     if request.method == "POST":
-        # Read the raw body first: parsing a multipart form would otherwise consume the stream,
-        # and views that read ``request.body`` (signed webhooks, the JSON API) would fail.
-        request.body  # noqa: B018
         data.append(request.POST)
     return any(
         has_nul(key) or any(has_nul(value) for value in values)

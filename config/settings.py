@@ -142,6 +142,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+    "magicline-refresh-bookings": {
+        "task": "bookings.magicline.tasks.refresh_all_bookings",
+        "schedule": timedelta(minutes=15),
+    },
     "extend-events-view": {
         "task": "calendar_app.tasks.extend_events_views",
         "schedule": timedelta(hours=6),

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from bookings.magicline import views as magicline_views
 from calendar_app.feeds.views import calendar_feed
 from calendar_app.login_form import LoginForm
 from calendar_app.wix import views as wix_views
@@ -20,6 +21,8 @@ urlpatterns = [
     path("bookings/", include("bookings.urls")),
     path("api/v1/", include("bookings.api.urls")),
     path("settings/api/", include("bookings.api.page_urls")),
+    path("settings/magicline/", include("bookings.magicline.urls")),
+    path("webhooks/magicline/", magicline_views.webhook, name="magicline_webhook"),
     path("subscribe/", include("calendar_app.feeds.urls")),
     # The public iCalendar feed: the unguessable token is the only key, no login.
     path("ical/<str:token>.ics", calendar_feed, name="calendar_feed"),

@@ -42,6 +42,7 @@ class EventHeader:
     previous: Event | None
     next: Event | None
     read_only_reason: str = ""
+    can_undo_cancel: bool = True
 
     @property
     def location_text(self) -> str:
@@ -151,4 +152,10 @@ def event_header(event: Event, *, business: Business) -> EventHeader:
         previous=previous,
         next=following,
         read_only_reason=calendar_backend(business).participations_read_only_reason(event=event),
+        can_undo_cancel=can_undo_cancel(business),
     )
+
+
+def can_undo_cancel(business: Business) -> bool:
+    """Whether a cancelled participation can be brought back (not once deleted upstream)."""
+    return calendar_backend(business).can_restore_participation

@@ -94,6 +94,7 @@ def _render_page(
         "search": search,
         "add_form": add_form or AddParticipationForm(),
         "read_only_reason": header.read_only_reason,
+        "can_undo_cancel": header.can_undo_cancel,
         **(extra or {}),
     }
     return render(request, TEMPLATE, context, status=status)
@@ -120,6 +121,7 @@ def _row_response(
         "capacity": selectors.event_capacity(event),
         "status_message": status_message,
         "oob": True,
+        "can_undo_cancel": selectors.can_undo_cancel(request.business),
     }
     return _render_fragment(request, "row_update", context, status=status)
 

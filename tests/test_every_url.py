@@ -10,17 +10,19 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from calendar_app.wix.models import WebhookDelivery
 from tests.factories import (
+    ApiKeyFactory,
     CalendarFeedFactory,
     EventFactory,
     MembershipFactory,
     ParticipationFactory,
     ScheduleFactory,
+    WebhookSubscriptionFactory,
     WixConnectionFactory,
 )
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD_APPS = ("calendar_app", "participants", "wix", "feeds")
+DASHBOARD_APPS = ("calendar_app", "participants", "wix", "feeds", "api_settings")
 # URL kwargs that name an object of a business (filled with the other business's ids).
 ID_KWARGS = {
     "event_id",
@@ -29,6 +31,8 @@ ID_KWARGS = {
     "schedule_id",
     "delivery_id",
     "feed_id",
+    "key_id",
+    "subscription_id",
 }
 NON_ID_KWARGS = {"view": "week"}
 
@@ -69,6 +73,8 @@ def theirs(other_business):
         "membership_id": membership.pk,
         "schedule_id": participation.event.schedule_id,
         "feed_id": CalendarFeedFactory(schedule=participation.event.schedule).pk,
+        "key_id": ApiKeyFactory(business=other_business).pk,
+        "subscription_id": WebhookSubscriptionFactory(business=other_business).pk,
     }
 
 

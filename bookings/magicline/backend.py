@@ -16,7 +16,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from bookings import slots
-from bookings.backends import AppointmentError, BookingRefused, CancellationRefused
+from bookings.backends import (
+    AppointmentError,
+    BackendUnavailable,
+    BookingRefused,
+    CancellationRefused,
+)
 from bookings.magicline import sync
 from bookings.magicline.client import (
     MagiclineClient,
@@ -25,17 +30,17 @@ from bookings.magicline.client import (
     MagiclineNotFound,
     MagiclineRateLimited,
     MagiclineUnavailable,
-    format_date_time,
-    parse_date_time,
 )
 from bookings.magicline.models import MagiclineConnection
+from bookings.mapping import format_date_time, parse_date_time
 from bookings.models import AppointmentBooking, BookableAppointment, Customer
-from bookings.slots import Instructor, Slot, ValidationStatus
+from bookings.slots import Candidate, Instructor, Slot, ValidationStatus
 from calendar_app.models import Business, Membership
 
 logger = logging.getLogger(__name__)
 
 SLOT_STRINGS_SECONDS = 3600
+SEARCH_CACHE_SECONDS = 60
 UNREACHABLE = "The studio's Magicline is not answering right now; please try again in a moment."
 
 
@@ -49,7 +54,7 @@ def _status(value: str) -> ValidationStatus:
 def _for_a_person(error: MagiclineError) -> AppointmentError:
     """Magicline's translated message for a refusal; one sentence for an outage."""
     if isinstance(error, MagiclineUnavailable | MagiclineRateLimited):
-        return AppointmentError(UNREACHABLE)
+        return BackendUnavailable(UNREACHABLE)
     return AppointmentError(error.message)
 
 
@@ -94,7 +99,7 @@ class MagiclineAppointmentBackend:
         instructor_ids: list[str] | None,
     ) -> dict:
         type_id = self._type_id(appointment)
-        zone = self.connection.business.time_zone
+        zone = self.connection.business.zone
         start_raw, end_raw = cache.get(self._strings_key(type_id, start, end)) or (
             format_date_time(start, zone),
             format_date_time(end, zone),
@@ -177,6 +182,20 @@ class MagiclineAppointmentBackend:
             for slot in found
         ]
 
+    def slot_grid(
+        self, *, appointment: BookableAppointment, days: list[date], customer: Customer | None
+    ) -> list[Candidate]:
+        """Magicline lists free slots only: each is a free start of the grid."""
+        return [
+            Candidate(start=slot.start, end=slot.end, instructors=slot.instructors)
+            for slot in self.available_slots(
+                appointment=appointment,
+                slot_window_start_date=days[0],
+                days_ahead=len(days),
+                customer=customer,
+            )
+        ]
+
     def validate(
         self,
         *,
@@ -219,18 +238,21 @@ class MagiclineAppointmentBackend:
                 if refused == ValidationStatus.NOT_AVAILABLE:
                     refused = ValidationStatus.RESOURCE_NOT_AVAILABLE
                 raise BookingRefused(refused, lost_race=True) from error
-            raise AppointmentError(UNREACHABLE) from error
+            raise BackendUnavailable(UNREACHABLE) from error
         return sync.apply_remote_booking(
             connection=self.connection, data=answer, customer=customer, appointment=appointment
         )
 
     def _booking_made_already(self, body: dict) -> dict | None:
-        wanted = (parse_date_time(body["start_date_time"]), parse_date_time(body["end_date_time"]))
-        for booking in self.client.customer_bookings(customer_id=body["customer_id"]):
-            made = (
-                parse_date_time(booking["startDateTime"]),
-                parse_date_time(booking["endDateTime"]),
+        def period(start: str, end: str) -> tuple[datetime, datetime]:
+            return (
+                parse_date_time(start, reference="startDateTime"),
+                parse_date_time(end, reference="endDateTime"),
             )
+
+        wanted = period(body["start_date_time"], body["end_date_time"])
+        for booking in self.client.customer_bookings(customer_id=body["customer_id"]):
+            made = period(booking["startDateTime"], booking["endDateTime"])
             if made == wanted and booking.get("bookingStatus") != "CANCELED":
                 logger.info("Magicline book timed out but booking %s exists", booking["bookingId"])
                 return booking
@@ -252,7 +274,7 @@ class MagiclineAppointmentBackend:
         except MagiclineError as error:
             if error.status in (400, 409):
                 raise CancellationRefused(error.message) from error
-            raise CancellationRefused(UNREACHABLE) from error
+            raise BackendUnavailable(UNREACHABLE) from error
         data = self.client.booking(booking_id=link.magicline_id)
         if data is None or data.get("bookingStatus") == "CANCELED":
             return sync.apply_booking_gone(
@@ -282,6 +304,34 @@ class MagiclineAppointmentBackend:
                 end__lte=now + timedelta(weeks=2),
             )
         )
+
+    def refresh_customers(self, *, business: Business, query: str) -> None:
+        """Mirror the Magicline customers matching ``query`` (an e-mail, or name prefixes) across
+        every studio with the integration, so the local search finds them; briefly cached."""
+        words = query.split()
+        cache_key = f"magicline:{self.connection.pk}:search:{' '.join(words).lower()}"
+        if not words or cache.get(cache_key):
+            return
+        if "@" in query:
+            searches = [{"email": query.strip()}]
+        elif len(words) > 1:
+            searches = [{"firstName": words[0], "lastName": words[-1]}]
+        else:
+            searches = [{"firstName": words[0]}, {"lastName": words[0]}]
+        try:
+            found = {
+                item["id"]: item
+                for criteria in searches
+                for item in self.client.search_customers(cross_studio=True, **criteria)
+            }
+        except MagiclineError as error:
+            logger.warning("Magicline customer search not run: %s", error)
+            return
+        for magicline_id, data in list(found.items())[:20]:
+            sync.apply_remote_customer(
+                connection=self.connection, data=data, magicline_id=magicline_id
+            )
+        cache.set(cache_key, True, SEARCH_CACHE_SECONDS)
 
     def booking(self, *, business: Business, booking_id: int) -> AppointmentBooking | None:
         return _bookings(business).filter(pk=booking_id).first()

@@ -9,16 +9,16 @@ every caller:
   Celery task can retry later); POSTs that may have reached the studio are never retried here;
 - keeps each endpoint under the documented 1000 requests/minute with a token bucket held in
   process memory, per (connection, endpoint);
-- follows sliced results to the end (§1.9), keeps date-times as the strings received (§1.10),
-  splits long slot windows into the studio's maximum and falls back to smaller windows on a 400
-  (§3); the appointment types list is cached for ``TYPES_CACHE_SECONDS`` in Django's cache.
+- follows sliced results to the end (§1.9), keeps date-times as the strings received (§1.10;
+  parsed by ``bookings.mapping``), splits long slot windows into the studio's maximum and falls
+  back to smaller windows on a 400 (§3); the appointment types list is cached for
+  ``TYPES_CACHE_SECONDS`` in Django's cache.
 """
 
 import logging
 import re
 import threading
 import time
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -26,13 +26,14 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 from django.core.cache import cache
 
+from bookings.mapping import parse_date_time
+
 logger = logging.getLogger(__name__)
 
 TYPES_CACHE_SECONDS = 60
 REQUESTS_PER_MINUTE = 1000
 SLICE_SIZE = 50
 RETRIED_STATUSES = (429, 503)
-_BRACKETED = re.compile(r"^(?P<instant>[^\[]+)(\[(?P<zone>[^\]]+)\])?$")
 
 
 class MagiclineError(Exception):
@@ -96,28 +97,6 @@ _ERRORS_BY_STATUS = {
 }
 
 
-def parse_date_time(value: str) -> datetime:
-    """An aware datetime from ``2022-06-22T08:00:00.000+02:00[Europe/Berlin]`` (zone kept)."""
-    match = _BRACKETED.match(value.strip())
-    if match is None:
-        raise ValueError(f"Not a Magicline date-time: {value!r}")
-    moment = datetime.fromisoformat(match["instant"])
-    if moment.tzinfo is None:
-        raise ValueError(f"A Magicline date-time without offset: {value!r}")
-    if match["zone"]:
-        try:
-            return moment.astimezone(zoneinfo.ZoneInfo(match["zone"]))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            return moment
-    return moment
-
-
-def format_date_time(moment: datetime, zone_name: str) -> str:
-    """The contract's form of an instant in a zone (used only when no received string exists)."""
-    local = moment.astimezone(zoneinfo.ZoneInfo(zone_name))
-    return f"{local.isoformat(timespec='milliseconds')}[{zone_name}]"
-
-
 @dataclass(frozen=True)
 class MagiclineSlot:
     """A slot as received: the raw date-time strings (sent back unchanged) and parsed instants."""
@@ -141,8 +120,8 @@ class MagiclineSlot:
         return cls(
             start_date_time=item["startDateTime"],
             end_date_time=item["endDateTime"],
-            start=parse_date_time(item["startDateTime"]),
-            end=parse_date_time(item["endDateTime"]),
+            start=parse_date_time(item["startDateTime"], reference="startDateTime"),
+            end=parse_date_time(item["endDateTime"], reference="endDateTime"),
             instructors=tuple(i for i in item.get("instructors") or [] if "id" in i),
         )
 

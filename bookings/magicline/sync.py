@@ -14,13 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings.backends import appointments_schedule
-from bookings.magicline.client import MagiclineClient, parse_date_time
+from bookings.magicline.client import MagiclineClient
 from bookings.magicline.models import (
     MagiclineAppointmentType,
     MagiclineBooking,
     MagiclineConnection,
     MagiclineCustomer,
 )
+from bookings.mapping import parse_date_time
 from bookings.models import AppointmentBooking, BookableAppointment, Customer, IdlePeriod
 from calendar_app import services as calendar_services
 from calendar_app.models import Event, format_local_date
@@ -134,12 +135,14 @@ def linked_customer(*, connection: MagiclineConnection, magicline_id: int) -> Cu
     return chosen.customer if chosen else None
 
 
+@transaction.atomic
 def apply_remote_customer(
     *, connection: MagiclineConnection, data: dict | None, magicline_id: int
 ) -> Customer:
     """Create or refresh the local customer of a Magicline customer (``data`` from §2.10; None
     when Magicline no longer answers for it). A customer whose access was disabled stays
     anonymised."""
+    _locked(connection)
     link = (
         MagiclineCustomer.objects.filter(magicline_id=magicline_id)
         .select_related("customer")
@@ -177,9 +180,21 @@ def fetch_customer(*, client: MagiclineClient, magicline_id: int) -> dict | None
 @transaction.atomic
 def purge_customer(*, connection: MagiclineConnection, magicline_id: int) -> int:
     """CUSTOMER_ACCESS_DISABLED: the customer's personal data removed; bookings stay, anonymised.
-    Returns how many local customers were purged."""
+
+    A customer not seen yet gets an anonymised placeholder, so a booking event that arrives
+    later attaches to it instead of importing the data. Returns how many customers were purged.
+    """
     _locked(connection)
     links = list(MagiclineCustomer.objects.filter(magicline_id=magicline_id))
+    if not links:
+        placeholder = Customer.objects.create(
+            business=connection.business, first_name="", last_name=ANONYMISED_NAME
+        )
+        links = [
+            MagiclineCustomer.objects.create(
+                connection=connection, magicline_id=magicline_id, customer=placeholder
+            )
+        ]
     for link in links:
         Customer.objects.filter(pk=link.customer_id).update(
             first_name="",
@@ -257,7 +272,8 @@ def apply_remote_booking(
         .select_related("booking__appointment", "booking__customer", "booking__event")
         .first()
     )
-    start, end = parse_date_time(data["startDateTime"]), parse_date_time(data["endDateTime"])
+    start = parse_date_time(data["startDateTime"], reference="startDateTime")
+    end = parse_date_time(data["endDateTime"], reference="endDateTime")
     status = data.get("bookingStatus")
     fields = {
         "booking_status": status if status in _BOOKING_STATUSES else "BOOKED",

@@ -70,6 +70,7 @@ class WixCalendarBackend:
 
     can_restore_schedule = False
     can_restore_event = False
+    can_restore_participation = False
 
     def __init__(self, *, connection: WixConnection, client: WixClient | None = None):
         self.connection = connection

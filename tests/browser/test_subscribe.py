@@ -1,5 +1,5 @@
 """Subscribe in a real browser: an owner makes a schedule's link, sees its QR code, the feed
-answers, and a new link retires the old one (with DEBUG on, as ``make run``, and off)."""
+answers, and a new link retires the old one (DEBUG on and off: the conftest's ``app_debug``)."""
 
 import pytest
 from playwright.sync_api import expect
@@ -10,11 +10,9 @@ from tests.factories import EventFactory, next_monday
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.parametrize("debug", [True, False], ids=["debug", "production"])
 def test_owner_makes_a_feed_link_scans_it_and_replaces_it(
-    live_server, log_in, owner, schedule, settings, artifacts_dir, debug
+    live_server, log_in, owner, schedule, settings, artifacts_dir
 ):
-    settings.DEBUG = debug
     EventFactory(schedule=schedule, title="Open class", start_local=next_monday())
     page = log_in(owner)
     page.get_by_role("link", name="Subscribe").click()
@@ -34,7 +32,7 @@ def test_owner_makes_a_feed_link_scans_it_and_replaces_it(
     answer = page.request.get(link.input_value())
     assert answer.status == 200
     assert "SUMMARY:Open class" in answer.text()
-    page.screenshot(path=str(artifacts_dir / f"subscribe-{'debug' if debug else 'prod'}.png"))
+    page.screenshot(path=str(artifacts_dir / f"subscribe-debug-{settings.DEBUG}.png"))
 
     old = link.input_value()
     card.get_by_role("button", name="New link").click()

@@ -278,7 +278,9 @@ class FakeMagicline:
             fault = self._take_fault(method, path)
             if fault is not None:
                 status, error, _ = self._error(fault.status, f"Fault {fault.status} injected.")
-                headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
+                headers = (
+                    {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
+                )
                 return status, error, headers
             return self._route(studio, method, path, query, body)
 

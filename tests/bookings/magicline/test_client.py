@@ -1,7 +1,7 @@
 """The Magicline client against the fake studio: shapes, windows, paging, retries, errors."""
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -10,23 +10,11 @@ from bookings.magicline.client import (
     MagiclineNotFound,
     MagiclineRateLimited,
     MagiclineUnavailable,
-    parse_date_time,
 )
 from tests.bookings.magicline.conftest import BERLIN, GUEST_ID, MEMBER_ID, TRAINING, day_at
 
 BERLIN_KEY = "berlin-open-api-key-0001"
 HAMBURG_KEY = "hamburg-open-api-key-0002"
-
-
-def test_a_bracketed_date_time_keeps_its_instant_and_zone():
-    moment = parse_date_time("2022-06-22T08:00:00.000+02:00[Europe/Berlin]")
-    assert moment == datetime(2022, 6, 22, 6, tzinfo=UTC)
-    assert str(moment.tzinfo) == "Europe/Berlin"
-
-
-def test_a_date_time_without_offset_is_refused():
-    with pytest.raises(ValueError, match="without offset"):
-        parse_date_time("2022-06-22T08:00:00.000")
 
 
 def test_the_key_check_tells_a_good_key_from_a_wrong_one(fake, client_of):

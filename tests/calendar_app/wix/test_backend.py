@@ -239,3 +239,24 @@ def test_the_schedules_page_offers_no_restore_for_a_connected_business(
 
     assert "cannot reactivate a schedule" in response.text
     assert "/restore/" not in response.text
+
+
+def test_a_participation_deleted_in_wix_offers_no_undo(client, wix_server, owner, event):
+    participation, _ = participant_services.add_participation(
+        actor=owner, event=event, name="Jane Doe"
+    )
+    participant_services.cancel_participation(
+        actor=owner, participation=participation, expected_revision=1
+    )
+    client.force_login(owner.user)
+
+    response = client.get(reverse("participants:dashboard", args=[event.pk]))
+
+    assert "Deleted in the connected calendar" in response.text
+    assert "Undo cancel" not in response.text
+    with pytest.raises(ParticipationError, match="cannot be brought back"):
+        participant_services.restore_participation(
+            actor=owner,
+            participation=Participation.objects.get(pk=participation.pk),
+            expected_revision=Participation.objects.get(pk=participation.pk).revision,
+        )

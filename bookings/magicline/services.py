@@ -1,0 +1,73 @@
+"""Connecting a studio to Magicline: one place for the settings page and ``connect_magicline``."""
+
+from urllib.parse import urlsplit
+
+from django.db import transaction
+from django.utils import timezone
+
+from bookings.magicline.client import MagiclineClient, MagiclineError
+from bookings.magicline.models import MagiclineConnection, key_digest
+from calendar_app.models import Business, Membership
+from calendar_app.services import record_change
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class ConnectionRefused(ValueError):
+    """A connection the app refuses; the message is meant for the owner."""
+
+
+@transaction.atomic
+def connect_studio(
+    *,
+    actor: Membership | None,
+    business: Business,
+    base_url: str,
+    api_key: str = "",
+    webhook_key: str = "",
+    max_slot_window_days: int | None = None,
+) -> MagiclineConnection:
+    """Create or update the studio's connection; an empty key keeps the stored one.
+
+    A webhook key names its studio, so one key cannot serve two studios. Magicline answers over
+    HTTPS only; plain HTTP is accepted for loopback (a local fake studio) alone.
+    """
+    url = urlsplit(base_url)
+    if url.scheme != "https" and not (url.scheme == "http" and url.hostname in LOOPBACK):
+        raise ConnectionRefused("The base URL must start with https:// (Magicline is HTTPS only).")
+    connection = MagiclineConnection.objects.select_for_update().filter(business=business).first()
+    if connection is None and not (api_key and webhook_key):
+        raise ConnectionRefused("A new connection needs both the Open API key and the webhook key.")
+    if webhook_key:
+        taken = MagiclineConnection.objects.filter(webhook_key_digest=key_digest(webhook_key))
+        if connection is not None:
+            taken = taken.exclude(pk=connection.pk)
+        if taken.exists():
+            raise ConnectionRefused("This webhook key already belongs to another studio.")
+    connection = connection or MagiclineConnection(business=business)
+    connection.base_url = base_url.rstrip("/")
+    connection.api_key = api_key or connection.api_key
+    connection.webhook_key = webhook_key or connection.webhook_key
+    if max_slot_window_days is not None:
+        connection.max_slot_window_days = max_slot_window_days
+    connection.last_check_ok = None
+    connection.save()
+    record_change(
+        business=business, actor=actor, obj=connection, action="connect", revision_before=None
+    )
+    return connection
+
+
+def check_connection(*, connection: MagiclineConnection) -> bool:
+    """The documented key check (HEAD, §1.3); the outcome is kept for the settings page."""
+    try:
+        with MagiclineClient.for_connection(connection, max_attempts=2) as client:
+            ok = client.check_key()
+        error = "" if ok else "Magicline refused the Open API key (401)."
+    except MagiclineError as failure:
+        ok, error = False, failure.message
+    MagiclineConnection.objects.filter(pk=connection.pk).update(
+        last_checked_date=timezone.now(), last_check_ok=ok, last_error=error
+    )
+    connection.refresh_from_db()
+    return ok

@@ -1,0 +1,82 @@
+"""Incoming Magicline webhooks (§5): authenticate, store once, hand over to a task.
+
+The ``x-api-key`` header is the studio's webhook key: it names the studio (looked up by its
+SHA-256 digest, then compared in constant time). A delivery is stored under its unique ``uuid``
+(a repeat is acknowledged and dropped) and processed by ``tasks.process_delivery`` after the
+commit, so the request answers within milliseconds and never calls Magicline (§5.4).
+"""
+
+import hmac
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from bookings.magicline.models import MagiclineConnection, MagiclineWebhookDelivery, key_digest
+
+
+class WebhookRejected(ValueError):
+    """A delivery refused; ``status`` is the HTTP status to answer, the message a sentence."""
+
+    def __init__(self, message: str, *, status: int):
+        self.status = status
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Intake:
+    delivery: MagiclineWebhookDelivery
+    duplicate: bool
+
+
+def connection_for_key(key: str | None) -> MagiclineConnection:
+    """The enabled connection whose webhook key is ``key``; 401 for a missing or unknown key."""
+    if not key:
+        raise WebhookRejected("The x-api-key header is missing.", status=401)
+    connection = (
+        MagiclineConnection.objects.filter(webhook_key_digest=key_digest(key), enabled=True)
+        .select_related("business")
+        .first()
+    )
+    if connection is None or not hmac.compare_digest(connection.webhook_key.encode(), key.encode()):
+        raise WebhookRejected("The x-api-key header does not name a connected studio.", status=401)
+    return connection
+
+
+def _envelope(body: object) -> tuple[str, int, list[dict]]:
+    """The envelope's ``uuid``, ``entityId`` and ``payload``, or a 400 that says what is wrong."""
+    if not isinstance(body, dict):
+        raise WebhookRejected("The body must be a JSON object (the webhook envelope).", status=400)
+    uuid, entity_id, payload = body.get("uuid"), body.get("entityId"), body.get("payload")
+    if not isinstance(uuid, str) or not 0 < len(uuid) <= 64:
+        raise WebhookRejected("uuid must be a string of up to 64 characters.", status=400)
+    if isinstance(entity_id, bool) or not isinstance(entity_id, int):
+        raise WebhookRejected("entityId must be an integer.", status=400)
+    if not -(2**63) <= entity_id < 2**63:
+        raise WebhookRejected("entityId is out of range.", status=400)
+    if not isinstance(payload, list) or not all(
+        isinstance(item, dict) and isinstance(item.get("type"), str) for item in payload
+    ):
+        raise WebhookRejected("payload must be a list of events, each with a type.", status=400)
+    return uuid, entity_id, payload
+
+
+def receive_delivery(*, key: str | None, body: object) -> Intake:
+    """Authenticate and store one delivery; its processing is queued after the commit."""
+    from bookings.magicline.tasks import process_delivery
+
+    connection = connection_for_key(key)
+    uuid, entity_id, payload = _envelope(body)
+    try:
+        with transaction.atomic():
+            delivery = MagiclineWebhookDelivery.objects.create(
+                connection=connection, uuid=uuid, entity_id=entity_id, payload=payload
+            )
+            process_delivery.delay_on_commit(delivery.pk)
+    except IntegrityError:
+        existing = MagiclineWebhookDelivery.objects.get(uuid=uuid)
+        if existing.connection_id != connection.pk:
+            raise WebhookRejected(
+                "This uuid was already delivered for another studio.", status=409
+            ) from None
+        return Intake(delivery=existing, duplicate=True)
+    return Intake(delivery=delivery, duplicate=False)
