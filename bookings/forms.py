@@ -4,6 +4,7 @@ from django import forms
 
 from bookings.models import WorkingHours
 from calendar_app.models import Resource
+from calendar_app.validation import validate_year_range
 
 
 class ScreenQueryForm(forms.Form):
@@ -13,12 +14,14 @@ class ScreenQueryForm(forms.Form):
     customer = forms.IntegerField(required=False, min_value=1)
     start = forms.DateField(
         required=False,
+        validators=[validate_year_range],
         input_formats=["%Y-%m-%d"],
         error_messages={"invalid": "The window start must be a date like 2027-06-07."},
     )
     q = forms.CharField(required=False, max_length=100, strip=True)
     slot = forms.DateTimeField(
         required=False,
+        validators=[validate_year_range],
         input_formats=["%Y-%m-%dT%H:%M"],
         error_messages={"invalid": "The slot must be a time like 2027-06-07T09:30."},
     )
@@ -31,6 +34,7 @@ class BookForm(forms.Form):
     service = forms.IntegerField(min_value=1, error_messages={"required": "Pick a service."})
     customer = forms.IntegerField(min_value=1, error_messages={"required": "Pick a customer."})
     slot = forms.DateTimeField(
+        validators=[validate_year_range],
         input_formats=["%Y-%m-%dT%H:%M"],
         error_messages={
             "required": "Pick a slot.",
@@ -73,7 +77,9 @@ class WorkingHoursForm(forms.Form):
 class HoursOverrideForm(forms.Form):
     """A dated exception: closed all day, or other hours that day."""
 
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        validators=[validate_year_range], widget=forms.DateInput(attrs={"type": "date"})
+    )
     closed = forms.BooleanField(required=False, label="Closed all day")
     start_time = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
     end_time = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))

@@ -224,10 +224,11 @@ class AppointmentBooking(models.Model):
     business = models.ForeignKey(
         Business, on_delete=models.CASCADE, related_name="appointment_bookings"
     )
+    # RESTRICT: a service or customer with bookings stays, unless its whole business goes.
     appointment = models.ForeignKey(
-        BookableAppointment, on_delete=models.PROTECT, related_name="bookings"
+        BookableAppointment, on_delete=models.RESTRICT, related_name="bookings"
     )
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="bookings")
+    customer = models.ForeignKey(Customer, on_delete=models.RESTRICT, related_name="bookings")
     booking_status = models.CharField(
         max_length=40, choices=BookingStatus.choices, default=BookingStatus.BOOKED
     )

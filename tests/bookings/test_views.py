@@ -154,7 +154,15 @@ def test_bad_booking_input_is_a_clear_400(owner_client, data, message):
 
 
 @pytest.mark.parametrize(
-    "params", [{"start": "2027-13-01"}, {"slot": "9:30"}, {"service": "-1"}], ids=str
+    "params",
+    [
+        {"start": "2027-13-01"},
+        {"start": "9999-12-31"},
+        {"slot": "9999-12-31T23:30"},
+        {"slot": "9:30"},
+        {"service": "-1"},
+    ],
+    ids=str,
 )
 def test_bad_screen_input_is_a_clear_400(owner_client, params):
     response = owner_client.get(URL, params)
