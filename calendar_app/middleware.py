@@ -73,11 +73,9 @@ class RejectNulBytesMiddleware:
 
     PostgreSQL text cannot hold NUL, so such a value would fail deep in a query (a 500) or, worse,
     after a first write. No legitimate id, search or form value contains one, so one check here
-    covers every URL, including those added later. URL namespaces in ``OWN_CONTRACT_ERRORS``
-    (the JSON API) refuse NUL themselves, in their contract's error shape.
+    covers every URL, including those added later; the JSON API gets the refusal in its
+    contract's ErrorResponse shape.
     """
-
-    OWN_CONTRACT_ERRORS = {"api"}
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -86,8 +84,6 @@ class RejectNulBytesMiddleware:
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
-        if request.resolver_match.app_name in self.OWN_CONTRACT_ERRORS:
-            return None
         if _carries_nul(request):
             if request.path.startswith(JSON_API_PREFIX):  # the contract's ErrorResponse shape
                 return JsonResponse(
