@@ -114,6 +114,10 @@ def event_edit(request: HttpRequest, event_id: str) -> HttpResponse:
 
     form = EventEditForm(request.POST, **form_kwargs)
     if form.is_valid():
+        clashing = [] if form.applies_to_series else _clashes(request, form, excluding=event.pk)
+        if clashing:
+            context = _form_context(form, event=event, clashes=clashing)
+            return render_page(request, FORM, context, fragment="form", status=409)
         try:
             saved = _save_edit(request, form)
         except RevisionConflict as conflict:
@@ -175,6 +179,11 @@ def event_create(request: HttpRequest) -> HttpResponse:
 
     form = EventCreateForm(request.POST, business=business)
     if form.is_valid():
+        clashing = _clashes(request, form)
+        if clashing:
+            return render_page(
+                request, FORM, _form_context(form, clashes=clashing), fragment="form", status=409
+            )
         try:
             events = _create_events(request, form)
         except CalendarError as error:
@@ -221,6 +230,10 @@ def block_time(request: HttpRequest) -> HttpResponse:
         return render_page(request, BLOCK_TIME, {"form": form}, fragment="form")
     form = BlockTimeForm(request.POST, business=business)
     if form.is_valid():
+        clashing = _clashes(request, form)
+        if clashing:
+            context = {"form": form, "clashes": clashing}
+            return render_page(request, BLOCK_TIME, context, fragment="form", status=409)
         try:
             events = services.block_time(
                 actor=request.membership, business=business, **form.service_kwargs()
@@ -234,6 +247,23 @@ def block_time(request: HttpRequest) -> HttpResponse:
 
 
 # Shared pieces ---------------------------------------------------------------------------------
+
+
+def _clashes(request: HttpRequest, form, *, excluding: str | None = None) -> list[Event]:
+    """Events already holding a chosen resource then; none once the owner said save anyway.
+
+    A series is checked at its first occurrence; the calendar marks any later clash.
+    """
+    if request.POST.get("save_anyway") == "1":
+        return []
+    data = form.cleaned_data
+    return selectors.clashes(
+        request.business,
+        resource_ids=[r.pk for r in data["resources"]],
+        start_local=data["start_local"],
+        end_local=data["end_local"],
+        excluding=excluding,
+    )
 
 
 def _done(request: HttpRequest, event: Event, message: str) -> HttpResponse:
