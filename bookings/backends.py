@@ -163,11 +163,8 @@ class LocalAppointmentBackend:
         """
         with transaction.atomic():
             Customer.objects.select_for_update().filter(pk=customer.pk).first()
-            candidate_ids = [
-                *appointment.staff.values_list("id", flat=True),
-                *appointment.rooms.values_list("id", flat=True),
-                *appointment.equipment.values_list("id", flat=True),
-            ]
+            staff, rooms, equipment = slots.required_resources(appointment)
+            candidate_ids = [s.id for s in staff] + rooms + equipment
             list(
                 Resource.objects.select_for_update()
                 .filter(pk__in=candidate_ids)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bookings.models import AppointmentBooking, BookableAppointment, Customer
-from bookings.slots import Slot
+from bookings.slots import Instructor, Slot
 from calendar_app.models import Resource
 
 MAX_ID = 2**63 - 1
@@ -176,13 +176,26 @@ def bookable_appointment_to_json(appointment: BookableAppointment) -> dict:
     }
 
 
-def slot_to_json(slot: Slot, zone: zoneinfo.ZoneInfo) -> dict:
-    """A free slot (§2.3): its start, end and the instructors who can take it."""
-    return {
-        "startDateTime": format_date_time(slot.start, zone),
-        "endDateTime": format_date_time(slot.end, zone),
-        "instructors": [instructor_to_json(i.id, i.name) for i in slot.instructors],
-    }
+def slots_to_json(slots: Iterable[Slot], zone: zoneinfo.ZoneInfo) -> list[dict]:
+    """Free slots (§2.3): start, end and the instructors who can take each.
+
+    A window lists the same few instructors thousands of times: each is mapped once.
+    """
+    instructors: dict[str, dict] = {}
+
+    def instructor(staff: Instructor) -> dict:
+        if staff.id not in instructors:
+            instructors[staff.id] = instructor_to_json(staff.id, staff.name)
+        return instructors[staff.id]
+
+    return [
+        {
+            "startDateTime": format_date_time(slot.start, zone),
+            "endDateTime": format_date_time(slot.end, zone),
+            "instructors": [instructor(staff) for staff in slot.instructors],
+        }
+        for slot in slots
+    ]
 
 
 def booking_to_json(

@@ -4,12 +4,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils.timezone import localdate, now
 
 from bookings.backends import appointment_backend
-from bookings.models import AppointmentBooking, BookableAppointment, Customer, Facility
+from bookings.models import (
+    AppointmentBooking,
+    BookableAppointment,
+    BookingResource,
+    Customer,
+    Facility,
+    WorkingHours,
+    WorkingHoursOverride,
+)
 from bookings.slots import (
     MAX_DAYS_AHEAD,
     VALIDATION_MESSAGES,
@@ -19,7 +27,7 @@ from bookings.slots import (
     scan,
     window_days,
 )
-from calendar_app.models import Business
+from calendar_app.models import Business, Event, EventResource, Resource
 
 
 def bookable_appointments(*, business: Business) -> QuerySet[BookableAppointment]:
@@ -314,3 +322,79 @@ def _pick(service, customer, slot_local, instructor_id, candidates) -> Pick:
         status=status,
         message=message,
     )
+
+
+def booking_clashes(*, event: Event) -> list[str]:
+    """Sentences naming the active bookings that hold one of the event's resources while it
+    (or, for a series, one of its occurrences) takes it: the calendar warns with them when an
+    event is placed on a booked resource. The booking's own event clashes with nothing."""
+    if event.transparency != Event.Transparency.OPAQUE or event.is_cancelled:
+        return []
+    occurrences = Event.objects.filter(
+        Q(pk=event.pk) | Q(recurring_event_id=event.pk), status=Event.Status.CONFIRMED
+    )
+    overlapping = EventResource.objects.filter(
+        event__in=occurrences,
+        resource_id=OuterRef("resource_id"),
+        transparency=Event.Transparency.OPAQUE,
+        event__start__lt=OuterRef("end"),
+        event__end__gt=OuterRef("start"),
+    )
+    holds = (
+        BookingResource.objects.filter(active=True, booking__business_id=event.business_id)
+        .filter(Exists(overlapping))
+        .exclude(booking__event_id=event.pk)
+        .select_related("resource", "booking__appointment", "booking__customer")
+        .order_by("start", "resource__name")[:5]
+    )
+    zone = event.zone
+    return [
+        f"{hold.resource.name} is booked for {hold.booking.appointment.title} "
+        f"({hold.booking.customer.full_name}) on "
+        f"{hold.booking.start.astimezone(zone):%a %d %b, %H:%M}-"
+        f"{hold.booking.end.astimezone(zone):%H:%M}: check the booking or move this event."
+        for hold in holds
+    ]
+
+
+@dataclass(frozen=True)
+class ResourceHours:
+    """A resource with its weekly hours (by weekday) and its exceptions from today on."""
+
+    resource: Resource
+    weekly: list[WorkingHours]
+    overrides: list[WorkingHoursOverride]
+
+    @property
+    def summary(self) -> str:
+        if not self.weekly:
+            return "No working hours yet: it is never bookable."
+        return "; ".join(
+            f"{h.get_weekday_display()[:3]} {h.start_time:%H:%M}-{h.end_time:%H:%M}"
+            for h in self.weekly
+        )
+
+
+def resources_with_hours(*, business: Business) -> list[ResourceHours]:
+    """Every resource of the business with its hours, in three queries."""
+    resources = list(Resource.objects.filter(business=business).order_by("type", "name"))
+    return _with_hours(business, resources)
+
+
+def resource_hours(*, business: Business, resource: Resource) -> ResourceHours:
+    return _with_hours(business, [resource])[0]
+
+
+def _with_hours(business: Business, resources: list[Resource]) -> list[ResourceHours]:
+    today = localdate(timezone=business.zone)
+    weekly: dict[str, list[WorkingHours]] = {r.pk: [] for r in resources}
+    for hours in WorkingHours.objects.filter(resource__in=resources).order_by(
+        "weekday", "start_time"
+    ):
+        weekly[hours.resource_id].append(hours)
+    overrides: dict[str, list[WorkingHoursOverride]] = {r.pk: [] for r in resources}
+    for override in WorkingHoursOverride.objects.filter(
+        resource__in=resources, date__gte=today
+    ).order_by("date", "start_time"):
+        overrides[override.resource_id].append(override)
+    return [ResourceHours(r, weekly[r.pk], overrides[r.pk]) for r in resources]

@@ -1,15 +1,23 @@
 """Appointment writes: the business's backend and the audit record, in one place."""
 
-from datetime import datetime
+from datetime import date, datetime, time
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
-from bookings.backends import appointment_backend
+from bookings.backends import AppointmentError, appointment_backend
 from bookings.mapping import BookingEventType
-from bookings.models import AppointmentBooking, BookableAppointment, Customer
+from bookings.models import (
+    AppointmentBooking,
+    BookableAppointment,
+    Customer,
+    WorkingHours,
+    WorkingHoursOverride,
+)
 from bookings.tasks import queue_booking_event
-from calendar_app.models import Membership
-from calendar_app.services import record_change
+from calendar_app.models import Business, Membership, Resource
+from calendar_app.services import record_change, require_owner
 
 
 @transaction.atomic
@@ -54,3 +62,110 @@ def cancel_booking(*, actor: Membership | None, booking: AppointmentBooking) -> 
     )
     queue_booking_event(booking=cancelled, event_type=BookingEventType.CANCELLED)
     return cancelled
+
+
+@transaction.atomic
+def create_resource(
+    *, actor: Membership | None, business: Business, name: str, type: str
+) -> Resource:
+    """A new staff member, room or piece of equipment of the business (owners)."""
+    require_owner(actor, "manage resources")
+    resource = Resource.objects.create(business=business, name=name, type=type)
+    record_change(
+        business=business, actor=actor, obj=resource, action="create", revision_before=None
+    )
+    return resource
+
+
+@transaction.atomic
+def update_resource(
+    *, actor: Membership | None, resource: Resource, name: str, type: str
+) -> Resource:
+    """Rename a resource or change its type (owners); its revision goes up by one."""
+    require_owner(actor, "manage resources")
+    before = resource.revision
+    Resource.objects.filter(pk=resource.pk).update(
+        name=name, type=type, revision=F("revision") + 1, updated_date=timezone.now()
+    )
+    resource.refresh_from_db()
+    record_change(
+        business=resource.business,
+        actor=actor,
+        obj=resource,
+        action="update",
+        revision_before=before,
+    )
+    return resource
+
+
+@transaction.atomic
+def add_working_hours(
+    *, actor: Membership | None, resource: Resource, weekday: int, start_time: time, end_time: time
+) -> WorkingHours:
+    """Weekly hours for a resource; hours overlapping others of that weekday are refused."""
+    require_owner(actor, "manage working hours")
+    Resource.objects.select_for_update().filter(pk=resource.pk).first()
+    if end_time <= start_time:
+        raise AppointmentError("The hours must end after they start.")
+    if resource.working_hours.filter(
+        weekday=weekday, start_time__lt=end_time, end_time__gt=start_time
+    ).exists():
+        raise AppointmentError("These hours overlap hours already set for that day.")
+    hours = WorkingHours.objects.create(
+        resource=resource, weekday=weekday, start_time=start_time, end_time=end_time
+    )
+    record_change(
+        business=resource.business, actor=actor, obj=hours, action="create", revision_before=None
+    )
+    return hours
+
+
+@transaction.atomic
+def add_hours_override(
+    *,
+    actor: Membership | None,
+    resource: Resource,
+    date: date,
+    closed: bool,
+    start_time: time | None = None,
+    end_time: time | None = None,
+    note: str = "",
+) -> WorkingHoursOverride:
+    """A dated exception to a resource's weekly hours: closed that day, or other hours."""
+    require_owner(actor, "manage working hours")
+    Resource.objects.select_for_update().filter(pk=resource.pk).first()
+    if not closed and (start_time is None or end_time is None or end_time <= start_time):
+        raise AppointmentError("Give the day's hours (ending after they start), or close it.")
+    same_day = resource.working_hours_overrides.filter(date=date)
+    if (closed and same_day.exists()) or same_day.filter(closed=True).exists():
+        raise AppointmentError("That day already has an exception; remove it first.")
+    override = WorkingHoursOverride.objects.create(
+        resource=resource,
+        date=date,
+        closed=closed,
+        start_time=None if closed else start_time,
+        end_time=None if closed else end_time,
+        note=note,
+    )
+    record_change(
+        business=resource.business,
+        actor=actor,
+        obj=override,
+        action="create",
+        revision_before=None,
+    )
+    return override
+
+
+@transaction.atomic
+def remove_hours(*, actor: Membership | None, hours: WorkingHours | WorkingHoursOverride) -> None:
+    """Remove weekly hours or a dated exception of a resource (owners)."""
+    require_owner(actor, "manage working hours")
+    record_change(
+        business=hours.resource.business,
+        actor=actor,
+        obj=hours,
+        action="delete",
+        revision_before=None,
+    )
+    hours.delete()

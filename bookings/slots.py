@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
+from django.db.models import Value
 from django.utils import timezone
 
 from bookings.models import (
@@ -154,46 +155,83 @@ class _Intervals:
             index -= 1
         return index >= 0 and self.ends[index] > start
 
+    def minus(self, other: "_Intervals") -> "_Intervals":
+        """These spans with ``other``'s taken out (both sorted and merged)."""
+        result = _Intervals()
+        j, count = 0, len(other.starts)
+        for start, end in zip(self.starts, self.ends, strict=True):
+            while j < count and other.ends[j] <= start:
+                j += 1
+            k, cursor = j, start
+            while k < count and other.starts[k] < end:
+                if other.starts[k] > cursor:
+                    result.starts.append(cursor)
+                    result.ends.append(other.starts[k])
+                cursor = max(cursor, other.ends[k])
+                k += 1
+            if cursor < end:
+                result.starts.append(cursor)
+                result.ends.append(end)
+        return result
+
+    def cover_flags(self, spans: list[tuple[float, float]]) -> list[bool]:
+        """For spans sorted by start: whether one of these spans covers each (a single sweep)."""
+        flags = []
+        j, count = 0, len(self.starts)
+        for start, end in spans:
+            while j + 1 < count and self.starts[j + 1] <= start:
+                j += 1
+            flags.append(count > 0 and self.starts[j] <= start and self.ends[j] >= end)
+        return flags
+
 
 @dataclass
 class _Window:
-    """What a window needs, read once: the required sets, hours and holds per resource."""
+    """What a window needs, read once: the required sets, and per resource its working hours
+    and its free time (working hours less holds, widened by the appointment's buffers, so a
+    slot is free on a resource exactly when one free span covers it)."""
 
-    appointment: BookableAppointment
-    zone: zoneinfo.ZoneInfo
     staff: list[Instructor]
     rooms: list[str]
     equipment: list[str]
     working: dict[str, _Intervals]
-    held: dict[str, _Intervals]
+    free: dict[str, _Intervals]
     customer_held: _Intervals
 
     def free_resources(
         self, start: float, end: float, *, staff_ids: list[str] | None = None
     ) -> tuple[list[Instructor], list[str], list[str]]:
-        """The staff, rooms and equipment free across ``[start, end)`` (buffers added)."""
-        appointment = self.appointment
-        held_from = start - appointment.buffer_before_minutes * 60
-        held_to = end + appointment.buffer_after_minutes * 60
-
-        def free(resource_id: str) -> bool:
-            return self.working[resource_id].covers(start, end) and not self.held[
-                resource_id
-            ].overlaps(held_from, held_to)
-
-        staff = [s for s in self.staff if (staff_ids is None or s.id in staff_ids) and free(s.id)]
-        rooms = [r for r in self.rooms if free(r)]
-        equipment = [e for e in self.equipment if free(e)]
+        """The staff, rooms and equipment free across ``[start, end)`` and its buffers."""
+        staff = [
+            s
+            for s in self.staff
+            if (staff_ids is None or s.id in staff_ids) and self.free[s.id].covers(start, end)
+        ]
+        rooms = [r for r in self.rooms if self.free[r].covers(start, end)]
+        equipment = [e for e in self.equipment if self.free[e].covers(start, end)]
         return staff, rooms, equipment
 
-    def instructors_for(self, start: float, end: float) -> tuple[Instructor, ...]:
-        """The staff who can take the slot: none unless a room and equipment are free too."""
-        if self.customer_held.overlaps(start, end):
-            return ()
-        staff, rooms, equipment = self.free_resources(start, end)
-        if (self.rooms and not rooms) or (self.equipment and not equipment):
-            return ()
-        return tuple(staff)
+    def instructors_for_each(
+        self, spans: list[tuple[float, float]]
+    ) -> list[tuple[Instructor, ...]]:
+        """For spans sorted by start, the staff who can take each: none unless a room and
+        equipment are free too and the customer has no other booking then."""
+        staff_flags = [(s, self.free[s.id].cover_flags(spans)) for s in self.staff]
+
+        def any_free(ids: list[str]) -> list[bool]:
+            if not ids:
+                return [True] * len(spans)
+            columns = [self.free[rid].cover_flags(spans) for rid in ids]
+            return [any(column) for column in zip(*columns, strict=True)]
+
+        rooms, equipment = any_free(self.rooms), any_free(self.equipment)
+        result = []
+        for index, (start, end) in enumerate(spans):
+            if not (rooms[index] and equipment[index]) or self.customer_held.overlaps(start, end):
+                result.append(())
+            else:
+                result.append(tuple(s for s, flags in staff_flags if flags[index]))
+        return result
 
     def anyone_works(self, start: float, end: float) -> bool:
         """Whether each required set has someone working across the span (else: closed)."""
@@ -217,6 +255,27 @@ def _exists_on_clock(local: datetime, zone: zoneinfo.ZoneInfo) -> bool:
     return aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == local
 
 
+def required_resources(
+    appointment: BookableAppointment,
+) -> tuple[list[Instructor], list[str], list[str]]:
+    """The staff (with names), rooms and equipment the appointment may use, by name, at once."""
+    sets = {
+        "staff": appointment.staff,
+        "rooms": appointment.rooms,
+        "equipment": appointment.equipment,
+    }
+    queries = [
+        manager.order_by().annotate(required=Value(name)).values_list("required", "id", "name")
+        for name, manager in sets.items()
+    ]
+    union = queries[0].union(*queries[1:], all=True).order_by("name", "id")
+    rows = list(union)
+    staff = [Instructor(id=rid, name=name) for kind, rid, name in rows if kind == "staff"]
+    rooms = [rid for kind, rid, _ in rows if kind == "rooms"]
+    equipment = [rid for kind, rid, _ in rows if kind == "equipment"]
+    return staff, rooms, equipment
+
+
 def _load_window(
     appointment: BookableAppointment,
     *,
@@ -227,12 +286,7 @@ def _load_window(
     """Read all that the days ``first_day``..``last_day`` need, in a constant number of queries."""
     business = appointment.business
     zone = business.zone
-    staff = [
-        Instructor(id=rid, name=name)
-        for rid, name in appointment.staff.order_by("name", "id").values_list("id", "name")
-    ]
-    rooms = list(appointment.rooms.order_by("name", "id").values_list("id", flat=True))
-    equipment = list(appointment.equipment.order_by("name", "id").values_list("id", flat=True))
+    staff, rooms, equipment = required_resources(appointment)
     resource_ids = [s.id for s in staff] + rooms + equipment
 
     window_start = _local_midnight(first_day, zone) - timedelta(days=1)
@@ -292,14 +346,20 @@ def _load_window(
         ).exclude(booking_status=AppointmentBooking.BookingStatus.CANCELED)
         customer_spans = [(_epoch(s), _epoch(e)) for s, e in own.values_list("start", "end")]
 
+    widen_before = appointment.buffer_after_minutes * 60
+    widen_after = appointment.buffer_before_minutes * 60
+    free = {
+        rid: working[rid].minus(
+            _Intervals.of([(start - widen_before, end + widen_after) for start, end in spans])
+        )
+        for rid, spans in holds.items()
+    }
     return _Window(
-        appointment=appointment,
-        zone=zone,
         staff=staff,
         rooms=rooms,
         equipment=equipment,
         working=working,
-        held={rid: _Intervals.of(spans) for rid, spans in holds.items()},
+        free=free,
         customer_held=_Intervals.of(customer_spans),
     )
 
@@ -338,7 +398,7 @@ def scan(
     """
     now = now or timezone.now()
     window = _load_window(appointment, first_day=days[0], last_day=days[-1], customer=customer)
-    zone = window.zone
+    zone = appointment.business.zone
     staff_hours = _Intervals.of(
         [
             (start, end)
@@ -351,7 +411,8 @@ def scan(
     earliest, latest = _bookable_range(appointment, now)
     duration = appointment.duration_minutes * 60
     step = appointment.slot_step_minutes
-    candidates: list[Candidate] = []
+    starts: list[datetime] = []
+    spans: list[tuple[float, float]] = []
     for day in days:
         midnight = datetime.combine(day, time())
         for minute in range(0, 24 * 60, step):
@@ -360,20 +421,20 @@ def scan(
                 continue
             aware = local.replace(tzinfo=zone)
             start = _epoch(aware)
-            end = start + duration
-            if not staff_hours.covers(start, end):
-                continue
-            instructors: tuple[Instructor, ...] = ()
-            if earliest <= start <= latest:
-                instructors = window.instructors_for(start, end)
-            candidates.append(
-                Candidate(
-                    start=aware,
-                    end=datetime.fromtimestamp(end, tz=zone),
-                    instructors=instructors,
-                )
-            )
-    return candidates
+            if staff_hours.covers(start, start + duration):
+                starts.append(aware)
+                spans.append((start, start + duration))
+    bookable = [index for index, (start, _) in enumerate(spans) if earliest <= start <= latest]
+    instructors = window.instructors_for_each([spans[index] for index in bookable])
+    free_by_index = dict(zip(bookable, instructors, strict=True))
+    return [
+        Candidate(
+            start=aware,
+            end=datetime.fromtimestamp(span[1], tz=zone),
+            instructors=free_by_index.get(index, ()),
+        )
+        for index, (aware, span) in enumerate(zip(starts, spans, strict=True))
+    ]
 
 
 def compute_slots(

@@ -5,7 +5,7 @@ NUL bytes; unsafe requests atomic."""
 from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -13,6 +13,8 @@ from calendar_app.models import Business, Membership
 from calendar_app.validation import has_nul
 
 SESSION_KEY = "business_id"
+NUL_MESSAGE = "The address or the form contains a NUL character; remove it."
+JSON_API_PREFIX = "/api/"
 
 
 class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
@@ -78,11 +80,15 @@ class RejectNulBytesMiddleware:
 
     def __call__(self, request: HttpRequest):
         if _carries_nul(request):
+            if request.path.startswith(JSON_API_PREFIX):  # the contract's ErrorResponse shape
+                return JsonResponse(
+                    {"errorMessage": NUL_MESSAGE, "errorCode": "BAD_REQUEST"}, status=400
+                )
             template = "bad_request.html#message" if request.htmx else "bad_request.html"
             return render(
                 request,
                 template,
-                {"message": "The address or the form contains a NUL character; remove it."},
+                {"message": NUL_MESSAGE},
                 status=400,
             )
         return self.get_response(request)
@@ -93,6 +99,9 @@ def _carries_nul(request: HttpRequest) -> bool:
         return True
     data = [request.GET]
     if request.method == "POST":
+        # Read the raw body first: parsing a multipart form would otherwise consume the stream,
+        # and views that read ``request.body`` (signed webhooks, the JSON API) would fail.
+        request.body  # noqa: B018
         data.append(request.POST)
     return any(
         has_nul(key) or any(has_nul(value) for value in values)

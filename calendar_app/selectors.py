@@ -510,9 +510,6 @@ def _decode_cursor(cursor: str) -> tuple[_Query, list]:
     return query, after
 
 
-BUSY_PAGE_SIZE = 1000
-
-
 def busy_times(
     business: Business,
     *,
@@ -525,32 +522,32 @@ def busy_times(
 
     What appointment slots must avoid: every event that holds the resource OPAQUE and is not
     cancelled, classes and blocked time alike (one blocked-time event holds many resources).
-    ``excluding_app_id`` leaves out the events an app keeps for its own holds (the bookings app
-    reads its bookings' holds from its own table, once).
+    The window is read in the business's zone and keeps what overlaps it, as ``query_events``
+    does. ``excluding_app_id`` leaves out the events an app keeps for its own holds (the bookings
+    app reads its bookings' holds from its own table). One query of plain rows: the slot engine
+    calls this for every window it computes.
     """
     busy: dict[str, list[tuple[datetime, datetime]]] = {rid: [] for rid in resource_ids}
     if not resource_ids:
         return busy
-    page = query_events(
-        business,
-        from_local_date=from_local_date,
-        to_local_date=to_local_date,
-        filter={
-            "resources.id": {"$hasSome": list(resource_ids)},
-            "transparency": "OPAQUE",
-            "status": {"$in": [Event.Status.CONFIRMED, Event.Status.PENDING_CONFIRMATION]},
-            **({"$not": {"appId": excluding_app_id}} if excluding_app_id else {}),
-        },
-        limit=BUSY_PAGE_SIZE,
-    )
-    while True:
-        for event in page.events:
-            for ref in event.resource_refs:
-                if ref.id in busy and ref.transparency == Event.Transparency.OPAQUE:
-                    busy[ref.id].append((event.start, event.end))
-        if not page.has_next:
-            return busy
-        page = query_events(business, cursor=page.next_cursor)
+    holds = EventResource.objects.filter(
+        resource_id__in=list(resource_ids),
+        transparency=Event.Transparency.OPAQUE,
+        event__business=business,
+        event__removed_date__isnull=True,
+        event__recurrence_type__in=DEFAULT_RECURRENCE_TYPES,
+        event__transparency=Event.Transparency.OPAQUE,
+        event__status__in=[Event.Status.CONFIRMED, Event.Status.PENDING_CONFIRMATION],
+        event__end__gt=recurrence.to_utc(from_local_date, business.time_zone),
+        event__start__lt=recurrence.to_utc(to_local_date, business.time_zone),
+    ).exclude(event__type=Event.Type.WORKING_HOURS)
+    if excluding_app_id:
+        holds = holds.exclude(event__app_id=excluding_app_id)
+    for resource_id, start, end in holds.order_by("event__start", "event_id").values_list(
+        "resource_id", "event__start", "event__end"
+    ):
+        busy[resource_id].append((start, end))
+    return busy
 
 
 def event_with_details(business: Business, event_id: str) -> Event | None:

@@ -150,6 +150,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "calendar_app.wix.tasks.reconcile_connections",
         "schedule": timedelta(hours=1),
     },
+    "requeue-stalled-wix-deliveries": {
+        "task": "calendar_app.wix.tasks.requeue_stalled_deliveries",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # How far ahead the local backend keeps recurring instances materialized (the spec's events view
@@ -166,4 +170,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # httpx logs every request at INFO: one line per upstream call and per webhook test post.
+    "loggers": {"httpx": {"level": "WARNING"}},
 }

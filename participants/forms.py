@@ -36,6 +36,19 @@ class AddParticipationForm(ParticipationForm):
     """Adds the one-time key that makes a double submit create one participation."""
 
     idempotency_key = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+    customer = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    @classmethod
+    def for_customer(cls, customer) -> "AddParticipationForm":
+        """The add form filled in from an existing customer record."""
+        return cls(
+            initial={
+                "name": customer.full_name,
+                "email": customer.email,
+                "phone": customer.phone,
+                "customer": customer.pk,
+            }
+        )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4().hex)

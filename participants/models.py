@@ -26,6 +26,15 @@ class Participation(models.Model):
     phone = models.CharField(max_length=50, blank=True)
     email = models.EmailField(blank=True)
     contact_id = models.CharField(max_length=250, blank=True)
+    customer = models.ForeignKey(
+        "bookings.Customer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="participations",
+        help_text="The customer record this participant is (one person across classes and "
+        "appointments); a local link, not part of the calendar contract.",
+    )
     party_size = models.PositiveIntegerField(default=1)
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.CONFIRMED)
     notes = models.TextField(blank=True)

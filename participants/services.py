@@ -10,6 +10,7 @@ keeps ``event.remaining_capacity`` and uses the one set of revision helpers.
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
+from bookings.selectors import customer_for_booking
 from calendar_app.backends import (
     CalendarError,
     RevisionConflict,
@@ -139,8 +140,12 @@ def add_participation(
     status: str = Participation.Status.CONFIRMED,
     notes: str = "",
     idempotency_key: str = "",
+    customer_id: int | None = None,
 ) -> tuple[Participation, bool]:
     """Add a participant if the party fits; returns ``(participation, created)``.
+
+    ``customer_id`` links the participant to an existing customer of the business (or of its
+    facility group), so one person is one record across classes and appointments.
 
     A repeated ``idempotency_key`` (a double-submitted form) returns the participation the first
     submit created, with ``created`` False; the unique constraint backs this up under races.
@@ -154,6 +159,11 @@ def add_participation(
         if existing is not None:
             return existing, False
     _check_bookable(locked)
+    customer = None
+    if customer_id is not None:
+        customer = customer_for_booking(business=locked.business, customer_id=customer_id)
+        if customer is None:
+            raise ParticipationError("That customer does not exist; search again.")
     values = _clean_values(
         {
             "name": name,
@@ -177,6 +187,9 @@ def add_participation(
         if not idempotency_key:
             raise
         return Participation.objects.get(event_id=locked.pk, idempotency_key=idempotency_key), False
+    if customer is not None:
+        Participation.objects.filter(pk=participation.pk).update(customer=customer)
+        participation.customer = customer
     record_change(
         business=locked.business,
         actor=actor,

@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from bookings import selectors as customer_selectors
 from calendar_app.models import Event
 from calendar_app.views.helpers import get_event, wants_fragment
 from participants import selectors, services
@@ -77,6 +78,7 @@ def _render_page(
     add_form: AddParticipationForm | None = None,
     marked: Participation | None = None,
     status: int = 200,
+    extra: dict | None = None,
 ) -> HttpResponse:
     """The whole dashboard; ``marked`` is a row shown in its edit, conflict or error state."""
     search = request.GET.get("q", "").strip()
@@ -92,6 +94,7 @@ def _render_page(
         "search": search,
         "add_form": add_form or AddParticipationForm(),
         "read_only_reason": header.read_only_reason,
+        **(extra or {}),
     }
     return render(request, TEMPLATE, context, status=status)
 
@@ -171,7 +174,35 @@ def dashboard(request: HttpRequest, event_id: str) -> HttpResponse:
             "search": search,
         }
         return _render_fragment(request, "participations", context)
-    return _render_page(request, event)
+    customer_search = request.GET.get("customer_q", "").strip()[:100]
+    matches = (
+        customer_selectors.search_customers(business=request.business, query=customer_search)
+        if customer_search
+        else []
+    )
+    add_form = None
+    if request.GET.get("customer", "").isdigit():
+        customer = customer_selectors.customer_for_booking(
+            business=request.business, customer_id=int(request.GET["customer"])
+        )
+        if customer is None:
+            raise Http404("No such customer.")
+        add_form = AddParticipationForm.for_customer(customer)
+    context = {
+        "event": event,
+        "customer_search": customer_search,
+        "customer_matches": matches,
+    }
+    if wants_fragment(request) and request.htmx.target == "customer-matches":
+        return _render_fragment(request, "customer_matches", context)
+    if wants_fragment(request) and request.htmx.target == "add-participant":
+        header = selectors.event_header(event, business=request.business)
+        return _render_fragment(
+            request,
+            "add_form",
+            {**context, "add_form": add_form, "read_only_reason": header.read_only_reason},
+        )
+    return _render_page(request, event, add_form=add_form, extra=context)
 
 
 @require_POST
@@ -190,6 +221,7 @@ def participation_add(request: HttpRequest, event_id: str) -> HttpResponse:
                 actor=request.membership,
                 event=event,
                 idempotency_key=form.cleaned_data["idempotency_key"],
+                customer_id=form.cleaned_data["customer"],
                 **form.values(),
             )
         except ParticipationError as error:

@@ -1,6 +1,7 @@
 """Forms of the API settings page; the rules live in ``bookings.api.services``."""
 
 from django import forms
+from django.core.validators import URLValidator
 
 
 class ApiKeyForm(forms.Form):
@@ -15,5 +16,6 @@ class WebhookForm(forms.Form):
         label="URL",
         max_length=500,
         assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"], message="Enter an http or https URL.")],
         help_text="We POST each booking created or cancelled here, as JSON.",
     )

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from bookings.api import services
+from bookings.api import selectors, services
 from bookings.api.forms import ApiKeyForm, WebhookForm
 from bookings.models import ApiKey, WebhookSubscription
 from calendar_app.views.helpers import require_owner
@@ -92,8 +92,7 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     context = {
-        "api_keys": ApiKey.objects.filter(business=request.business),
-        "subscriptions": WebhookSubscription.objects.filter(business=request.business),
+        "settings": selectors.api_settings(business=request.business),
         "key_form": key_form or ApiKeyForm(),
         "webhook_form": webhook_form or WebhookForm(),
         "new_secret": new_secret,

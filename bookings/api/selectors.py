@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 
 from bookings import selectors
 from bookings.mapping import CustomerSearch
-from bookings.models import BookableAppointment, Customer
+from bookings.models import ApiKey, BookableAppointment, Customer, WebhookSubscription
 from calendar_app.models import Business
 
 
@@ -91,3 +91,18 @@ def search_customers(*, business: Business, search: CustomerSearch) -> list[Cust
     if search.email:
         customers = customers.filter(email__iexact=search.email)
     return list(customers.order_by("pk"))
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """What the owner's API settings page lists: keys (newest first) and webhook URLs."""
+
+    api_keys: list[ApiKey]
+    subscriptions: list[WebhookSubscription]
+
+
+def api_settings(*, business: Business) -> ApiSettings:
+    return ApiSettings(
+        api_keys=list(ApiKey.objects.filter(business=business)),
+        subscriptions=list(WebhookSubscription.objects.filter(business=business)),
+    )

@@ -24,37 +24,46 @@ MAX_SLICE_SIZE = 50
 
 
 def _query(request: HttpRequest, name: str) -> str | None:
-    value = request.GET.get(name)
-    if value is not None and "\x00" in value:
-        raise ApiError(400, f"{name} contains a NUL character.", code="BAD_REQUEST", reference=name)
-    return value
+    """A query parameter (``RejectNulBytesMiddleware`` has already refused NUL bytes)."""
+    return request.GET.get(name)
 
 
 def _query_int(request: HttpRequest, name: str) -> int | None:
+    """A whole-number query parameter within 64 bits, or None when absent."""
     value = _query(request, name)
     if value is None or value == "":
         return None
-    if not (value.isascii() and value.lstrip("-").isdecimal()) or len(value) > 19:
+    number = _digits(value.removeprefix("-"), lowest=0)
+    if number is None:
         raise ApiError(
             400,
-            f"{name} must be a whole number, not {value!r}.",
+            f"{name} must be a whole number, not {value[:40]!r}.",
             code="BAD_REQUEST",
             reference=name,
         )
-    return int(value)
+    return -number if value.startswith("-") else number
+
+
+def _digits(text: str, *, lowest: int) -> int | None:
+    """The number ``text`` spells in ASCII digits, if it lies in ``lowest``..2^63-1."""
+    if not (text.isascii() and text.isdecimal() and len(text) <= 19):
+        return None
+    number = int(text)
+    return number if lowest <= number <= mapping.MAX_ID else None
 
 
 def _path_id(value: str, what: str) -> int:
     """An id from the path; anything that cannot be an id is a 404 for that kind of object."""
-    if value.isascii() and value.isdecimal() and 1 <= int(value) <= mapping.MAX_ID:
-        return int(value)
-    raise ApiError(404, f"There is no {what} with the id {value!r}.", code="NOT_FOUND")
+    number = _digits(value, lowest=1)
+    if number is None:
+        raise ApiError(404, f"There is no {what} with the id {value[:40]!r}.", code="NOT_FOUND")
+    return number
 
 
 def _paging(request: HttpRequest) -> tuple[int, int]:
     """``offset`` (the last id seen, default "0") and ``sliceSize`` (1-50, default 10)."""
-    offset = _query(request, "offset") or "0"
-    if not (offset.isascii() and offset.isdecimal() and int(offset) <= mapping.MAX_ID):
+    offset = _digits(_query(request, "offset") or "0", lowest=0)
+    if offset is None:
         raise ApiError(
             400,
             "offset must be the offset of the previous answer (a string of digits).",
@@ -78,7 +87,7 @@ def _paging(request: HttpRequest) -> tuple[int, int]:
             code="errormessage.validation.max",
             reference="sliceSize",
         )
-    return int(offset), slice_size
+    return offset, slice_size
 
 
 def _json_body(request: HttpRequest) -> object:
@@ -201,8 +210,7 @@ def _bookable_slots(request: HttpRequest, business: Business, appointment_id: st
         )
     except SlotWindowError as error:
         raise ApiError(400, str(error), code="BAD_REQUEST", reference="daysAhead") from None
-    zone = business.zone
-    return JsonResponse([mapping.slot_to_json(slot, zone) for slot in slots], safe=False)
+    return JsonResponse(mapping.slots_to_json(slots, business.zone), safe=False)
 
 
 def _validate(request: HttpRequest, business: Business) -> JsonResponse:

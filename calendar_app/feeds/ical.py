@@ -106,6 +106,7 @@ class FeedContent:
 
 
 def build_calendar(content: FeedContent) -> bytes:
+    """The VCALENDAR: its name and refresh hints, the events, and a VTIMEZONE per zone used."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -154,13 +155,15 @@ def _series(
     exdates, overrides = [], []
     for row in rows:
         day = _occurrence_day(row)
-        if day < first_day:
-            continue  # before the window
-        if (day - first_day) % step or (
-            until_local is not None and datetime.combine(day, start_time) > until_local
+        if (
+            day < first_day
+            or (day - first_day) % step
+            or (until_local is not None and datetime.combine(day, start_time) > until_local)
         ):
+            # Not a day the feed's rule makes (moved in from before the window, or off the
+            # rule): an event of its own.
             if _shows(row):
-                overrides.append(_vevent(row, content))  # not a day of the rule
+                overrides.append(_vevent(row, content))
             continue
         rule_local = datetime.combine(day, start_time)
         if not _shows(row):

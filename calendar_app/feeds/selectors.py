@@ -64,6 +64,8 @@ def feed_version(feed: CalendarFeed, *, now: datetime | None = None) -> FeedVers
         str(feed.include_personal_data),
         feed.updated_date.isoformat(),
         feed.business.time_zone,
+        feed.business.name,
+        feed.target_name,
         _target_changed(feed).isoformat(),
         start.isoformat(),
         str(stats["changed"]),

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from bookings.selectors import booking_clashes
 from calendar_app import recurrence, selectors, services
 from calendar_app.backends import CalendarError, CapacityError, RevisionConflict, Scope
 from calendar_app.forms import (
@@ -267,7 +268,10 @@ def _clashes(request: HttpRequest, form, *, excluding: str | None = None) -> lis
 
 
 def _done(request: HttpRequest, event: Event, message: str) -> HttpResponse:
+    """The saved event's page, with a warning per appointment booking it now overlaps."""
     messages.success(request, message)
+    for clash in booking_clashes(event=event):
+        messages.warning(request, clash)
     return redirect_page(request, _detail_url(event))
 
 

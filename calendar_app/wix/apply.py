@@ -13,9 +13,10 @@ the revision rules live in one place (spec §6.1, §6.2):
 - every applied change writes one ChangeRecord (actor kind ``upstream``, the connection and
   the ``source``: ``webhook``, ``backfill``, ``reconcile``, ``write_through``).
 
-Each apply runs in one transaction under a lock keyed by the object's id (a PostgreSQL advisory
-lock, taken before the row is read, so it also covers rows that do not exist yet): two workers
-applying deliveries for the same event never interleave. Queries per apply are few and constant.
+Each apply runs in one transaction holding a lock on the object's id (the row's own lock, or for
+an id not stored yet a PostgreSQL advisory lock on the id): two workers applying deliveries for
+the same event never interleave. Queries per apply are few and constant (an update: lock and
+read, write, resource check, audit).
 A malformed payload raises ``mapping.MappingError`` and writes nothing.
 """
 
@@ -61,14 +62,28 @@ class ApplyResult:
 
 
 def _lock(kind: str, object_id: str) -> None:
-    """Serialize applies of one object until the transaction ends (PostgreSQL only; SQLite has
-    a single writer)."""
+    """Serialize applies of one id until the transaction ends (PostgreSQL only; SQLite has a
+    single writer)."""
     if db_connection.vendor != "postgresql":
         return
     with db_connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"wix:{kind}:{object_id}"]
         )
+
+
+def _locked_row(model, kind: str, object_id: str):
+    """The stored row, locked until the transaction ends; None for an id not stored yet.
+
+    A stored row is locked by ``SELECT … FOR UPDATE`` (one query, the common case). For an
+    unknown id an advisory lock on the id is taken first and the read repeated, so two workers
+    creating the same row run one after the other and the second sees the first's row.
+    """
+    row = model.objects.select_for_update().filter(pk=object_id).first()
+    if row is None:
+        _lock(kind, object_id)
+        row = model.objects.select_for_update().filter(pk=object_id).first()
+    return row
 
 
 def _audit(connection: WixConnection, obj, action: str, before: int | None, source: str) -> None:
@@ -105,8 +120,7 @@ def apply_remote_schedule(
     fields = mapping.schedule_from_wire(data)
     schedule_id, revision = fields.pop("id"), fields["revision"]
     with transaction.atomic():
-        _lock("schedule", schedule_id)
-        stored = Schedule.objects.filter(pk=schedule_id).first()
+        stored = _locked_row(Schedule, "schedule", schedule_id)
         if stored is not None and stored.business_id != connection.business_id:
             return _foreign("Schedule", schedule_id)
         outcome = _decide(
@@ -176,8 +190,7 @@ def apply_remote_resource(
     fields = mapping.resource_from_wire(data)
     resource_id, revision = fields.pop("id"), fields["revision"]
     with transaction.atomic():
-        _lock("resource", resource_id)
-        stored = Resource.objects.filter(pk=resource_id).first()
+        stored = _locked_row(Resource, "resource", resource_id)
         if stored is not None and stored.business_id != connection.business_id:
             return _foreign("Resource", resource_id)
         outcome = _decide(
@@ -279,8 +292,7 @@ def apply_remote_event(
     event_id, revision = fields.pop("id"), fields["revision"]
     resources = fields.pop("resources", None)
     with transaction.atomic():
-        _lock("event", event_id)
-        stored = Event.objects.filter(pk=event_id).first()
+        stored = _locked_row(Event, "event", event_id)
         if stored is not None and stored.business_id != connection.business_id:
             return _foreign("Event", event_id)
         app_id = fields.get("app_id", stored.app_id if stored else "")
@@ -360,8 +372,7 @@ def apply_remote_participation(
     fields = mapping.participation_from_wire(data)
     participation_id, revision = fields.pop("id"), fields["revision"]
     with transaction.atomic():
-        _lock("participation", participation_id)
-        stored = Participation.objects.filter(pk=participation_id).first()
+        stored = _locked_row(Participation, "participation", participation_id)
         if stored is not None and stored.business_id != connection.business_id:
             return _foreign("Participation", participation_id)
         outcome = _decide(

@@ -68,7 +68,6 @@ def apply_delivery(*, delivery_pk: int) -> str:
     delivery = WebhookDelivery.objects.select_related("connection__business").get(pk=delivery_pk)
     if delivery.status != WebhookDelivery.Status.RECEIVED:
         return delivery.status
-    WebhookDelivery.objects.filter(pk=delivery_pk).update(attempts=F("attempts") + 1)
     connection = delivery.connection
     client = client_for(connection)
     handler = HANDLERS.get((delivery.entity_fqdn, delivery.slug))
@@ -89,13 +88,18 @@ def apply_delivery(*, delivery_pk: int) -> str:
                 )
         except mapping.MappingError as error:
             raise DeliveryFailed(f"The payload is not the spec's shape ({error}).") from error
-        locked.update(status=WebhookDelivery.Status.APPLIED, applied_at=timezone.now(), error="")
+        locked.update(
+            status=WebhookDelivery.Status.APPLIED,
+            applied_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            error="",
+        )
     return WebhookDelivery.Status.APPLIED
 
 
 def record_error(*, delivery_pk: int, error: str, failed: bool) -> None:
-    """Show why an attempt did not apply; ``failed`` when no retry follows."""
-    update: dict[str, Any] = {"error": error[:2000]}
+    """Count an attempt that did not apply and show why; ``failed`` when no retry follows."""
+    update: dict[str, Any] = {"error": error[:2000], "attempts": F("attempts") + 1}
     if failed:
         update["status"] = WebhookDelivery.Status.FAILED
     WebhookDelivery.objects.filter(pk=delivery_pk, status=WebhookDelivery.Status.RECEIVED).update(
@@ -183,8 +187,8 @@ def _participation_changed(connection, payload: dict, client) -> Changes:
         entity.get("id") or payload.get("entityId", "")
     )
     if not event_id:
-        if payload.get("slug") == "deleted" and entity.get("id"):
-            return [("participation", entity, True)]
+        if payload.get("slug") == "deleted":  # of a participation never stored here
+            return [("participation", entity, True)] if entity.get("id") else []
         raise DeliveryFailed("The participation names no event.")
     # Stored before the upstream is read: one stored later (by another delivery) is not gone.
     stored = _stored_participations(event_id)

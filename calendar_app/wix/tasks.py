@@ -10,7 +10,7 @@ health page.
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 
-from calendar_app.wix import deliveries, reconcile
+from calendar_app.wix import deliveries, reconcile, webhooks
 from calendar_app.wix.client import WixUnavailable
 from calendar_app.wix.models import WixConnection
 
@@ -59,3 +59,9 @@ def reconcile_connections() -> int:
     for connection in WixConnection.objects.select_related("business"):
         started += reconcile.request_reconciliation(connection=connection, requested_by_user=False)
     return started
+
+
+@shared_task(acks_late=True)
+def requeue_stalled_deliveries() -> int:
+    """Beat: queue again what was stored but whose task never ran (nothing is lost)."""
+    return webhooks.requeue_stalled_deliveries()

@@ -8,7 +8,7 @@ calls the upstream; the task (``calendar_app.wix.tasks``) applies the delivery.
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -24,6 +24,7 @@ from calendar_app.wix.health.models import IntakeRejection
 from calendar_app.wix.models import WebhookDelivery, WixConnection
 
 ALGORITHMS = ["RS256"]
+DELIVERY_ID_MAX_LENGTH = WebhookDelivery._meta.get_field("delivery_id").max_length
 
 
 class DeliveryRejected(Exception):
@@ -56,11 +57,12 @@ class VerifiedDelivery:
 
     @property
     def kind(self) -> tuple[str, str]:
-        return (self.domain_event.get("entityFqdn", ""), self.domain_event.get("slug", ""))
+        fqdn, slug = self.domain_event.get("entityFqdn"), self.domain_event.get("slug")
+        return (_text(fqdn, 200), _text(slug, 100))
 
     @property
     def entity_id(self) -> str:
-        return str(self.domain_event.get("entityId") or "")
+        return _text(self.domain_event.get("entityId"), 250)
 
     @property
     def event_time(self) -> datetime | None:
@@ -68,9 +70,15 @@ class VerifiedDelivery:
         if not isinstance(raw, str):
             return None
         try:
-            return datetime.fromisoformat(raw)
+            moment = datetime.fromisoformat(raw)
         except ValueError:
             return None
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # the spec's times are UTC
+
+
+def _text(value: Any, max_length: int) -> str:
+    """A text field of the domain event cut to its column (longer is no kind this app knows)."""
+    return value[:max_length] if isinstance(value, str) else ""
 
 
 def _json_object(raw: Any, what: str) -> dict[str, Any]:
@@ -137,6 +145,8 @@ def verify_delivery(*, token: str, public_key: RSAPublicKey) -> VerifiedDelivery
     domain_event = _json_object(envelope.get("data"), "domain event")
     if not isinstance(domain_event.get("id"), str) or not domain_event["id"]:
         raise MalformedDelivery("The webhook's domain event has no id.")
+    if len(domain_event["id"]) > DELIVERY_ID_MAX_LENGTH:
+        raise MalformedDelivery("The webhook's domain event id is too long to be a webhook id.")
     return VerifiedDelivery(instance_id=envelope["instanceId"], domain_event=domain_event)
 
 
@@ -255,3 +265,20 @@ def retry_delivery(*, delivery: WebhookDelivery) -> None:
     ).update(status=WebhookDelivery.Status.RECEIVED)
     if updated:
         tasks.apply_delivery.delay_on_commit(delivery.pk)
+
+
+STALLED_AFTER = timedelta(minutes=5)
+
+
+def requeue_stalled_deliveries(*, older_than: timedelta = STALLED_AFTER) -> int:
+    """Queue again the deliveries stored long ago and still not applied: their task was lost
+    (Redis down when the request committed, or flushed). Applying is idempotent, so a delivery
+    whose task is merely slow is harmless to queue twice. Returns how many were queued."""
+    stalled = list(
+        WebhookDelivery.objects.filter(
+            status=WebhookDelivery.Status.RECEIVED, received_at__lt=timezone.now() - older_than
+        ).values_list("pk", flat=True)[:10_000]
+    )
+    for delivery_pk in stalled:
+        tasks.apply_delivery.delay_on_commit(delivery_pk)
+    return len(stalled)

@@ -84,6 +84,16 @@ def test_the_list_is_sliced_by_the_last_id(api, business):
     assert rest["hasNext"] is False
 
 
+def test_a_nul_in_the_query_is_a_json_400(api):
+    response = api.get(BOOKABLE, {"offset": "1\x00"})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "errorMessage": "The address or the form contains a NUL character; remove it.",
+        "errorCode": "BAD_REQUEST",
+    }
+
+
 def test_an_empty_list_keeps_the_offset(api):
     assert api.get(BOOKABLE, {"offset": "77"}).json() == {
         "result": [],
@@ -101,7 +111,7 @@ def test_an_empty_list_keeps_the_offset(api):
         ({"offset": "-1"}, "offset", "BAD_REQUEST"),
         ({"offset": "abc"}, "offset", "BAD_REQUEST"),
         ({"offset": "9" * 30}, "offset", "BAD_REQUEST"),
-        ({"offset": "1\x00"}, "offset", "BAD_REQUEST"),
+        ({"offset": "9" * 5000}, "offset", "BAD_REQUEST"),
     ],
 )
 def test_bad_paging_is_a_400_naming_the_parameter(api, params, reference, code):
@@ -127,7 +137,7 @@ def test_one_appointment_by_id(api, training):
     }
 
 
-@pytest.mark.parametrize("appointment_id", ["999999", "0", "abc", "9" * 25, "-4"])
+@pytest.mark.parametrize("appointment_id", ["999999", "0", "abc", "9" * 25, "9" * 5000, "-4"])
 def test_an_unknown_appointment_is_a_404(api, appointment_id):
     response = api.get(f"{BOOKABLE}/{appointment_id}")
 
@@ -203,6 +213,8 @@ def test_a_window_without_working_hours_is_an_empty_list(api, training):
         ({"slotWindowStartDate": "2024-13-01"}, "slotWindowStartDate"),
         ({"slotWindowStartDate": "01.05.2024"}, "slotWindowStartDate"),
         ({"customerId": "x"}, "customerId"),
+        ({"customerId": "9223372036854775808"}, "customerId"),
+        ({"customerId": "9" * 5000}, "customerId"),
     ],
 )
 def test_a_bad_slot_window_is_a_400(api, training, params, reference):
@@ -305,6 +317,14 @@ def test_a_malformed_body_is_a_400(api, path, raw, message):
     assert response.status_code == 400
     if message:
         assert response.json()["errorMessage"] == message
+
+
+@pytest.mark.parametrize("path", [VALIDATE, BOOK])
+def test_a_form_instead_of_json_is_a_400(api, path, training, member):
+    response = api.post(path, {"customerId": member.pk, "bookableAppointmentId": training.pk})
+
+    assert response.status_code == 400
+    assert response.json()["errorMessage"] == "The request body is not valid JSON."
 
 
 def test_validating_an_unknown_or_foreign_appointment_is_a_404(

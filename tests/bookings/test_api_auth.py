@@ -25,16 +25,16 @@ PATHS = [
 
 
 @pytest.mark.parametrize("path", PATHS)
-@pytest.mark.parametrize("method", ["get", "post", "delete", "head"])
-def test_every_path_without_a_key_is_a_401(client, api_key, path, method):
-    response = getattr(client, method)(path)
+def test_every_path_and_method_without_a_key_is_a_401(client, api_key, path):
+    for method in ("get", "post", "delete"):
+        response = getattr(client, method)(path)
 
-    assert response.status_code == 401
-    if method != "head":
+        assert response.status_code == 401, method
         assert response.json() == {
             "errorMessage": "Send your facility's API key in the X-API-KEY header.",
             "errorCode": "UNAUTHORIZED",
         }
+    assert client.head(path).status_code == 401
 
 
 @pytest.mark.parametrize("path", PATHS)

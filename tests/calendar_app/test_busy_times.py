@@ -84,18 +84,32 @@ def test_transparent_and_cancelled_events_leave_the_resource_free(business, room
     assert busy == {studio_a.pk: [], studio_b.pk: [(a_class.start, a_class.end)]}
 
 
-def test_it_pages_through_more_events_than_one_page(business, rooms, monkeypatch):
+def test_it_reads_every_event_in_order_in_one_query(business, rooms, django_assert_num_queries):
     studio_a, _ = rooms
-    monkeypatch.setattr("calendar_app.selectors.BUSY_PAGE_SIZE", 2)
     schedule = ScheduleFactory(business=business)
-    for hour in (8, 10, 12, 14, 16):
+    for hour in (16, 8, 12, 10, 14):
         event = EventFactory(schedule=schedule, start_local=next_monday(hour))
         EventResourceFactory(event=event, resource=studio_a)
 
-    busy = busy_times(business, resource_ids=[studio_a.pk], **week_of(next_monday()))
+    with django_assert_num_queries(1):
+        busy = busy_times(business, resource_ids=[studio_a.pk], **week_of(next_monday()))
 
     starts = [start.astimezone(business.zone).hour for start, _ in busy[studio_a.pk]]
     assert starts == [8, 10, 12, 14, 16]
+
+
+def test_an_apps_own_events_can_be_left_out(business, rooms):
+    studio_a, _ = rooms
+    own = ScheduleFactory(business=business, app_id="bookings")
+    event = EventFactory(schedule=own, app_id="bookings", start_local=next_monday())
+    EventResourceFactory(event=event, resource=studio_a)
+
+    window = week_of(next_monday())
+    assert busy_times(business, resource_ids=[studio_a.pk], **window)[studio_a.pk]
+    left_out = busy_times(
+        business, resource_ids=[studio_a.pk], excluding_app_id="bookings", **window
+    )
+    assert left_out == {studio_a.pk: []}
 
 
 def test_another_business_resources_are_never_busy_here(business, other_business):

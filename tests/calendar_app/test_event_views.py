@@ -43,7 +43,7 @@ def series(schedule, owner_membership):
 
 
 def occurrences(master: Event) -> list[Event]:
-    """The series' occurrences as the calendar has them (soft-deleted replacements left out)."""
+    """The series' occurrences as the calendar shows them (soft-deleted ones left out)."""
     return list(
         Event.objects.filter(recurring_event_id=master.pk, removed_date__isnull=True).order_by(
             "start"

@@ -30,6 +30,7 @@ from tests.factories import (
     ParticipationFactory,
     ResourceFactory,
     ScheduleFactory,
+    WixConnectionFactory,
     next_monday,
     weekly_series,
 )
@@ -38,6 +39,7 @@ pytestmark = pytest.mark.django_db
 
 
 def occurrences(master):
+    """The series' occurrences as the calendar shows them (soft-deleted ones left out)."""
     return Event.objects.filter(recurring_event_id=master.id, removed_date__isnull=True).order_by(
         "start"
     )
@@ -278,6 +280,48 @@ def test_editing_the_master_reaches_future_instances_but_not_edited_fields_of_ex
     assert instance.total_capacity == 5 and instance.remaining_capacity == 5
     assert exception.title == "Special"
     assert exception.total_capacity == 5
+
+
+def test_retiming_a_series_soft_deletes_the_replaced_instances(series, owner_membership):
+    replaced = occurrences(series)[0]
+    nine = series.start_local
+
+    def retime(master, start):
+        return services.update_event(
+            actor=owner_membership,
+            event=master,
+            expected_revision=master.revision,
+            changes={"start_local_date": start, "end_local_date": start + timedelta(hours=1)},
+        )
+
+    moved = retime(series, nine + timedelta(hours=1))
+
+    kept = Event.objects.get(pk=replaced.pk)
+    assert kept.removed_date is not None
+    assert kept.revision == replaced.revision + 1
+    assert not occurrences(series).filter(pk=replaced.pk).exists()
+
+    retime(moved, nine)  # back to 09:00: the same ids come back to life
+
+    revived = Event.objects.get(pk=replaced.pk)
+    assert revived.removed_date is None
+    assert revived.revision == kept.revision + 1
+    assert len({o.start_local.date() for o in occurrences(series)}) == occurrences(series).count()
+
+
+def test_the_horizon_is_extended_only_for_local_businesses(business):
+    connected = WixConnectionFactory()
+    series_schedule = ScheduleFactory(business=connected.business)
+    EventFactory(
+        schedule=series_schedule,
+        recurrence_type="MASTER",
+        recurrence_rule=weekly_rule(day="MONDAY"),
+    )
+
+    assert services.extend_events_view(business=connected.business) == 0
+    assert not Event.objects.filter(
+        business=connected.business, recurrence_type="INSTANCE"
+    ).exists()
 
 
 def test_retiming_a_series_moves_free_instances_and_keeps_booked_ones(series, owner_membership):

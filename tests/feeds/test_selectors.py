@@ -396,3 +396,64 @@ def test_with_personal_data_a_new_participant_changes_the_version(schedule):
 
     assert selectors.feed_version(private) == before[private.pk]
     assert selectors.feed_version(personal) != before[personal.pk]
+
+
+def test_events_in_another_zone_bring_their_own_vtimezone(business, owner_membership):
+    abroad = ScheduleFactory(business=business, name="New York", time_zone="America/New_York")
+    series = create_series(abroad, owner_membership, day="MONDAY", hour=7, title="Sunrise")
+    feed = CalendarFeedFactory(schedule=abroad)
+    start = window_today(business.zone)
+    end = start + timedelta(weeks=WEEKS)
+
+    calendar = parse(feed)
+
+    assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["America/New_York"]
+    assert feed_occurrences(feed, start, end) == query_occurrences(
+        business, start, end, {"scheduleId": abroad.pk}
+    )
+    assert series.time_zone == "America/New_York"
+
+
+def test_renaming_the_schedule_renames_the_calendar_and_changes_the_version(
+    schedule, owner_membership
+):
+    feed = CalendarFeedFactory(schedule=schedule)
+    before = selectors.feed_version(feed)
+
+    services.update_schedule(
+        actor=owner_membership,
+        schedule=schedule,
+        expected_revision=schedule.revision,
+        changes={"name": "Group classes"},
+    )
+    feed.refresh_from_db()
+
+    assert selectors.feed_version(feed) != before
+    assert str(parse(feed)["X-WR-CALNAME"]) == "Group classes · Demo Studio"
+
+
+def test_an_occurrence_moved_into_the_window_from_before_it_is_shown_on_its_own(
+    business, schedule, owner_membership, settings
+):
+    settings.CALENDAR_FEED_PAST_DAYS = 0
+    series = create_series(schedule, owner_membership, day="MONDAY", hour=9, title="Yoga")
+    first = Event.objects.filter(recurring_event_id=series.pk).order_by("start").first()
+    feed = CalendarFeedFactory(schedule=schedule)
+    window = selectors.window_start(feed, now=first.start + timedelta(days=3))
+    services.update_event(
+        actor=owner_membership,
+        event=first,
+        expected_revision=first.revision,
+        changes={
+            "start_local_date": first.start_local + timedelta(days=5),
+            "end_local_date": first.end_local + timedelta(days=5),
+        },
+    )
+    moved = Event.objects.get(pk=first.pk)
+
+    body = selectors.build_feed(feed, now=first.start + timedelta(days=3))
+    shown = recurring_ical_events.of(icalendar.Calendar.from_ical(body)).between(
+        window, window + timedelta(days=4)
+    )
+
+    assert [(str(e["UID"]), e.start.astimezone(UTC)) for e in shown] == [(moved.pk, moved.start)]

@@ -1,6 +1,8 @@
 """The public feed by its token and the Subscribe page with its owner-only controls."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from calendar_app.feeds.models import CalendarFeed
@@ -229,3 +231,26 @@ def test_staff_cannot_make_a_feed(staff_client, schedule):
 
     assert response.status_code == 403
     assert not CalendarFeed.objects.exists()
+
+
+def test_the_subscribe_page_reads_the_same_queries_however_many_feeds(owner_client, business):
+    def feeds_for(count: int) -> None:
+        for _ in range(count):
+            CalendarFeedFactory(schedule=ScheduleFactory(business=business))
+            CalendarFeedFactory(
+                schedule=None,
+                business=business,
+                kind=CalendarFeed.Kind.RESOURCE,
+                resource=ResourceFactory(business=business),
+            )
+
+    feeds_for(1)
+    owner_client.get(reverse("feeds:subscribe"))
+    with CaptureQueriesContext(connection) as one:
+        assert owner_client.get(reverse("feeds:subscribe")).status_code == 200
+    feeds_for(5)
+    with CaptureQueriesContext(connection) as six:
+        page = owner_client.get(reverse("feeds:subscribe")).content.decode()
+
+    assert len(six) == len(one)
+    assert page.count("<svg") == 12

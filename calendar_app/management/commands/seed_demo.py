@@ -1,6 +1,8 @@
-"""Load the demo studio shown by ``make run``: logins, schedules, resources, events, participants.
+"""Load the demo studio shown by ``make run``: logins, schedules, resources, events, participants,
+and the appointments demo (services, working hours, customers, bookings: ``bookings.demo``).
 
-Safe to run twice: when the business ``demo-studio`` exists the command changes nothing. The
+Safe to run twice: when the business ``demo-studio`` exists the command changes nothing (the
+appointments part is added once to a demo loaded before it existed). The
 content is fixed by a seeded random generator, placed around the current week, and written
 through the calendar services (``actor=None``, the system) so the audit trail has it too.
 """
@@ -14,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from bookings.demo import seed_bookings_demo
 from calendar_app import services
 from calendar_app.models import Business, Event, Membership, Resource
 from calendar_app.recurrence import DAYS, weekly_rule
@@ -114,6 +117,12 @@ class Command(BaseCommand):
             with transaction.atomic():
                 summary = DemoBuilder(today=datetime.now(ZoneInfo(TIME_ZONE)).date()).build()
             self.stdout.write(self.style.SUCCESS(f"Demo Studio loaded: {summary}."))
+        with transaction.atomic():
+            appointments = seed_bookings_demo(
+                business=Business.objects.get(slug=SLUG),
+                today=datetime.now(ZoneInfo(TIME_ZONE)).date(),
+            )
+        self.stdout.write(f"Appointments: {appointments}.")
         for role, username, password in LOGINS:
             self.stdout.write(f"  {role}: {username} / {password}")
 

@@ -237,3 +237,12 @@ def test_a_failed_delivery_retried_from_the_health_page_applies(connection, fake
 
     assert delivery.status == "applied"
     assert Participation.objects.count() == 1
+
+
+def test_the_deletion_of_a_participation_never_stored_here_changes_nothing(connection):
+    domain_event = signing.entity_event("wix.calendar.v3.participation", "deleted", {})
+
+    delivery = run(receive(connection, domain_event))
+
+    assert delivery.status == "applied"
+    assert not Participation.objects.exists()

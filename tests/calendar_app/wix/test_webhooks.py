@@ -1,10 +1,14 @@
 """POST /webhooks/wix/: verified deliveries are stored once and queued; forgeries are refused,
 counted and store nothing."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from calendar_app.wix import tasks
 from calendar_app.wix.health.models import IntakeRejection
 from calendar_app.wix.models import WebhookDelivery
 from tests.factories import WixConnectionFactory
@@ -222,3 +226,55 @@ def test_a_kind_of_webhook_this_app_does_not_mirror_is_kept_as_dropped_and_not_q
 
 def test_it_answers_only_post(client):
     assert client.get(URL).status_code == 405
+
+
+def test_a_form_post_instead_of_a_raw_token_is_a_400(client, connection):
+    response = client.post(URL, {"token": "x"})  # multipart: Django reads it as a form
+
+    assert response.status_code == 400
+    assert b"empty" in response.content
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_deliveries_whose_task_was_lost_are_queued_again(
+    connection, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    for name, status, age in (
+        ("stalled", "received", timedelta(minutes=20)),
+        ("fresh", "received", timedelta(seconds=5)),
+        ("applied", "applied", timedelta(minutes=20)),
+    ):
+        WebhookDelivery.objects.create(
+            connection=connection,
+            delivery_id=name,
+            entity_fqdn="wix.calendar.v3.events_view",
+            slug="projection_updated",
+            payload={},
+            status=status,
+            received_at=now - age,
+        )
+
+    with django_capture_on_commit_callbacks() as queued:
+        assert tasks.requeue_stalled_deliveries.apply().get() == 1
+
+    assert len(queued) == 1
+
+
+def test_a_signed_domain_event_with_an_overlong_id_is_a_400(post, connection):
+    domain_event = signing.projection_updated(EVENT, event_id="x" * 300)
+
+    response = post(signing.sign(domain_event, instance_id=connection.instance_id))
+
+    assert response.status_code == 400
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_odd_envelope_fields_are_stored_cut_to_size_and_dropped(post, connection):
+    domain_event = signing.projection_updated(EVENT)
+    domain_event.update(entityFqdn="f" * 500, slug=["not", "text"], entityId="e" * 500)
+
+    assert post(signing.sign(domain_event, instance_id=connection.instance_id)).status_code == 200
+    delivery = WebhookDelivery.objects.get()
+    assert (len(delivery.entity_fqdn), delivery.slug, len(delivery.entity_id)) == (200, "", 250)
+    assert delivery.status == "dropped"

@@ -1,0 +1,68 @@
+"""Apply rate of one worker for whole deliveries: stored projection webhooks applied back to
+back, in process (what a worker does per task: the delivery row locked and marked, the apply,
+its audit), without the broker round trip. ``test_wix_apply_bench.py`` times the apply alone."""
+
+import time
+from datetime import datetime, timedelta
+
+import pytest
+from django.db import connection as db
+from django.test.utils import CaptureQueriesContext
+
+from calendar_app.models import Event
+from calendar_app.wix import deliveries, webhooks
+from calendar_app.wix.models import WebhookDelivery
+from tests.factories import WixConnectionFactory
+from tests.fakes import wix_signing as signing
+from tests.fakes.wix_server import FakeWixServer
+
+pytestmark = [pytest.mark.benchmark, pytest.mark.django_db]
+
+EVENTS = 1_000
+QUERY_BUDGET = 14  # per applied event change, whatever the number of deliveries
+
+
+def test_delivery_apply_rate_per_worker(require_postgresql, report, django_capture_on_commit_callbacks):
+    with FakeWixServer() as fake:
+        wix = WixConnectionFactory(
+            base_url=fake.base_url,
+            api_key=fake.api_key,
+            site_id=fake.site_id,
+            public_key_pem=signing.PUBLIC_KEY_PEM,
+            business__time_zone=fake.time_zone,
+        )
+        schedule = fake.add_schedule(name="Classes")
+        start = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+        for n in range(EVENTS):
+            event = fake.add_event(
+                schedule_id=schedule["id"],
+                start_local=start + timedelta(hours=n),
+                end_local=start + timedelta(hours=n + 1),
+            )
+            fake.update_event(event["id"], title=f"Class {n}")
+        with django_capture_on_commit_callbacks():  # stored, not queued: applied below
+            for change in fake.changes:
+                token = signing.sign(change.domain_event(), instance_id=wix.instance_id)
+                webhooks.receive_delivery(body=token.encode())
+        pks = list(WebhookDelivery.objects.order_by("pk").values_list("pk", flat=True))
+
+        deliveries.apply_delivery(delivery_pk=pks[0])  # the schedule
+        with CaptureQueriesContext(db) as first:
+            deliveries.apply_delivery(delivery_pk=pks[1])
+        began = time.perf_counter()
+        for pk in pks[2:-1]:
+            deliveries.apply_delivery(delivery_pk=pk)
+        elapsed = time.perf_counter() - began
+        with CaptureQueriesContext(db) as last:
+            deliveries.apply_delivery(delivery_pk=pks[-1])
+
+    applied = len(pks) - 3
+    assert Event.objects.filter(title__startswith="Class ").count() == EVENTS
+    assert not WebhookDelivery.objects.filter(status="received").exists()
+    assert len(first) <= QUERY_BUDGET, [q["sql"] for q in first.captured_queries]
+    assert len(last) <= QUERY_BUDGET, [q["sql"] for q in last.captured_queries]
+    report(
+        f"webhook apply (one worker, in process): {applied / elapsed:,.0f} event changes/s over "
+        f"{applied:,} projection deliveries ({EVENTS:,} events added then updated), "
+        f"{len(last)} queries per change"
+    )
