@@ -22,7 +22,9 @@ EVENTS = 1_000
 QUERY_BUDGET = 14  # per applied event change, whatever the number of deliveries
 
 
-def test_delivery_apply_rate_per_worker(require_postgresql, report, django_capture_on_commit_callbacks):
+def test_delivery_apply_rate_per_worker(
+    require_postgresql, report, django_capture_on_commit_callbacks
+):
     with FakeWixServer() as fake:
         wix = WixConnectionFactory(
             base_url=fake.base_url,
