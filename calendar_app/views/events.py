@@ -213,8 +213,9 @@ def _created_message(events: list[Event]) -> str:
     title = events[0].title
     if events[0].recurrence_type != Event.RecurrenceType.MASTER:
         return f"“{title}” was created."
-    days = ", ".join(describe_rule(e.recurrence_rule, days_only=True) for e in events)
-    return f"“{title}” was created, repeating {days}."
+    days = [describe_rule(e.recurrence_rule, days_only=True) for e in events]
+    listed = days[0] if len(days) == 1 else f"{', '.join(days[:-1])} and {days[-1]}"
+    return f"“{title}” was created, repeating every {listed}."
 
 
 # Blocked time ----------------------------------------------------------------------------------
@@ -396,7 +397,7 @@ def describe_rule(rule: dict | None, *, days_only: bool = False) -> str:
         return ""
     day = rule["days"][0].title()
     if days_only:
-        return f"on {day}"
+        return day
     text = f"Weekly on {day}"
     if rule.get("interval", 1) > 1:
         text += f", every {rule['interval']} weeks"

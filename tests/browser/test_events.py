@@ -78,7 +78,7 @@ def test_owner_creates_a_weekly_event_from_a_calendar_slot(
     page.get_by_role("button", name="Create event").click()
 
     expect(page.locator("h1")).to_contain_text("Evening pilates")
-    expect(page.locator(".messages")).to_contain_text("repeating on Monday, on Wednesday")
+    expect(page.locator(".messages")).to_contain_text("repeating every Monday and Wednesday.")
     page.goto(week_url(live_server, monday + timedelta(weeks=2)))
     entries = page.locator("a.cal-event", has_text="Evening pilates")
     expect(entries).to_have_count(2)

@@ -81,7 +81,7 @@ def test_owner_manages_participants_inline(
     add(page, "Jane Doe", 1)
     expect(row(page, "Jane Doe")).to_be_visible()
     expect(page.locator("#capacity")).to_contain_text("1 / 3")
-    expect(page.locator("#dashboard-status")).to_contain_text("Added Jane Doe (1).")
+    expect(page.locator("#dashboard-status")).to_contain_text("Added Jane Doe.")
     expect(page.locator("#add-name")).to_have_value("")
 
     # Edit the party size in place.
@@ -179,7 +179,7 @@ def test_it_works_without_javascript(live_server, browser, owner, event):
     page.goto(live_server.url + reverse("participants:dashboard", args=[event.pk]))
 
     add(page, "Jane Doe", 2)
-    expect(page.locator(".messages")).to_contain_text("Added Jane Doe (2).")
+    expect(page.locator(".messages")).to_contain_text("Added Jane Doe (party of 2).")
     expect(page.locator("#capacity")).to_contain_text("2 / 3")
 
     row(page, "Jane Doe").get_by_role("link", name="Edit").click()
