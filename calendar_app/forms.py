@@ -435,7 +435,9 @@ class BlockTimeForm(RepeatMixin, TimeRangeMixin, Form):
     """Block several resources at once for a time, once or every week."""
 
     reason = forms.CharField(
-        max_length=180, required=False, help_text="Shown as “Blocked: <reason>”."
+        max_length=180,
+        required=False,
+        help_text="Shown on the calendar as “Blocked: ” and the reason.",
     )
     resources = ResourceChoiceField(
         queryset=Resource.objects.none(),

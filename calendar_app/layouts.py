@@ -4,6 +4,7 @@ Each layout asks ``query_events`` for one window (or one agenda page) and places
 days and hour slots in the business's time zone, with the links a page needs to move around.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
@@ -76,6 +77,7 @@ class Entry:
     height: int = 0
     lane: int = 0
     lanes: int = 1
+    clash: bool = False  # holds a resource that another event holds at the same time
 
     @property
     def continues(self) -> bool:
@@ -260,6 +262,7 @@ def _time_grid(days: list[Day], query: CalendarQuery, now: datetime) -> list[str
     """Lay out week/day: untimed entries above, timed ones by minute in side-by-side lanes, an
     hour range that fits every timed event, and a create link per empty hour."""
     for day in days:
+        _mark_clashes(day.entries)
         for entry in day.entries:
             (day.untimed if entry.untimed else day.timed).append(entry)
     spans = [entry.minutes_on_day() for day in days for entry in day.timed]
@@ -278,6 +281,25 @@ def _time_grid(days: list[Day], query: CalendarQuery, now: datetime) -> list[str
             if first * 60 <= minute < last * 60:
                 day.now_top = minute - first * 60
     return [f"{hour:02d}:00" for hour in range(first, last)]
+
+
+def _mark_clashes(entries: list[Entry]) -> None:
+    """Mark the entries of one day that hold a resource OPAQUE while another entry holds it."""
+    holders: dict[str, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        if entry.event.is_cancelled or entry.event.transparency != Event.Transparency.OPAQUE:
+            continue
+        for ref in entry.event.resource_refs:
+            if ref.transparency == Event.Transparency.OPAQUE:
+                holders[ref.id].append(entry)
+    for held in holders.values():
+        held.sort(key=lambda e: e.start)
+        latest: Entry | None = None
+        for entry in held:
+            if latest is not None and entry.start < latest.end:
+                entry.clash = latest.clash = True
+            if latest is None or entry.end > latest.end:
+                latest = entry
 
 
 def _lay_out_lanes(entries: list[Entry], *, offset: int) -> None:

@@ -711,3 +711,39 @@ def cancel_reach(event: Event) -> dict[str, Reach]:
         Scope.FOLLOWING: Reach(counts["following"], places["following"]),
         Scope.ALL: Reach(counts["all"], places["all"]),
     }
+
+
+CLASHES_SHOWN = 10
+
+
+def clashes(
+    business: Business,
+    *,
+    resource_ids: list[str],
+    start_local: datetime,
+    end_local: datetime,
+    excluding: str | None = None,
+) -> list[Event]:
+    """Events that already hold one of these resources OPAQUE at that time (not cancelled), for
+    the warning before an event or a block is put there; the first few by start."""
+    if not resource_ids:
+        return []
+    start = recurrence.to_utc(start_local, business.time_zone)
+    end = recurrence.to_utc(end_local, business.time_zone)
+    holding = EventResource.objects.filter(
+        event=OuterRef("pk"),
+        resource_id__in=resource_ids,
+        transparency=Event.Transparency.OPAQUE,
+    )
+    events = (
+        Event.objects.filter(
+            business=business, removed_date__isnull=True, start__lt=end, end__gt=start
+        )
+        .exclude(status=Event.Status.CANCELLED)
+        .exclude(recurrence_type=Event.RecurrenceType.MASTER)
+        .filter(Exists(holding))
+        .order_by("start", "id")
+    )
+    if excluding:
+        events = events.exclude(pk=excluding)
+    return list(events[:CLASHES_SHOWN])

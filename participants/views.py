@@ -236,7 +236,8 @@ def participation_add(request: HttpRequest, event_id: str) -> HttpResponse:
             )
         return _render_page(request, event, add_form=form, status=400)
     if created:
-        note = f"Added {participation.name} ({participation.party_size})."
+        party = f" (party of {participation.party_size})" if participation.party_size > 1 else ""
+        note = f"Added {participation.name}{party}."
     else:
         note = f"{participation.name} was already added."
     if not wants_fragment(request):

@@ -115,6 +115,10 @@ def event_edit(request: HttpRequest, event_id: str) -> HttpResponse:
 
     form = EventEditForm(request.POST, **form_kwargs)
     if form.is_valid():
+        clashing = [] if form.applies_to_series else _clashes(request, form, excluding=event.pk)
+        if clashing:
+            context = _form_context(form, event=event, clashes=clashing)
+            return render_page(request, FORM, context, fragment="form", status=409)
         try:
             saved = _save_edit(request, form)
         except RevisionConflict as conflict:
@@ -176,6 +180,11 @@ def event_create(request: HttpRequest) -> HttpResponse:
 
     form = EventCreateForm(request.POST, business=business)
     if form.is_valid():
+        clashing = _clashes(request, form)
+        if clashing:
+            return render_page(
+                request, FORM, _form_context(form, clashes=clashing), fragment="form", status=409
+            )
         try:
             events = _create_events(request, form)
         except CalendarError as error:
@@ -204,8 +213,9 @@ def _created_message(events: list[Event]) -> str:
     title = events[0].title
     if events[0].recurrence_type != Event.RecurrenceType.MASTER:
         return f"“{title}” was created."
-    days = ", ".join(describe_rule(e.recurrence_rule, days_only=True) for e in events)
-    return f"“{title}” was created, repeating {days}."
+    days = [describe_rule(e.recurrence_rule, days_only=True) for e in events]
+    listed = days[0] if len(days) == 1 else f"{', '.join(days[:-1])} and {days[-1]}"
+    return f"“{title}” was created, repeating every {listed}."
 
 
 # Blocked time ----------------------------------------------------------------------------------
@@ -222,6 +232,10 @@ def block_time(request: HttpRequest) -> HttpResponse:
         return render_page(request, BLOCK_TIME, {"form": form}, fragment="form")
     form = BlockTimeForm(request.POST, business=business)
     if form.is_valid():
+        clashing = _clashes(request, form)
+        if clashing:
+            context = {"form": form, "clashes": clashing}
+            return render_page(request, BLOCK_TIME, context, fragment="form", status=409)
         try:
             events = services.block_time(
                 actor=request.membership, business=business, **form.service_kwargs()
@@ -235,6 +249,23 @@ def block_time(request: HttpRequest) -> HttpResponse:
 
 
 # Shared pieces ---------------------------------------------------------------------------------
+
+
+def _clashes(request: HttpRequest, form, *, excluding: str | None = None) -> list[Event]:
+    """Events already holding a chosen resource then; none once the owner said save anyway.
+
+    A series is checked at its first occurrence; the calendar marks any later clash.
+    """
+    if request.POST.get("save_anyway") == "1":
+        return []
+    data = form.cleaned_data
+    return selectors.clashes(
+        request.business,
+        resource_ids=[r.pk for r in data["resources"]],
+        start_local=data["start_local"],
+        end_local=data["end_local"],
+        excluding=excluding,
+    )
 
 
 def _done(request: HttpRequest, event: Event, message: str) -> HttpResponse:
@@ -367,7 +398,7 @@ def describe_rule(rule: dict | None, *, days_only: bool = False) -> str:
         return ""
     day = rule["days"][0].title()
     if days_only:
-        return f"on {day}"
+        return day
     text = f"Weekly on {day}"
     if rule.get("interval", 1) > 1:
         text += f", every {rule['interval']} weeks"

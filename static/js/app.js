@@ -26,6 +26,10 @@
     if (notice && device && device !== notice.dataset.businessZone) {
       notice.querySelector(".tz-device").textContent = device;
       notice.hidden = false;
+      // The notice names the zone already: the calendar's own "Times in …" line steps aside.
+      document.querySelectorAll(".cal-zone").forEach(function (line) {
+        line.hidden = true;
+      });
     }
   }
 

@@ -114,20 +114,23 @@ def test_the_event_form_warns_about_a_booked_resource(
         actor=None, appointment=training, customer=member, start=berlin(12), end=berlin(13)
     )
 
+    data = {
+        "schedule": schedule.pk,
+        "title": "Staff meeting",
+        "type": "DEFAULT",
+        "date": MONDAY.isoformat(),
+        "start_time": "12:30",
+        "end_time": "13:30",
+        "capacity": "",
+        "interval": "1",
+        "resources": [anna.pk],
+    }
+    # First the calendar's clash warning (nothing saved), then the owner saves anyway.
+    warned = owner_client.post(reverse("calendar_app:event_create"), data)
+    assert warned.status_code == 409
+    assert "Already taken at that time" in warned.content.decode()
     response = owner_client.post(
-        reverse("calendar_app:event_create"),
-        {
-            "schedule": schedule.pk,
-            "title": "Staff meeting",
-            "type": "DEFAULT",
-            "date": MONDAY.isoformat(),
-            "start_time": "12:30",
-            "end_time": "13:30",
-            "capacity": "",
-            "interval": "1",
-            "resources": [anna.pk],
-        },
-        follow=True,
+        reverse("calendar_app:event_create"), {**data, "save_anyway": "1"}, follow=True
     )
 
     assert response.status_code == 200

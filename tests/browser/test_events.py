@@ -78,7 +78,7 @@ def test_owner_creates_a_weekly_event_from_a_calendar_slot(
     page.get_by_role("button", name="Create event").click()
 
     expect(page.locator("h1")).to_contain_text("Evening pilates")
-    expect(page.locator(".messages")).to_contain_text("repeating on Monday, on Wednesday")
+    expect(page.locator(".messages")).to_contain_text("repeating every Monday and Wednesday.")
     page.goto(week_url(live_server, monday + timedelta(weeks=2)))
     entries = page.locator("a.cal-event", has_text="Evening pilates")
     expect(entries).to_have_count(2)
@@ -198,3 +198,39 @@ def test_cancelling_this_and_following_asks_first_names_the_participants_and_kee
     assert {first.pk, second.pk} == {
         e.pk for e in Event.objects.filter(recurring_event_id=series.pk, status="CONFIRMED")
     }
+
+
+def test_a_clash_warning_appears_and_the_owner_may_save_anyway(
+    live_server, log_in, owner, schedule, business, artifacts_dir
+):
+    room = ResourceFactory(business=business, name="Room A", type="ROOM")
+    monday = next_monday(17)
+    held = services.create_event(
+        actor=None,
+        schedule=schedule,
+        title="Yoga",
+        start_local=monday,
+        end_local=monday + timedelta(hours=1),
+        resource_ids=[room.pk],
+    )
+    page = log_in(owner)
+    page.goto(live_server.url + reverse("calendar_app:event_create"))
+    page.evaluate("window.__noReload = true")
+    page.fill("#id_title", "Pilates")
+    page.fill("#id_date", monday.date().isoformat())
+    page.fill("#id_start_time", "17:30")
+    page.fill("#id_end_time", "18:30")
+    page.get_by_label("Room A (Room)").check()
+    page.get_by_role("button", name="Create event").click()
+
+    warning = page.locator(".clash-warning")
+    expect(warning).to_contain_text("Already taken at that time")
+    expect(warning.get_by_role("link", name="Yoga")).to_be_visible()
+    assert page.evaluate("window.__noReload") is True  # in place, with DEBUG on too
+    assert not Event.objects.filter(title="Pilates").exists()
+    page.screenshot(path=str(artifacts_dir / "clash-warning.png"), full_page=True)
+    warning.get_by_role("button", name="Save anyway").click()
+
+    expect(page.locator("h1")).to_contain_text("Pilates")
+    page.goto(week_url(live_server, monday.date()))
+    expect(page.locator(f'a.cal-event.clash[data-event-id="{held.pk}"]')).to_contain_text("Clash")

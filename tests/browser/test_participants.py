@@ -36,7 +36,7 @@ def add(page, name, party_size):
     page.fill("#add-name", name)
     page.fill("#add-email", f"{name.split()[0].lower()}@example.com")
     page.fill("#add-party_size", str(party_size))
-    page.click("#add-participant button[type=submit]")
+    page.click("#add-participant button.primary[type=submit]")
 
 
 def test_staff_finds_a_class_in_the_week_and_adds_a_participant(
@@ -81,7 +81,7 @@ def test_owner_manages_participants_inline(
     add(page, "Jane Doe", 1)
     expect(row(page, "Jane Doe")).to_be_visible()
     expect(page.locator("#capacity")).to_contain_text("1 / 3")
-    expect(page.locator("#dashboard-status")).to_contain_text("Added Jane Doe (1).")
+    expect(page.locator("#dashboard-status")).to_contain_text("Added Jane Doe.")
     expect(page.locator("#add-name")).to_have_value("")
 
     # Edit the party size in place.
@@ -102,7 +102,7 @@ def test_owner_manages_participants_inline(
     expect(page.locator("#add-name")).to_have_value("Max Muster")
     expect(page.locator("#add-party_size")).to_have_value("2")
     page.fill("#add-party_size", "1")
-    page.click("#add-participant button[type=submit]")
+    page.click("#add-participant button.primary[type=submit]")
     expect(row(page, "Max Muster")).to_be_visible()
     expect(page.locator("#capacity")).to_contain_text("3 / 3")
     expect(page.locator("#capacity")).to_contain_text("Full")
@@ -179,7 +179,7 @@ def test_it_works_without_javascript(live_server, browser, owner, event):
     page.goto(live_server.url + reverse("participants:dashboard", args=[event.pk]))
 
     add(page, "Jane Doe", 2)
-    expect(page.locator(".messages")).to_contain_text("Added Jane Doe (2).")
+    expect(page.locator(".messages")).to_contain_text("Added Jane Doe (party of 2).")
     expect(page.locator("#capacity")).to_contain_text("2 / 3")
 
     row(page, "Jane Doe").get_by_role("link", name="Edit").click()

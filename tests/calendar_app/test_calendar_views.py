@@ -576,3 +576,9 @@ def test_a_month_with_20000_events_shows_the_right_count_on_every_day(
     content = response.content.decode()
     assert f'data-date="2026-06-15" data-count="{expected[date(2026, 6, 15)]}"' in content
     assert "Only the first" not in content
+
+
+def test_an_htmx_navigation_carries_the_new_tab_title(owner_client, business):
+    response = owner_client.get(calendar_url("month", date="2026-06-01"), headers=HTMX)
+
+    assert response.content.decode().lstrip().startswith("<title>June 2026 · Demo Studio</title>")

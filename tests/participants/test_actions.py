@@ -91,7 +91,7 @@ def test_adding_over_htmx_returns_a_fresh_form_the_new_row_and_the_capacity(owne
     assert f'id="p-{participation.pk}"' in html
     assert '<span id="capacity" class="capacity" hx-swap-oob="true">' in html
     assert "2 / 4" in html
-    assert "Added Max Muster (2)." in html
+    assert "Added Max Muster (party of 2)." in html
     assert 'value="Max Muster"' not in html  # the form is empty again
     assert "HX-Request" in response["Vary"]
     assert Event.objects.get(pk=event.pk).remaining_capacity == 2
@@ -104,7 +104,7 @@ def test_adding_without_javascript_redirects_to_the_dashboard(owner_client, even
     assert response.status_code == 302
     assert response.url == f"{dashboard_url(event)}#p-{participation.pk}"
     page = owner_client.get(response.url).content.decode()
-    assert "Added Jane Roe (2)." in page
+    assert "Added Jane Roe (party of 2)." in page
     assert "Jane Roe" in page
 
 
@@ -146,7 +146,7 @@ def test_an_htmx_add_during_a_search_re_renders_the_list_with_that_search(owner_
     assert "2 matches for “max”." in html
     assert f'id="p-{added.pk}"' in html
     assert "Max Power" in html and "Jane Doe" not in html
-    assert "Added Max Muster (2)." in html
+    assert "Added Max Muster (party of 2)." in html
     assert "Not listed" not in html
 
 
@@ -160,7 +160,7 @@ def test_an_htmx_add_that_misses_the_search_is_not_listed_and_says_so(owner_clie
     assert response.status_code == 200
     assert "1 match for “jane”." in html
     assert f'id="p-{added.pk}"' not in html
-    assert "Added Max Muster (2). Not listed: it does not match “jane”." in html
+    assert "Added Max Muster (party of 2). Not listed: it does not match “jane”." in html
     assert "3 / 4" in html
 
 
