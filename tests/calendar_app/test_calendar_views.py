@@ -475,8 +475,8 @@ def test_an_htmx_request_gets_only_the_calendar_body(owner_client, schedule):
 
     content = response.content.decode()
     assert response.status_code == 200
-    assert content.lstrip().startswith('<section id="calendar-body"')
-    assert "<html" not in content
+    assert '<section id="calendar-body"' in content
+    assert "<html" not in content and "<body" not in content
     assert detail_href(event) in content
     assert "HX-Request" in response["Vary"]
 
