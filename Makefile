@@ -15,7 +15,7 @@ WITH_SERVICES := DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" \
 	REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}"
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install migrate seed run serve worker beat test bench lint format clean
+.PHONY: help venv install migrate seed run serve worker beat test bench loadcheck lint format clean
 
 help:
 	@echo "make run     set up .venv, migrate, load the demo and serve on http://$(HOST):$(PORT)/"
@@ -88,10 +88,17 @@ format: install
 test: lint
 	$(WITH_SERVICES) $(PY) -m pytest -m "not benchmark"
 
+# The gunicorn load check hung once in CI (requests past 60 s) and is not understood yet: it runs
+# on its own, outside CI, until it is (see `make loadcheck`).
+LOADCHECK := tests/benchmarks/test_serve_load.py
+
 bench: install
-	$(WITH_SERVICES) $(PY) -m pytest tests/benchmarks -m benchmark -s
+	$(WITH_SERVICES) $(PY) -m pytest tests/benchmarks -m benchmark -s --ignore=$(LOADCHECK)
 	DATABASE_URL= BENCH_SQLITE=1 $(PY) -m pytest tests/benchmarks/test_calendar_bench.py \
 		-m benchmark -s -k month_page_server_time
+
+loadcheck: install
+	$(WITH_SERVICES) $(PY) -m pytest $(LOADCHECK) -m benchmark -s
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3 var/bench-results.txt
