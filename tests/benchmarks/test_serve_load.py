@@ -11,6 +11,8 @@ CI), every wait has a deadline, every request a timeout, and teardown kills guni
 process group before the test database is flushed.
 """
 
+import contextlib
+import ctypes
 import logging
 import os
 import secrets
@@ -71,19 +73,27 @@ def tail(log: Path, lines: int = 40) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def own_group_ending_with_pytest() -> None:
+    """Run in gunicorn's process before it starts: its own process group (killed whole in
+    teardown), and SIGTERM when this pytest dies without a teardown (a CI job cancelled, a
+    SIGKILL): gunicorn then stops its workers, and nothing is left holding connections."""
+    os.setsid()
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def stop(server: subprocess.Popen) -> None:
-    """SIGTERM to gunicorn's process group (master and workers), SIGKILL if it outlasts
-    ``STOP_SECONDS``."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(server.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            server.wait(timeout=STOP_SECONDS)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+    """SIGTERM to gunicorn's process group (master and workers), then after at most
+    ``STOP_SECONDS`` SIGKILL to whatever of the group is left."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        server.wait(timeout=STOP_SECONDS)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGKILL)
+    server.wait(timeout=STOP_SECONDS)
 
 
 @pytest.fixture
@@ -146,7 +156,7 @@ def gunicorn(require_postgresql, owner_session, settings, tmp_path):
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, killed whole in teardown
+            preexec_fn=own_group_ending_with_pytest,
         )
     base = f"http://127.0.0.1:{port}"
     try:
