@@ -5,10 +5,12 @@ No answer may be a 500 (the probe saw 43 "too many clients" errors under runserv
 connections), and the open connections are the pool: at most one per worker during the load,
 and the same afterwards.
 
-Nothing here can hang: gunicorn writes to a log file (a pipe nobody reads fills up after a few
-tracebacks and then blocks every worker writing to it, which is how this check once hung in
-CI), every wait has a deadline, every request a timeout, and teardown kills gunicorn's whole
-process group before the test database is flushed.
+Nothing here can hang. It once did in CI: without collectstatic every page was a 500 under
+``DEBUG=0`` (no manifest of hashed static names; ``make serve`` runs collectstatic now), and
+their tracebacks filled the stderr pipe that nobody read, which blocked every worker writing to
+it until gunicorn's timeout killed them. Now gunicorn writes to a log file, every wait has a
+deadline, every request a timeout, and teardown kills gunicorn's whole process group before the
+test database is flushed (and gunicorn stops by itself if this pytest dies).
 """
 
 import contextlib
