@@ -2,8 +2,11 @@
 
 Get Events View → the schedules and resources → the MASTER events (absent from the view) →
 Query Events page by page from ``history_days`` back up to the view's end date → the
-participations of each page's events. Progress is stored on the connection as days of the window
-covered (``backfill_done`` of ``backfill_total``), so a page can show a bar while it runs.
+participations of each page's events. Each listing is read by default and once more for
+``WORKING_HOURS``, which Query Events leaves out unless named (the same listings as the
+reconciliation, so the two agree on what is mirrored). Progress is stored on the connection
+as days of the window covered (``backfill_done`` of ``backfill_total``), so a page can show a
+bar while it runs.
 Running it again is safe: the revision rule makes every apply idempotent.
 """
 
@@ -26,6 +29,7 @@ from calendar_app.wix.apply import (
 )
 from calendar_app.wix.client import WixClient, WixError
 from calendar_app.wix.models import WixConnection
+from calendar_app.wix.reconcile import listing_filters
 
 logger = logging.getLogger(__name__)
 
@@ -121,25 +125,38 @@ def _run(connection, client, result: BackfillResult, report) -> None:
             result.resources += 1
     report(f"{result.schedules} schedules, {result.resources} resources.")
 
-    app_filter = {"appId": {"$in": list(connection.app_ids)}} if connection.app_ids else None
+    default, working_hours = listing_filters(connection)
+    for app_filter in (default, working_hours):
+        for page in client.query_events(
+            from_local_date=None,
+            to_local_date=to_local_date,
+            time_zone=zone,
+            recurrence_types=["MASTER"],
+            filter=app_filter,
+            limit=PAGE_SIZE,
+        ):
+            for data in page:
+                result.count(_apply_event(connection, data, client))
+                result.masters += 1
+
     for page in client.query_events(
-        from_local_date=None,
+        from_local_date=from_local,
         to_local_date=to_local_date,
         time_zone=zone,
-        recurrence_types=["MASTER"],
-        filter=app_filter,
+        filter=working_hours,
         limit=PAGE_SIZE,
-    ):
+    ):  # working hours take no participants
         for data in page:
             result.count(_apply_event(connection, data, client))
-            result.masters += 1
+            result.events += 1
+    report(f"{result.masters} series, {result.events} working hours.")
 
     covered = window_start
     for page in client.query_events(
         from_local_date=from_local,
         to_local_date=to_local_date,
         time_zone=zone,
-        filter=app_filter,
+        filter=default,
         limit=PAGE_SIZE,
     ):
         for data in page:

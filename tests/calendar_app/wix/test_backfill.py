@@ -137,3 +137,27 @@ def test_only_the_chosen_apps_are_mirrored(connection, wix_server, site):
     run_backfill(connection=connection)
 
     assert set(Event.objects.values_list("app_id", flat=True)) == {other["appId"]}
+
+
+def test_working_hours_are_mirrored_too(connection, wix_server):
+    """Query Events leaves WORKING_HOURS out unless named: the backfill names them."""
+    schedule = wix_server.add_schedule(name="Business hours")
+    hours = wix_server.add_event(
+        schedule_id=schedule["id"],
+        start_local=SOON,
+        end_local=SOON + timedelta(hours=8),
+        type="WORKING_HOURS",
+    )
+    weekly, _ = wix_server.add_series(
+        schedule_id=schedule["id"],
+        start_local=SOON,
+        duration=timedelta(hours=8),
+        weeks=1,
+        type="WORKING_HOURS",
+    )
+
+    run_backfill(connection=connection)
+
+    assert Event.objects.get(pk=hours["id"]).type == "WORKING_HOURS"
+    assert Event.objects.get(pk=weekly["id"]).recurrence_type == "MASTER"
+    assert Event.objects.filter(recurring_event_id=weekly["id"]).count() == 1
