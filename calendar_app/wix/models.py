@@ -54,6 +54,12 @@ class WixConnection(models.Model):
         return f"Wix site {self.site_id} for {self.business}"
 
     @property
+    def is_complete(self) -> bool:
+        """Whether it has what every upstream call needs (a URL, the API key and the site id);
+        without them the business's calendar cannot be written (see ``wix.backend``)."""
+        return all(value.strip() for value in (self.base_url, self.api_key, self.site_id))
+
+    @property
     def masked_api_key(self) -> str:
         return mask_secret(self.api_key)
 

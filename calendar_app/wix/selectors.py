@@ -8,6 +8,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from calendar_app.models import Business
+from calendar_app.wix.backend import NOT_CONNECTED
 from calendar_app.wix.health.models import IntakeRejection, Reconciliation
 from calendar_app.wix.models import WebhookDelivery, WixConnection
 
@@ -106,6 +107,18 @@ def _isoformat(value):
     if isinstance(value, datetime):
         return value.isoformat()
     return value
+
+
+def not_connected_notice(business: Business | None) -> str:
+    """The warning every page of a business set to mirror Wix shows while it has no complete
+    connection (its calendar is read-only until then); empty otherwise."""
+    if business is None or business.backend != Business.Backend.WIX:
+        return ""
+    try:
+        complete = business.wix_connection.is_complete  # cached on the business for the page
+    except WixConnection.DoesNotExist:
+        complete = False
+    return "" if complete else NOT_CONNECTED
 
 
 def connection_for(business: Business) -> WixConnection | None:
