@@ -21,6 +21,7 @@ def mask_secret(value: str) -> str:
 class WixConnection(models.Model):
     class BackfillStatus(models.TextChoices):
         IDLE = "idle", "Not started"
+        QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"

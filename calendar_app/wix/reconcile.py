@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from calendar_app.models import Event
-from calendar_app.wix import apply, deliveries, mapping, tasks
+from calendar_app.wix import apply, backfill, deliveries, mapping, tasks
 from calendar_app.wix.health.models import Reconciliation
 from calendar_app.wix.models import WixConnection
 
@@ -107,20 +107,13 @@ def run_reconciliation(*, reconciliation_pk: int) -> int:
     return run.repaired
 
 
-def listing_filters(connection: WixConnection) -> list[dict | None]:
-    """The Query Events filters that together list every event type of the mirrored apps: the
-    default (everything but ``WORKING_HOURS``), then ``WORKING_HOURS`` by name (spec §4)."""
-    apps = {"appId": {"$in": list(connection.app_ids)}} if connection.app_ids else {}
-    return [apps or None, {**apps, "type": Event.Type.WORKING_HOURS}]
-
-
 def _listings(connection: WixConnection, window_start) -> list[tuple]:
     """(recurrence types, from local date, filter, shows progress) of each listing, in reading
     order: the series first (up to the view's end, whenever they began, as the backfill reads
     them), then the working hours of the window, and the window's other occurrences last
     (their pages, in start order, carry the progress)."""
     from_local_date = deliveries.local_date(window_start, connection.business)
-    default, working_hours = listing_filters(connection)
+    default, working_hours = backfill.listing_filters(connection)
     return [
         (["MASTER"], None, default, False),
         (["MASTER"], None, working_hours, False),

@@ -55,6 +55,13 @@ class Backfill:
         return WixConnection.BackfillStatus(self.status).label
 
     @property
+    def is_active(self) -> bool:
+        return self.status in (
+            WixConnection.BackfillStatus.QUEUED,
+            WixConnection.BackfillStatus.RUNNING,
+        )
+
+    @property
     def percent_done(self) -> int:
         if self.status == WixConnection.BackfillStatus.DONE:
             return 100
@@ -88,6 +95,11 @@ class SyncHealth:
     @property
     def reconciliation_running(self) -> bool:
         return bool(self.last_reconciliation and self.last_reconciliation.is_active)
+
+    @property
+    def in_progress(self) -> bool:
+        """A backfill or a reconciliation is queued or running: the page polls its progress."""
+        return self.backfill.is_active or self.reconciliation_running
 
     def as_json(self) -> dict:
         """Plain JSON values: dates as ISO strings, the age in whole seconds."""
