@@ -89,11 +89,14 @@ def test_the_participants_are_read_only_and_no_undo_is_offered(owner_client, mir
     assert "Read-only" in html
 
 
-def test_the_health_page_of_a_business_without_a_connection_is_a_404(owner_client, unconnected):
-    if hasattr(unconnected, "wix_connection"):
-        assert owner_client.get(reverse("wix:health")).status_code == 200
-    else:
-        assert owner_client.get(reverse("wix:health")).status_code == 404
+def test_the_health_page_answers_and_says_what_to_do(owner_client, unconnected):
+    """With a connection row (incomplete) it shows the health; without one it is the 404 page,
+    which names the missing connection too."""
+    response = owner_client.get(reverse("wix:health"))
+
+    has_row = hasattr(unconnected, "wix_connection")
+    assert response.status_code == (200 if has_row else 404)
+    assert NOTICE in response.content.decode()
 
 
 def event_edit_post(event: Event) -> dict:
