@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet, Sum
 
 from calendar_app.backends import calendar_backend
@@ -81,6 +82,33 @@ def participations_for_event(event: Event, *, search: str | None = None) -> Quer
             Q(name__icontains=search) | Q(email__icontains=search) | Q(phone__icontains=search)
         )
     return participations
+
+
+PAGE_SIZE = 50
+
+
+def participations_page(event: Event, *, search: str | None = None, page: object = 1) -> Page:
+    """One page of ``participations_for_event`` (``PAGE_SIZE`` rows, two queries).
+
+    The dashboard lists a page at a time, whatever the number of participants; the page's
+    paginator counts every row that matches (the match count), and a page number out of range
+    is the last page, as Django's ``get_page`` does.
+    """
+    return Paginator(participations_for_event(event, search=search), PAGE_SIZE).get_page(page)
+
+
+def page_number_of(participation: Participation) -> int:
+    """The page of the unfiltered list that shows ``participation`` (one count query), so a
+    link to a row (``?page=N#p-id``) lands on the page that has it."""
+    earlier = (
+        Participation.objects.filter(event_id=participation.event_id)
+        .filter(
+            Q(created_date__lt=participation.created_date)
+            | Q(created_date=participation.created_date, id__lt=participation.id)
+        )
+        .count()
+    )
+    return earlier // PAGE_SIZE + 1
 
 
 def event_capacity(event: Event) -> Capacity:

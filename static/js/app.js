@@ -47,6 +47,25 @@
     }
   }
 
+  // Participant dashboard: a row added while later pages were still unloaded sits at the end
+  // of the loaded rows; when "Load more" brings the page that really holds it, the earlier
+  // copy goes, so every participant is listed once and in order.
+  function dropRepeatedRows() {
+    var body = document.getElementById("participations-body");
+    if (!body) {
+      return;
+    }
+    var seen = {};
+    var rows = body.querySelectorAll("tr[id]");
+    for (var i = rows.length - 1; i >= 0; i--) {
+      if (seen[rows[i].id]) {
+        rows[i].remove();
+      } else {
+        seen[rows[i].id] = true;
+      }
+    }
+  }
+
   // The business switcher submits as soon as another business is picked (the form has a
   // button for when scripts are off).
   document.addEventListener("change", function (event) {
@@ -66,6 +85,7 @@
     ready();
   }
   document.addEventListener("htmx:afterSettle", function () {
+    dropRepeatedRows();
     showZoneNotice();
     placeGridItems(document);
   });
