@@ -14,17 +14,15 @@ from calendar_app.models import Business, Event, Resource, Schedule, format_loca
 from calendar_app.validation import MAX_YEAR, MIN_YEAR, BoundedDateField
 
 SCOPE_THIS = Scope.THIS.value
+SCOPE_FOLLOWING = Scope.FOLLOWING.value
 SCOPE_SERIES = Scope.ALL.value
-SCOPE_CHOICES = [
-    (SCOPE_THIS, "This occurrence only"),
-    (SCOPE_SERIES, "The whole series from now on"),
-]
-# Cancel and restore reach as far as calendars offer (Google Calendar's three choices).
+# Edits, cancels and restores reach as far as calendars offer (Google Calendar's three choices).
 STATUS_SCOPE_CHOICES = [
     (Scope.THIS.value, "Only this occurrence"),
     (Scope.FOLLOWING.value, "This and the following occurrences"),
     (Scope.ALL.value, "All occurrences of the series"),
 ]
+SCOPE_CHOICES = STATUS_SCOPE_CHOICES
 WEEKDAY_CHOICES = [(day, day.title()) for day in recurrence.DAYS]
 INTERVAL_CHOICES = [
     (1, "Every week"),
@@ -227,6 +225,10 @@ class EventEditForm(EventForm):
         initial=SCOPE_THIS,
         required=False,
         widget=forms.RadioSelect,
+        help_text=(
+            "“This and the following” splits the series here: earlier occurrences keep their "
+            "details. “All” changes the occurrences from today on."
+        ),
     )
 
     def __init__(
@@ -249,11 +251,15 @@ class EventEditForm(EventForm):
     def applies_to_series(self) -> bool:
         return self.master is not None and self.cleaned_data.get("scope") == SCOPE_SERIES
 
+    @property
+    def applies_to_following(self) -> bool:
+        return self.master is not None and self.cleaned_data.get("scope") == SCOPE_FOLLOWING
+
     def clean(self):
         cleaned = super().clean()
         day = cleaned.get("date")
         moves_day = day is not None and day != self.event.start_local.date()
-        if self.master is not None and cleaned.get("scope") == SCOPE_SERIES:
+        if self.master is not None and cleaned.get("scope") in (SCOPE_SERIES, SCOPE_FOLLOWING):
             if cleaned.get("series_revision") is None:
                 self.add_error(None, "This form is out of date; reload the page.")
             if moves_day:
