@@ -7,7 +7,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet, Sum
 
 from calendar_app.backends import calendar_backend
-from calendar_app.models import Business, Event, EventResource
+from calendar_app.models import Business, Event, EventResource, address_text
 from participants.models import Participation
 
 OCCURRENCE_TYPES = (Event.RecurrenceType.INSTANCE, Event.RecurrenceType.EXCEPTION)
@@ -58,12 +58,7 @@ def location_text(location: dict | None) -> str:
     """A readable one-line location: its name and address, whichever are set."""
     if not location:
         return ""
-    address = location.get("address") or ""
-    if isinstance(address, dict):
-        address = address.get("formatted") or ", ".join(
-            str(v) for v in address.values() if isinstance(v, str) and v
-        )
-    parts = [location.get("name") or "", address]
+    parts = [location.get("name") or "", address_text(location)]
     text = ", ".join(p for p in parts if p)
     if not text and location.get("type") == "CUSTOMER":
         return "At the customer's place"

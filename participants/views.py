@@ -78,6 +78,13 @@ def _list_context(
     return {"search": search, "rows": rows, "participations": participations}
 
 
+def _who(participation: Participation) -> str:
+    """The participant as a status line names them: "Jane Doe", "Jane Doe (party of 2)"."""
+    if participation.party_size > 1:
+        return f"{participation.name} (party of {participation.party_size})"
+    return participation.name
+
+
 def _with_urls(participations: list[Participation]) -> list[Participation]:
     """Ready rows for the template: action URLs reversed once per list instead of four times
     per row, and the row-state attributes the template reads (``_mark`` sets them otherwise)."""
@@ -255,8 +262,7 @@ def participation_add(request: HttpRequest, event_id: str) -> HttpResponse:
             )
         return _render_page(request, event, add_form=form, status=400)
     if created:
-        party = f" (party of {participation.party_size})" if participation.party_size > 1 else ""
-        note = f"Added {participation.name}{party}."
+        note = f"Added {_who(participation)}."
     else:
         note = f"{participation.name} was already added."
     if not wants_fragment(request):
@@ -359,7 +365,7 @@ def _revision_action(request: HttpRequest, event_id: str, participation_id: str,
     except ParticipationError as error:
         return _row_problem(request, event, _mark(participation, error=str(error)), status=400)
     verb = "Cancelled" if updated.is_cancelled else "Restored"
-    note = f"{verb} {updated.name} ({updated.party_size})."
+    note = f"{verb} {_who(updated)}."
     if not wants_fragment(request):
         messages.success(request, note)
         return redirect(_dashboard_url(event, updated))

@@ -229,6 +229,9 @@ def _created_message(events: list[Event]) -> str:
         return f"“{title}” was created."
     days = [describe_rule(e.recurrence_rule, days_only=True) for e in events]
     listed = days[0] if len(days) == 1 else f"{', '.join(days[:-1])} and {days[-1]}"
+    interval = events[0].recurrence_rule.get("interval", 1)
+    if interval > 1:
+        return f"“{title}” was created, repeating every {interval} weeks on {listed}."
     return f"“{title}” was created, repeating every {listed}."
 
 

@@ -66,15 +66,39 @@
     }
   }
 
+  // New event: picking a schedule fills title, place and capacity with its defaults. A field
+  // the person typed into keeps what they typed; one still holding the previous schedule's
+  // default takes the new one.
+  var PREFILLED = ["title", "location_name", "location_address", "capacity"];
+  function prefillFromSchedule(select) {
+    var defaults = JSON.parse(select.dataset.defaults || "{}")[select.value];
+    if (!defaults || !select.form) {
+      return;
+    }
+    PREFILLED.forEach(function (name) {
+      var field = select.form.elements[name];
+      if (field && (field.value === "" || field.value === field.dataset.prefilled)) {
+        field.value = defaults[name];
+        field.dataset.prefilled = defaults[name];
+      }
+    });
+  }
+  function prefillSchedules(root) {
+    (root || document).querySelectorAll("select[data-defaults]").forEach(prefillFromSchedule);
+  }
+
   // The business switcher submits as soon as another business is picked (the form has a
   // button for when scripts are off).
   document.addEventListener("change", function (event) {
     if (event.target.id === "business-switch") {
       event.target.form.submit();
+    } else if (event.target.matches("select[data-defaults]")) {
+      prefillFromSchedule(event.target);
     }
   });
 
   function ready() {
+    prefillSchedules(document);
     showZoneNotice();
     placeGridItems(document);
   }
