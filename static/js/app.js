@@ -87,6 +87,35 @@
     (root || document).querySelectorAll("select[data-defaults]").forEach(prefillFromSchedule);
   }
 
+  // Calendar: on a phone the filters fold behind their "Filters" summary so the calendar is on
+  // the first screen; the disclosure stays as the person last left it across HTMX navigation.
+  // Without scripts (or on a wide screen) it is open.
+  var phone = window.matchMedia("(max-width: 700px)");
+  var filtersOpenOnPhone = false;
+  function foldFilters() {
+    var box = document.querySelector("details.cal-filters");
+    if (box && !box.dataset.folded) {
+      box.dataset.folded = "1";
+      box.open = !phone.matches || filtersOpenOnPhone;
+    }
+  }
+  document.addEventListener(
+    "toggle",
+    function (event) {
+      var box = event.target;
+      if (box.matches && box.matches("details.cal-filters") && phone.matches) {
+        filtersOpenOnPhone = box.open;
+      }
+    },
+    true
+  );
+  phone.addEventListener("change", function () {
+    var box = document.querySelector("details.cal-filters");
+    if (box) {
+      box.open = !phone.matches || filtersOpenOnPhone;
+    }
+  });
+
   // The business switcher submits as soon as another business is picked (the form has a
   // button for when scripts are off).
   document.addEventListener("change", function (event) {
@@ -98,6 +127,7 @@
   });
 
   function ready() {
+    foldFilters();
     prefillSchedules(document);
     showZoneNotice();
     placeGridItems(document);
@@ -110,6 +140,7 @@
   }
   document.addEventListener("htmx:afterSettle", function () {
     dropRepeatedRows();
+    foldFilters();
     showZoneNotice();
     placeGridItems(document);
   });

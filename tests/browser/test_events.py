@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from calendar_app import services
 from calendar_app.models import Event
 from tests.conftest import PASSWORD
-from tests.factories import ParticipationFactory, ResourceFactory, next_monday
+from tests.factories import ParticipationFactory, ResourceFactory, ScheduleFactory, next_monday
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -270,3 +270,33 @@ def test_editing_this_and_following_from_a_mid_series_occurrence_keeps_the_earli
     page.goto(week_url(live_server, second.start_local.date()))
     expect(page.locator(".cal-event", has_text="Morning yoga")).to_have_count(1)
     expect(page.locator(".cal-event", has_text="Evening yoga")).to_have_count(0)
+
+
+def test_picking_a_schedule_fills_in_its_defaults_and_keeps_what_was_typed(
+    live_server, log_in, owner, schedule
+):
+    other = ScheduleFactory(
+        business=schedule.business,
+        name="Zumba",
+        default_title="Zumba party",
+        default_capacity=25,
+        default_location={"type": "CUSTOM", "name": "Gym", "address": "Park 2"},
+    )
+    page = log_in(owner)
+    page.goto(live_server.url + reverse("calendar_app:event_create"))
+    page.select_option("#id_schedule", schedule.pk)
+    expect(page.locator("#id_title")).to_have_value(schedule.default_title)
+    expect(page.locator("#id_capacity")).to_have_value(str(schedule.default_capacity))
+    expect(page.locator("#id_capacity_helptext")).to_contain_text("schedule's default capacity")
+
+    page.select_option("#id_schedule", other.pk)
+    expect(page.locator("#id_title")).to_have_value("Zumba party")
+    expect(page.locator("#id_capacity")).to_have_value("25")
+    expect(page.locator("#id_location_name")).to_have_value("Gym")
+    expect(page.locator("#id_location_address")).to_have_value("Park 2")
+
+    page.fill("#id_title", "Zumba for kids")  # typed: a later pick leaves it alone
+    page.select_option("#id_schedule", schedule.pk)
+    expect(page.locator("#id_title")).to_have_value("Zumba for kids")
+    expect(page.locator("#id_capacity")).to_have_value(str(schedule.default_capacity))
+    expect(page.locator("#id_location_name")).to_have_value("")
