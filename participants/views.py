@@ -87,7 +87,8 @@ def _who(participation: Participation) -> str:
 
 def _with_urls(participations: list[Participation]) -> list[Participation]:
     """Ready rows for the template: action URLs reversed once per list instead of four times
-    per row, and the row-state attributes the template reads (``_mark`` sets them otherwise)."""
+    per row, the participant as status lines name them, and the row-state attributes the
+    template reads (``_mark`` sets them otherwise)."""
     patterns: dict[str, dict[str, str]] = {}
     for p in participations:
         for attribute, default in (("edit_form", None), ("conflict", False), ("error", "")):
@@ -98,6 +99,7 @@ def _with_urls(participations: list[Participation]) -> list[Participation]:
                 for name in ROW_ACTIONS
             }
         p.urls = {name: url.replace(ID_SLOT, p.pk) for name, url in patterns[p.event_id].items()}
+        p.who = _who(p)
     return participations
 
 

@@ -487,9 +487,27 @@ def test_cancelling_over_htmx_updates_the_row_and_the_capacity(owner_client, par
 
 
 def test_the_cancel_button_asks_for_confirmation(owner_client, participation):
+    ParticipationFactory(event=participation.event, name="Max Muster", party_size=3)
+
     html = owner_client.get(dashboard_url(participation.event)).content.decode()
 
-    assert 'hx-confirm="Cancel the participation of Jane Doe (1)?"' in html
+    assert 'hx-confirm="Cancel the participation of Jane Doe?"' in html
+    assert 'hx-confirm="Cancel the participation of Max Muster (party of 3)?"' in html
+
+
+def test_status_lines_name_a_party_and_not_a_lone_participant(owner_client, event):
+    jane = ParticipationFactory(event=event, name="Jane Doe", party_size=1)
+    group = ParticipationFactory(event=event, name="Max Muster", party_size=2)
+
+    alone = owner_client.post(
+        action_url("cancel", jane), {"revision": jane.revision}, headers=HTMX
+    ).content.decode()
+    party = owner_client.post(
+        action_url("cancel", group), {"revision": group.revision}, headers=HTMX
+    ).content.decode()
+
+    assert "Cancelled Jane Doe." in alone
+    assert "Cancelled Max Muster (party of 2)." in party
 
 
 def test_undo_over_htmx_restores_the_row(owner_client, participation):
