@@ -410,3 +410,14 @@ def test_a_row_s_cancel_button_works_without_javascript(owner, event):
     assert response.status_code == 302
     participation.refresh_from_db()
     assert participation.is_cancelled
+
+
+def test_without_javascript_a_row_link_lands_on_the_page_that_has_the_row(owner_client, event):
+    fill(event, PAGE_SIZE)
+    late = ParticipationFactory(event=event, name="Zoe Late")
+
+    response = owner_client.get(reverse("participants:row", args=[event.pk, late.pk]))
+
+    assert response.status_code == 302
+    assert response.url == f"{url(event)}?page=2#p-{late.pk}"
+    assert "Zoe Late" in owner_client.get(response.url).content.decode()
