@@ -341,6 +341,8 @@ class LocalCalendarBackend:
         unknown = set(changes) - {*EDITABLE_ATTRIBUTES, "resource_ids"}
         if unknown:
             raise CalendarError(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
+        if not occurrence.recurring_event_id:
+            raise CalendarError("Only an occurrence of a series has following occurrences.")
         if occurrence.is_cancelled:
             raise CalendarError("A cancelled event cannot be edited; restore it first.")
         with transaction.atomic():

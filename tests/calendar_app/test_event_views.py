@@ -3,6 +3,7 @@
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
@@ -849,6 +850,8 @@ def test_it_creates_a_weekly_series_on_several_days(owner_client, schedule):
     first = instances.order_by("start").first()
     assert response.status_code == 302
     assert response["Location"] == url("event_detail", first)
+    message = next(iter(get_messages(response.wsgi_request))).message
+    assert message == "“Pilates” was created, repeating every 2 weeks on Monday and Wednesday."
 
 
 def test_staff_create_one_off_events_but_not_series(staff_client, schedule):

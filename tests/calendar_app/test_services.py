@@ -1034,3 +1034,13 @@ def test_a_following_capacity_below_a_booking_is_refused_and_changes_nothing(
 
     assert Event.objects.filter(recurrence_type="MASTER").count() == 1
     assert Event.objects.get(pk=fourth.pk).recurring_event_id == series.pk
+
+
+def test_this_and_following_needs_an_occurrence_of_a_series(series, schedule, owner_membership):
+    one_off = EventFactory(schedule=schedule)
+
+    for event in (one_off, series):
+        with pytest.raises(CalendarError, match="Only an occurrence of a series"):
+            edit_following(event, owner_membership, event, title="Evening yoga")
+
+    assert not Event.objects.filter(title="Evening yoga").exists()
