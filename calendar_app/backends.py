@@ -106,6 +106,10 @@ class CalendarBackend(Protocol):
 
     def update_event(self, *, event: Event, expected_revision: int, changes: dict) -> Event: ...
 
+    def update_following(
+        self, *, occurrence: Event, expected_revision: int, changes: dict
+    ) -> Event: ...
+
     def cancel_event(self, *, event: Event, expected_revision: int, scope: Scope) -> Event: ...
 
     def restore_event(self, *, event: Event, expected_revision: int, scope: Scope) -> Event: ...
@@ -267,11 +271,15 @@ class LocalCalendarBackend:
             materialize_instances(event, until_utc=_view_end(schedule.business))
         return event
 
-    def update_event(self, *, event: Event, expected_revision: int, changes: dict) -> Event:
+    def update_event(
+        self, *, event: Event, expected_revision: int, changes: dict, reach_past: bool = False
+    ) -> Event:
         """Apply ``changes`` (model attribute → value, ``resource_ids`` for resources).
 
         An INSTANCE becomes an EXCEPTION that stops inheriting the changed fields; a MASTER
-        passes its changes on to future INSTANCEs and to future EXCEPTIONs still inheriting them.
+        passes its changes on to future INSTANCEs and to future EXCEPTIONs still inheriting them
+        (with ``reach_past``, to all its occurrences: a MASTER split off by ``update_following``
+        holds only the occurrences the edit is for, past ones included).
         """
         changes = dict(changes)
         resource_ids = changes.pop("resource_ids", None)
@@ -309,8 +317,105 @@ class LocalCalendarBackend:
             if resource_ids is not None:
                 _set_resources([updated.pk], resource_ids)
             if updated.recurrence_type == Event.RecurrenceType.MASTER:
-                _propagate_master_changes(updated, changes, changed_fields, resource_ids)
+                _propagate_master_changes(
+                    updated, changes, changed_fields, resource_ids, reach_past=reach_past
+                )
         return updated
+
+    def update_following(
+        self, *, occurrence: Event, expected_revision: int, changes: dict
+    ) -> Event:
+        """Edit ``occurrence`` and the following ones (``Scope.FOLLOWING``, as Google Calendar
+        means it): the series is split there. Its MASTER (at ``expected_revision``) ends the day
+        before; a new MASTER from the occurrence's day on carries ``changes`` (attributes as
+        ``update_event`` takes them, a time of day on any date); the occurrences from that day
+        on move to it and take the changes as a series edit gives them (EXCEPTIONs only for the
+        fields they still inherit). The earlier occurrences keep the old values. Returns the
+        new MASTER, or the MASTER itself when the occurrence is the series' first.
+
+        The occurrences are the series' days (the day in an occurrence's id), so an occurrence
+        moved to another day stays with the part of the series it was made for.
+        """
+        changes = dict(changes)
+        resource_ids = changes.get("resource_ids")
+        unknown = set(changes) - {*EDITABLE_ATTRIBUTES, "resource_ids"}
+        if unknown:
+            raise CalendarError(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
+        if not occurrence.recurring_event_id:
+            raise CalendarError("Only an occurrence of a series has following occurrences.")
+        if occurrence.is_cancelled:
+            raise CalendarError("A cancelled event cannot be edited; restore it first.")
+        with transaction.atomic():
+            master = locked_current(Event, occurrence.recurring_event_id, expected_revision)
+            split_day = _occurrence_day(occurrence.pk)
+            if master.start_local.strftime("%Y%m%d") >= split_day:
+                return self.update_event(
+                    event=master,
+                    expected_revision=expected_revision,
+                    changes=_with_day(changes, master.start_local.date()),
+                )
+            moving = [
+                pk
+                for pk in Event.objects.select_for_update()
+                .filter(recurring_event_id=master.pk, removed_date__isnull=True)
+                .values_list("pk", flat=True)
+                if _occurrence_day(pk) >= split_day
+            ]
+            day = datetime.strptime(split_day, "%Y%m%d").date()
+            follower = self._split_master(master, day=day, resource_ids=resource_ids)
+            until = datetime.combine(day - timedelta(days=1), datetime.max.time())
+            bump_revision(
+                Event,
+                pk=master.pk,
+                expected_revision=expected_revision,
+                recurrence_rule={
+                    **master.recurrence_rule,
+                    "until": {"localDate": format_local_date(until)},
+                },
+            )
+            Event.objects.filter(pk__in=moving).update(
+                recurring_event_id=follower.pk,
+                revision=F("revision") + 1,
+                updated_date=timezone.now(),
+            )
+            return self.update_event(
+                event=follower,
+                expected_revision=follower.revision,
+                changes=_with_day(changes, day),
+                reach_past=True,
+            )
+
+    def _split_master(self, master: Event, *, day, resource_ids) -> Event:
+        """A copy of ``master`` whose first occurrence is on ``day`` (its rule, until too)."""
+        start = datetime.combine(day, master.start_local.time())
+        fields = {
+            "start_local_date": start,
+            "end_local_date": start + (master.end_local - master.start_local),
+            "time_zone": master.time_zone,
+        }
+        _set_instants(fields)
+        follower = Event.objects.create(
+            business_id=master.business_id,
+            schedule_id=master.schedule_id,
+            external_schedule_id=master.external_schedule_id,
+            app_id=master.app_id,
+            type=master.type,
+            status=master.status,
+            title=master.title,
+            recurrence_type=Event.RecurrenceType.MASTER,
+            recurrence_rule=master.recurrence_rule,
+            transparency=master.transparency,
+            location=master.location,
+            total_capacity=master.total_capacity,
+            remaining_capacity=master.total_capacity,
+            conferencing_details=master.conferencing_details,
+            notes=master.notes,
+            **fields,
+        )
+        if resource_ids is None:
+            resource_ids = master.event_resources.values_list("resource_id", flat=True)
+        _set_resources([follower.pk], resource_ids)
+        return follower
 
     def cancel_event(self, *, event: Event, expected_revision: int, scope: Scope) -> Event:
         """Cancel one occurrence, this and the following ones, or the MASTER and all of them."""
@@ -564,6 +669,19 @@ MATERIALIZED_FIELDS = (
 )
 
 
+def _with_day(changes: dict, day) -> dict:
+    """``changes`` with a new time moved to ``day`` (its time of day and length kept)."""
+    if "start_local_date" not in changes:
+        return changes
+    start, end = _as_local(changes["start_local_date"]), _as_local(changes["end_local_date"])
+    moved = datetime.combine(day, start.time())
+    return {
+        **changes,
+        "start_local_date": format_local_date(moved),
+        "end_local_date": format_local_date(moved + (end - start)),
+    }
+
+
 def _occurrence_day(pk: str) -> str:
     """The local day (``YYYYMMDD``) an occurrence id was made for (see ``instance_id``)."""
     return pk.rsplit("_", 1)[-1][:8]
@@ -660,19 +778,21 @@ def booked_places_by_event(events: Iterable[Event]) -> dict[str, int]:
 
 
 def _propagate_master_changes(
-    master: Event, changes: dict, changed_fields: set[str], resource_ids
+    master: Event, changes: dict, changed_fields: set[str], resource_ids, *, reach_past: bool
 ) -> None:
-    """Future occurrences take the MASTER's edits; EXCEPTIONs only for fields they inherit.
+    """Future occurrences (all of them with ``reach_past``) take the MASTER's edits; EXCEPTIONs
+    only for fields they inherit.
 
     The occurrences are locked first, so a booking or an occurrence edit racing with the series
     edit waits for it and nothing is overwritten; a capacity below the places booked on any of
     them is refused (inside the caller's transaction, so nothing is written).
     """
-    future = Event.objects.filter(
-        recurring_event_id=master.id, start__gte=timezone.now(), removed_date__isnull=True
-    )
+    since = None if reach_past else timezone.now()
+    future = Event.objects.filter(recurring_event_id=master.id, removed_date__isnull=True)
+    if since is not None:
+        future = future.filter(start__gte=since)
     if "TIME" in changed_fields:
-        _regenerate_future_instances(master, future)
+        _regenerate_future_instances(master, future, since=since)
     plain = {
         attribute: value
         for attribute, value in changes.items()
@@ -713,8 +833,9 @@ def _propagate_master_changes(
         _set_resources(taking_resources, resource_ids)
 
 
-def _regenerate_future_instances(master: Event, future) -> None:
-    """A new time for the series: future INSTANCEs are replaced (their ids change, as upstream).
+def _regenerate_future_instances(master: Event, future, *, since: datetime | None) -> None:
+    """A new time for the series: future INSTANCEs (those from ``since``, all of them when it is
+    None) are replaced (their ids change, as upstream).
 
     An occurrence that already has participants keeps its row and time as an EXCEPTION, so
     nobody's booking silently moves. Cancelled INSTANCEs and EXCEPTIONs still inheriting TIME
@@ -770,4 +891,4 @@ def _regenerate_future_instances(master: Event, future) -> None:
     Event.objects.filter(pk__in=replaced).update(
         removed_date=now, revision=F("revision") + 1, updated_date=now
     )
-    materialize_instances(master, until_utc=_view_end(master.business), from_utc=now)
+    materialize_instances(master, until_utc=_view_end(master.business), from_utc=since)

@@ -4,27 +4,33 @@ Forms parse and check what a person typed; the calendar rules stay in ``services
 turns its input into the keyword arguments (or the ``changes`` dict) a service takes.
 """
 
+import json
 from datetime import datetime, time, timedelta
 
 from django import forms
 
 from calendar_app import recurrence
 from calendar_app.backends import Scope
-from calendar_app.models import Business, Event, Resource, Schedule, format_local_date
+from calendar_app.models import (
+    Business,
+    Event,
+    Resource,
+    Schedule,
+    address_text,
+    format_local_date,
+)
 from calendar_app.validation import MAX_YEAR, MIN_YEAR, BoundedDateField
 
 SCOPE_THIS = Scope.THIS.value
+SCOPE_FOLLOWING = Scope.FOLLOWING.value
 SCOPE_SERIES = Scope.ALL.value
-SCOPE_CHOICES = [
-    (SCOPE_THIS, "This occurrence only"),
-    (SCOPE_SERIES, "The whole series from now on"),
-]
-# Cancel and restore reach as far as calendars offer (Google Calendar's three choices).
+# Edits, cancels and restores reach as far as calendars offer (Google Calendar's three choices).
 STATUS_SCOPE_CHOICES = [
     (Scope.THIS.value, "Only this occurrence"),
     (Scope.FOLLOWING.value, "This and the following occurrences"),
     (Scope.ALL.value, "All occurrences of the series"),
 ]
+SCOPE_CHOICES = STATUS_SCOPE_CHOICES
 WEEKDAY_CHOICES = [(day, day.title()) for day in recurrence.DAYS]
 INTERVAL_CHOICES = [
     (1, "Every week"),
@@ -186,8 +192,17 @@ class EventCreateForm(RepeatMixin, EventForm):
 
     def __init__(self, *args, business: Business, **kwargs):
         super().__init__(*args, business=business, **kwargs)
-        self.fields["schedule"].queryset = active_schedules(business)
+        schedules = active_schedules(business)
+        self.fields["schedule"].queryset = schedules
+        # static/js/app.js fills title, place and capacity from the picked schedule's defaults.
+        self.fields["schedule"].widget.attrs["data-defaults"] = json.dumps(
+            {str(s.pk): schedule_defaults(s) for s in schedules}
+        )
         self.fields["title"].help_text = "Leave empty to use the schedule's name."
+        self.fields["capacity"].help_text = (
+            "Places in total. Leave empty to take the schedule's default capacity "
+            "(no limit when it has none)."
+        )
         self.fields.update(repeat_fields())
 
     def clean(self):
@@ -204,12 +219,23 @@ class EventCreateForm(RepeatMixin, EventForm):
             "type": data["type"],
             "start_local": data["start_local"],
             "end_local": data["end_local"],
-            "location": self.location(),
+            "location": self.location(data["schedule"].default_location),
             "total_capacity": data["capacity"],
             "resource_ids": [r.pk for r in data["resources"]],
             "conferencing_details": self.conferencing_details(),
             "notes": data["notes"],
         }
+
+
+def schedule_defaults(schedule: Schedule) -> dict[str, str]:
+    """The create form's fields as the schedule's defaults fill them (empty ones take them too)."""
+    location = schedule.default_location or {}
+    return {
+        "title": schedule.default_title or schedule.name,
+        "location_name": str(location.get("name") or ""),
+        "location_address": address_text(location),
+        "capacity": "" if schedule.default_capacity is None else str(schedule.default_capacity),
+    }
 
 
 class EventEditForm(EventForm):
@@ -227,6 +253,10 @@ class EventEditForm(EventForm):
         initial=SCOPE_THIS,
         required=False,
         widget=forms.RadioSelect,
+        help_text=(
+            "“This and the following” splits the series here: earlier occurrences keep their "
+            "details. “All” changes the occurrences from today on."
+        ),
     )
 
     def __init__(
@@ -249,11 +279,15 @@ class EventEditForm(EventForm):
     def applies_to_series(self) -> bool:
         return self.master is not None and self.cleaned_data.get("scope") == SCOPE_SERIES
 
+    @property
+    def applies_to_following(self) -> bool:
+        return self.master is not None and self.cleaned_data.get("scope") == SCOPE_FOLLOWING
+
     def clean(self):
         cleaned = super().clean()
         day = cleaned.get("date")
         moves_day = day is not None and day != self.event.start_local.date()
-        if self.master is not None and cleaned.get("scope") == SCOPE_SERIES:
+        if self.master is not None and cleaned.get("scope") in (SCOPE_SERIES, SCOPE_FOLLOWING):
             if cleaned.get("series_revision") is None:
                 self.add_error(None, "This form is out of date; reload the page.")
             if moves_day:
@@ -437,7 +471,7 @@ class BlockTimeForm(RepeatMixin, TimeRangeMixin, Form):
     reason = forms.CharField(
         max_length=180,
         required=False,
-        help_text="Shown on the calendar as “Blocked: ” and the reason.",
+        help_text="Shown on the calendar after “Blocked:”, as in “Blocked: Maintenance”.",
     )
     resources = ResourceChoiceField(
         queryset=Resource.objects.none(),

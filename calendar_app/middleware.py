@@ -1,13 +1,18 @@
 """Login for every page, HTMX-aware; the business the signed-in user is working in
 (``request.business``/``.membership``); requests refused before the database when they carry
-NUL bytes; unsafe requests atomic."""
+NUL bytes; unsafe requests atomic; ETags that the per-response CSRF mask does not change."""
+
+import re
 
 from django.conf import settings
 from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.http import ConditionalGetMiddleware
 from django.shortcuts import render
+from django.utils.cache import quote_etag
+from django.utils.crypto import salted_hmac
 from django_htmx.http import HttpResponseClientRedirect
 
 from calendar_app.models import Business, Membership
@@ -151,3 +156,38 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+# Where pages carry the CSRF token: form fields ({% csrf_token %}) and the body's hx-headers.
+CSRF_TOKEN_IN_PAGE = re.compile(
+    rb'(name="csrfmiddlewaretoken" value="|&quot;X-CSRFToken&quot;: &quot;|"X-CSRFToken": ")'
+    rb"[A-Za-z0-9]{64}"
+)
+
+
+class CsrfNeutralConditionalGetMiddleware(ConditionalGetMiddleware):
+    """Django's conditional GET, with an ETag that a repeated page keeps.
+
+    Every response masks the CSRF token anew (so a compressed page leaks nothing of it, the
+    BREACH defence), which made every page's body, and so Django's ETag, differ on every
+    request: no 304 ever. Here the ETag is an HMAC over the body with the masked tokens left
+    out and the CSRF secret itself put in: the same page for the same secret answers 304, and
+    the copy the browser kept still carries a token that unmasks to that secret, so its forms
+    keep working. After the secret changes (a new login), the ETag changes with it.
+    """
+
+    def process_response(self, request, response):
+        if (
+            request.method == "GET"
+            and not response.streaming
+            and response.content
+            and self.needs_etag(response)
+            and not response.has_header("ETag")
+        ):
+            body = CSRF_TOKEN_IN_PAGE.sub(rb"\1", response.content)
+            secret = request.META.get("CSRF_COOKIE", "")
+            digest = salted_hmac(
+                "calendar_app.middleware.etag", body + secret.encode(), algorithm="sha256"
+            )
+            response.headers["ETag"] = quote_etag(digest.hexdigest())
+        return super().process_response(request, response)

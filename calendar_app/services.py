@@ -424,6 +424,33 @@ def update_event(
 
 
 @transaction.atomic
+def update_following(
+    *, actor: Membership | None, occurrence: Event, expected_revision: int, changes: dict
+) -> Event:
+    """Edit an occurrence and the following ones (owners only): the series is split there, the
+    earlier occurrences keep the old values. ``expected_revision`` is the MASTER's. Returns the
+    MASTER that now holds the occurrence (see ``update_following`` of the backend)."""
+    _require_may_change(actor, occurrence, whole_series=True)
+    if "resource_ids" in changes:
+        changes = {
+            **changes,
+            "resource_ids": _check_resources(occurrence.business, changes["resource_ids"]),
+        }
+    before = series_rows(occurrence)
+    follower = calendar_backend(occurrence.business).update_following(
+        occurrence=occurrence, expected_revision=expected_revision, changes=changes
+    )
+    record_event_changes(
+        business=occurrence.business,
+        actor=actor,
+        action="update",
+        before=before,
+        after={**series_rows(occurrence), **series_rows(follower)},
+    )
+    return follower
+
+
+@transaction.atomic
 def cancel_event(
     *, actor: Membership | None, event: Event, expected_revision: int, scope: Scope = Scope.THIS
 ) -> Event:

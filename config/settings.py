@@ -99,7 +99,7 @@ MIDDLEWARE = [
     "calendar_app.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",  # HTML compresses about ninefold
-    "django.middleware.http.ConditionalGetMiddleware",  # ETag and 304 for pages
+    "calendar_app.middleware.CsrfNeutralConditionalGetMiddleware",  # ETag and 304 for pages
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

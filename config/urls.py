@@ -6,11 +6,13 @@ from bookings.magicline import views as magicline_views
 from calendar_app.feeds.views import calendar_feed
 from calendar_app.login_form import LoginForm
 from calendar_app.views.health import healthz
+from calendar_app.views.site import favicon
 from calendar_app.wix import views as wix_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=LoginForm),

@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet, Sum
 
 from calendar_app.backends import calendar_backend
-from calendar_app.models import Business, Event, EventResource
+from calendar_app.models import Business, Event, EventResource, address_text
 from participants.models import Participation
 
 OCCURRENCE_TYPES = (Event.RecurrenceType.INSTANCE, Event.RecurrenceType.EXCEPTION)
@@ -57,12 +58,7 @@ def location_text(location: dict | None) -> str:
     """A readable one-line location: its name and address, whichever are set."""
     if not location:
         return ""
-    address = location.get("address") or ""
-    if isinstance(address, dict):
-        address = address.get("formatted") or ", ".join(
-            str(v) for v in address.values() if isinstance(v, str) and v
-        )
-    parts = [location.get("name") or "", address]
+    parts = [location.get("name") or "", address_text(location)]
     text = ", ".join(p for p in parts if p)
     if not text and location.get("type") == "CUSTOMER":
         return "At the customer's place"
@@ -81,6 +77,33 @@ def participations_for_event(event: Event, *, search: str | None = None) -> Quer
             Q(name__icontains=search) | Q(email__icontains=search) | Q(phone__icontains=search)
         )
     return participations
+
+
+PAGE_SIZE = 50
+
+
+def participations_page(event: Event, *, search: str | None = None, page: object = 1) -> Page:
+    """One page of ``participations_for_event`` (``PAGE_SIZE`` rows, two queries).
+
+    The dashboard lists a page at a time, whatever the number of participants; the page's
+    paginator counts every row that matches (the match count), and a page number out of range
+    is the last page, as Django's ``get_page`` does.
+    """
+    return Paginator(participations_for_event(event, search=search), PAGE_SIZE).get_page(page)
+
+
+def page_number_of(participation: Participation) -> int:
+    """The page of the unfiltered list that shows ``participation`` (one count query), so a
+    link to a row (``?page=N#p-id``) lands on the page that has it."""
+    earlier = (
+        Participation.objects.filter(event_id=participation.event_id)
+        .filter(
+            Q(created_date__lt=participation.created_date)
+            | Q(created_date=participation.created_date, id__lt=participation.id)
+        )
+        .count()
+    )
+    return earlier // PAGE_SIZE + 1
 
 
 def event_capacity(event: Event) -> Capacity:

@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -52,13 +52,42 @@ def _participation(request: HttpRequest, event: Event, participation_id: str) ->
 
 
 def _dashboard_url(event: Event, participation: Participation | None = None) -> str:
+    """The dashboard, or the page of it that shows ``participation``, scrolled to its row."""
     url = reverse("participants:dashboard", args=[event.pk])
-    return f"{url}#p-{participation.pk}" if participation else url
+    if participation is None:
+        return url
+    page = selectors.page_number_of(participation)
+    return f"{url}?page={page}#p-{participation.pk}" if page > 1 else f"{url}#p-{participation.pk}"
+
+
+def _list_context(
+    request: HttpRequest, event: Event, *, marked: Participation | None = None
+) -> dict:
+    """The list's context: the requested page (``?page=``) of the rows matching ``?q=``, or
+    the page of the whole list that has the ``marked`` row, shown in its marked state."""
+    if marked is None:
+        search = request.GET.get("q", "").strip()
+        page = request.GET.get("page")
+    else:
+        search, page = "", selectors.page_number_of(marked)
+    rows = selectors.participations_page(event, search=search, page=page)
+    participations = _with_urls(list(rows))
+    if marked is not None:
+        participations = [marked if p.pk == marked.pk else p for p in participations]
+    return {"search": search, "rows": rows, "participations": participations}
+
+
+def _who(participation: Participation) -> str:
+    """The participant as a status line names them: "Jane Doe", "Jane Doe (party of 2)"."""
+    if participation.party_size > 1:
+        return f"{participation.name} (party of {participation.party_size})"
+    return participation.name
 
 
 def _with_urls(participations: list[Participation]) -> list[Participation]:
     """Ready rows for the template: action URLs reversed once per list instead of four times
-    per row, and the row-state attributes the template reads (``_mark`` sets them otherwise)."""
+    per row, the participant as status lines name them, and the row-state attributes the
+    template reads (``_mark`` sets them otherwise)."""
     patterns: dict[str, dict[str, str]] = {}
     for p in participations:
         for attribute, default in (("edit_form", None), ("conflict", False), ("error", "")):
@@ -69,6 +98,7 @@ def _with_urls(participations: list[Participation]) -> list[Participation]:
                 for name in ROW_ACTIONS
             }
         p.urls = {name: url.replace(ID_SLOT, p.pk) for name, url in patterns[p.event_id].items()}
+        p.who = _who(p)
     return participations
 
 
@@ -81,18 +111,15 @@ def _render_page(
     status: int = 200,
     extra: dict | None = None,
 ) -> HttpResponse:
-    """The whole dashboard; ``marked`` is a row shown in its edit, conflict or error state."""
-    search = request.GET.get("q", "").strip()
-    participations = _with_urls(list(selectors.participations_for_event(event, search=search)))
-    if marked is not None:
-        participations = [marked if p.pk == marked.pk else p for p in participations]
+    """The whole dashboard; ``marked`` is a row shown in its edit, conflict or error state, on
+    the page of the list that has it."""
+    listing = _list_context(request, event, marked=marked)
     header = selectors.event_header(event, business=request.business)
     context = {
         "event": event,
         "header": header,
         "capacity": header.capacity,
-        "participations": participations,
-        "search": search,
+        **listing,
         "add_form": add_form or AddParticipationForm(),
         "read_only_reason": header.read_only_reason,
         "can_undo_cancel": header.can_undo_cancel,
@@ -168,16 +195,10 @@ def dashboard(request: HttpRequest, event_id: str) -> HttpResponse:
             messages.info(request, "This series has no occurrences.")
             return redirect("calendar_app:home")
         return redirect("participants:dashboard", event_id=occurrence.pk)
-    if wants_fragment(request) and request.htmx.target == "participations":
-        search = request.GET.get("q", "").strip()
-        context = {
-            "event": event,
-            "participations": _with_urls(
-                list(selectors.participations_for_event(event, search=search))
-            ),
-            "search": search,
-        }
-        return _render_fragment(request, "participations", context)
+    if wants_fragment(request) and request.htmx.target in ("participations", "load-more"):
+        context = {"event": event, **_list_context(request, event)}
+        name = "participations" if request.htmx.target == "participations" else "more_rows"
+        return _render_fragment(request, name, context)
     customer_search = request.GET.get("customer_q", "").strip()[:100]
     matches = (
         customer_selectors.search_customers(business=request.business, query=customer_search)
@@ -232,18 +253,19 @@ def participation_add(request: HttpRequest, event_id: str) -> HttpResponse:
             )
         return _render_page(request, event, add_form=form, status=400)
     if created:
-        party = f" (party of {participation.party_size})" if participation.party_size > 1 else ""
-        note = f"Added {participation.name}{party}."
+        note = f"Added {_who(participation)}."
     else:
         note = f"{participation.name} was already added."
     if not wants_fragment(request):
         messages.success(request, note)
         return redirect(_dashboard_url(event, participation))
     search = request.POST.get("q", "").strip() if created else ""
-    listed = None
+    listing = {"search": search}
     if search:
-        listed = _with_urls(list(selectors.participations_for_event(event, search=search)))
-        if all(p.pk != participation.pk for p in listed):
+        rows = selectors.participations_page(event, search=search)
+        listing.update(rows=rows, participations=_with_urls(list(rows)))
+        matches = selectors.participations_for_event(event, search=search)
+        if not matches.filter(pk=participation.pk).exists():
             note += f" Not listed: it does not match “{search}”."
     context = {
         "event": event,
@@ -251,8 +273,7 @@ def participation_add(request: HttpRequest, event_id: str) -> HttpResponse:
         "created": created,
         "add_form": AddParticipationForm(),
         "capacity": selectors.event_capacity(event),
-        "participations": listed,
-        "search": search,
+        **listing,
         "status_message": note,
         "oob": True,
     }
@@ -335,7 +356,7 @@ def _revision_action(request: HttpRequest, event_id: str, participation_id: str,
     except ParticipationError as error:
         return _row_problem(request, event, _mark(participation, error=str(error)), status=400)
     verb = "Cancelled" if updated.is_cancelled else "Restored"
-    note = f"{verb} {updated.name} ({updated.party_size})."
+    note = f"{verb} {_who(updated)}."
     if not wants_fragment(request):
         messages.success(request, note)
         return redirect(_dashboard_url(event, updated))
@@ -391,32 +412,41 @@ def _csv_cell(value) -> str:
     return f"'{text}"
 
 
+class _Echo:
+    """A file-like object whose ``write`` hands the line back (for a streamed csv.writer)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
 @require_GET
-def export_csv(request: HttpRequest, event_id: str) -> HttpResponse:
-    """Every participation of the event (cancelled ones marked) as CSV, in the business zone."""
+def export_csv(request: HttpRequest, event_id: str) -> StreamingHttpResponse:
+    """Every participation of the event (cancelled ones marked), whatever the page or search
+    shown, as CSV in the business zone; streamed in chunks, so its size never matters."""
     event = _event(request, event_id)
     zone = request.business.zone
 
     def local(value: datetime | None) -> str:
         return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
 
+    def lines():
+        writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
+        yield "\ufeff" + writer.writerow(CSV_COLUMNS)  # the BOM: Excel reads UTF-8 (the mark)
+        for p in selectors.participations_for_event(event).iterator(chunk_size=2000):
+            row = [
+                p.name,
+                p.email,
+                p.phone,
+                p.party_size,
+                p.get_status_display(),
+                p.notes,
+                local(p.created_date),
+                local(p.cancelled_date),
+            ]
+            yield writer.writerow([_csv_cell(v) for v in row])
+
     date = event.start.astimezone(zone).strftime("%Y-%m-%d")
     filename = f"participants-{slugify(event.title) or 'event'}-{date}.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # the BOM makes Excel read UTF-8 (umlauts, the mark above)
-    writer = csv.writer(response, quoting=csv.QUOTE_ALL)
-    writer.writerow(CSV_COLUMNS)
-    for p in selectors.participations_for_event(event).iterator(chunk_size=2000):
-        row = [
-            p.name,
-            p.email,
-            p.phone,
-            p.party_size,
-            p.get_status_display(),
-            p.notes,
-            local(p.created_date),
-            local(p.cancelled_date),
-        ]
-        writer.writerow([_csv_cell(v) for v in row])
     return response

@@ -49,3 +49,16 @@ def test_collected_static_files_get_hashed_compressed_names_cached_for_a_year(
 
     assert url.startswith("/static/js/app.") and url != "/static/js/app.js"
     assert (tmp_path / f"{url.removeprefix('/static/')}.gz").exists()
+
+
+def test_every_page_links_the_favicon_and_it_is_served(owner_client, client):
+    page = owner_client.get(reverse("calendar_app:schedules")).content.decode()
+    icon = staticfiles_storage.url("favicon.svg")
+
+    asked = client.get("/favicon.ico")  # no login needed
+    served = client.get(icon)
+
+    assert f'<link rel="icon" href="{icon}" type="image/svg+xml">' in page
+    assert asked.status_code == 301 and asked["Location"] == icon
+    assert served.status_code == 200
+    assert served["Content-Type"].startswith("image/svg+xml")

@@ -115,7 +115,8 @@ def event_edit(request: HttpRequest, event_id: str) -> HttpResponse:
 
     form = EventEditForm(request.POST, **form_kwargs)
     if form.is_valid():
-        clashing = [] if form.applies_to_series else _clashes(request, form, excluding=event.pk)
+        series_wide = form.applies_to_series or form.applies_to_following
+        clashing = [] if series_wide else _clashes(request, form, excluding=event.pk)
         if clashing:
             context = _form_context(form, event=event, clashes=clashing)
             return render_page(request, FORM, context, fragment="form", status=409)
@@ -140,6 +141,19 @@ def event_edit(request: HttpRequest, event_id: str) -> HttpResponse:
 def _save_edit(request: HttpRequest, form: EventEditForm) -> Event:
     """Apply the edit to the occurrence or to the MASTER; returns the event to show next."""
     event = form.event
+    if form.applies_to_following:
+        changes = form.changes()
+        if not changes:
+            if event.master.revision != form.cleaned_data["series_revision"]:
+                raise RevisionConflict(event.master)
+            return event
+        follower = services.update_following(
+            actor=request.membership,
+            occurrence=event,
+            expected_revision=form.cleaned_data["series_revision"],
+            changes=changes,
+        )
+        return selectors.occurrence_after_series_edit(event, follower)
     if form.applies_to_series:
         target, expected, changes = (
             event.master,
@@ -215,6 +229,9 @@ def _created_message(events: list[Event]) -> str:
         return f"“{title}” was created."
     days = [describe_rule(e.recurrence_rule, days_only=True) for e in events]
     listed = days[0] if len(days) == 1 else f"{', '.join(days[:-1])} and {days[-1]}"
+    interval = events[0].recurrence_rule.get("interval", 1)
+    if interval > 1:
+        return f"“{title}” was created, repeating every {interval} weeks on {listed}."
     return f"“{title}” was created, repeating every {listed}."
 
 

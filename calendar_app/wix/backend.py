@@ -235,6 +235,16 @@ class WixCalendarBackend:
         )
         return self._apply_event(data)
 
+    def update_following(
+        self, *, occurrence: Event, expected_revision: int, changes: dict
+    ) -> Event:
+        """Refused: this and the following occurrences need Wix's Split Recurring Event, whose
+        path the spec leaves unconfirmed; one occurrence or the whole series can be edited."""
+        raise CalendarError(
+            "Wix edits one occurrence or the whole series, not the following ones; "
+            "edit this occurrence or the series."
+        )
+
     def cancel_event(self, *, event: Event, expected_revision: int, scope: Scope) -> Event:
         """Cancel one occurrence, or (``Scope.ALL``) the MASTER, which Wix cascades to the
         future occurrences; the answer is applied, the cascade arrives through the sync."""

@@ -47,15 +47,88 @@
     }
   }
 
+  // Participant dashboard: a row added while later pages were still unloaded sits at the end
+  // of the loaded rows; when "Load more" brings the page that really holds it, the earlier
+  // copy goes, so every participant is listed once and in order.
+  function dropRepeatedRows() {
+    var body = document.getElementById("participations-body");
+    if (!body) {
+      return;
+    }
+    var seen = {};
+    var rows = body.querySelectorAll("tr[id]");
+    for (var i = rows.length - 1; i >= 0; i--) {
+      if (seen[rows[i].id]) {
+        rows[i].remove();
+      } else {
+        seen[rows[i].id] = true;
+      }
+    }
+  }
+
+  // New event: picking a schedule fills title, place and capacity with its defaults. A field
+  // the person typed into keeps what they typed; one still holding the previous schedule's
+  // default takes the new one.
+  var PREFILLED = ["title", "location_name", "location_address", "capacity"];
+  function prefillFromSchedule(select) {
+    var defaults = JSON.parse(select.dataset.defaults || "{}")[select.value];
+    if (!defaults || !select.form) {
+      return;
+    }
+    PREFILLED.forEach(function (name) {
+      var field = select.form.elements[name];
+      if (field && (field.value === "" || field.value === field.dataset.prefilled)) {
+        field.value = defaults[name];
+        field.dataset.prefilled = defaults[name];
+      }
+    });
+  }
+  function prefillSchedules(root) {
+    (root || document).querySelectorAll("select[data-defaults]").forEach(prefillFromSchedule);
+  }
+
+  // Calendar: on a phone the filters fold behind their "Filters" summary so the calendar is on
+  // the first screen; the disclosure stays as the person last left it across HTMX navigation.
+  // Without scripts (or on a wide screen) it is open.
+  var phone = window.matchMedia("(max-width: 700px)");
+  var filtersOpenOnPhone = false;
+  function foldFilters() {
+    var box = document.querySelector("details.cal-filters");
+    if (box && !box.dataset.folded) {
+      box.dataset.folded = "1";
+      box.open = !phone.matches || filtersOpenOnPhone;
+    }
+  }
+  document.addEventListener(
+    "toggle",
+    function (event) {
+      var box = event.target;
+      if (box.matches && box.matches("details.cal-filters") && phone.matches) {
+        filtersOpenOnPhone = box.open;
+      }
+    },
+    true
+  );
+  phone.addEventListener("change", function () {
+    var box = document.querySelector("details.cal-filters");
+    if (box) {
+      box.open = !phone.matches || filtersOpenOnPhone;
+    }
+  });
+
   // The business switcher submits as soon as another business is picked (the form has a
   // button for when scripts are off).
   document.addEventListener("change", function (event) {
     if (event.target.id === "business-switch") {
       event.target.form.submit();
+    } else if (event.target.matches("select[data-defaults]")) {
+      prefillFromSchedule(event.target);
     }
   });
 
   function ready() {
+    foldFilters();
+    prefillSchedules(document);
     showZoneNotice();
     placeGridItems(document);
   }
@@ -66,6 +139,8 @@
     ready();
   }
   document.addEventListener("htmx:afterSettle", function () {
+    dropRepeatedRows();
+    foldFilters();
     showZoneNotice();
     placeGridItems(document);
   });

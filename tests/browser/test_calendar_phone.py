@@ -1,5 +1,6 @@
 """The calendar on a phone (390x844): no page scrolls sideways and events open their page."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -72,3 +73,28 @@ def test_the_calendar_fits_a_phone_and_an_event_opens_its_page(
     )
     expect(page.locator("h1")).to_contain_text("Pilates")
     assert overflow(page) == 0
+
+
+def test_on_a_phone_the_filters_fold_behind_a_disclosure(
+    live_server, log_in, owner, events, schedule, artifacts_dir
+):
+    long_one, _ = events
+    page = log_in(owner)
+    page.goto(calendar_url(live_server, "week", long_one.start_local.date()))
+    summary = page.locator("details.cal-filters > summary")
+    schedules = page.locator("#cal-schedule")
+
+    expect(summary).to_have_text("Filters")
+    expect(schedules).to_be_hidden()
+    page.screenshot(path=str(artifacts_dir / "calendar-phone-filters-folded.png"))
+    summary.click()
+    expect(schedules).to_be_visible()
+    schedules.select_option(schedule.pk)  # the calendar reloads in place; the filters stay open
+    expect(page).to_have_url(re.compile(f"schedule={schedule.pk}"))
+    expect(page.locator("#cal-schedule")).to_be_visible()
+    page.locator("a[rel=next]").click()
+    expect(page.locator("#cal-schedule")).to_be_visible()
+
+    page.set_viewport_size({"width": 1280, "height": 900})  # a wide screen shows them as they are
+    expect(summary).to_be_hidden()
+    expect(page.locator("#cal-schedule")).to_be_visible()

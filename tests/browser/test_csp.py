@@ -68,3 +68,23 @@ def test_the_calendar_and_the_participant_dashboard_work_under_the_policy(
     page.select_option("#business-switch", str(other_business.pk))  # app.js submits it
     expect(page.locator(".brand")).to_have_text("Other Studio")
     assert watched() == []
+
+
+def test_no_page_asks_for_anything_that_is_missing(live_server, log_in, owner, schedule, page):
+    """Every request a page makes (the favicon too, which browsers fetch on their own) is
+    answered: no 404 in the network log of the calendar, an event form and the dashboard."""
+    missing = []
+    page.on(
+        "response",
+        lambda response: missing.append(response.url) if response.status >= 400 else None,
+    )
+    event = EventFactory(schedule=schedule, title="Lunch Yoga")
+    log_in(owner)
+    for path in ("/calendar/week/", "/events/new/", f"/participants/events/{event.pk}/"):
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+
+    icon = page.evaluate("document.querySelector('link[rel=icon]').href")
+    assert page.request.get(icon).status == 200
+    assert page.request.get(f"{live_server.url}/favicon.ico").status == 200  # after the redirect
+    assert missing == []

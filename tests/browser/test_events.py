@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from calendar_app import services
 from calendar_app.models import Event
 from tests.conftest import PASSWORD
-from tests.factories import ParticipationFactory, ResourceFactory, next_monday
+from tests.factories import ParticipationFactory, ResourceFactory, ScheduleFactory, next_monday
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -234,3 +234,69 @@ def test_a_clash_warning_appears_and_the_owner_may_save_anyway(
     expect(page.locator("h1")).to_contain_text("Pilates")
     page.goto(week_url(live_server, monday.date()))
     expect(page.locator(f'a.cal-event.clash[data-event-id="{held.pk}"]')).to_contain_text("Clash")
+
+
+def test_editing_this_and_following_from_a_mid_series_occurrence_keeps_the_earlier_ones(
+    live_server, log_in, owner, series, artifacts_dir
+):
+    first, second, third, *later = Event.objects.filter(recurring_event_id=series.pk).order_by(
+        "start"
+    )
+    ParticipationFactory(event=later[0], name="Dan")
+    page = log_in(owner)
+    page.goto(live_server.url + reverse("calendar_app:event_edit", args=[third.pk]))
+
+    page.get_by_label("This and the following occurrences").check()
+    page.fill("#id_title", "Evening yoga")
+    page.fill("#id_start_time", "18:00")
+    page.fill("#id_end_time", "19:00")
+    page.screenshot(path=str(artifacts_dir / "edit-this-and-following.png"), full_page=True)
+    page.get_by_role("button", name="Save changes").click()
+
+    expect(page.locator("h1")).to_contain_text("Evening yoga")
+    earlier = Event.objects.filter(pk__in=[first.pk, second.pk]).order_by("start")
+    assert [(e.title, e.start_local.hour) for e in earlier] == [("Morning yoga", 9)] * 2
+    assert Event.objects.get(pk=series.pk).title == "Morning yoga"
+    follower = Event.objects.get(recurrence_type="MASTER", title="Evening yoga")
+    moved = Event.objects.filter(recurring_event_id=follower.pk, removed_date__isnull=True)
+    assert moved.count() == len(later) + 1
+    assert {(e.title, e.start_local.strftime("%A %H:%M")) for e in moved} <= {
+        ("Evening yoga", "Monday 18:00"),
+        ("Evening yoga", "Monday 09:00"),  # the booked one keeps its time, as a series edit does
+    }
+    assert Event.objects.get(pk=later[0].pk).participations.get().name == "Dan"
+
+    # The week of the second occurrence still shows it at 09:00 under the old title.
+    page.goto(week_url(live_server, second.start_local.date()))
+    expect(page.locator(".cal-event", has_text="Morning yoga")).to_have_count(1)
+    expect(page.locator(".cal-event", has_text="Evening yoga")).to_have_count(0)
+
+
+def test_picking_a_schedule_fills_in_its_defaults_and_keeps_what_was_typed(
+    live_server, log_in, owner, schedule
+):
+    other = ScheduleFactory(
+        business=schedule.business,
+        name="Zumba",
+        default_title="Zumba party",
+        default_capacity=25,
+        default_location={"type": "CUSTOM", "name": "Gym", "address": "Park 2"},
+    )
+    page = log_in(owner)
+    page.goto(live_server.url + reverse("calendar_app:event_create"))
+    page.select_option("#id_schedule", schedule.pk)
+    expect(page.locator("#id_title")).to_have_value(schedule.default_title)
+    expect(page.locator("#id_capacity")).to_have_value(str(schedule.default_capacity))
+    expect(page.locator("#id_capacity_helptext")).to_contain_text("schedule's default capacity")
+
+    page.select_option("#id_schedule", other.pk)
+    expect(page.locator("#id_title")).to_have_value("Zumba party")
+    expect(page.locator("#id_capacity")).to_have_value("25")
+    expect(page.locator("#id_location_name")).to_have_value("Gym")
+    expect(page.locator("#id_location_address")).to_have_value("Park 2")
+
+    page.fill("#id_title", "Zumba for kids")  # typed: a later pick leaves it alone
+    page.select_option("#id_schedule", schedule.pk)
+    expect(page.locator("#id_title")).to_have_value("Zumba for kids")
+    expect(page.locator("#id_capacity")).to_have_value(str(schedule.default_capacity))
+    expect(page.locator("#id_location_name")).to_have_value("")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from participants.models import Participation
+from participants.selectors import PAGE_SIZE
 from tests.conftest import PASSWORD
 from tests.factories import EventFactory
 
@@ -207,3 +208,69 @@ def test_the_dashboard_fits_a_phone(live_server, log_in, owner, event, artifacts
     expect(page.locator("#participations-body tr.empty-row")).to_be_hidden()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.screenshot(path=artifacts_dir / "participants-dashboard-phone.png", full_page=True)
+
+
+def test_load_more_appends_the_next_page_and_search_reaches_every_row(
+    live_server, log_in, owner, event
+):
+    event.total_capacity = None
+    event.save()
+    Participation.objects.bulk_create(
+        [
+            Participation(business=event.business, event=event, name=f"Guest {n:03d}")
+            for n in range(PAGE_SIZE + 10)
+        ]
+    )
+    page = log_in(owner)
+    page.goto(live_server.url + reverse("participants:dashboard", args=[event.pk]))
+    page.evaluate("window.__noReload = true")
+    expect(page.locator("#participations-body tr.participation")).to_have_count(PAGE_SIZE)
+    expect(page.locator("#load-more")).to_contain_text(
+        f"Showing 1\N{EN DASH}{PAGE_SIZE} of {PAGE_SIZE + 10}"
+    )
+
+    # Added while page 2 is not loaded yet: shown at once, then once only after "Load more".
+    add(page, "Zoe Newcomer", 1)
+    expect(row(page, "Zoe Newcomer")).to_be_visible()
+    page.get_by_role("link", name="Load more").click()
+    expect(page.locator("#participations-body tr.participation")).to_have_count(PAGE_SIZE + 11)
+    expect(row(page, "Zoe Newcomer")).to_have_count(1)
+    expect(page.locator("#participations-body tr.participation").last).to_contain_text(
+        "Zoe Newcomer"
+    )
+    expect(page.locator("#load-more")).to_contain_text(f"of {PAGE_SIZE + 11}")
+    expect(page.get_by_role("link", name="Load more")).to_have_count(0)
+
+    # A row of the second page is cancelled in place, as on the first.
+    page.once("dialog", lambda dialog: dialog.accept())
+    row(page, f"Guest {PAGE_SIZE + 5:03d}").get_by_role("button", name="Cancel").click()
+    expect(row(page, f"Guest {PAGE_SIZE + 5:03d}")).to_have_class("participation cancelled")
+
+    # The search asks the server: a row far beyond the first page is found.
+    page.fill("#participant-search", f"Guest {PAGE_SIZE + 9:03d}")
+    expect(page.locator("#participations-body tr.participation")).to_have_count(1)
+    expect(page.locator("#participations")).to_contain_text("1 match for")
+    assert page.evaluate("window.__noReload") is True
+
+
+def test_without_javascript_the_next_page_is_a_link(live_server, browser, owner, event):
+    Participation.objects.bulk_create(
+        [
+            Participation(business=event.business, event=event, name=f"Guest {n:03d}")
+            for n in range(PAGE_SIZE + 2)
+        ]
+    )
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", owner.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(live_server.url + reverse("participants:dashboard", args=[event.pk]))
+
+    page.get_by_role("link", name="Load more").click()
+
+    expect(page).to_have_url(re.compile(r"\?page=2$"))
+    expect(page.locator("#participations-body tr.participation")).to_have_count(2)
+    expect(row(page, f"Guest {PAGE_SIZE + 1:03d}")).to_be_visible()
+    context.close()

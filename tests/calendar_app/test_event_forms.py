@@ -1,5 +1,6 @@
 """Event, schedule and blocked-time forms: parsing, errors next to fields, what they send on."""
 
+import json
 from datetime import date, datetime, time
 
 import pytest
@@ -328,3 +329,43 @@ def test_a_master_keeps_its_first_day(business, schedule):
     assert not moved.is_valid()
     assert "date" in moved.errors
     assert retimed.is_valid(), retimed.errors
+
+
+def test_the_schedule_pick_carries_each_schedule_s_defaults(business, schedule):
+    studio = ScheduleFactory(
+        business=business,
+        name="Studio",
+        default_title="Open studio",
+        default_capacity=None,
+        default_location={"type": "BUSINESS", "name": "Hall", "address": {"formatted": "Main 1"}},
+    )
+
+    form = EventCreateForm(business=business)
+
+    defaults = json.loads(form.fields["schedule"].widget.attrs["data-defaults"])
+    assert defaults[studio.pk] == {
+        "title": "Open studio",
+        "location_name": "Hall",
+        "location_address": "Main 1",
+        "capacity": "",
+    }
+    assert defaults[schedule.pk]["capacity"] == str(schedule.default_capacity)
+    assert "schedule's default capacity" in form.fields["capacity"].help_text
+
+
+def test_the_schedule_s_own_place_is_kept_when_its_prefill_is_left_as_it_is(business):
+    place = {"type": "BUSINESS", "name": "Hall", "address": "Main 1"}
+    studio = ScheduleFactory(business=business, default_location=place)
+
+    kept = create_form(business, studio, location_name="Hall", location_address="Main 1")
+    typed = create_form(business, studio, location_name="Garden", location_address="")
+    empty = create_form(business, studio)
+
+    assert kept.is_valid() and typed.is_valid() and empty.is_valid()
+    assert kept.service_kwargs()["location"] == place
+    assert typed.service_kwargs()["location"] == {
+        "type": "CUSTOM",
+        "name": "Garden",
+        "address": "",
+    }
+    assert empty.service_kwargs()["location"] is None  # the service then takes the default

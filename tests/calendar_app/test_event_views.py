@@ -3,6 +3,7 @@
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
@@ -626,6 +627,52 @@ def test_a_new_series_time_keeps_the_series_day_and_lands_on_the_moved_occurrenc
     assert response["Location"] == url("event_detail", moved)
 
 
+def test_an_owner_is_offered_the_three_reaches_of_an_edit(owner_client, occurrence):
+    form = owner_client.get(url("event_edit", occurrence)).content.decode()
+
+    for label in (
+        "Only this occurrence",
+        "This and the following occurrences",
+        "All occurrences of the series",
+    ):
+        assert label in form
+
+
+def test_an_owner_edits_this_and_the_following_occurrences(owner_client, series, occurrence):
+    first = occurrences(series)[0]
+
+    response = owner_client.post(
+        url("event_edit", occurrence),
+        edit_data(occurrence, title="Sunrise yoga", start_time="07:00", end_time="08:00")
+        | {"scope": "following"},
+    )
+
+    assert response.status_code == 302
+    assert (fresh(first).title, fresh(first).start_local.hour) == ("Morning yoga", 9)
+    assert fresh(series).title == "Morning yoga"
+    follower = Event.objects.get(recurrence_type="MASTER", title="Sunrise yoga")
+    assert follower.recurrence_rule["interval"] == 2
+    later = occurrences(follower)
+    assert later[0].start_local == datetime.combine(occurrence.start_local.date(), time(7, 0))
+    assert response["Location"] == url("event_detail", later[0])
+    assert {(e.title, e.start_local.strftime("%A %H:%M")) for e in later} == {
+        ("Sunrise yoga", "Monday 07:00")
+    }
+
+
+def test_this_and_following_cannot_move_the_series_to_another_day(owner_client, series, occurrence):
+    other_day = occurrence.start_local.date() + timedelta(days=1)
+
+    response = owner_client.post(
+        url("event_edit", occurrence),
+        edit_data(occurrence, date=other_day.isoformat(), scope="following"),
+    )
+
+    assert response.status_code == 400
+    assert "A series keeps its weekday" in response.content.decode()
+    assert Event.objects.filter(recurrence_type="MASTER").count() == 1
+
+
 def test_a_series_edit_cannot_move_the_series_to_another_day(owner_client, series, occurrence):
     other_day = occurrence.start_local.date() + timedelta(days=1)
 
@@ -668,7 +715,8 @@ def test_staff_are_not_offered_and_cannot_edit_the_whole_series(staff_client, se
         url("event_edit", occurrence), edit_data(occurrence, title="Nope", scope="series")
     )
 
-    assert "The whole series from now on" not in form
+    assert 'name="scope"' not in form
+    assert "This and the following occurrences" not in form
     assert response.status_code == 403
     assert fresh(series).title == "Morning yoga"
     assert fresh(occurrence).title == "Morning yoga"
@@ -802,6 +850,8 @@ def test_it_creates_a_weekly_series_on_several_days(owner_client, schedule):
     first = instances.order_by("start").first()
     assert response.status_code == 302
     assert response["Location"] == url("event_detail", first)
+    message = next(iter(get_messages(response.wsgi_request))).message
+    assert message == "“Pilates” was created, repeating every 2 weeks on Monday and Wednesday."
 
 
 def test_staff_create_one_off_events_but_not_series(staff_client, schedule):

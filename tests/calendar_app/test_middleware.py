@@ -193,3 +193,59 @@ def test_a_successful_post_is_committed(owner_client, schedule):
     )
 
     assert Participation.objects.filter(event=event, name="Max").exists()
+
+
+# ETags a repeated page keeps, whatever the CSRF mask of each response
+
+
+def csrf_client(user) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    return client
+
+
+def test_a_repeated_page_with_its_etag_is_a_304(owner, schedule):
+    client = csrf_client(owner)
+    page = reverse("calendar_app:schedules")
+    first = client.get(page)
+    second = client.get(page)
+
+    again = client.get(page, headers={"If-None-Match": first["ETag"]})
+    gzipped = client.get(
+        page, headers={"If-None-Match": f"W/{first['ETag']}", "Accept-Encoding": "gzip"}
+    )
+
+    assert 'name="csrfmiddlewaretoken"' in first.content.decode()
+    assert first.content != second.content  # the token is masked anew on every response
+    assert first["ETag"] == second["ETag"]
+    assert again.status_code == 304 and again.content == b""
+    assert gzipped.status_code == 304
+
+
+def test_the_page_kept_after_a_304_still_posts(owner, schedule):
+    client = csrf_client(owner)
+    page = reverse("calendar_app:schedules")
+    kept = client.get(page)
+    assert client.get(page, headers={"If-None-Match": kept["ETag"]}).status_code == 304
+    token = kept.content.decode().split('name="csrfmiddlewaretoken" value="')[1][:64]
+
+    response = client.post(
+        reverse("calendar_app:switch_business"),
+        {"csrfmiddlewaretoken": token, "business": schedule.business_id},
+    )
+
+    assert response.status_code == 302
+
+
+def test_a_changed_page_or_another_csrf_secret_gets_the_whole_page(owner, schedule):
+    client = csrf_client(owner)
+    page = reverse("calendar_app:schedules")
+    etag = client.get(page)["ETag"]
+    schedule.name = "Renamed"
+    schedule.save()
+
+    changed = client.get(page, headers={"If-None-Match": etag})
+    other = csrf_client(owner).get(page, headers={"If-None-Match": changed["ETag"]})
+
+    assert changed.status_code == 200 and "Renamed" in changed.content.decode()
+    assert other.status_code == 200  # its token would not unmask to this client's secret

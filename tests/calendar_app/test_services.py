@@ -899,3 +899,148 @@ def test_a_series_from_last_month_is_created_up_to_the_events_view(schedule, own
 
     assert occurrences(master).first().start_local == start
     assert occurrences(master).last().start <= schedule.business.events_view_end_date
+
+
+# This and the following occurrences: the series is split at the chosen occurrence.
+
+
+def edit_following(occurrence, actor, master, **changes):
+    return services.update_following(
+        actor=actor, occurrence=occurrence, expected_revision=master.revision, changes=changes
+    )
+
+
+def test_editing_this_and_following_splits_the_series_there(series, owner_membership):
+    first, second, third, fourth = occurrences(series)[:4]
+    booked = ParticipationFactory(event=fourth, party_size=2)
+
+    follower = edit_following(
+        third, owner_membership, series, title="Evening yoga", total_capacity=12
+    )
+
+    series.refresh_from_db()
+    assert follower.pk != series.pk
+    assert follower.recurrence_type == "MASTER"
+    assert follower.start_local == third.start_local
+    assert (follower.title, follower.total_capacity) == ("Evening yoga", 12)
+    assert follower.recurrence_rule["days"] == ["MONDAY"]
+    # The earlier occurrences stay with the old MASTER and keep its values.
+    assert series.title == "Morning yoga"
+    assert series.recurrence_rule["until"]["localDate"] == (
+        f"{(third.start_local - timedelta(days=1)):%Y-%m-%d}T23:59:00"
+    )
+    assert [(o.pk, o.title, o.total_capacity) for o in occurrences(series)] == [
+        (first.pk, "Morning yoga", 8),
+        (second.pk, "Morning yoga", 8),
+    ]
+    # From the chosen one on: the same rows (bookings kept), moved to the new MASTER.
+    moved = list(occurrences(follower))
+    assert moved[0].pk == third.pk and moved[1].pk == fourth.pk
+    assert {(o.title, o.total_capacity) for o in moved} == {("Evening yoga", 12)}
+    assert Event.objects.get(pk=fourth.pk).remaining_capacity == 10
+    booked.refresh_from_db()
+    assert booked.event_id == fourth.pk
+    assert ChangeRecord.objects.filter(object_id=follower.pk, action="create").exists()
+    assert ChangeRecord.objects.filter(object_id=fourth.pk, action="update").exists()
+
+
+def test_a_new_time_from_an_occurrence_on_leaves_the_earlier_ones_at_the_old_time(
+    series, owner_membership
+):
+    third = occurrences(series)[2]
+    ten = third.start_local + timedelta(hours=1)
+
+    follower = edit_following(
+        third,
+        owner_membership,
+        series,
+        start_local_date=ten,
+        end_local_date=ten + timedelta(minutes=90),
+    )
+
+    assert {o.start_local.hour for o in occurrences(series)} == {9}
+    later = list(occurrences(follower))
+    assert {(o.start_local.hour, o.end_local - o.start_local) for o in later} == {
+        (10, timedelta(minutes=90))
+    }
+    assert later[0].start_local.date() == third.start_local.date()
+    every_day = [
+        o.start_local.date()
+        for o in Event.objects.filter(
+            removed_date__isnull=True, recurrence_type__in=["INSTANCE", "EXCEPTION"]
+        )
+    ]
+    assert len(every_day) == len(set(every_day))  # one occurrence per Monday, none lost
+
+
+def test_the_split_series_grow_only_from_their_own_part(series, owner_membership, settings):
+    third = occurrences(series)[2]
+    follower = edit_following(third, owner_membership, series, title="Evening yoga")
+    before = occurrences(series).count()
+    settings.EVENTS_VIEW_FUTURE_DAYS += 28
+
+    services.extend_events_view(business=series.business)
+
+    assert occurrences(series).count() == before == 2
+    assert (
+        occurrences(follower).filter(title="Evening yoga").count() == occurrences(follower).count()
+    )
+
+
+def test_this_and_following_from_the_first_occurrence_edits_the_whole_series(
+    series, owner_membership
+):
+    first = occurrences(series)[0]
+
+    edited = edit_following(first, owner_membership, series, title="Evening yoga")
+
+    assert edited.pk == series.pk
+    assert Event.objects.filter(recurrence_type="MASTER").count() == 1
+    assert set(occurrences(series).values_list("title", flat=True)) == {"Evening yoga"}
+
+
+def test_this_and_following_with_a_stale_series_revision_changes_nothing(series, owner_membership):
+    third = occurrences(series)[2]
+
+    with pytest.raises(RevisionConflict):
+        services.update_following(
+            actor=owner_membership,
+            occurrence=third,
+            expected_revision=series.revision - 1,
+            changes={"title": "Evening yoga"},
+        )
+
+    assert Event.objects.filter(recurrence_type="MASTER").count() == 1
+    assert not Event.objects.filter(title="Evening yoga").exists()
+
+
+def test_staff_cannot_edit_this_and_following(series, staff_membership):
+    third = occurrences(series)[2]
+
+    with pytest.raises(PermissionDenied):
+        edit_following(third, staff_membership, series, title="Evening yoga")
+
+    assert not Event.objects.filter(title="Evening yoga").exists()
+
+
+def test_a_following_capacity_below_a_booking_is_refused_and_changes_nothing(
+    series, owner_membership
+):
+    third, fourth = occurrences(series)[2:4]
+    ParticipationFactory(event=fourth, party_size=5)
+
+    with pytest.raises(CapacityError):
+        edit_following(third, owner_membership, series, total_capacity=3)
+
+    assert Event.objects.filter(recurrence_type="MASTER").count() == 1
+    assert Event.objects.get(pk=fourth.pk).recurring_event_id == series.pk
+
+
+def test_this_and_following_needs_an_occurrence_of_a_series(series, schedule, owner_membership):
+    one_off = EventFactory(schedule=schedule)
+
+    for event in (one_off, series):
+        with pytest.raises(CalendarError, match="Only an occurrence of a series"):
+            edit_following(event, owner_membership, event, title="Evening yoga")
+
+    assert not Event.objects.filter(title="Evening yoga").exists()

@@ -177,7 +177,7 @@ def test_an_htmx_add_during_a_search_runs_a_constant_number_of_queries(
     event.total_capacity = None
     event.save()
 
-    with django_assert_num_queries(17):  # 15 + the savepoint of the atomic request
+    with django_assert_num_queries(19):  # 17 + the savepoint of the atomic request
         response = owner_client.post(add_url(event), add_data(q="max"), headers=HTMX)
 
     assert f"{count + 1} matches for “max”." in response.content.decode()
@@ -487,9 +487,27 @@ def test_cancelling_over_htmx_updates_the_row_and_the_capacity(owner_client, par
 
 
 def test_the_cancel_button_asks_for_confirmation(owner_client, participation):
+    ParticipationFactory(event=participation.event, name="Max Muster", party_size=3)
+
     html = owner_client.get(dashboard_url(participation.event)).content.decode()
 
-    assert 'hx-confirm="Cancel the participation of Jane Doe (1)?"' in html
+    assert 'hx-confirm="Cancel the participation of Jane Doe?"' in html
+    assert 'hx-confirm="Cancel the participation of Max Muster (party of 3)?"' in html
+
+
+def test_status_lines_name_a_party_and_not_a_lone_participant(owner_client, event):
+    jane = ParticipationFactory(event=event, name="Jane Doe", party_size=1)
+    group = ParticipationFactory(event=event, name="Max Muster", party_size=2)
+
+    alone = owner_client.post(
+        action_url("cancel", jane), {"revision": jane.revision}, headers=HTMX
+    ).content.decode()
+    party = owner_client.post(
+        action_url("cancel", group), {"revision": group.revision}, headers=HTMX
+    ).content.decode()
+
+    assert "Cancelled Jane Doe." in alone
+    assert "Cancelled Max Muster (party of 2)." in party
 
 
 def test_undo_over_htmx_restores_the_row(owner_client, participation):
@@ -662,6 +680,14 @@ def test_another_business_s_participation_under_my_event_is_a_404(
 # CSV export
 
 
+def export(client, event) -> bytes:
+    """The whole streamed CSV export of the event."""
+    response = client.get(reverse("participants:export", args=[event.pk]))
+    assert response.status_code == 200
+    assert response.streaming
+    return b"".join(response.streaming_content)
+
+
 def test_the_csv_export_lists_everyone_with_times_in_the_business_zone(owner_client, event):
     jane = ParticipationFactory(
         event=event,
@@ -684,7 +710,7 @@ def test_the_csv_export_lists_everyone_with_times_in_the_business_zone(owner_cli
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="participants-spin-class-2026-07-01.csv"' in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0] == [
         "Name",
         "Email",
@@ -730,7 +756,7 @@ def test_no_exported_cell_can_become_a_formula_with_either_separator(
     for number, hostile in enumerate(HOSTILE_CELLS):
         ParticipationFactory(event=event, name=f"P{number}", notes=hostile, phone=hostile)
 
-    body = owner_client.get(reverse("participants:export", args=[event.pk])).content
+    body = export(owner_client, event)
     text = io.StringIO(body.decode("utf-8-sig"), newline="")
     rows = list(csv.reader(text, delimiter=delimiter))
 
@@ -748,7 +774,7 @@ def test_no_exported_cell_can_become_a_formula_with_either_separator(
 def test_every_exported_cell_is_quoted(owner_client, event):
     ParticipationFactory(event=event, name="Jane", notes="Jane; Max, Anna")
 
-    body = owner_client.get(reverse("participants:export", args=[event.pk])).content.decode()
+    body = export(owner_client, event).decode()
 
     assert '"Jane"' in body
     assert '"Jane; Max, Anna"' in body
@@ -759,7 +785,7 @@ def test_a_phone_number_stays_readable_without_a_visible_apostrophe(owner_client
     ParticipationFactory(event=event, name="Jane", phone="+49 30 1234")
     ParticipationFactory(event=event, name="Max", phone="+1 (555) 010-2000 x12")
 
-    body = owner_client.get(reverse("participants:export", args=[event.pk])).content
+    body = export(owner_client, event)
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
 
     # An invisible left-to-right mark, then the number as it was typed.

@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -10,6 +11,7 @@ from calendar_app import services as calendar_services
 from calendar_app.models import Event
 from calendar_app.recurrence import weekly_rule
 from participants.models import Participation
+from participants.selectors import PAGE_SIZE
 from tests.factories import (
     EventFactory,
     EventResourceFactory,
@@ -273,10 +275,10 @@ def test_the_dashboard_runs_a_constant_number_of_queries(
 ):
     fill(event, count)
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = owner_client.get(url(event))
 
-    assert response.content.decode().count('class="participation') == count
+    assert response.content.decode().count('class="participation') == min(count, PAGE_SIZE)
 
 
 @pytest.mark.parametrize("count", [10, 1000])
@@ -286,7 +288,136 @@ def test_an_occurrence_s_dashboard_runs_a_constant_number_of_queries(
     occurrence = occurrences(series)[1]
     fill(occurrence, count)
 
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = owner_client.get(url(occurrence))
 
     assert response.status_code == 200
+
+
+# Paging, load more, search over every row
+
+
+def test_the_dashboard_lists_the_first_page_and_counts_everyone(owner_client, event):
+    fill(event, PAGE_SIZE + 5)
+
+    html = owner_client.get(url(event)).content.decode()
+
+    assert html.count('class="participation') == PAGE_SIZE
+    assert "Guest 0<" in html and f"Guest {PAGE_SIZE}<" not in html
+    assert f"Showing 1\N{EN DASH}{PAGE_SIZE} of {PAGE_SIZE + 5}." in html
+    assert f"{PAGE_SIZE + 5} / 8" in html  # the capacity counts every row, not the page
+    assert 'rel="next" href="?page=2"' in html
+
+
+def test_without_javascript_the_next_page_link_shows_the_next_rows(owner_client, event):
+    fill(event, PAGE_SIZE + 5)
+
+    html = owner_client.get(url(event), {"page": 2}).content.decode()
+
+    assert html.count('class="participation') == 5
+    assert f"Guest {PAGE_SIZE}<" in html and "Guest 0<" not in html
+    assert f"Showing {PAGE_SIZE + 1}\N{EN DASH}{PAGE_SIZE + 5} of {PAGE_SIZE + 5}." in html
+    assert 'rel="prev"' in html and 'rel="next"' not in html
+
+
+def test_load_more_over_htmx_appends_the_next_page_and_moves_the_button(owner_client, event):
+    fill(event, 2 * PAGE_SIZE + 1)
+
+    response = owner_client.get(
+        url(event), {"page": 2}, headers={"HX-Request": "true", "HX-Target": "load-more"}
+    )
+
+    html = response.content.decode()
+    assert "<html" not in html
+    assert '<tbody hx-swap-oob="beforeend:#participations-body">' in html
+    assert html.count('class="participation') == PAGE_SIZE
+    assert f"Guest {PAGE_SIZE}<" in html and f"Guest {2 * PAGE_SIZE}<" not in html
+    assert '<p id="load-more"' in html
+    assert f"Showing 1\N{EN DASH}{2 * PAGE_SIZE} of {2 * PAGE_SIZE + 1}." in html
+    assert f"{url(event)}?page=3" in html
+
+
+def test_the_last_page_offers_no_more(owner_client, event):
+    fill(event, PAGE_SIZE + 1)
+
+    html = owner_client.get(
+        url(event), {"page": 2}, headers={"HX-Request": "true", "HX-Target": "load-more"}
+    ).content.decode()
+
+    assert html.count('class="participation') == 1
+    assert "Load more" not in html
+
+
+def test_a_page_number_out_of_range_is_the_last_page_and_junk_the_first(owner_client, event):
+    fill(event, PAGE_SIZE + 1)
+
+    beyond = owner_client.get(url(event), {"page": 99})
+    junk = owner_client.get(url(event), {"page": "x'"})
+
+    assert beyond.status_code == junk.status_code == 200
+    assert beyond.content.decode().count('class="participation') == 1
+    assert junk.content.decode().count('class="participation') == PAGE_SIZE
+
+
+def test_search_covers_every_row_and_pages_its_matches(owner_client, event):
+    fill(event, 2 * PAGE_SIZE)
+    ParticipationFactory(event=event, name="Zoe Late")  # the very last row
+
+    found = owner_client.get(
+        url(event), {"q": "zoe"}, headers={"HX-Request": "true", "HX-Target": "participations"}
+    ).content.decode()
+    guests = owner_client.get(url(event), {"q": "guest"}).content.decode()
+
+    assert "Zoe Late" in found and "1 match for “zoe”." in found
+    assert f"{2 * PAGE_SIZE} matches for “guest”." in guests
+    assert guests.count('class="participation') == PAGE_SIZE
+    assert 'rel="next" href="?page=2&amp;q=guest"' in guests
+
+
+def test_a_row_on_a_later_page_opens_for_editing_on_its_own_page(owner_client, event):
+    fill(event, PAGE_SIZE)
+    late = ParticipationFactory(event=event, name="Zoe Late")
+
+    html = owner_client.get(reverse("participants:edit", args=[event.pk, late.pk])).content.decode()
+
+    assert 'aria-label="Edit Zoe Late"' in html
+    assert "Showing 51\N{EN DASH}51 of 51." in html
+
+
+def test_rows_carry_no_csrf_token_of_their_own(owner_client, event):
+    fill(event, 3)
+
+    html = owner_client.get(url(event)).content.decode()
+
+    assert html.count('name="csrfmiddlewaretoken"') == 3  # row actions, add form, log out
+    assert html.count('form="row-action"') == 3
+    assert '<form id="row-action" method="post" hidden>' in html
+
+
+def test_a_row_s_cancel_button_works_without_javascript(owner, event):
+    participation = ParticipationFactory(event=event, name="Jane")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+    html = client.get(url(event)).content.decode()
+    form = html[html.index('<form id="row-action"') :]
+    token = form.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+
+    response = client.post(
+        reverse("participants:cancel", args=[event.pk, participation.pk]),
+        {"csrfmiddlewaretoken": token, "revision": participation.revision},
+    )
+
+    assert response.status_code == 302
+    participation.refresh_from_db()
+    assert participation.is_cancelled
+
+
+def test_without_javascript_a_row_link_lands_on_the_page_that_has_the_row(owner_client, event):
+    fill(event, PAGE_SIZE)
+    late = ParticipationFactory(event=event, name="Zoe Late")
+
+    response = owner_client.get(reverse("participants:row", args=[event.pk, late.pk]))
+
+    assert response.status_code == 302
+    assert response.url == f"{url(event)}?page=2#p-{late.pk}"
+    assert "Zoe Late" in owner_client.get(response.url).content.decode()

@@ -148,6 +148,26 @@ def test_cancel_the_series_cancels_the_master_upstream(wix_server, connection, o
     assert {wix_server.events[i["id"]]["status"] for i in instances} == {"CANCELLED"}
 
 
+def test_editing_this_and_following_is_refused_and_sends_nothing(wix_server, connection, owner):
+    schedule = wix_server.add_schedule(name="Pilates")
+    apply_remote_schedule(connection=connection, data=schedule, source="backfill")
+    master, instances = wix_server.add_series(
+        schedule_id=schedule["id"], start_local=START, duration=timedelta(hours=1), weeks=3
+    )
+    for data in [master, *instances]:
+        apply_remote_event(connection=connection, data=data, source="backfill")
+    occurrence = Event.objects.get(pk=instances[1]["id"])
+    calls = len(wix_server.requests)
+
+    with pytest.raises(CalendarError, match="not the following ones"):
+        services.update_following(
+            actor=owner, occurrence=occurrence, expected_revision=1, changes={"title": "New"}
+        )
+
+    assert len(wix_server.requests) == calls
+    assert not Event.objects.filter(title="New").exists()
+
+
 def test_restore_is_refused_with_a_reason(owner, event, wix_server):
     services.cancel_event(actor=owner, event=event, expected_revision=1)
 
