@@ -2,15 +2,19 @@
 
 Every call about the studio uses that studio's connection (its URL and key), also for a customer
 of another studio (§1.5). Answers are applied to the local store through ``sync`` so the calendar
-shows every booking the app has seen. Slots carry no id in Magicline: their date-time strings, as
-received, are remembered in Django's cache (``SLOT_STRINGS_SECONDS``) and sent back unchanged on
-validate and book; a slot not remembered (a cache of another process) is sent in the contract's
-format built from the instant and the studio's zone.
+shows every booking the app has seen. Slots carry no id in Magicline: each listed slot gets a
+signed token holding its date-time strings exactly as received and its instructor ids (the booking
+screen hands it back through the browser; it is also kept in Django's cache for the API), so
+validate and book always send Magicline its own strings. A slot with neither a valid token nor a
+cached one is looked up again in Magicline's slots of its day; a slot Magicline no longer lists is
+no longer free. Magicline's instructors are the studio's staff resources (``MagiclineInstructor``),
+so slots and bookings show on the same staff as a local business's.
 """
 
 import logging
 from datetime import date, datetime, timedelta
 
+from django.core import signing
 from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -29,17 +33,19 @@ from bookings.magicline.client import (
     MagiclineNetworkError,
     MagiclineNotFound,
     MagiclineRateLimited,
+    MagiclineSlot,
     MagiclineUnavailable,
 )
-from bookings.magicline.models import MagiclineConnection
-from bookings.mapping import format_date_time, parse_date_time
+from bookings.magicline.models import MagiclineConnection, MagiclineInstructor
+from bookings.mapping import ContractError, parse_date_time
 from bookings.models import AppointmentBooking, BookableAppointment, Customer
 from bookings.slots import Candidate, Instructor, Slot, ValidationStatus
 from calendar_app.models import Business, Membership
 
 logger = logging.getLogger(__name__)
 
-SLOT_STRINGS_SECONDS = 3600
+SLOT_TOKEN_SECONDS = 3600
+SLOT_TOKEN_SALT = "bookings.magicline.slot"
 SEARCH_CACHE_SECONDS = 60
 UNREACHABLE = "The studio's Magicline is not answering right now; please try again in a moment."
 
@@ -56,11 +62,6 @@ def _for_a_person(error: MagiclineError) -> AppointmentError:
     if isinstance(error, MagiclineUnavailable | MagiclineRateLimited):
         return BackendUnavailable(UNREACHABLE)
     return AppointmentError(error.message)
-
-
-def _instructor(data: dict) -> Instructor:
-    name = data.get("publicName") or f"{data.get('firstName', '')} {data.get('lastName', '')}"
-    return Instructor(id=str(data["id"]), name=name.strip())
 
 
 class MagiclineAppointmentBackend:
@@ -84,11 +85,91 @@ class MagiclineAppointmentBackend:
             raise AppointmentError("This customer is not known to Magicline.")
         return link.magicline_id
 
-    def _strings_key(self, type_id: int, start: datetime, end: datetime) -> str:
+    def _cache_key(self, type_id: int, start: datetime, end: datetime) -> str:
         return (
             f"magicline:{self.connection.pk}:slot:{type_id}:"
             f"{start.timestamp():.0f}:{end.timestamp():.0f}"
         )
+
+    def _token(self, type_id: int, slot: MagiclineSlot) -> str:
+        """The slot's signed token: the studio, the type, the strings received, the instructors."""
+        return signing.dumps(
+            {
+                "c": self.connection.pk,
+                "a": type_id,
+                "s": slot.start_date_time,
+                "e": slot.end_date_time,
+                "i": [item["id"] for item in slot.instructors],
+            },
+            salt=SLOT_TOKEN_SALT,
+            compress=True,
+        )
+
+    def _from_token(
+        self, token: str, type_id: int, start: datetime, end: datetime
+    ) -> MagiclineSlot | None:
+        """The slot a token names, if it is genuine, recent, of this studio and type, and for
+        these instants (a token is never a way to book another slot than the one asked for)."""
+        try:
+            data = signing.loads(token, salt=SLOT_TOKEN_SALT, max_age=SLOT_TOKEN_SECONDS)
+            if data["c"] != self.connection.pk or data["a"] != type_id:
+                return None
+            slot = MagiclineSlot.from_json(
+                {
+                    "startDateTime": data["s"],
+                    "endDateTime": data["e"],
+                    "instructors": [{"id": number} for number in data["i"]],
+                }
+            )
+        except (signing.BadSignature, KeyError, TypeError, ContractError):
+            return None
+        return slot if (slot.start, slot.end) == (start, end) else None
+
+    def _listed_slot(
+        self,
+        appointment: BookableAppointment,
+        customer: Customer,
+        start: datetime,
+        end: datetime,
+        instructor_numbers: list[int],
+        slot_token: str,
+    ) -> MagiclineSlot | None:
+        """The slot as Magicline listed it: from the token handed back, else the one cached
+        when it was listed, else Magicline's slots of that day again; None when not listed."""
+        type_id = self._type_id(appointment)
+        for token in (slot_token, cache.get(self._cache_key(type_id, start, end))):
+            slot = self._from_token(token, type_id, start, end) if token else None
+            if slot is not None and set(instructor_numbers) <= set(slot.instructor_ids):
+                return slot
+        customer_link = getattr(customer, "magicline", None)
+        listed = self.client.slots(
+            appointment_id=type_id,
+            start_date=start.astimezone(self.connection.business.zone).date(),
+            days=1,
+            customer_id=customer_link.magicline_id if customer_link else None,
+        )
+        self._keep_learned_window()
+        return next(
+            (
+                slot
+                for slot in listed
+                if (slot.start, slot.end) == (start, end)
+                and set(instructor_numbers) <= set(slot.instructor_ids)
+            ),
+            None,
+        )
+
+    def _instructor_numbers(self, instructor_ids: list[str] | None) -> list[int] | None:
+        """Magicline's ids of the staff resources asked for; None when one stands for nobody."""
+        wanted = list(dict.fromkeys(instructor_ids or []))
+        numbers = dict(
+            MagiclineInstructor.objects.filter(
+                connection=self.connection, resource_id__in=wanted
+            ).values_list("resource_id", "magicline_id")
+        )
+        if len(numbers) != len(wanted):
+            return None
+        return [numbers[resource_id] for resource_id in wanted]
 
     def _slot_body(
         self,
@@ -97,19 +178,23 @@ class MagiclineAppointmentBackend:
         start: datetime,
         end: datetime,
         instructor_ids: list[str] | None,
-    ) -> dict:
-        type_id = self._type_id(appointment)
-        zone = self.connection.business.zone
-        start_raw, end_raw = cache.get(self._strings_key(type_id, start, end)) or (
-            format_date_time(start, zone),
-            format_date_time(end, zone),
-        )
+        slot_token: str,
+    ) -> dict | None:
+        """The validate/book body with the slot's strings as Magicline sent them; None when
+        Magicline does not list the slot (with the instructors asked for) any more."""
+        customer_id = self._customer_id(customer)
+        numbers = self._instructor_numbers(instructor_ids)
+        if numbers is None:
+            return None
+        slot = self._listed_slot(appointment, customer, start, end, numbers, slot_token)
+        if slot is None:
+            return None
         return {
-            "customer_id": self._customer_id(customer),
-            "appointment_id": type_id,
-            "start_date_time": start_raw,
-            "end_date_time": end_raw,
-            "instructor_ids": [int(i) for i in instructor_ids or [] if str(i).isdigit()] or None,
+            "customer_id": customer_id,
+            "appointment_id": self._type_id(appointment),
+            "start_date_time": slot.start_date_time,
+            "end_date_time": slot.end_date_time,
+            "instructor_ids": numbers or None,
         }
 
     def _keep_learned_window(self) -> None:
@@ -162,22 +247,29 @@ class MagiclineAppointmentBackend:
             raise _for_a_person(error) from error
         finally:
             self._keep_learned_window()
-        zone = appointment.business.zone
+        staff = sync.staff_of_slots(
+            connection=self.connection,
+            appointment=appointment,
+            instructors=[item for slot in found for item in slot.instructors],
+        )
+        tokens = {slot.identity: self._token(type_id, slot) for slot in found}
         cache.set_many(
             {
-                self._strings_key(type_id, slot.start, slot.end): (
-                    slot.start_date_time,
-                    slot.end_date_time,
-                )
+                self._cache_key(type_id, slot.start, slot.end): tokens[slot.identity]
                 for slot in found
             },
-            SLOT_STRINGS_SECONDS,
+            SLOT_TOKEN_SECONDS,
         )
+        zone = appointment.business.zone
         return [
             Slot(
                 start=slot.start.astimezone(zone),
                 end=slot.end.astimezone(zone),
-                instructors=tuple(_instructor(i) for i in slot.instructors),
+                instructors=tuple(
+                    Instructor(id=staff[number].pk, name=staff[number].name)
+                    for number in slot.instructor_ids
+                ),
+                token=tokens[slot.identity],
             )
             for slot in found
         ]
@@ -185,9 +277,16 @@ class MagiclineAppointmentBackend:
     def slot_grid(
         self, *, appointment: BookableAppointment, days: list[date], customer: Customer | None
     ) -> list[Candidate]:
-        """Magicline lists free slots only: each is a free start of the grid."""
+        """Magicline lists free slots only: each is a free start of the grid, also one that
+        names no instructor (Magicline assigns one, or the appointment needs none)."""
         return [
-            Candidate(start=slot.start, end=slot.end, instructors=slot.instructors)
+            Candidate(
+                start=slot.start,
+                end=slot.end,
+                instructors=slot.instructors,
+                free=True,
+                token=slot.token,
+            )
             for slot in self.available_slots(
                 appointment=appointment,
                 slot_window_start_date=days[0],
@@ -204,9 +303,14 @@ class MagiclineAppointmentBackend:
         start: datetime,
         end: datetime,
         instructor_ids: list[str] | None = None,
+        slot_token: str = "",
     ) -> ValidationStatus:
-        body = self._slot_body(appointment, customer, start, end, instructor_ids)
+        """Magicline's verdict on the slot as it listed it; a slot it no longer lists (with the
+        instructor asked for) is no longer free, and is not sent."""
         try:
+            body = self._slot_body(appointment, customer, start, end, instructor_ids, slot_token)
+            if body is None:
+                return ValidationStatus.RESOURCE_NOT_AVAILABLE
             return _status(self.client.validate(**body))
         except MagiclineError as error:
             raise _for_a_person(error) from error
@@ -220,11 +324,14 @@ class MagiclineAppointmentBackend:
         start: datetime,
         end: datetime,
         instructor_ids: list[str] | None = None,
+        slot_token: str = "",
     ) -> AppointmentBooking:
         """Validate, then book; after a network error, look for the booking among the customer's
         before one retry, so a book that reached Magicline is never made twice."""
-        body = self._slot_body(appointment, customer, start, end, instructor_ids)
         try:
+            body = self._slot_body(appointment, customer, start, end, instructor_ids, slot_token)
+            if body is None:
+                raise BookingRefused(ValidationStatus.RESOURCE_NOT_AVAILABLE, lost_race=True)
             status = _status(self.client.validate(**body))
             if status != ValidationStatus.AVAILABLE:
                 raise BookingRefused(status)

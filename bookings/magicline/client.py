@@ -108,12 +108,12 @@ class MagiclineSlot:
     instructors: tuple[dict, ...]
 
     @property
+    def instructor_ids(self) -> list[int]:
+        return [item["id"] for item in self.instructors]
+
+    @property
     def identity(self) -> tuple:
-        return (
-            self.start_date_time,
-            self.end_date_time,
-            tuple(sorted(i["id"] for i in self.instructors)),
-        )
+        return (self.start_date_time, self.end_date_time, tuple(sorted(self.instructor_ids)))
 
     @classmethod
     def from_json(cls, item: dict) -> "MagiclineSlot":
@@ -122,7 +122,11 @@ class MagiclineSlot:
             end_date_time=item["endDateTime"],
             start=parse_date_time(item["startDateTime"], reference="startDateTime"),
             end=parse_date_time(item["endDateTime"], reference="endDateTime"),
-            instructors=tuple(i for i in item.get("instructors") or [] if "id" in i),
+            instructors=tuple(
+                i
+                for i in item.get("instructors") or []
+                if isinstance(i, dict) and isinstance(i.get("id"), int)
+            ),
         )
 
 

@@ -16,6 +16,7 @@ from bookings.magicline.models import MagiclineBooking
 from bookings.magicline.sync import apply_remote_customer
 from bookings.models import AppointmentBooking
 from bookings.slots import ValidationStatus
+from calendar_app.models import Resource
 from tests.bookings.magicline.conftest import (
     GUEST_ID,
     MEMBER_ID,
@@ -98,11 +99,19 @@ def test_the_services_come_from_the_local_mirror_when_magicline_is_down(
     assert fake.faults == []
 
 
-def test_slots_are_the_studios_in_its_zone_with_instructors(training, mia):
+def test_slots_are_the_studios_in_its_zone_with_its_instructors_as_staff(
+    berlin_connection, training, mia
+):
     slot = first_slot(training, mia)
     assert (slot.start.hour, slot.end.hour) == (9, 10)
-    assert [i.id for i in slot.instructors] == ["101", "102"]
-    assert slot.instructors[0].name == "Coach 101"
+    staff = {i.magicline_id: i.resource for i in berlin_connection.instructors.all()}
+    assert [i.id for i in slot.instructors] == [staff[101].pk, staff[102].pk]
+    assert [i.name for i in slot.instructors] == ["Coach 101", "Coach 102"]
+    assert {r.type for r in staff.values()} == {"STAFF"}
+    assert {r.business for r in staff.values()} == {training.business}
+    assert set(training.staff.all()) == set(staff.values())
+    first_slot(training, mia, days_from_today=3)
+    assert Resource.objects.filter(business=training.business).count() == 2
 
 
 def test_a_three_day_studio_keeps_the_window_it_learned(fake, hamburg_connection, hamburg_studio):
