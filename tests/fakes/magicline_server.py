@@ -381,7 +381,11 @@ class FakeMagicline:
                 kind=kind,
                 start_raw=body["startDateTime"],
                 end_raw=body["endDateTime"],
-                instructors=slot["instructors"],
+                instructors=[
+                    i
+                    for i in slot["instructors"]
+                    if not body.get("instructorIds") or i["id"] in body["instructorIds"]
+                ],
             )
             studio.bookings[booking_id] = booking
             answer = {k: v for k, v in booking.items() if k != "customerId"}
