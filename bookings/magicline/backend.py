@@ -45,6 +45,7 @@ from calendar_app.models import Business, Membership
 logger = logging.getLogger(__name__)
 
 SLOT_TOKEN_SECONDS = 3600
+TYPES_APPLIED_SECONDS = 600
 SLOT_TOKEN_SALT = "bookings.magicline.slot"
 SEARCH_CACHE_SECONDS = 60
 UNREACHABLE = "The studio's Magicline is not answering right now; please try again in a moment."
@@ -207,11 +208,14 @@ class MagiclineAppointmentBackend:
     # --- the Protocol --------------------------------------------------------------------
 
     def bookable_appointments(self, *, business: Business) -> QuerySet[BookableAppointment]:
-        """The studio's Magicline types, mirrored locally first; the last mirror if it is down."""
+        """The studio's Magicline types, mirrored locally first (only when the list differs from
+        the one mirrored last); the last mirror if Magicline is down."""
         try:
-            sync.apply_appointment_types(
-                connection=self.connection, items=self.client.bookable_appointments()
-            )
+            items = self.client.bookable_appointments()
+            applied_key = f"magicline:{self.connection.pk}:bookable-applied"
+            if cache.get(applied_key) != items:
+                sync.apply_appointment_types(connection=self.connection, items=items)
+                cache.set(applied_key, items, TYPES_APPLIED_SECONDS)
         except MagiclineError as error:
             logger.warning("Magicline types of %s not refreshed: %s", business.slug, error)
         return BookableAppointment.objects.filter(

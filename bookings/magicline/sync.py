@@ -298,17 +298,21 @@ def _hold_staff(booking: AppointmentBooking, staff_ids: list[str]) -> None:
     exclusion constraint refuses (Magicline let the instructor take two bookings at once) is
     left out: Magicline is the truth, the calendar still shows the booking on that column."""
     held = {row.resource_id: row for row in BookingResource.objects.filter(booking=booking)}
-    BookingResource.objects.filter(booking=booking).exclude(resource_id__in=staff_ids).delete()
+    if held.keys() - set(staff_ids):
+        BookingResource.objects.filter(booking=booking).exclude(resource_id__in=staff_ids).delete()
+    wanted = {"start": booking.start, "end": booking.end, "active": booking.is_active}
     for resource_id in staff_ids:
         row = held.get(resource_id)
-        wanted = {"start": booking.start, "end": booking.end, "active": booking.is_active}
+        if (row is None and not booking.is_active) or (
+            row is not None and all(getattr(row, k) == v for k, v in wanted.items())
+        ):
+            continue
         try:
             with transaction.atomic():
                 if row is None:
-                    if booking.is_active:
-                        BookingResource.objects.create(
-                            booking=booking, resource_id=resource_id, **wanted
-                        )
+                    BookingResource.objects.create(
+                        booking=booking, resource_id=resource_id, **wanted
+                    )
                 else:
                     _save_changed(row, wanted)
         except IntegrityError:
