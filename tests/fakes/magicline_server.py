@@ -11,7 +11,8 @@ API sends them; ``date_time_style="java"`` writes them as Java's ``ZonedDateTime
 does, without zero seconds, ``2022-06-22T08:00+02:00[Europe/Berlin]``), a per-studio maximum
 ``daysAhead`` (a 3-day studio answers 400 to a 6-day window), queued faults (``fail_next``: 429
 with Retry-After, 503, 500), a book that commits and then drops the connection
-(``drop_after_book``), cancelled bookings answered as 404 or CANCELED.
+(``drop_after_book``) or drops it before booking (``drop_before_book``), cancelled bookings
+answered as 404 or CANCELED.
 """
 
 import json
@@ -70,6 +71,7 @@ class FakeStudio:
     validation_overrides: dict[int, str] = field(default_factory=dict)
     cancelled_answer: str = "404"  # or "CANCELED": how a cancelled booking reads
     drop_after_book: int = 0  # this many books commit and then drop the connection
+    drop_before_book: int = 0  # this many books drop the connection without booking
 
 
 class FakeMagicline:
@@ -368,6 +370,9 @@ class FakeMagicline:
 
     def _booking(self, studio, method, rest, query, body):
         if method == "POST" and rest == ["book"]:
+            if studio.drop_before_book:
+                studio.drop_before_book -= 1
+                return "DROP", None, {}
             status = self._validation(studio, body)
             if status != "AVAILABLE":
                 return self._error(400, f"The slot cannot be booked: {status}.", status)

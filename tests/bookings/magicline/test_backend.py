@@ -162,9 +162,24 @@ def test_a_book_that_committed_then_timed_out_is_found_not_made_twice(fake, trai
 
 
 def test_a_book_that_never_arrived_is_retried_once_after_checking(fake, training, mia):
+    fake.studios["berlin"].drop_before_book = 1
+    fake.requests.clear()
+    booking = book(training, mia, first_slot(training, mia))
+    calls = [(r.method, r.path) for r in fake.requests if "/booking" in r.path]
+    assert calls == [
+        ("POST", "/v1/appointments/booking/book"),
+        ("GET", "/v1/appointments/booking"),
+        ("POST", "/v1/appointments/booking/book"),
+    ]
+    (made,) = fake.studios["berlin"].bookings.values()
+    assert booking.magicline.magicline_id == made["bookingId"]
+
+
+def test_a_book_answered_with_a_500_is_not_retried(fake, training, mia):
     fake.fail_next("POST", "/booking/book", 500)
     with pytest.raises(AppointmentError, match="not answering"):
         book(training, mia, first_slot(training, mia))
+    assert len([r for r in fake.requests if r.path.endswith("/book")]) == 1
     assert not AppointmentBooking.objects.exists()
 
 
