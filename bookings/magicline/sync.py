@@ -183,49 +183,60 @@ def _customer_fields(data: dict) -> dict:
 
 
 def linked_customer(*, connection: MagiclineConnection, magicline_id: int) -> Customer | None:
-    """The local customer of a Magicline id: this studio's link first, else another studio's of
-    the same group of connections (a customer id is valid across studios)."""
-    links = list(
-        MagiclineCustomer.objects.filter(magicline_id=magicline_id).select_related("customer")
+    """This studio's local customer of a Magicline id (each studio keeps its own, as a local
+    business does, so its booking screen finds a member of another studio it has seen)."""
+    link = (
+        MagiclineCustomer.objects.filter(connection=connection, magicline_id=magicline_id)
+        .select_related("customer")
+        .first()
     )
-    own = [link for link in links if link.connection_id == connection.pk]
-    chosen = (own or links or [None])[0]
-    return chosen.customer if chosen else None
+    return link.customer if link else None
+
+
+def access_disabled(*, magicline_id: int) -> bool:
+    """Whether Magicline said CUSTOMER_ACCESS_DISABLED for this customer (in any studio)."""
+    return MagiclineCustomer.objects.filter(
+        magicline_id=magicline_id, access_disabled=True
+    ).exists()
 
 
 @transaction.atomic
 def apply_remote_customer(
     *, connection: MagiclineConnection, data: dict | None, magicline_id: int
 ) -> Customer:
-    """Create or refresh the local customer of a Magicline customer (``data`` from §2.10; None
-    when Magicline no longer answers for it). A customer whose access was disabled stays
-    anonymised."""
+    """Create this studio's local customer of a Magicline customer if it has none, and refresh
+    every studio's copy from ``data`` (§2.10; None when Magicline no longer answers for it): a
+    Magicline id is one person across studios. A customer whose access was disabled stays
+    anonymised, also in a studio that meets them afterwards."""
     _locked(connection)
-    link = (
+    links = list(
         MagiclineCustomer.objects.filter(magicline_id=magicline_id)
         .select_related("customer")
         .order_by("id")
-        .first()
     )
-    if link is None:
-        fields = (
-            _customer_fields(data)
-            if data
-            else {"first_name": "Magicline customer", "last_name": str(magicline_id)}
-        )
-        customer = Customer.objects.create(business=connection.business, **fields)
-        MagiclineCustomer.objects.create(
+    own = next((link for link in links if link.connection_id == connection.pk), None)
+    if own is None:
+        disabled = any(link.access_disabled for link in links)
+        if disabled:
+            fields = {"first_name": "", "last_name": ANONYMISED_NAME}
+        elif data:
+            fields = _customer_fields(data)
+        else:
+            fields = {"first_name": "Magicline customer", "last_name": str(magicline_id)}
+        own = MagiclineCustomer.objects.create(
             connection=connection,
             magicline_id=magicline_id,
-            customer=customer,
+            customer=Customer.objects.create(business=connection.business, **fields),
+            access_disabled=disabled,
             refreshed_date=timezone.now(),
         )
-        return customer
-    if data and not link.access_disabled:
-        _save_changed(link.customer, _customer_fields(data))
-        link.refreshed_date = timezone.now()
-        link.save(update_fields=["refreshed_date"])
-    return link.customer
+    if data:
+        for link in links:  # the copies there were (a new one was made from ``data``)
+            if not link.access_disabled:
+                _save_changed(link.customer, _customer_fields(data))
+                link.refreshed_date = timezone.now()
+                link.save(update_fields=["refreshed_date"])
+    return own.customer
 
 
 def fetch_customer(*, client: MagiclineClient, magicline_id: int) -> dict | None:

@@ -8,7 +8,8 @@ from django.core.cache import cache
 
 from bookings.magicline.models import MagiclineBooking
 from bookings.magicline.sync import apply_remote_customer
-from tests.bookings.magicline.conftest import MASSAGE, MEMBER_ID, TRAINING, day_at
+from bookings.models import Customer
+from tests.bookings.magicline.conftest import GUEST_ID, MASSAGE, MEMBER_ID, TRAINING, day_at
 from tests.factories import MembershipFactory
 
 
@@ -181,3 +182,27 @@ def test_the_customer_search_keeps_the_local_results_when_magicline_is_down(
     page = berlin_owner_client.get("/bookings/", {"q": "Mia"})
     assert page.status_code == 200
     assert "Mia Member" in page.text
+
+
+def test_a_member_of_another_studio_seen_there_first_books_here_with_this_studios_key(
+    berlin_owner_client, fake, berlin_connection, hamburg_connection, training
+):
+    in_hamburg = apply_remote_customer(
+        connection=hamburg_connection, data=fake.customers[GUEST_ID]["data"], magicline_id=GUEST_ID
+    )
+    fake.customers[GUEST_ID]["data"]["email"] = "gus.new@example.org"
+    results = berlin_owner_client.get("/bookings/", {"q": "Gus", "service": training.pk})
+    assert "Gus Guest" in results.text
+    guest = Customer.objects.get(business=berlin_connection.business, first_name="Gus")
+    assert guest != in_hamburg
+    in_hamburg.refresh_from_db()
+    assert in_hamburg.email == guest.email == "gus.new@example.org"  # one person, both copies
+    fake.requests.clear()
+    page = screen(berlin_owner_client, training, guest, slot=f"{day_at(2, 9):%Y-%m-%dT%H:%M}")
+    answer = berlin_owner_client.post("/bookings/book/", pick_form(page), follow=True)
+    assert "Booked Personal training for Gus Guest" in answer.text
+    (made,) = fake.studios["berlin"].bookings.values()
+    assert made["customerId"] == GUEST_ID
+    assert fake.keys_used("berlin") == {"berlin-open-api-key-0001"}
+    assert fake.keys_used("hamburg") == set()
+    assert MagiclineBooking.objects.get().booking.customer == guest
