@@ -131,7 +131,7 @@ def instructor_resources(
     *, connection: MagiclineConnection, instructors: Iterable[dict]
 ) -> dict[int, Resource]:
     """The local staff resource of each Magicline instructor (by Magicline id), each instructor
-    seen for the first time getting a staff resource of its own. Two queries when all are known.
+    seen for the first time getting a staff resource of its own. One query when all are known.
     """
     wanted = {item["id"]: item for item in instructors if isinstance(item.get("id"), int)}
     if not wanted:
