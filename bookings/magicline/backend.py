@@ -37,7 +37,7 @@ from bookings.magicline.client import (
     MagiclineUnavailable,
 )
 from bookings.magicline.models import MagiclineConnection, MagiclineInstructor
-from bookings.mapping import ContractError, parse_date_time
+from bookings.mapping import parse_date_time
 from bookings.models import AppointmentBooking, BookableAppointment, Customer
 from bookings.slots import Candidate, Instructor, Slot, ValidationStatus
 from calendar_app.models import Business, Membership
@@ -92,15 +92,14 @@ class MagiclineAppointmentBackend:
             f"{start.timestamp():.0f}:{end.timestamp():.0f}"
         )
 
-    def _token(self, type_id: int, slot: MagiclineSlot) -> str:
-        """The slot's signed token: the studio, the type, the strings received, the instructors."""
+    def _token(self, type_id: int, variants: list[MagiclineSlot]) -> str:
+        """The signed token of one time on the grid: the studio, the type, and each slot Magicline
+        listed at that time (its strings as received, its instructors)."""
         return signing.dumps(
             {
                 "c": self.connection.pk,
                 "a": type_id,
-                "s": slot.start_date_time,
-                "e": slot.end_date_time,
-                "i": [item["id"] for item in slot.instructors],
+                "v": [[v.start_date_time, v.end_date_time, v.instructor_ids] for v in variants],
             },
             salt=SLOT_TOKEN_SALT,
             compress=True,
@@ -108,23 +107,26 @@ class MagiclineAppointmentBackend:
 
     def _from_token(
         self, token: str, type_id: int, start: datetime, end: datetime
-    ) -> MagiclineSlot | None:
-        """The slot a token names, if it is genuine, recent, of this studio and type, and for
+    ) -> list[MagiclineSlot]:
+        """The slots a token names, if it is genuine, recent, of this studio and type, and for
         these instants (a token is never a way to book another slot than the one asked for)."""
         try:
             data = signing.loads(token, salt=SLOT_TOKEN_SALT, max_age=SLOT_TOKEN_SECONDS)
             if data["c"] != self.connection.pk or data["a"] != type_id:
-                return None
-            slot = MagiclineSlot.from_json(
-                {
-                    "startDateTime": data["s"],
-                    "endDateTime": data["e"],
-                    "instructors": [{"id": number} for number in data["i"]],
-                }
-            )
-        except (signing.BadSignature, KeyError, TypeError, ContractError):
-            return None
-        return slot if (slot.start, slot.end) == (start, end) else None
+                return []
+            variants = [
+                MagiclineSlot.from_json(
+                    {
+                        "startDateTime": start_raw,
+                        "endDateTime": end_raw,
+                        "instructors": [{"id": number} for number in numbers],
+                    }
+                )
+                for start_raw, end_raw, numbers in data["v"]
+            ]
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            return []
+        return [v for v in variants if (v.start, v.end) == (start, end)]
 
     def _listed_slot(
         self,
@@ -135,12 +137,19 @@ class MagiclineAppointmentBackend:
         instructor_numbers: list[int],
         slot_token: str,
     ) -> MagiclineSlot | None:
-        """The slot as Magicline listed it: from the token handed back, else the one cached
-        when it was listed, else Magicline's slots of that day again; None when not listed."""
+        """The slot as Magicline listed it at that time with the instructors asked for: from the
+        token handed back, else the one cached when it was listed, else Magicline's slots of that
+        day again; None when Magicline does not list it."""
         type_id = self._type_id(appointment)
+
+        def chosen(variants: list[MagiclineSlot]) -> MagiclineSlot | None:
+            return next(
+                (v for v in variants if set(instructor_numbers) <= set(v.instructor_ids)), None
+            )
+
         for token in (slot_token, cache.get(self._cache_key(type_id, start, end))):
-            slot = self._from_token(token, type_id, start, end) if token else None
-            if slot is not None and set(instructor_numbers) <= set(slot.instructor_ids):
+            slot = chosen(self._from_token(token, type_id, start, end)) if token else None
+            if slot is not None:
                 return slot
         customer_link = getattr(customer, "magicline", None)
         listed = self.client.slots(
@@ -150,15 +159,7 @@ class MagiclineAppointmentBackend:
             customer_id=customer_link.magicline_id if customer_link else None,
         )
         self._keep_learned_window()
-        return next(
-            (
-                slot
-                for slot in listed
-                if (slot.start, slot.end) == (start, end)
-                and set(instructor_numbers) <= set(slot.instructor_ids)
-            ),
-            None,
-        )
+        return chosen([v for v in listed if (v.start, v.end) == (start, end)])
 
     def _instructor_numbers(self, instructor_ids: list[str] | None) -> list[int] | None:
         """Magicline's ids of the staff resources asked for; None when one stands for nobody."""
@@ -256,26 +257,26 @@ class MagiclineAppointmentBackend:
             appointment=appointment,
             instructors=[item for slot in found for item in slot.instructors],
         )
-        tokens = {slot.identity: self._token(type_id, slot) for slot in found}
+        by_time: dict[tuple[datetime, datetime], list[MagiclineSlot]] = {}
+        for slot in found:  # Magicline may list a time once per instructor: one time here
+            by_time.setdefault((slot.start, slot.end), []).append(slot)
+        tokens = {when: self._token(type_id, variants) for when, variants in by_time.items()}
         cache.set_many(
-            {
-                self._cache_key(type_id, slot.start, slot.end): tokens[slot.identity]
-                for slot in found
-            },
+            {self._cache_key(type_id, *when): token for when, token in tokens.items()},
             SLOT_TOKEN_SECONDS,
         )
         zone = appointment.business.zone
         return [
             Slot(
-                start=slot.start.astimezone(zone),
-                end=slot.end.astimezone(zone),
+                start=start.astimezone(zone),
+                end=end.astimezone(zone),
                 instructors=tuple(
                     Instructor(id=staff[number].pk, name=staff[number].name)
-                    for number in slot.instructor_ids
+                    for number in dict.fromkeys(n for v in variants for n in v.instructor_ids)
                 ),
-                token=tokens[slot.identity],
+                token=tokens[(start, end)],
             )
-            for slot in found
+            for (start, end), variants in by_time.items()
         ]
 
     def slot_grid(

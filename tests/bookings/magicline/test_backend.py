@@ -309,10 +309,11 @@ def test_a_token_of_another_studio_or_slot_is_not_believed(
     )[0]
     mine = first_slot(training, mia)
     backend = MagiclineAppointmentBackend(berlin_connection)
-    assert backend._from_token(theirs.token, TRAINING, mine.start, mine.end) is None
-    assert backend._from_token(mine.token, TRAINING, mine.start, mine.end) is not None
-    assert backend._from_token(mine.token, TRAINING, mine.end, mine.end) is None
-    assert backend._from_token(mine.token + "x", TRAINING, mine.start, mine.end) is None
+    assert backend._from_token(theirs.token, TRAINING, mine.start, mine.end) == []
+    (listed,) = backend._from_token(mine.token, TRAINING, mine.start, mine.end)
+    assert listed.instructor_ids == [101, 102]
+    assert backend._from_token(mine.token, TRAINING, mine.end, mine.end) == []
+    assert backend._from_token(mine.token + "x", TRAINING, mine.start, mine.end) == []
 
 
 def test_a_booking_moved_to_another_instructor_moves_to_their_column(

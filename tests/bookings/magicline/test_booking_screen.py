@@ -206,3 +206,22 @@ def test_a_member_of_another_studio_seen_there_first_books_here_with_this_studio
     assert fake.keys_used("berlin") == {"berlin-open-api-key-0001"}
     assert fake.keys_used("hamburg") == set()
     assert MagiclineBooking.objects.get().booking.customer == guest
+
+
+def test_a_time_listed_once_per_instructor_is_one_time_with_both_to_choose_from(
+    berlin_owner_client, fake, training, mia
+):
+    fake.add_slot("berlin", TRAINING, day_at(2, 12), 60, instructor_ids=(101,))
+    fake.add_slot("berlin", TRAINING, day_at(2, 12), 60, instructor_ids=(102,))
+    page = screen(berlin_owner_client, training, mia)
+    assert page.text.count('class="slot free"') == 13  # twelve, and 12:00 once
+    page = screen(berlin_owner_client, training, mia, slot=f"{day_at(2, 12):%Y-%m-%dT%H:%M}")
+    options = re.findall(r'<option value="([^"]+)"[^>]*>(Coach 10\d)</option>', page.text)
+    assert [name for _, name in options] == ["Coach 101", "Coach 102"]
+    form = pick_form(page) | {"instructor": options[1][0]}
+    answer = berlin_owner_client.post("/bookings/book/", form)
+    assert answer.status_code == 302
+    (body,) = sent_bodies(fake, "/v1/appointments/booking/book")
+    assert body["instructorIds"] == [102]
+    (made,) = fake.studios["berlin"].bookings.values()
+    assert [i["id"] for i in made["instructors"]] == [102]
