@@ -74,6 +74,7 @@ class AppointmentBackend(Protocol):
         start: datetime,
         end: datetime,
         instructor_ids: list[str] | None = None,
+        slot_token: str = "",
     ) -> ValidationStatus: ...
 
     def book(
@@ -85,6 +86,7 @@ class AppointmentBackend(Protocol):
         start: datetime,
         end: datetime,
         instructor_ids: list[str] | None = None,
+        slot_token: str = "",
     ) -> AppointmentBooking: ...
 
     def cancel(
@@ -152,7 +154,9 @@ class LocalAppointmentBackend:
         start: datetime,
         end: datetime,
         instructor_ids: list[str] | None = None,
+        slot_token: str = "",
     ) -> ValidationStatus:
+        """The local rules' verdict (``slot_token`` is an upstream's; the local engine has none)."""
         return slots.validate_slot(
             appointment=appointment,
             customer=customer,
@@ -170,6 +174,7 @@ class LocalAppointmentBackend:
         start: datetime,
         end: datetime,
         instructor_ids: list[str] | None = None,
+        slot_token: str = "",
     ) -> AppointmentBooking:
         """Lock the customer and every resource the appointment may use, re-validate, hold.
 

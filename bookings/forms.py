@@ -42,6 +42,7 @@ class BookForm(forms.Form):
         },
     )
     instructor = forms.CharField(required=False, max_length=250)
+    slot_token = forms.CharField(required=False, max_length=2000)
 
 
 def first_error(form: forms.Form) -> str:

@@ -61,14 +61,17 @@ def validate_booking(
     start: datetime,
     end: datetime,
     instructor_ids: list[str] | None = None,
+    slot_token: str = "",
 ) -> ValidationStatus:
-    """Whether ``customer`` can book this slot now: one status of the contract's enum."""
+    """Whether ``customer`` can book this slot now: one status of the contract's enum
+    (``slot_token``: the slot's token from an upstream's slot list, if any)."""
     return appointment_backend(appointment.business).validate(
         appointment=appointment,
         customer=customer,
         start=start,
         end=end,
         instructor_ids=instructor_ids,
+        slot_token=slot_token,
     )
 
 
@@ -138,6 +141,7 @@ class Pick:
     start: datetime
     end: datetime
     slot_value: str
+    slot_token: str
     instructors: tuple[Instructor, ...]
     instructor_id: str
     status: ValidationStatus | None
@@ -245,14 +249,14 @@ def booking_screen(
             by_day[local_start.date()].append(
                 GridTime(
                     start=local_start,
-                    free=candidate.is_free,
+                    free=candidate.free,
                     instructors=candidate.instructors,
                     url=_screen_url(
                         **base,
                         start=window_start.isoformat(),
                         slot=_slot_value(candidate.start, zone),
                     )
-                    if candidate.is_free
+                    if candidate.free
                     else "",
                 )
             )
@@ -306,7 +310,9 @@ def _pick(service, customer, slot_local, instructor_id, candidates) -> Pick:
     zone = service.business.zone
     start = slot_local.replace(tzinfo=zone)
     end = start + timedelta(minutes=service.duration_minutes)
-    instructors = next((c.instructors for c in candidates if c.start == start), ())
+    listed = next((c for c in candidates if c.start == start and c.free), None)
+    instructors = listed.instructors if listed else ()
+    token = listed.token if listed else ""
     status = None
     message = "Pick a customer to check whether they can book this slot."
     if customer is not None:
@@ -317,6 +323,7 @@ def _pick(service, customer, slot_local, instructor_id, candidates) -> Pick:
                 start=start,
                 end=end,
                 instructor_ids=[instructor_id] if instructor_id else None,
+                slot_token=token,
             )
             message = VALIDATION_MESSAGES[status]
         except AppointmentError as unavailable:
@@ -325,6 +332,7 @@ def _pick(service, customer, slot_local, instructor_id, candidates) -> Pick:
         start=start,
         end=end,
         slot_value=_slot_value(start, zone),
+        slot_token=token,
         instructors=instructors,
         instructor_id=instructor_id,
         status=status,

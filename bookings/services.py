@@ -29,10 +29,12 @@ def book_appointment(
     start: datetime,
     end: datetime,
     instructor_ids: list[str] | None = None,
+    slot_token: str = "",
 ) -> AppointmentBooking:
     """Book a slot for a customer; refused with ``BookingRefused`` (its validation status).
 
     The booking lives in the appointment's facility, also for a customer of another facility.
+    ``slot_token`` is the slot's token when the screen got one from an upstream's slot list.
     """
     booking = appointment_backend(appointment.business).book(
         actor=actor,
@@ -41,6 +43,7 @@ def book_appointment(
         start=start,
         end=end,
         instructor_ids=instructor_ids,
+        slot_token=slot_token,
     )
     record_change(
         business=booking.business, actor=actor, obj=booking, action="book", revision_before=None

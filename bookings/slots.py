@@ -107,24 +107,28 @@ class Instructor:
 
 @dataclass(frozen=True)
 class Slot:
-    """A free slot: instants in the business's zone, the staff who can take it (by name)."""
+    """A free slot: instants in the business's zone, the staff who can take it (by name).
+
+    ``token`` is an upstream's opaque, signed reference to the slot as it sent it (Magicline:
+    its exact date-time strings), handed back on validate and book; empty for the local engine.
+    """
 
     start: datetime
     end: datetime
     instructors: tuple[Instructor, ...]
+    token: str = ""
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A start on the grid of a day: a slot when ``instructors`` is non-empty."""
+    """A start on the grid of a day; ``free`` when it can be booked (locally: some staff can
+    take it; for an upstream: it listed the slot, whether or not it names instructors)."""
 
     start: datetime
     end: datetime
     instructors: tuple[Instructor, ...]
-
-    @property
-    def is_free(self) -> bool:
-        return bool(self.instructors)
+    free: bool
+    token: str = ""
 
 
 @dataclass
@@ -432,6 +436,7 @@ def scan(
             start=aware,
             end=datetime.fromtimestamp(span[1], tz=zone),
             instructors=free_by_index.get(index, ()),
+            free=bool(free_by_index.get(index)),
         )
         for index, (aware, span) in enumerate(zip(starts, spans, strict=True))
     ]
@@ -454,7 +459,7 @@ def compute_slots(
     return [
         Slot(start=c.start, end=c.end, instructors=c.instructors)
         for c in scan(appointment=appointment, days=days, customer=customer, now=now)
-        if c.is_free
+        if c.free
     ]
 
 

@@ -119,6 +119,7 @@ def book_slot(request: HttpRequest) -> HttpResponse:
             start=start,
             end=start + timedelta(minutes=service.duration_minutes),
             instructor_ids=[data["instructor"]] if data["instructor"] else None,
+            slot_token=data["slot_token"],
         )
     except BookingRefused as refused:
         return _render(

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from bookings.api.auth import key_hash
-from bookings.magicline.models import MagiclineConnection
+from bookings.magicline.models import MagiclineConnection, MagiclineInstructor
 from bookings.models import (
     ApiKey,
     AppointmentBooking,
@@ -340,6 +340,20 @@ class MagiclineConnectionFactory(factory.django.DjangoModelFactory):
     base_url = factory.Sequence(lambda n: f"https://studio-{n}.open-api.magicline.com")
     api_key = factory.Sequence(lambda n: f"open-api-key-{n:04d}")
     webhook_key = factory.Sequence(lambda n: f"webhook-key-{n:04d}")
+
+
+class MagiclineInstructorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MagiclineInstructor
+
+    connection = factory.SubFactory(MagiclineConnectionFactory)
+    magicline_id = factory.Sequence(lambda n: 5000 + n)
+    resource = factory.SubFactory(
+        "tests.factories.ResourceFactory",
+        business=factory.SelfAttribute("..connection.business"),
+        type="STAFF",
+    )
+    name = factory.LazyAttribute(lambda o: o.resource.name)
 
 
 def next_monday(hour: int = 9) -> datetime:

@@ -2,15 +2,19 @@
 
 Every call about the studio uses that studio's connection (its URL and key), also for a customer
 of another studio (§1.5). Answers are applied to the local store through ``sync`` so the calendar
-shows every booking the app has seen. Slots carry no id in Magicline: their date-time strings, as
-received, are remembered in Django's cache (``SLOT_STRINGS_SECONDS``) and sent back unchanged on
-validate and book; a slot not remembered (a cache of another process) is sent in the contract's
-format built from the instant and the studio's zone.
+shows every booking the app has seen. Slots carry no id in Magicline: each listed slot gets a
+signed token holding its date-time strings exactly as received and its instructor ids (the booking
+screen hands it back through the browser; it is also kept in Django's cache for the API), so
+validate and book always send Magicline its own strings. A slot with neither a valid token nor a
+cached one is looked up again in Magicline's slots of its day; a slot Magicline no longer lists is
+no longer free. Magicline's instructors are the studio's staff resources (``MagiclineInstructor``),
+so slots and bookings show on the same staff as a local business's.
 """
 
 import logging
 from datetime import date, datetime, timedelta
 
+from django.core import signing
 from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -29,17 +33,20 @@ from bookings.magicline.client import (
     MagiclineNetworkError,
     MagiclineNotFound,
     MagiclineRateLimited,
+    MagiclineSlot,
     MagiclineUnavailable,
 )
-from bookings.magicline.models import MagiclineConnection
-from bookings.mapping import format_date_time, parse_date_time
+from bookings.magicline.models import MagiclineConnection, MagiclineInstructor
+from bookings.mapping import parse_date_time
 from bookings.models import AppointmentBooking, BookableAppointment, Customer
 from bookings.slots import Candidate, Instructor, Slot, ValidationStatus
 from calendar_app.models import Business, Membership
 
 logger = logging.getLogger(__name__)
 
-SLOT_STRINGS_SECONDS = 3600
+SLOT_TOKEN_SECONDS = 3600
+TYPES_APPLIED_SECONDS = 600
+SLOT_TOKEN_SALT = "bookings.magicline.slot"
 SEARCH_CACHE_SECONDS = 60
 UNREACHABLE = "The studio's Magicline is not answering right now; please try again in a moment."
 
@@ -56,11 +63,6 @@ def _for_a_person(error: MagiclineError) -> AppointmentError:
     if isinstance(error, MagiclineUnavailable | MagiclineRateLimited):
         return BackendUnavailable(UNREACHABLE)
     return AppointmentError(error.message)
-
-
-def _instructor(data: dict) -> Instructor:
-    name = data.get("publicName") or f"{data.get('firstName', '')} {data.get('lastName', '')}"
-    return Instructor(id=str(data["id"]), name=name.strip())
 
 
 class MagiclineAppointmentBackend:
@@ -84,11 +86,92 @@ class MagiclineAppointmentBackend:
             raise AppointmentError("This customer is not known to Magicline.")
         return link.magicline_id
 
-    def _strings_key(self, type_id: int, start: datetime, end: datetime) -> str:
+    def _cache_key(self, type_id: int, start: datetime, end: datetime) -> str:
         return (
             f"magicline:{self.connection.pk}:slot:{type_id}:"
             f"{start.timestamp():.0f}:{end.timestamp():.0f}"
         )
+
+    def _token(self, type_id: int, variants: list[MagiclineSlot]) -> str:
+        """The signed token of one time on the grid: the studio, the type, and each slot Magicline
+        listed at that time (its strings as received, its instructors)."""
+        return signing.dumps(
+            {
+                "c": self.connection.pk,
+                "a": type_id,
+                "v": [[v.start_date_time, v.end_date_time, v.instructor_ids] for v in variants],
+            },
+            salt=SLOT_TOKEN_SALT,
+            compress=True,
+        )
+
+    def _from_token(
+        self, token: str, type_id: int, start: datetime, end: datetime
+    ) -> list[MagiclineSlot]:
+        """The slots a token names, if it is genuine, recent, of this studio and type, and for
+        these instants (a token is never a way to book another slot than the one asked for)."""
+        try:
+            data = signing.loads(token, salt=SLOT_TOKEN_SALT, max_age=SLOT_TOKEN_SECONDS)
+            if data["c"] != self.connection.pk or data["a"] != type_id:
+                return []
+            variants = [
+                MagiclineSlot.from_json(
+                    {
+                        "startDateTime": start_raw,
+                        "endDateTime": end_raw,
+                        "instructors": [{"id": number} for number in numbers],
+                    }
+                )
+                for start_raw, end_raw, numbers in data["v"]
+            ]
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            return []
+        return [v for v in variants if (v.start, v.end) == (start, end)]
+
+    def _listed_slot(
+        self,
+        appointment: BookableAppointment,
+        customer: Customer,
+        start: datetime,
+        end: datetime,
+        instructor_numbers: list[int],
+        slot_token: str,
+    ) -> MagiclineSlot | None:
+        """The slot as Magicline listed it at that time with the instructors asked for: from the
+        token handed back, else the one cached when it was listed, else Magicline's slots of that
+        day again; None when Magicline does not list it."""
+        type_id = self._type_id(appointment)
+
+        def chosen(variants: list[MagiclineSlot]) -> MagiclineSlot | None:
+            return next(
+                (v for v in variants if set(instructor_numbers) <= set(v.instructor_ids)), None
+            )
+
+        for token in (slot_token, cache.get(self._cache_key(type_id, start, end))):
+            slot = chosen(self._from_token(token, type_id, start, end)) if token else None
+            if slot is not None:
+                return slot
+        customer_link = getattr(customer, "magicline", None)
+        listed = self.client.slots(
+            appointment_id=type_id,
+            start_date=start.astimezone(self.connection.business.zone).date(),
+            days=1,
+            customer_id=customer_link.magicline_id if customer_link else None,
+        )
+        self._keep_learned_window()
+        return chosen([v for v in listed if (v.start, v.end) == (start, end)])
+
+    def _instructor_numbers(self, instructor_ids: list[str] | None) -> list[int] | None:
+        """Magicline's ids of the staff resources asked for; None when one stands for nobody."""
+        wanted = list(dict.fromkeys(instructor_ids or []))
+        numbers = dict(
+            MagiclineInstructor.objects.filter(
+                connection=self.connection, resource_id__in=wanted
+            ).values_list("resource_id", "magicline_id")
+        )
+        if len(numbers) != len(wanted):
+            return None
+        return [numbers[resource_id] for resource_id in wanted]
 
     def _slot_body(
         self,
@@ -97,19 +180,23 @@ class MagiclineAppointmentBackend:
         start: datetime,
         end: datetime,
         instructor_ids: list[str] | None,
-    ) -> dict:
-        type_id = self._type_id(appointment)
-        zone = self.connection.business.zone
-        start_raw, end_raw = cache.get(self._strings_key(type_id, start, end)) or (
-            format_date_time(start, zone),
-            format_date_time(end, zone),
-        )
+        slot_token: str,
+    ) -> dict | None:
+        """The validate/book body with the slot's strings as Magicline sent them; None when
+        Magicline does not list the slot (with the instructors asked for) any more."""
+        customer_id = self._customer_id(customer)
+        numbers = self._instructor_numbers(instructor_ids)
+        if numbers is None:
+            return None
+        slot = self._listed_slot(appointment, customer, start, end, numbers, slot_token)
+        if slot is None:
+            return None
         return {
-            "customer_id": self._customer_id(customer),
-            "appointment_id": type_id,
-            "start_date_time": start_raw,
-            "end_date_time": end_raw,
-            "instructor_ids": [int(i) for i in instructor_ids or [] if str(i).isdigit()] or None,
+            "customer_id": customer_id,
+            "appointment_id": self._type_id(appointment),
+            "start_date_time": slot.start_date_time,
+            "end_date_time": slot.end_date_time,
+            "instructor_ids": numbers or None,
         }
 
     def _keep_learned_window(self) -> None:
@@ -122,11 +209,14 @@ class MagiclineAppointmentBackend:
     # --- the Protocol --------------------------------------------------------------------
 
     def bookable_appointments(self, *, business: Business) -> QuerySet[BookableAppointment]:
-        """The studio's Magicline types, mirrored locally first; the last mirror if it is down."""
+        """The studio's Magicline types, mirrored locally first (only when the list differs from
+        the one mirrored last); the last mirror if Magicline is down."""
         try:
-            sync.apply_appointment_types(
-                connection=self.connection, items=self.client.bookable_appointments()
-            )
+            items = self.client.bookable_appointments()
+            applied_key = f"magicline:{self.connection.pk}:bookable-applied"
+            if cache.get(applied_key) != items:
+                sync.apply_appointment_types(connection=self.connection, items=items)
+                cache.set(applied_key, items, TYPES_APPLIED_SECONDS)
         except MagiclineError as error:
             logger.warning("Magicline types of %s not refreshed: %s", business.slug, error)
         return BookableAppointment.objects.filter(
@@ -162,32 +252,46 @@ class MagiclineAppointmentBackend:
             raise _for_a_person(error) from error
         finally:
             self._keep_learned_window()
-        zone = appointment.business.zone
-        cache.set_many(
-            {
-                self._strings_key(type_id, slot.start, slot.end): (
-                    slot.start_date_time,
-                    slot.end_date_time,
-                )
-                for slot in found
-            },
-            SLOT_STRINGS_SECONDS,
+        staff = sync.staff_of_slots(
+            connection=self.connection,
+            appointment=appointment,
+            instructors=[item for slot in found for item in slot.instructors],
         )
+        by_time: dict[tuple[datetime, datetime], list[MagiclineSlot]] = {}
+        for slot in found:  # Magicline may list a time once per instructor: one time here
+            by_time.setdefault((slot.start, slot.end), []).append(slot)
+        tokens = {when: self._token(type_id, variants) for when, variants in by_time.items()}
+        cache.set_many(
+            {self._cache_key(type_id, *when): token for when, token in tokens.items()},
+            SLOT_TOKEN_SECONDS,
+        )
+        zone = appointment.business.zone
         return [
             Slot(
-                start=slot.start.astimezone(zone),
-                end=slot.end.astimezone(zone),
-                instructors=tuple(_instructor(i) for i in slot.instructors),
+                start=start.astimezone(zone),
+                end=end.astimezone(zone),
+                instructors=tuple(
+                    Instructor(id=staff[number].pk, name=staff[number].name)
+                    for number in dict.fromkeys(n for v in variants for n in v.instructor_ids)
+                ),
+                token=tokens[(start, end)],
             )
-            for slot in found
+            for (start, end), variants in by_time.items()
         ]
 
     def slot_grid(
         self, *, appointment: BookableAppointment, days: list[date], customer: Customer | None
     ) -> list[Candidate]:
-        """Magicline lists free slots only: each is a free start of the grid."""
+        """Magicline lists free slots only: each is a free start of the grid, also one that
+        names no instructor (Magicline assigns one, or the appointment needs none)."""
         return [
-            Candidate(start=slot.start, end=slot.end, instructors=slot.instructors)
+            Candidate(
+                start=slot.start,
+                end=slot.end,
+                instructors=slot.instructors,
+                free=True,
+                token=slot.token,
+            )
             for slot in self.available_slots(
                 appointment=appointment,
                 slot_window_start_date=days[0],
@@ -204,9 +308,14 @@ class MagiclineAppointmentBackend:
         start: datetime,
         end: datetime,
         instructor_ids: list[str] | None = None,
+        slot_token: str = "",
     ) -> ValidationStatus:
-        body = self._slot_body(appointment, customer, start, end, instructor_ids)
+        """Magicline's verdict on the slot as it listed it; a slot it no longer lists (with the
+        instructor asked for) is no longer free, and is not sent."""
         try:
+            body = self._slot_body(appointment, customer, start, end, instructor_ids, slot_token)
+            if body is None:
+                return ValidationStatus.RESOURCE_NOT_AVAILABLE
             return _status(self.client.validate(**body))
         except MagiclineError as error:
             raise _for_a_person(error) from error
@@ -220,11 +329,14 @@ class MagiclineAppointmentBackend:
         start: datetime,
         end: datetime,
         instructor_ids: list[str] | None = None,
+        slot_token: str = "",
     ) -> AppointmentBooking:
         """Validate, then book; after a network error, look for the booking among the customer's
         before one retry, so a book that reached Magicline is never made twice."""
-        body = self._slot_body(appointment, customer, start, end, instructor_ids)
         try:
+            body = self._slot_body(appointment, customer, start, end, instructor_ids, slot_token)
+            if body is None:
+                raise BookingRefused(ValidationStatus.RESOURCE_NOT_AVAILABLE, lost_race=True)
             status = _status(self.client.validate(**body))
             if status != ValidationStatus.AVAILABLE:
                 raise BookingRefused(status)

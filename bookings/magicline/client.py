@@ -7,23 +7,29 @@ every caller:
 - retries 429 and 503 a bounded number of times with exponential backoff, honouring
   ``Retry-After`` up to ``max_wait`` seconds (a longer wait raises ``MagiclineRateLimited`` so a
   Celery task can retry later); POSTs that may have reached the studio are never retried here;
-- keeps each endpoint under the documented 1000 requests/minute with a token bucket held in
-  process memory, per (connection, endpoint);
+- keeps each endpoint under the documented 1000 requests/minute: a sliding one-minute window per
+  (connection, endpoint) in Redis, shared by every web and Celery process (in memory without
+  Redis); a call waits for its turn up to ``max_wait`` seconds, else ``MagiclineRateLimited``;
 - follows sliced results to the end (§1.9), keeps date-times as the strings received (§1.10;
   parsed by ``bookings.mapping``), splits long slot windows into the studio's maximum and falls
   back to smaller windows on a 400 (§3); the appointment types list is cached for
   ``TYPES_CACHE_SECONDS`` in Django's cache.
 """
 
+import functools
 import logging
 import re
+import ssl
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
+import redis
+from django.conf import settings
 from django.core.cache import cache
 
 from bookings.mapping import parse_date_time
@@ -108,12 +114,12 @@ class MagiclineSlot:
     instructors: tuple[dict, ...]
 
     @property
+    def instructor_ids(self) -> list[int]:
+        return [item["id"] for item in self.instructors]
+
+    @property
     def identity(self) -> tuple:
-        return (
-            self.start_date_time,
-            self.end_date_time,
-            tuple(sorted(i["id"] for i in self.instructors)),
-        )
+        return (self.start_date_time, self.end_date_time, tuple(sorted(self.instructor_ids)))
 
     @classmethod
     def from_json(cls, item: dict) -> "MagiclineSlot":
@@ -122,35 +128,83 @@ class MagiclineSlot:
             end_date_time=item["endDateTime"],
             start=parse_date_time(item["startDateTime"], reference="startDateTime"),
             end=parse_date_time(item["endDateTime"], reference="endDateTime"),
-            instructors=tuple(i for i in item.get("instructors") or [] if "id" in i),
+            instructors=tuple(
+                i
+                for i in item.get("instructors") or []
+                if isinstance(i, dict) and isinstance(i.get("id"), int)
+            ),
         )
 
 
-class _TokenBucket:
-    """``rate`` requests per ``per`` seconds, refilled continuously (one per process)."""
+class _LocalWindow:
+    """At most ``limit`` reservations in any ``window`` seconds, in this process's memory (the
+    development setup without Redis, where one process makes every call)."""
 
-    def __init__(self, rate: int, per: float):
-        self.capacity = rate
-        self.tokens = float(rate)
-        self.refill_per_second = rate / per
-        self.updated = time.monotonic()
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._times: dict[str, list[float]] = {}
 
-    def take(self) -> float:
-        """Reserve a token; the seconds until it is really there (0: now)."""
-        now = time.monotonic()
-        self.tokens = min(
-            self.capacity, self.tokens + (now - self.updated) * self.refill_per_second
+    def reserve(self, key: str, *, limit: int, window: float, max_wait: float) -> float | None:
+        with self._lock:
+            now = time.monotonic()
+            times = [t for t in self._times.get(key, []) if t > now - window]
+            at = now if len(times) < limit else times[len(times) - limit] + window
+            if at - now > max_wait:
+                self._times[key] = times
+                return None
+            self._times[key] = sorted([*times, at])
+            return at - now
+
+
+# A sliding window in a sorted set: drop what left the window, then reserve the first instant at
+# which one more call keeps ``limit`` calls in any ``window`` seconds (now, or when the oldest
+# call that counts leaves it), unless that is more than ``max_wait`` away. Redis's clock, so all
+# processes agree.
+_RESERVE = """
+local key, window, limit, max_wait, member =
+    KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+local count = redis.call('ZCARD', key)
+local at = now
+if count >= limit then
+  local oldest = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+  at = tonumber(oldest[2]) + window
+end
+if at - now > max_wait then return {0, tostring(at - now)} end
+redis.call('ZADD', key, at, member)
+redis.call('EXPIRE', key, math.ceil(at - now + window) + 1)
+return {1, tostring(at - now)}
+"""
+
+
+class _RedisWindow:
+    """The same window shared by every process (web and Celery workers) through Redis: the
+    documented limit is Magicline's per key and endpoint, not per process."""
+
+    def __init__(self, url: str):
+        self._redis = redis.Redis.from_url(url)
+        self._script = self._redis.register_script(_RESERVE)
+
+    def reserve(self, key: str, *, limit: int, window: float, max_wait: float) -> float | None:
+        granted, wait = self._script(
+            keys=[f"magicline:rate:{key}"], args=[window, limit, max_wait, uuid.uuid4().hex]
         )
-        self.updated = now
-        self.tokens -= 1
-        return max(0.0, -self.tokens / self.refill_per_second)
-
-    def give_back(self) -> None:
-        self.tokens += 1
+        return max(0.0, float(wait)) if granted else None
 
 
-_buckets: dict[tuple[str, str], _TokenBucket] = {}
-_buckets_lock = threading.Lock()
+@functools.cache
+def shared_window() -> _LocalWindow | _RedisWindow:
+    """The process's rate window: in Redis when there is one (``REDIS_URL``), else local."""
+    return _RedisWindow(settings.REDIS_URL) if settings.REDIS_URL else _LocalWindow()
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """httpx's verifying TLS context, made once per process: loading the CA bundle takes tens of
+    milliseconds, and a client is made for every request of a Magicline studio."""
+    return httpx.create_ssl_context()
 
 
 def _endpoint_name(method: str, path: str) -> str:
@@ -174,6 +228,7 @@ class MagiclineClient:
         max_wait: float = 5.0,
         sleep: Callable[[float], None] = time.sleep,
         requests_per_minute: int = REQUESTS_PER_MINUTE,
+        rate_window: "_LocalWindow | _RedisWindow | None" = None,
     ):
         self.connection_id = connection_id
         self.max_slot_window_days = max_slot_window_days
@@ -182,10 +237,12 @@ class MagiclineClient:
         self.max_wait = max_wait
         self.sleep = sleep
         self.requests_per_minute = requests_per_minute
+        self.rate_window = rate_window or shared_window()
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers={"X-API-KEY": api_key, "Accept": "application/json"},
             timeout=timeout,
+            verify=_ssl_context(),
         )
 
     @classmethod
@@ -210,17 +267,17 @@ class MagiclineClient:
     # --- transport -----------------------------------------------------------------------
 
     def _wait_for_token(self, method: str, path: str) -> None:
-        key = (str(self.connection_id), _endpoint_name(method, path))
-        with _buckets_lock:
-            bucket = _buckets.get(key)
-            if bucket is None or bucket.capacity != self.requests_per_minute:
-                bucket = _buckets[key] = _TokenBucket(self.requests_per_minute, 60.0)
-            wait = bucket.take()
-            if wait > self.max_wait:
-                bucket.give_back()
-        if wait > self.max_wait:
+        """Reserve this call in the endpoint's minute; wait for the reservation, or refuse when
+        it is more than ``max_wait`` away (a task retries later)."""
+        key = f"{self.connection_id}:{_endpoint_name(method, path)}"
+        wait = self.rate_window.reserve(
+            key, limit=self.requests_per_minute, window=60.0, max_wait=self.max_wait
+        )
+        if wait is None:
             raise MagiclineRateLimited(
-                429, "Too many requests to this endpoint; try again shortly.", retry_after=wait
+                429,
+                "Too many requests to this endpoint; try again shortly.",
+                retry_after=self.max_wait,
             )
         if wait:
             self.sleep(wait)

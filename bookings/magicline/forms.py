@@ -31,3 +31,9 @@ class ConnectionForm(forms.Form):
         initial=6,
         help_text="Most studios answer 6 days; the app lowers this itself after a refusal.",
     )
+
+
+class LinkInstructorForm(forms.Form):
+    resource = forms.CharField(
+        max_length=250, error_messages={"required": "Pick the staff member to link."}
+    )

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from bookings.models import AppointmentBooking, BookableAppointment, Customer
-from calendar_app.models import Business
+from calendar_app.models import Business, Resource
 
 
 def key_digest(key: str) -> str:
@@ -86,6 +86,38 @@ class MagiclineAppointmentType(models.Model):
 
     def __str__(self) -> str:
         return f"{self.magicline_id} → {self.appointment_id}"
+
+
+class MagiclineInstructor(models.Model):
+    """The local staff resource standing for a Magicline instructor (employee) of a studio.
+
+    Made with a staff resource of its own the first time a slot or booking names the instructor;
+    the owner may link it to an existing staff member instead (settings page). Bookings then show
+    in that staff member's calendar column, and the booking screen names them.
+    """
+
+    connection = models.ForeignKey(
+        MagiclineConnection, on_delete=models.CASCADE, related_name="instructors"
+    )
+    magicline_id = models.BigIntegerField()
+    resource = models.OneToOneField(
+        Resource, on_delete=models.CASCADE, related_name="magicline_instructor"
+    )
+    name = models.CharField(max_length=200, help_text="The name Magicline gives the instructor.")
+    own_resource = models.BooleanField(
+        default=True, help_text="The resource was made for this instructor (not linked by hand)."
+    )
+
+    class Meta:
+        ordering = ["name", "magicline_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "magicline_id"], name="unique_magicline_instructor"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.magicline_id} → {self.resource_id}"
 
 
 class MagiclineCustomer(models.Model):

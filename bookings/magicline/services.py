@@ -1,13 +1,22 @@
-"""Connecting a studio to Magicline: one place for the settings page and ``connect_magicline``."""
+"""Connecting a studio to Magicline: one place for the settings page and ``connect_magicline``;
+the owner's other actions there (an instructor linked to a staff member, a failed delivery retried,
+a refresh asked for)."""
 
 from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import timezone
 
+from bookings.magicline import sync
 from bookings.magicline.client import MagiclineClient, MagiclineError
-from bookings.magicline.models import MagiclineConnection, key_digest
-from calendar_app.models import Business, Membership
+from bookings.magicline.models import (
+    MagiclineConnection,
+    MagiclineInstructor,
+    MagiclineWebhookDelivery,
+    key_digest,
+)
+from bookings.magicline.tasks import process_delivery, refresh_bookings
+from calendar_app.models import Business, Membership, Resource
 from calendar_app.services import record_change
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -71,3 +80,48 @@ def check_connection(*, connection: MagiclineConnection) -> bool:
     )
     connection.refresh_from_db()
     return ok
+
+
+def link_instructor(
+    *, actor: Membership | None, instructor: MagiclineInstructor, resource: Resource
+) -> MagiclineInstructor:
+    """Let one of the studio's staff members stand for a Magicline instructor: its slots and
+    bookings show on that member from then on (and the bookings already kept move there)."""
+    connection = instructor.connection
+    if resource.business_id != connection.business_id or resource.type != Resource.Type.STAFF:
+        raise ConnectionRefused("Pick a staff member of this studio.")
+    if resource.removed_date is not None:
+        raise ConnectionRefused(f"{resource.name} has been removed; pick another staff member.")
+    other = MagiclineInstructor.objects.filter(resource=resource).exclude(pk=instructor.pk).first()
+    if other is not None:
+        raise ConnectionRefused(
+            f"{resource.name} already stands for the Magicline instructor {other.name}."
+        )
+    with transaction.atomic():
+        linked = sync.link_instructor(
+            connection=connection, instructor=instructor, resource=resource
+        )
+        record_change(
+            business=connection.business,
+            actor=actor,
+            obj=linked,
+            action="link",
+            revision_before=None,
+        )
+    return linked
+
+
+def retry_delivery(*, delivery: MagiclineWebhookDelivery) -> None:
+    """Queue a failed delivery again (its Celery task re-reads everything it names)."""
+    if delivery.status != MagiclineWebhookDelivery.Status.FAILED:
+        raise ConnectionRefused("Only a failed delivery can be retried.")
+    with transaction.atomic():
+        MagiclineWebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=MagiclineWebhookDelivery.Status.RECEIVED, error=""
+        )
+        process_delivery.delay_on_commit(delivery.pk)
+
+
+def refresh_now(*, connection: MagiclineConnection) -> None:
+    """Queue the periodic refresh of the studio now (it heals missed deliveries)."""
+    transaction.on_commit(lambda: refresh_bookings.delay(connection.pk))

@@ -8,9 +8,10 @@ un-cancels a booking), so a stale read that arrives after a cancellation cannot 
 """
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bookings.backends import appointments_schedule
@@ -20,11 +21,18 @@ from bookings.magicline.models import (
     MagiclineBooking,
     MagiclineConnection,
     MagiclineCustomer,
+    MagiclineInstructor,
 )
 from bookings.mapping import parse_date_time
-from bookings.models import AppointmentBooking, BookableAppointment, Customer, IdlePeriod
+from bookings.models import (
+    AppointmentBooking,
+    BookableAppointment,
+    BookingResource,
+    Customer,
+    IdlePeriod,
+)
 from calendar_app import services as calendar_services
-from calendar_app.models import Event, format_local_date
+from calendar_app.models import Event, EventResource, Resource, format_local_date
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +121,56 @@ def _appointment_for_booking(connection: MagiclineConnection, data: dict) -> Boo
     return appointment
 
 
+def instructor_name(data: dict) -> str:
+    """How Magicline names an instructor to customers: ``publicName``, else first and last."""
+    name = data.get("publicName") or f"{data.get('firstName', '')} {data.get('lastName', '')}"
+    return name.strip()[:200] or f"Instructor {data['id']}"
+
+
+def instructor_resources(
+    *, connection: MagiclineConnection, instructors: Iterable[dict]
+) -> dict[int, Resource]:
+    """The local staff resource of each Magicline instructor (by Magicline id), each instructor
+    seen for the first time getting a staff resource of its own. One query when all are known.
+    """
+    wanted = {item["id"]: item for item in instructors if isinstance(item.get("id"), int)}
+    if not wanted:
+        return {}
+    found = {
+        link.magicline_id: link.resource
+        for link in MagiclineInstructor.objects.filter(
+            connection=connection, magicline_id__in=wanted
+        ).select_related("resource")
+    }
+    for magicline_id in wanted.keys() - found.keys():
+        name = instructor_name(wanted[magicline_id])
+        try:
+            with transaction.atomic():
+                resource = Resource.objects.create(
+                    business_id=connection.business_id, name=name, type=Resource.Type.STAFF
+                )
+                MagiclineInstructor.objects.create(
+                    connection=connection, magicline_id=magicline_id, resource=resource, name=name
+                )
+        except IntegrityError:  # another process mapped it a moment ago
+            resource = MagiclineInstructor.objects.get(
+                connection=connection, magicline_id=magicline_id
+            ).resource
+        found[magicline_id] = resource
+    return found
+
+
+def staff_of_slots(
+    *, connection: MagiclineConnection, appointment: BookableAppointment, instructors: list[dict]
+) -> dict[int, Resource]:
+    """``instructor_resources`` for a slot window, the resources joining the appointment's staff
+    (as for a local business, so the API's instructor ids map back to them)."""
+    resources = instructor_resources(connection=connection, instructors=instructors)
+    if resources:
+        appointment.staff.add(*resources.values())
+    return resources
+
+
 def _customer_fields(data: dict) -> dict:
     status = data.get("status")
     return {
@@ -125,49 +183,60 @@ def _customer_fields(data: dict) -> dict:
 
 
 def linked_customer(*, connection: MagiclineConnection, magicline_id: int) -> Customer | None:
-    """The local customer of a Magicline id: this studio's link first, else another studio's of
-    the same group of connections (a customer id is valid across studios)."""
-    links = list(
-        MagiclineCustomer.objects.filter(magicline_id=magicline_id).select_related("customer")
+    """This studio's local customer of a Magicline id (each studio keeps its own, as a local
+    business does, so its booking screen finds a member of another studio it has seen)."""
+    link = (
+        MagiclineCustomer.objects.filter(connection=connection, magicline_id=magicline_id)
+        .select_related("customer")
+        .first()
     )
-    own = [link for link in links if link.connection_id == connection.pk]
-    chosen = (own or links or [None])[0]
-    return chosen.customer if chosen else None
+    return link.customer if link else None
+
+
+def access_disabled(*, magicline_id: int) -> bool:
+    """Whether Magicline said CUSTOMER_ACCESS_DISABLED for this customer (in any studio)."""
+    return MagiclineCustomer.objects.filter(
+        magicline_id=magicline_id, access_disabled=True
+    ).exists()
 
 
 @transaction.atomic
 def apply_remote_customer(
     *, connection: MagiclineConnection, data: dict | None, magicline_id: int
 ) -> Customer:
-    """Create or refresh the local customer of a Magicline customer (``data`` from §2.10; None
-    when Magicline no longer answers for it). A customer whose access was disabled stays
-    anonymised."""
+    """Create this studio's local customer of a Magicline customer if it has none, and refresh
+    every studio's copy from ``data`` (§2.10; None when Magicline no longer answers for it): a
+    Magicline id is one person across studios. A customer whose access was disabled stays
+    anonymised, also in a studio that meets them afterwards."""
     _locked(connection)
-    link = (
+    links = list(
         MagiclineCustomer.objects.filter(magicline_id=magicline_id)
         .select_related("customer")
         .order_by("id")
-        .first()
     )
-    if link is None:
-        fields = (
-            _customer_fields(data)
-            if data
-            else {"first_name": "Magicline customer", "last_name": str(magicline_id)}
-        )
-        customer = Customer.objects.create(business=connection.business, **fields)
-        MagiclineCustomer.objects.create(
+    own = next((link for link in links if link.connection_id == connection.pk), None)
+    if own is None:
+        disabled = any(link.access_disabled for link in links)
+        if disabled:
+            fields = {"first_name": "", "last_name": ANONYMISED_NAME}
+        elif data:
+            fields = _customer_fields(data)
+        else:
+            fields = {"first_name": "Magicline customer", "last_name": str(magicline_id)}
+        own = MagiclineCustomer.objects.create(
             connection=connection,
             magicline_id=magicline_id,
-            customer=customer,
+            customer=Customer.objects.create(business=connection.business, **fields),
+            access_disabled=disabled,
             refreshed_date=timezone.now(),
         )
-        return customer
-    if data and not link.access_disabled:
-        _save_changed(link.customer, _customer_fields(data))
-        link.refreshed_date = timezone.now()
-        link.save(update_fields=["refreshed_date"])
-    return link.customer
+    if data:
+        for link in links:  # the copies there were (a new one was made from ``data``)
+            if not link.access_disabled:
+                _save_changed(link.customer, _customer_fields(data))
+                link.refreshed_date = timezone.now()
+                link.save(update_fields=["refreshed_date"])
+    return own.customer
 
 
 def fetch_customer(*, client: MagiclineClient, magicline_id: int) -> dict | None:
@@ -219,8 +288,52 @@ def _local(moment: datetime, booking: AppointmentBooking) -> datetime:
     return moment.astimezone(booking.business.zone).replace(tzinfo=None)
 
 
-def _show_in_calendar(booking: AppointmentBooking) -> None:
-    """Create, move or cancel the booking's calendar event to match the booking."""
+def _instructors(data: dict) -> list[dict]:
+    """A booking's instructors as Magicline sent them, those without an integer id left out."""
+    return [
+        item
+        for item in data.get("instructors") or []
+        if isinstance(item, dict) and isinstance(item.get("id"), int)
+    ]
+
+
+def _staff_ids(connection: MagiclineConnection, link: MagiclineBooking) -> list[str]:
+    """The local staff resources of the booking's instructors, in Magicline's order."""
+    resources = instructor_resources(connection=connection, instructors=link.instructors)
+    return list(dict.fromkeys(resources[item["id"]].pk for item in link.instructors))
+
+
+def _hold_staff(booking: AppointmentBooking, staff_ids: list[str]) -> None:
+    """The booking's holds on its staff, like a local booking's (the booking screen and the
+    API name them); an active booking holds them, a cancelled one no longer does. A hold the
+    exclusion constraint refuses (Magicline let the instructor take two bookings at once) is
+    left out: Magicline is the truth, the calendar still shows the booking on that column."""
+    held = {row.resource_id: row for row in BookingResource.objects.filter(booking=booking)}
+    if held.keys() - set(staff_ids):
+        BookingResource.objects.filter(booking=booking).exclude(resource_id__in=staff_ids).delete()
+    wanted = {"start": booking.start, "end": booking.end, "active": booking.is_active}
+    for resource_id in staff_ids:
+        row = held.get(resource_id)
+        if (row is None and not booking.is_active) or (
+            row is not None and all(getattr(row, k) == v for k, v in wanted.items())
+        ):
+            continue
+        try:
+            with transaction.atomic():
+                if row is None:
+                    BookingResource.objects.create(
+                        booking=booking, resource_id=resource_id, **wanted
+                    )
+                else:
+                    _save_changed(row, wanted)
+        except IntegrityError:
+            logger.warning("Magicline booking %s overlaps a hold of %s", booking.pk, resource_id)
+
+
+def _show_in_calendar(booking: AppointmentBooking, staff_ids: list[str]) -> None:
+    """Create, move or cancel the booking's calendar event to match the booking, on the staff
+    columns of its instructors."""
+    _hold_staff(booking, staff_ids)
     event = booking.event
     if event is None:
         if not booking.is_active:
@@ -233,6 +346,7 @@ def _show_in_calendar(booking: AppointmentBooking) -> None:
             end_local=_local(booking.end, booking),
             type=Event.Type.APPOINTMENT,
             total_capacity=1,
+            resource_ids=staff_ids,
         )
         booking.save(update_fields=["event"])
         return
@@ -247,6 +361,9 @@ def _show_in_calendar(booking: AppointmentBooking) -> None:
         changes["start_local_date"] = format_local_date(_local(booking.start, booking))
     if event.end_local != _local(booking.end, booking):
         changes["end_local_date"] = format_local_date(_local(booking.end, booking))
+    on = set(EventResource.objects.filter(event=event).values_list("resource_id", flat=True))
+    if on != set(staff_ids):
+        changes["resource_ids"] = staff_ids
     if changes:
         calendar_services.update_event(
             actor=None, event=event, expected_revision=event.revision, changes=changes
@@ -310,7 +427,7 @@ def apply_remote_booking(
             booking=booking,
             start_date_time=data["startDateTime"],
             end_date_time=data["endDateTime"],
-            instructors=data.get("instructors") or [],
+            instructors=_instructors(data),
         )
     else:
         booking = link.booking
@@ -327,10 +444,10 @@ def apply_remote_booking(
         if fields:
             link.start_date_time = data["startDateTime"]
             link.end_date_time = data["endDateTime"]
-            link.instructors = data.get("instructors") or []
+            link.instructors = _instructors(data)
         link.refreshed_date = timezone.now()
         link.save()
-    _show_in_calendar(booking)
+    _show_in_calendar(booking, _staff_ids(connection, link))
     return booking
 
 
@@ -353,5 +470,40 @@ def apply_booking_gone(
         booking.appointment_status = AppointmentBooking.AppointmentStatus.CANCELED
         booking.cancelled_date = timezone.now()
         booking.save(update_fields=["booking_status", "appointment_status", "cancelled_date"])
-    _show_in_calendar(booking)
+    _show_in_calendar(booking, _staff_ids(connection, link))
     return booking
+
+
+@transaction.atomic
+def link_instructor(
+    *, connection: MagiclineConnection, instructor: MagiclineInstructor, resource: Resource
+) -> MagiclineInstructor:
+    """Let an existing staff member of the studio stand for a Magicline instructor: the
+    instructor's appointments and bookings move to that member's column; the resource made for
+    the instructor is removed when nothing else uses it. The caller checks that ``resource`` is
+    a staff member of the studio standing for no other instructor."""
+    _locked(connection)
+    previous = instructor.resource
+    if previous.pk == resource.pk:
+        return instructor
+    made_here = instructor.own_resource
+    instructor.resource = resource
+    instructor.own_resource = False
+    instructor.save(update_fields=["resource", "own_resource"])
+    for appointment in BookableAppointment.objects.filter(
+        staff=previous, magicline_type__connection=connection
+    ):
+        appointment.staff.remove(previous)
+        appointment.staff.add(resource)
+    links = MagiclineBooking.objects.filter(
+        connection=connection, instructors__contains=[{"id": instructor.magicline_id}]
+    ).select_related("booking__appointment", "booking__customer", "booking__event")
+    for link in links:
+        _show_in_calendar(link.booking, _staff_ids(connection, link))
+    if made_here and not (
+        previous.appointments_as_staff.exists()
+        or EventResource.objects.filter(resource=previous).exists()
+        or BookingResource.objects.filter(resource=previous).exists()
+    ):
+        previous.delete()
+    return instructor

@@ -65,11 +65,14 @@ def refresh_booking(
     if data is None:
         sync.apply_booking_gone(connection=connection, magicline_id=booking_id)
         return "cancelled"
-    if sync.linked_customer(connection=connection, magicline_id=data["customerId"]) is None:
+    customer_id = data["customerId"]
+    if sync.linked_customer(connection=connection, magicline_id=customer_id) is None:
         sync.apply_remote_customer(
             connection=connection,
-            data=sync.fetch_customer(client=client, magicline_id=data["customerId"]),
-            magicline_id=data["customerId"],
+            data=None
+            if sync.access_disabled(magicline_id=customer_id)
+            else sync.fetch_customer(client=client, magicline_id=customer_id),
+            magicline_id=customer_id,
         )
     sync.apply_remote_booking(connection=connection, data=data)
     return "booking"
@@ -78,8 +81,8 @@ def refresh_booking(
 def refresh_customer(
     *, connection: MagiclineConnection, client: MagiclineClient, customer_id: int
 ) -> str:
-    """Re-read a customer the app knows (others are not imported) and apply the answer."""
-    link = MagiclineCustomer.objects.filter(magicline_id=customer_id).first()
+    """Re-read a customer the studio knows (others are not imported) and apply the answer."""
+    link = MagiclineCustomer.objects.filter(connection=connection, magicline_id=customer_id).first()
     if link is None or link.access_disabled:
         return "ignored"
     data = sync.fetch_customer(client=client, magicline_id=customer_id)

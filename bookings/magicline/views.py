@@ -1,25 +1,29 @@
-"""Magicline's webhook door and the owner's connection settings page.
+"""Magicline's webhook door, the owner's connection settings page and its sync health page.
 
 The webhook answers JSON (200 on a stored or repeated delivery, 401 without a known key, 400 for
 a body that is no envelope), never calling Magicline. The settings page never shows a key back
-in full; every action is a plain POST.
+in full and links each Magicline instructor to a staff member; the sync health page shows the
+last delivery, the backlog and the failures (each with a retry) and asks for a refresh. Every
+action is a plain POST answered with a redirect (a refusal: the page with 400).
 """
 
 import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from bookings.magicline import selectors, services
-from bookings.magicline.forms import ConnectionForm
+from bookings.magicline.forms import ConnectionForm, LinkInstructorForm
+from bookings.magicline.models import MagiclineInstructor, MagiclineWebhookDelivery
 from bookings.magicline.webhooks import WebhookRejected, receive_delivery
 from calendar_app.views.helpers import require_owner
 
 TEMPLATE = "magicline/settings.html"
+HEALTH = "magicline/health.html"
 
 
 @csrf_exempt
@@ -77,8 +81,72 @@ def check(request: HttpRequest) -> HttpResponse:
     return redirect("magicline:settings")
 
 
+@require_POST
+def link_instructor(request: HttpRequest, instructor_id: int) -> HttpResponse:
+    require_owner(request)
+    instructor = get_object_or_404(
+        MagiclineInstructor.objects.select_related("connection", "resource"),
+        connection__business=request.business,
+        pk=instructor_id,
+    )
+    form = LinkInstructorForm(request.POST)
+    if not form.is_valid():
+        return _page(request, notice=form.errors["resource"][0], status=400)
+    resource = get_object_or_404(
+        selectors.staff_members_queryset(business=request.business),
+        pk=form.cleaned_data["resource"],
+    )
+    try:
+        services.link_instructor(actor=request.membership, instructor=instructor, resource=resource)
+    except services.ConnectionRefused as refused:
+        return _page(request, notice=str(refused), status=400)
+    messages.success(request, f"{instructor.name} is now {resource.name} in this calendar.")
+    return redirect("magicline:settings")
+
+
+@require_GET
+def health(request: HttpRequest) -> HttpResponse:
+    require_owner(request)
+    return render(request, HEALTH, {"health": _health(request)})
+
+
+@require_POST
+def retry(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    require_owner(request)
+    delivery = get_object_or_404(
+        MagiclineWebhookDelivery, connection__business=request.business, pk=delivery_id
+    )
+    try:
+        services.retry_delivery(delivery=delivery)
+    except services.ConnectionRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"Delivery {delivery.uuid} queued again.")
+    return redirect("magicline:health")
+
+
+@require_POST
+def refresh(request: HttpRequest) -> HttpResponse:
+    require_owner(request)
+    services.refresh_now(connection=_health(request).connection)
+    messages.success(request, "Refresh queued: the studio's recent bookings are read again.")
+    return redirect("magicline:health")
+
+
+def _health(request: HttpRequest) -> selectors.ConnectionHealth:
+    """The studio's sync health; a studio without a connection has none (404)."""
+    health = selectors.connection_health(business=request.business)
+    if health is None:
+        raise Http404("This studio is not connected to Magicline.")
+    return health
+
+
 def _page(
-    request: HttpRequest, *, form: ConnectionForm | None = None, status: int = 200
+    request: HttpRequest,
+    *,
+    form: ConnectionForm | None = None,
+    notice: str = "",
+    status: int = 200,
 ) -> HttpResponse:
     health = selectors.connection_health(business=request.business)
     if form is None:
@@ -91,4 +159,11 @@ def _page(
             else None
         )
         form = ConnectionForm(initial=initial)
-    return render(request, TEMPLATE, {"health": health, "form": form}, status=status)
+    context = {
+        "health": health,
+        "form": form,
+        "notice": notice,
+        "instructors": selectors.instructors(business=request.business),
+        "staff": selectors.staff_members(business=request.business),
+    }
+    return render(request, TEMPLATE, context, status=status)

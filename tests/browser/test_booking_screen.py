@@ -41,7 +41,7 @@ def local_studio(business):
 
 
 def magicline_studio(business, fake):
-    fake.add_studio("demo", "demo-open-api-key-0001")
+    fake.add_studio("demo", "demo-open-api-key-0001", date_time_style="java")
     fake.add_appointment_type("demo", TRAINING, "Personal training", 60)
     for days in range(1, 7):
         fake.add_slot("demo", TRAINING, day_at(days, 10), 60)
@@ -73,12 +73,16 @@ def test_the_owner_books_a_slot_for_a_customer(live_server, log_in, owner, studi
     page.locator("#customer-results a", has_text="Mia Member").click()
     expect(page.locator("#chosen-customer")).to_contain_text("Mia Member")
 
+    staff_name = "Anna" if studio is None else "Coach 101"
     page.locator("#slot-grid a.slot.free").first.click()
     expect(page.locator("#pick-verdict")).to_have_text("This slot is free and can be booked.")
+    expect(page.locator("#pick")).to_contain_text(f"With {staff_name}")
     page.get_by_role("button", name="Book for Mia Member").click()
     expect(page.locator("#booking-success")).to_contain_text(
         re.compile(r"Booked Personal training for Mia Member on")
     )
+    expect(page.locator("#upcoming tbody tr")).to_have_count(1)
+    expect(page.locator("#upcoming tbody tr td").nth(2)).to_have_text(staff_name)
     page.screenshot(path=artifacts_dir / "booking-screen.png", full_page=True)
 
     booking = AppointmentBooking.objects.get()
@@ -86,4 +90,6 @@ def test_the_owner_books_a_slot_for_a_customer(live_server, log_in, owner, studi
     if studio is not None:
         (made,) = studio.studios["demo"].bookings.values()
         assert booking.magicline.magicline_id == made["bookingId"]
+        served = studio.studios["demo"].slots[TRAINING][0]
+        assert made["startDateTime"] == served["startDateTime"]  # "…T10:00+01:00[…]", as served
         assert studio.keys_used("demo") == {"demo-open-api-key-0001"}

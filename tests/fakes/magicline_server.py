@@ -3,12 +3,16 @@
 One threaded ``http.server`` hosts several studios, each under its own path prefix (its tenant):
 ``http://127.0.0.1:<port>/<tenant>`` is a studio's base URL and its key must come with calls to it
 (``X-API-KEY``; a wrong key is a 401 ErrorResponse). Every request is recorded with the tenant and
-the key it used, so a test can prove a call about studio X never carried studio Y's key.
+the key it used and the exact request body bytes, so a test can prove a call about studio X never
+carried studio Y's key, and that validate/book sent back the very date-time strings served.
 
 Scripted behaviour: slots per appointment type (date-times with the bracketed zone, as the real
-API sends them), a per-studio maximum ``daysAhead`` (a 3-day studio answers 400 to a 6-day
-window), queued faults (``fail_next``: 429 with Retry-After, 503, 500), a book that commits and
-then drops the connection (``drop_after_book``), cancelled bookings answered as 404 or CANCELED.
+API sends them; ``date_time_style="java"`` writes them as Java's ``ZonedDateTime.toString()``
+does, without zero seconds, ``2022-06-22T08:00+02:00[Europe/Berlin]``), a per-studio maximum
+``daysAhead`` (a 3-day studio answers 400 to a 6-day window), queued faults (``fail_next``: 429
+with Retry-After, 503, 500), a book that commits and then drops the connection
+(``drop_after_book``) or drops it before booking (``drop_before_book``), cancelled bookings
+answered as 404 or CANCELED.
 """
 
 import json
@@ -21,10 +25,15 @@ from itertools import count
 from urllib.parse import parse_qs, urlsplit
 
 
-def bracketed(moment: datetime, zone_name: str) -> str:
-    """``2022-06-22T08:00:00.000+02:00[Europe/Berlin]``: the contract's date-time format."""
+def bracketed(moment: datetime, zone_name: str, style: str = "millis") -> str:
+    """``2022-06-22T08:00:00.000+02:00[Europe/Berlin]``: the contract's date-time format; the
+    ``java`` style leaves zero seconds out (``2022-06-22T08:00+02:00[Europe/Berlin]``)."""
     local = moment.astimezone(zoneinfo.ZoneInfo(zone_name))
-    return f"{local.isoformat(timespec='milliseconds')}[{zone_name}]"
+    if style == "java" and local.second == 0 and local.microsecond == 0:
+        text = local.isoformat(timespec="minutes")
+    else:
+        text = local.isoformat(timespec="milliseconds")
+    return f"{text}[{zone_name}]"
 
 
 def parse_bracketed(value: str) -> datetime:
@@ -38,6 +47,7 @@ class Recorded:
     path: str
     query: dict
     api_key: str | None
+    body: bytes = b""
 
 
 @dataclass
@@ -54,12 +64,14 @@ class FakeStudio:
     api_key: str
     zone: str = "Europe/Berlin"
     max_days_ahead: int = 6
+    date_time_style: str = "millis"
     appointment_types: dict[int, dict] = field(default_factory=dict)
     slots: dict[int, list[dict]] = field(default_factory=dict)
     bookings: dict[int, dict] = field(default_factory=dict)
     validation_overrides: dict[int, str] = field(default_factory=dict)
     cancelled_answer: str = "404"  # or "CANCELED": how a cancelled booking reads
     drop_after_book: int = 0  # this many books commit and then drop the connection
+    drop_before_book: int = 0  # this many books drop the connection without booking
 
 
 class FakeMagicline:
@@ -125,8 +137,10 @@ class FakeMagicline:
     ) -> dict:
         studio = self.studios[tenant]
         slot = {
-            "startDateTime": bracketed(start, studio.zone),
-            "endDateTime": bracketed(start + timedelta(minutes=minutes), studio.zone),
+            "startDateTime": bracketed(start, studio.zone, studio.date_time_style),
+            "endDateTime": bracketed(
+                start + timedelta(minutes=minutes), studio.zone, studio.date_time_style
+            ),
             "instructors": [
                 {
                     "id": instructor_id,
@@ -178,8 +192,10 @@ class FakeMagicline:
             booking_id=booking_id,
             customer_id=customer_id,
             kind=kind,
-            start_raw=bracketed(start, studio.zone),
-            end_raw=bracketed(start + timedelta(minutes=kind["duration"]), studio.zone),
+            start_raw=bracketed(start, studio.zone, studio.date_time_style),
+            end_raw=bracketed(
+                start + timedelta(minutes=kind["duration"]), studio.zone, studio.date_time_style
+            ),
             instructors=[{"id": 101, "firstName": "Anna", "lastName": "Chodakowska"}],
         )
         return studio.bookings[booking_id]
@@ -264,10 +280,10 @@ class FakeMagicline:
                 return slot
         return None
 
-    def handle(self, method: str, tenant: str, path: str, query: dict, key, body):
+    def handle(self, method: str, tenant: str, path: str, query: dict, key, body, raw=b""):
         """Answer one request: (status, JSON body or None, extra headers)."""
         with self.lock:
-            self.requests.append(Recorded(tenant, method, path, query, key))
+            self.requests.append(Recorded(tenant, method, path, query, key, raw))
             studio = self.studios.get(tenant)
             if studio is None:
                 return self._error(404, "Unknown tenant.")
@@ -354,6 +370,9 @@ class FakeMagicline:
 
     def _booking(self, studio, method, rest, query, body):
         if method == "POST" and rest == ["book"]:
+            if studio.drop_before_book:
+                studio.drop_before_book -= 1
+                return "DROP", None, {}
             status = self._validation(studio, body)
             if status != "AVAILABLE":
                 return self._error(400, f"The slot cannot be booked: {status}.", status)
@@ -367,7 +386,11 @@ class FakeMagicline:
                 kind=kind,
                 start_raw=body["startDateTime"],
                 end_raw=body["endDateTime"],
-                instructors=slot["instructors"],
+                instructors=[
+                    i
+                    for i in slot["instructors"]
+                    if not body.get("instructorIds") or i["id"] in body["instructorIds"]
+                ],
             )
             studio.bookings[booking_id] = booking
             answer = {k: v for k, v in booking.items() if k != "customerId"}
@@ -443,7 +466,7 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         body = json.loads(raw) if raw else None
         status, answer, headers = self.server_fake.handle(
-            self.command, tenant, "/" + rest, query, self.headers.get("X-API-KEY"), body
+            self.command, tenant, "/" + rest, query, self.headers.get("X-API-KEY"), body, raw
         )
         if status == "DROP":
             self.close_connection = True

@@ -1,5 +1,7 @@
-"""A fake Magicline with two studios (Berlin, 6-day windows; Hamburg, 3-day windows) and their
-connections; slots of "Personal training" (type 1001) on the next days at 09:00 and 15:00."""
+"""A fake Magicline with two studios (Berlin, 6-day windows, date-times written as Java's
+``ZonedDateTime.toString()`` does; Hamburg, 3-day windows, with milliseconds) and their
+connections; slots of "Personal training" (type 1001) on the next days at 09:00 (instructors 101
+and 102) and 15:00 (101), and of "Massage" (1002) at 11:00 with no instructor named."""
 
 import zoneinfo
 from datetime import UTC, datetime, time, timedelta
@@ -33,7 +35,7 @@ def empty_cache():
 @pytest.fixture
 def fake():
     server = FakeMagicline().start()
-    server.add_studio("berlin", "berlin-open-api-key-0001")
+    server.add_studio("berlin", "berlin-open-api-key-0001", date_time_style="java")
     server.add_studio("hamburg", "hamburg-open-api-key-0002", max_days_ahead=3)
     for tenant in ("berlin", "hamburg"):
         server.add_appointment_type(tenant, TRAINING, "Personal training", 60)
@@ -41,6 +43,7 @@ def fake():
         for days in range(1, 15):
             server.add_slot(tenant, TRAINING, day_at(days, 9), 60, instructor_ids=(101, 102))
             server.add_slot(tenant, TRAINING, day_at(days, 15), 60)
+            server.add_slot(tenant, MASSAGE, day_at(days, 11), 30, instructor_ids=())
     server.add_customer(MEMBER_ID, "berlin")
     server.add_customer(
         GUEST_ID, "hamburg", first_name="Gus", last_name="Guest", inclusive_contingent=True

@@ -1,15 +1,20 @@
 """The Magicline client against the fake studio: shapes, windows, paging, retries, errors."""
 
 import logging
+import time
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 
 from bookings.magicline.client import (
     MagiclineBadRequest,
     MagiclineNotFound,
     MagiclineRateLimited,
     MagiclineUnavailable,
+    _LocalWindow,
+    _RedisWindow,
+    shared_window,
 )
 from tests.bookings.magicline.conftest import BERLIN, GUEST_ID, MEMBER_ID, TRAINING, day_at
 
@@ -129,13 +134,42 @@ def test_a_bad_request_carries_the_error_code_and_reference(fake, client_of):
     assert refused.value.reference == "sliceSize"
 
 
-def test_the_per_endpoint_bucket_waits_for_a_token(fake, client_of):
+def test_the_per_endpoint_minute_waits_for_its_turn(fake, client_of):
     client = client_of("berlin", BERLIN_KEY, requests_per_minute=2, max_wait=60)
     for _ in range(3):
         client.customer_bookings(customer_id=MEMBER_ID)
-    client.booking(booking_id=1)  # another endpoint: its own bucket, no wait
+    client.booking(booking_id=1)  # another endpoint: its own minute, no wait
     assert len(client_of.waits) == 1
-    assert 0 < client_of.waits[0] <= 30
+    assert 55 < client_of.waits[0] <= 60  # when the first call leaves the minute
+
+
+def test_every_process_counts_in_the_same_minute_of_an_endpoint(fake, client_of):
+    """Two workers' clients of one studio, each with its own Redis connection."""
+    assert isinstance(shared_window(), _RedisWindow)
+    first, second = (
+        client_of(
+            "berlin",
+            BERLIN_KEY,
+            requests_per_minute=2,
+            max_wait=1,
+            rate_window=_RedisWindow(settings.REDIS_URL),
+        )
+        for _ in range(2)
+    )
+    first.connection_id = second.connection_id = f"two-workers-{time.time()}"
+    first.customer_bookings(customer_id=MEMBER_ID)
+    second.customer_bookings(customer_id=MEMBER_ID)
+    with pytest.raises(MagiclineRateLimited):
+        first.customer_bookings(customer_id=MEMBER_ID)
+    assert len(fake.requests) == 2
+
+
+def test_without_redis_the_minute_is_kept_in_memory():
+    window = _LocalWindow()
+    assert [window.reserve("k", limit=2, window=60, max_wait=1) for _ in range(2)] == [0, 0]
+    assert window.reserve("k", limit=2, window=60, max_wait=1) is None
+    assert 59 < window.reserve("k", limit=2, window=60, max_wait=60) <= 60
+    assert window.reserve("other", limit=2, window=60, max_wait=1) == 0
 
 
 def test_an_empty_bucket_with_a_long_wait_refuses_without_calling(fake, client_of):

@@ -10,7 +10,7 @@ from bookings.magicline.sync import ANONYMISED_NAME
 from bookings.magicline.tasks import process_delivery, refresh_bookings
 from bookings.models import AppointmentBooking, Customer
 from calendar_app.models import Event
-from tests.bookings.magicline.conftest import MEMBER_ID, TRAINING, day_at
+from tests.bookings.magicline.conftest import GUEST_ID, MEMBER_ID, TRAINING, day_at
 from tests.bookings.magicline.test_backend import mirrored
 from tests.fakes.magicline_server import bracketed
 
@@ -190,3 +190,20 @@ def test_the_client_of_a_connection_is_that_studios(berlin_connection):
     client = MagiclineClient.for_connection(berlin_connection)
     assert client._http.headers["X-API-KEY"] == "berlin-open-api-key-0001"
     assert str(client._http.base_url).endswith("/berlin/")
+
+
+def test_a_customer_purged_in_one_studio_arrives_anonymised_in_another(
+    fake, berlin_connection, hamburg_connection
+):
+    mirrored(fake, hamburg_connection, GUEST_ID)
+    deliver(hamburg_connection, "CUSTOMER_ACCESS_DISABLED", GUEST_ID)
+    made = fake.add_booking("berlin", GUEST_ID, TRAINING, day_at(2, 11))
+    fake.requests.clear()
+    delivery, _ = deliver(berlin_connection, "APPOINTMENT_BOOKING_CREATED", made["bookingId"])
+    assert delivery.status == "processed"
+    booking = local_booking(made["bookingId"])
+    assert booking.customer.business == berlin_connection.business
+    assert booking.customer.last_name == ANONYMISED_NAME
+    assert booking.customer.magicline.access_disabled
+    assert not [r for r in fake.requests if "customers" in r.path]
+    assert set(Customer.objects.values_list("last_name", flat=True)) == {ANONYMISED_NAME}
