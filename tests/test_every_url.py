@@ -8,11 +8,14 @@ import pytest
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from bookings.magicline.models import MagiclineWebhookDelivery
 from calendar_app.wix.models import WebhookDelivery
 from tests.factories import (
     ApiKeyFactory,
     CalendarFeedFactory,
     EventFactory,
+    MagiclineConnectionFactory,
+    MagiclineInstructorFactory,
     MembershipFactory,
     ParticipationFactory,
     ScheduleFactory,
@@ -22,7 +25,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD_APPS = ("calendar_app", "participants", "wix", "feeds", "api_settings")
+DASHBOARD_APPS = ("calendar_app", "participants", "wix", "feeds", "api_settings", "magicline")
 # URL kwargs that name an object of a business (filled with the other business's ids).
 ID_KWARGS = {
     "event_id",
@@ -33,6 +36,7 @@ ID_KWARGS = {
     "feed_id",
     "key_id",
     "subscription_id",
+    "instructor_id",
 }
 NON_ID_KWARGS = {"view": "week"}
 
@@ -55,7 +59,8 @@ PATTERNS = dashboard_patterns()
 
 @pytest.fixture
 def theirs(other_business):
-    """One object of each kind, all belonging to the other business."""
+    """One object of each kind, all belonging to the other business (``namespace:kwarg`` where
+    one app's id names another kind of object)."""
     participation = ParticipationFactory(event__schedule=ScheduleFactory(business=other_business))
     membership = MembershipFactory(business=other_business, role="staff")
     delivery = WebhookDelivery.objects.create(
@@ -66,8 +71,17 @@ def theirs(other_business):
         payload={},
         status=WebhookDelivery.Status.FAILED,
     )
+    magicline = MagiclineConnectionFactory(business=other_business)
+    magicline_delivery = MagiclineWebhookDelivery.objects.create(
+        connection=magicline,
+        uuid="theirs",
+        entity_id=1,
+        status=MagiclineWebhookDelivery.Status.FAILED,
+    )
     return {
         "delivery_id": delivery.pk,
+        "magicline:delivery_id": magicline_delivery.pk,
+        "instructor_id": MagiclineInstructorFactory(connection=magicline).pk,
         "event_id": participation.event.pk,
         "participation_id": participation.pk,
         "membership_id": membership.pk,
@@ -81,7 +95,11 @@ def theirs(other_business):
 def url_for(name: str, kwarg_names: list[str], ids: dict) -> str:
     unknown = set(kwarg_names) - ID_KWARGS - set(NON_ID_KWARGS)
     assert not unknown, f"{name} takes {unknown}: add them to this test"
-    kwargs = {k: ids[k] if k in ID_KWARGS else NON_ID_KWARGS[k] for k in kwarg_names}
+    namespace = name.split(":")[0]
+    kwargs = {
+        k: ids.get(f"{namespace}:{k}", ids[k]) if k in ID_KWARGS else NON_ID_KWARGS[k]
+        for k in kwarg_names
+    }
     return reverse(name, kwargs=kwargs)
 
 
