@@ -140,7 +140,7 @@ def test_a_reschedule_patches_times_and_attendees(provider, google):
         ),
     )
 
-    (path, query, body), *_ = google.api_calls("PATCH")
+    (path, _, body), *_ = google.api_calls("PATCH")
     assert path == f"/calendar/v3/calendars/primary/events/{made.external_id}"
     assert body["start"]["dateTime"] == "2026-06-03T07:00:00+00:00"
     assert [a["email"] for a in body["attendees"]] == ["jane@example.com", "max@example.com"]
