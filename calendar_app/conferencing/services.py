@@ -331,25 +331,30 @@ def _meeting_request(event: Event, meeting: Meeting) -> MeetingRequest:
 
 
 def _write_back(event: Event, details: dict) -> None:
-    """``conferencingDetails`` through the business's backend with the event's revision; a
-    local business's change is audited here (a connected one's by the apply of the answer)."""
+    """``conferencingDetails`` through the business's backend with the event's revision.
+
+    A local business's change is audited here, in the write's transaction. A connected
+    business's backend applies (and audits) the upstream's answer itself, and on a conflict
+    applies the upstream's current event before raising, so that re-read must not be rolled
+    back: it runs outside any transaction of ours.
+    """
     business = event.business
+    changes = {"conferencing_details": details}
+    backend = calendar_backend(business)
+    if business.backend != Business.Backend.LOCAL:
+        backend.update_event(event=event, expected_revision=event.revision, changes=changes)
+        return
     with transaction.atomic():
         rows = Event.objects.filter(pk=event.pk)
         before = event_rows(rows)
-        calendar_backend(business).update_event(
-            event=event,
-            expected_revision=event.revision,
-            changes={"conferencing_details": details},
+        backend.update_event(event=event, expected_revision=event.revision, changes=changes)
+        record_event_changes(
+            business=business,
+            actor=None,
+            action="conferencing",
+            before=before,
+            after=event_rows(rows),
         )
-        if business.backend == Business.Backend.LOCAL:
-            record_event_changes(
-                business=business,
-                actor=None,
-                action="conferencing",
-                before=before,
-                after=event_rows(rows),
-            )
 
 
 def _fail(event_id: str, error: str) -> None:
