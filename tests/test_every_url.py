@@ -22,7 +22,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD_APPS = ("calendar_app", "participants", "wix", "feeds", "api_settings")
+DASHBOARD_APPS = ("calendar_app", "participants", "wix", "feeds", "api_settings", "conferencing")
 # URL kwargs that name an object of a business (filled with the other business's ids).
 ID_KWARGS = {
     "event_id",
