@@ -125,6 +125,12 @@ class Meeting(models.Model):
     synced_fingerprint = models.CharField(
         max_length=64, blank=True, help_text="What the provider's meeting was last made from."
     )
+    written_details = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The conferencingDetails last written to the event (an upstream may leave "
+        "them out of its answers, so the event's stored copy cannot say).",
+    )
     error = models.TextField(blank=True)
     created_date = models.DateTimeField(default=timezone.now)
     updated_date = models.DateTimeField(default=timezone.now)

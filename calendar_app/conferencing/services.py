@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from bookings.models import AppointmentBooking, BookableAppointment
@@ -100,6 +100,20 @@ def automation_for_event(event: Event) -> ConferencingAutomation | None:
 # Triggers ------------------------------------------------------------------------------------
 
 
+def uses_conferencing(business: Business) -> bool:
+    """Whether the business has an automation on or a meeting to follow (one query), so a
+    business without conferencing pays one query per event write, not more."""
+    automated = ConferencingAutomation.objects.filter(business=OuterRef("pk"), enabled=True)
+    followed = Meeting.objects.filter(business=OuterRef("pk")).exclude(state=Meeting.State.DELETED)
+    row = (
+        Business.objects.filter(pk=business.pk)
+        .annotate(automated=Exists(automated), followed=Exists(followed))
+        .values_list("automated", "followed")
+        .first()
+    )
+    return bool(row and any(row))
+
+
 def request_meetings(*, business: Business, event_ids: list[str]) -> list[str]:
     """Queue ``ensure_meeting`` (on commit) for those of ``event_ids`` that are automated or
     already have a meeting; a new automated event gets its meeting row at once, pending.
@@ -108,7 +122,7 @@ def request_meetings(*, business: Business, event_ids: list[str]) -> list[str]:
     """
     from calendar_app.conferencing import tasks
 
-    if not event_ids:
+    if not event_ids or not uses_conferencing(business):
         return []
     automations = list(
         ConferencingAutomation.objects.filter(business=business, enabled=True).values_list(
@@ -214,6 +228,7 @@ def ensure_meeting(*, event_id: str) -> str:
             return synced.outcome
         try:
             _write_back(synced.event, synced.details)
+            Meeting.objects.filter(event_id=event_id).update(written_details=synced.details)
         except RevisionConflict:
             continue  # changed meanwhile: re-read, bring the meeting in step again, retry
         except CalendarError as error:
@@ -266,6 +281,7 @@ def _sync_meeting(event_id: str) -> _Synced:
                 host_url="",
                 guest_url="",
                 synced_fingerprint="",
+                written_details=None,
                 error="",
             )
             return _Synced("deleted")
@@ -294,7 +310,7 @@ def _sync_meeting(event_id: str) -> _Synced:
             error="",
         )
     wanted = meeting.conferencing_details
-    if event.conferencing_details == wanted:
+    if wanted in (event.conferencing_details, meeting.written_details):
         return _Synced(outcome)
     return _Synced(outcome, event=event, details=wanted)
 

@@ -146,6 +146,18 @@ def test_the_webhook_of_our_own_write_back_changes_nothing(fake, connection, ser
     assert len(google.api_calls("PATCH")) == 0
 
 
+def test_an_answer_without_the_pi_fields_does_not_make_it_write_again(fake, connection, service):
+    fake.omit_pi_fields_in_answers = True
+    event = add_coaching(fake, service)
+    deliver(connection, event_changes(fake)[-1])
+    ensure(event["id"])
+
+    assert Event.objects.get(pk=event["id"]).conferencing_details is None  # absent: unknown
+    assert ensure(event["id"]) == "unchanged"
+
+    assert len([r for r in fake.requests if r[0] == "PATCH"]) == 1
+
+
 def test_a_reschedule_updates_the_meeting_and_keeps_its_links(fake, connection, service, google):
     event = add_coaching(fake, service)
     deliver(connection, event_changes(fake)[-1])
