@@ -251,21 +251,22 @@ def _wix_unavailable():
 
 @transaction.atomic
 def _sync_meeting(event_id: str) -> _Synced:
+    # The meeting row's lock orders workers of one event; the event is read after it.
+    meeting = Meeting.objects.select_for_update().filter(event_id=event_id).first()
     event = Event.objects.select_related("business").filter(pk=event_id).first()
     if event is None:
         return _Synced("gone")
     live = _is_live(event)
-    if live:
-        automation = automation_for_event(event)
-        if automation is not None:
-            Meeting.objects.get_or_create(
-                event=event, defaults={"business": event.business, "provider": automation.provider}
-            )
-    meeting = Meeting.objects.select_for_update().filter(event_id=event_id).first()
     if meeting is None:
-        return _Synced("not automated")
-    event.refresh_from_db()  # a worker that held the lock before may have written meanwhile
-    live = _is_live(event)
+        automation = automation_for_event(event) if live else None
+        if automation is None:
+            return _Synced("not automated")
+        # Another worker may be inserting it too: the one-to-one key keeps one row.
+        Meeting.objects.bulk_create(
+            [Meeting(business=event.business, event=event, provider=automation.provider)],
+            ignore_conflicts=True,
+        )
+        meeting = Meeting.objects.select_for_update().get(event_id=event_id)
     if not live and meeting.state == Meeting.State.DELETED:
         return _Synced("unchanged")
     try:
