@@ -12,7 +12,7 @@ from django.utils import timezone
 from calendar_app import recurrence
 from calendar_app.backends import CalendarError, Scope, calendar_backend
 from calendar_app.models import Business, ChangeRecord, Event, Membership, Resource, Schedule
-from calendar_app.signals import event_changed
+from calendar_app.signals import event_changed, occurrences_created
 
 SERIES_MAX_DAYS_IN_PAST = 90
 
@@ -501,13 +501,9 @@ def extend_events_view(*, business: Business) -> int:
             recurrence_type=Event.RecurrenceType.INSTANCE,
             created_date__gte=started,
         )
-        record_event_changes(
-            business=business,
-            actor=None,
-            action="create",
-            before={},
-            after=event_rows(new_instances),
-        )
+        rows = event_rows(new_instances)
+        record_event_changes(business=business, actor=None, action="create", before={}, after=rows)
+        occurrences_created.send(sender=Event, business=business, event_ids=list(rows))
     return created
 
 

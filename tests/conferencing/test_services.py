@@ -141,6 +141,21 @@ def test_a_series_asks_a_meeting_for_each_future_occurrence_not_the_master(
     assert not Meeting.objects.filter(event=master).exists()
 
 
+def test_occurrences_made_when_the_events_view_rolls_forward_ask_for_meetings(
+    builtin, schedule, business, owner_membership, settings
+):
+    master = weekly_series(schedule, actor=owner_membership)
+    before = Meeting.objects.count()
+    settings.EVENTS_VIEW_FUTURE_DAYS += 28
+
+    created = calendar_services.extend_events_view(business=business)
+
+    newest = Event.objects.filter(recurring_event_id=master.pk).order_by("-start").first()
+    assert created >= 4
+    assert Meeting.objects.count() == before + created
+    assert Meeting.objects.get(event=newest).state == "pending"
+
+
 def test_an_event_booked_for_an_automated_service_gets_a_meeting_with_its_customer(
     business, owner_membership, meet, google
 ):
