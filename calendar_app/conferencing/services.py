@@ -41,6 +41,7 @@ from calendar_app.conferencing.providers import (
 )
 from calendar_app.models import Business, Event, Membership, Schedule
 from calendar_app.services import event_rows, record_change, record_event_changes, require_owner
+from calendar_app.wix.client import WixUnavailable
 from calendar_app.wix.mapping import WIX_BOOKINGS_APP_ID
 from participants.models import Participation
 
@@ -232,8 +233,10 @@ def ensure_meeting(*, event_id: str) -> str:
         except RevisionConflict:
             continue  # changed meanwhile: re-read, bring the meeting in step again, retry
         except CalendarError as error:
-            if isinstance(error.__cause__, ProviderUnavailable | _wix_unavailable()):
+            if isinstance(error.__cause__, WixUnavailable):
                 raise WriteBackUnavailable(str(error)) from None
+            if not _is_live(Event.objects.get(pk=event_id)):
+                continue  # cancelled or removed meanwhile: the next round deletes the meeting
             _fail(event_id, f"The meeting is ready, but the calendar refused its links: {error}")
             return "failed"
         return synced.outcome
@@ -241,12 +244,6 @@ def ensure_meeting(*, event_id: str) -> str:
         f"The event changed during each of {WRITE_ATTEMPTS} attempts to write the meeting's "
         "links; trying again later."
     )
-
-
-def _wix_unavailable():
-    from calendar_app.wix.client import WixUnavailable
-
-    return WixUnavailable
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from calendar_app.conferencing import tasks
+from calendar_app.conferencing import services, tasks
 from calendar_app.conferencing.models import Meeting, Provider
 from calendar_app.models import Event, Schedule
 from calendar_app.wix import apply, webhooks
@@ -273,3 +273,19 @@ def test_a_revision_conflict_on_write_back_is_re_read_and_retried(
     assert upstream["conferencingDetails"] == Meeting.objects.get().conferencing_details
     assert google.live_events()[0]["summary"] == "Coaching (moved room)"
     assert len(google.api_calls("POST")) == 1
+
+
+def test_an_unreachable_wix_on_write_back_is_retried_later(fake, connection, service):
+    event = add_coaching(fake, service)
+    deliver(connection, event_changes(fake)[-1])
+    fake.script(*[(429, "0")] * 4, path=f"/calendar/v3/events/{event['id']}")
+
+    with pytest.raises(services.WriteBackUnavailable, match="not reachable"):
+        services.ensure_meeting(event_id=event["id"])
+    assert "conferencingDetails" not in fake.events[event["id"]]
+
+    assert ensure(event["id"]) == "unchanged"  # the meeting was made; now its links are written
+    assert (
+        fake.events[event["id"]]["conferencingDetails"]
+        == Meeting.objects.get().conferencing_details
+    )
