@@ -4,13 +4,16 @@ import pytest
 from django.urls import reverse
 
 from calendar_app.conferencing.models import ConferencingAutomation, GoogleCredentials, Provider
+from calendar_app.wix.mapping import WIX_BOOKINGS_APP_ID
 from tests.factories import (
     BookableAppointmentFactory,
     ConferencingAutomationFactory,
     EventFactory,
     GoogleCredentialsFactory,
     MeetingFactory,
+    MembershipFactory,
     ScheduleFactory,
+    WixConnectionFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -210,3 +213,19 @@ def test_a_stored_link_that_is_not_http_is_shown_as_text(owner_client, schedule)
     html = event_page(owner_client, meeting.event)
 
     assert 'href="javascript:' not in html
+
+
+def test_a_connected_business_chooses_among_its_wix_bookings_services(client, db):
+    business = WixConnectionFactory().business
+    owner = MembershipFactory(business=business, role="owner").user
+    ScheduleFactory(
+        business=business, name="Coaching", app_id=WIX_BOOKINGS_APP_ID, external_id="svc-1"
+    )
+    ScheduleFactory(business=business, name="Team calendar", app_id="another-app")
+    client.force_login(owner)
+
+    html = client.get(PAGE).content.decode()
+
+    assert "Wix Bookings services" in html
+    assert "Coaching" in html and "Wix Bookings service svc-1" in html
+    assert "Team calendar" not in html
