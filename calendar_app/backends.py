@@ -443,9 +443,9 @@ def sync_remaining_capacity(event: Event) -> None:
 def calendar_backend(business: Business) -> CalendarBackend:
     """The backend the business writes through, chosen by ``Business.backend``."""
     if business.backend == Business.Backend.WIX:
-        from calendar_app.wix.backend import WixCalendarBackend
+        from calendar_app.wix.backend import wix_backend
 
-        return WixCalendarBackend(connection=business.wix_connection)
+        return wix_backend(business)
     return LocalCalendarBackend()
 
 

@@ -75,12 +75,19 @@ class RejectNulBytesMiddleware:
     after a first write. No legitimate id, search or form value contains one, so one check here
     covers every URL, including those added later; the JSON API gets the refusal in its
     contract's ErrorResponse shape.
+
+    It reads the body once, before any middleware or view parses it: Django then parses a form
+    from that copy, so a view may still read ``request.body`` after ``request.POST`` was read
+    (the webhooks and the JSON API read the raw body of any post, multipart forms included).
+    The dashboard takes no file uploads, so a body is never larger than Django's
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (a larger one is a 400).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):
+        request.body  # noqa: B018 (read for its side effect: the body is kept)
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):

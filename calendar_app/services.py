@@ -581,8 +581,9 @@ def _require_team_owner(actor: Membership | None, business: Business) -> None:
         raise PermissionDenied("You can only manage the team of your own business.")
 
 
-def _keep_an_active_owner(membership: Membership) -> None:
-    """Refuse a change that would leave the business without an active owner."""
+def keep_an_active_owner(membership: Membership) -> None:
+    """Refuse a change that would leave the business without an active owner (before demoting
+    or deactivating ``membership``; Django admin's membership form asks it too)."""
     owners = set(
         Membership.objects.select_for_update()
         .filter(business_id=membership.business_id, role=Membership.Role.OWNER, is_active=True)
@@ -610,8 +611,6 @@ def create_staff_account(
     Raises ``ValidationError`` keyed by field for a taken username or a weak password.
     """
     _require_team_owner(actor, business)
-    if role not in Membership.Role.values:
-        raise ValidationError({"role": "Choose owner or staff."})
     user_model = get_user_model()
     if user_model.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": "That username is taken; choose another one."})
@@ -623,16 +622,33 @@ def create_staff_account(
         raise ValidationError({"password": error.messages}) from error
     user.set_password(password)
     user.save()
+    return add_membership(actor=actor, business=business, user=user, role=role)
+
+
+@transaction.atomic
+def add_membership(
+    *, actor: Membership | None, business: Business, user, role: str, source: str = ""
+) -> Membership:
+    """Give an existing login a membership in the business (owners; the system, e.g. Django
+    admin with ``source="admin"``, creating a business's first owner), audited."""
+    _require_team_owner(actor, business)
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": "Choose owner or staff."})
     membership = Membership.objects.create(user=user, business=business, role=role)
     record_change(
-        business=business, actor=actor, obj=membership, action="create", revision_before=None
+        business=business,
+        actor=actor,
+        obj=membership,
+        action="create",
+        revision_before=None,
+        source=source,
     )
     return membership
 
 
 @transaction.atomic
 def set_membership_active(
-    *, actor: Membership | None, membership: Membership, is_active: bool
+    *, actor: Membership | None, membership: Membership, is_active: bool, source: str = ""
 ) -> Membership:
     """Deactivate a membership (the member loses access at once) or reactivate it."""
     membership = (
@@ -644,7 +660,7 @@ def set_membership_active(
     if membership.is_active == is_active:
         return membership
     if not is_active and membership.is_owner:
-        _keep_an_active_owner(membership)
+        keep_an_active_owner(membership)
     membership.is_active = is_active
     membership.save(update_fields=["is_active"])
     record_change(
@@ -653,13 +669,14 @@ def set_membership_active(
         obj=membership,
         action="activate" if is_active else "deactivate",
         revision_before=None,
+        source=source,
     )
     return membership
 
 
 @transaction.atomic
 def set_membership_role(
-    *, actor: Membership | None, membership: Membership, role: str
+    *, actor: Membership | None, membership: Membership, role: str, source: str = ""
 ) -> Membership:
     """Make a member an owner or staff; the last active owner cannot step down."""
     membership = (
@@ -673,7 +690,7 @@ def set_membership_role(
     if membership.role == role:
         return membership
     if membership.is_owner and membership.is_active:
-        _keep_an_active_owner(membership)
+        keep_an_active_owner(membership)
     membership.role = role
     membership.save(update_fields=["role"])
     record_change(
@@ -682,5 +699,6 @@ def set_membership_role(
         obj=membership,
         action=f"role_{role}",
         revision_before=None,
+        source=source,
     )
     return membership

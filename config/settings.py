@@ -7,6 +7,7 @@ Environment (the production set is in ``deploy/production.env.example`` and the 
 - DB_CONN_MAX_AGE: seconds a database connection is kept (0 under runserver; gunicorn: 600).
 - TRUSTED_PROXY_COUNT: reverse proxies in front that set X-Forwarded-For/-Proto (0: none).
 - SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, SECURE_HSTS_PRELOAD: HTTPS settings for ``DEBUG=0``.
+- STATIC_ROOT: where collectstatic writes (``var/staticfiles`` by default).
 """
 
 import os
@@ -193,8 +194,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
+# ``make serve`` runs collectstatic into STATIC_ROOT before gunicorn starts (DEBUG=0 needs its
+# manifest of hashed names).
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True  # serve static/ and app static without collectstatic
 # In production (DEBUG=0, after ``collectstatic``) file names carry a content hash and are served
 # compressed with a year's cache lifetime; runserver and the tests serve the plain names from the

@@ -151,11 +151,16 @@ def event_header(event: Event, *, business: Business) -> EventHeader:
         capacity=event_capacity(event),
         previous=previous,
         next=following,
-        read_only_reason=calendar_backend(business).participations_read_only_reason(event=event),
-        can_undo_cancel=can_undo_cancel(business),
+        **row_permissions(event, business=business),
     )
 
 
-def can_undo_cancel(business: Business) -> bool:
-    """Whether a cancelled participation can be brought back (not once deleted upstream)."""
-    return calendar_backend(business).can_restore_participation
+def row_permissions(event: Event, *, business: Business) -> dict:
+    """What every participation row of ``event`` reads, on the page and in each fragment:
+    why its participants are read-only (empty when they are not) and whether a cancel can be
+    undone (never when the upstream deletes participations for good, spec §3.4)."""
+    backend = calendar_backend(business)
+    return {
+        "read_only_reason": backend.participations_read_only_reason(event=event),
+        "can_undo_cancel": backend.can_restore_participation,
+    }

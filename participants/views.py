@@ -104,6 +104,8 @@ def _render_page(
 def _render_fragment(
     request: HttpRequest, name: str, context: dict, *, status: int = 200
 ) -> HttpResponse:
+    """A partial of the dashboard; its rows offer only the actions the page would offer."""
+    context = {**selectors.row_permissions(context["event"], business=request.business), **context}
     return render(request, f"{TEMPLATE}#{name}", context, status=status)
 
 
@@ -122,7 +124,6 @@ def _row_response(
         "capacity": selectors.event_capacity(event),
         "status_message": status_message,
         "oob": True,
-        "can_undo_cancel": selectors.can_undo_cancel(request.business),
     }
     return _render_fragment(request, "row_update", context, status=status)
 
@@ -199,12 +200,7 @@ def dashboard(request: HttpRequest, event_id: str) -> HttpResponse:
     if wants_fragment(request) and request.htmx.target == "customer-matches":
         return _render_fragment(request, "customer_matches", context)
     if wants_fragment(request) and request.htmx.target == "add-participant":
-        header = selectors.event_header(event, business=request.business)
-        return _render_fragment(
-            request,
-            "add_form",
-            {**context, "add_form": add_form, "read_only_reason": header.read_only_reason},
-        )
+        return _render_fragment(request, "add_form", {**context, "add_form": add_form})
     return _render_page(request, event, add_form=add_form, extra=context)
 
 

@@ -7,7 +7,6 @@ answers the contract's JSON. Another facility's ids are a 404 like unknown ones.
 import json
 
 from django.http import HttpRequest, JsonResponse
-from django.http.request import RawPostDataException
 
 from bookings import mapping, selectors, services
 from bookings.api import selectors as api_selectors
@@ -94,8 +93,6 @@ def _paging(request: HttpRequest) -> tuple[int, int]:
 def _json_body(request: HttpRequest) -> object:
     try:
         body = json.loads(request.body.decode("utf-8"))
-    except RawPostDataException:  # a multipart form, already read as one: never JSON
-        raise ApiError(400, "The request body is not valid JSON.", code="BAD_REQUEST") from None
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise ApiError(400, "The request body is not valid JSON.", code="BAD_REQUEST") from None
     try:

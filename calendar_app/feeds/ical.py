@@ -21,7 +21,7 @@ import icalendar
 from calendar_app import recurrence
 
 PRODID = "-//Owner dashboard//Calendar feed//EN"
-# Fields an occurrence row is read with (``values_list`` order, see ``OccurrenceRow``).
+# Fields an event row is read with (``values_list`` order, see ``EventRow``).
 ROW_FIELDS = (
     "id",
     "recurring_event_id",
@@ -39,15 +39,21 @@ ROW_FIELDS = (
     "notes",
     "updated_date",
     "removed_date",
+    "recurrence_rule",
+    "revision",
 )
-MASTER_FIELDS = (*ROW_FIELDS, "recurrence_rule", "revision")
 STATUSES = {"CONFIRMED": "CONFIRMED", "PENDING_CONFIRMATION": "TENTATIVE"}
 OCCURRENCE_SUFFIX = re.compile(r"\d{8}T\d{4}")
 # VTIMEZONE transitions are written for this long after the window starts.
 TIME_ZONE_YEARS = 6
 
 
-class OccurrenceRow(NamedTuple):
+class EventRow(NamedTuple):
+    """One event as the feed reads it: a series' master or any other row.
+
+    ``in_scope`` is read only for a resource's feed (does this row still hold the resource?).
+    """
+
     id: str
     recurring_event_id: str
     status: str
@@ -64,28 +70,9 @@ class OccurrenceRow(NamedTuple):
     notes: str
     updated_date: datetime
     removed_date: datetime | None
-    in_scope: bool = True
-
-
-class MasterRow(NamedTuple):
-    id: str
-    recurring_event_id: str
-    status: str
-    title: str
-    start_local_date: str
-    end_local_date: str
-    start: datetime
-    end: datetime
-    time_zone: str
-    all_day: bool
-    location: dict | None
-    transparency: str
-    conferencing_details: dict | None
-    notes: str
-    updated_date: datetime
-    removed_date: datetime | None
-    recurrence_rule: dict
+    recurrence_rule: dict | None
     revision: int
+    in_scope: bool = True
 
 
 @dataclass(frozen=True)
@@ -99,8 +86,8 @@ class FeedContent:
     name: str
     time_zone: str
     window_start: datetime
-    masters: list[MasterRow]
-    rows: list[OccurrenceRow]
+    masters: list[EventRow]
+    rows: list[EventRow]
     include_personal_data: bool
     participants: dict[str, list[tuple[str, int]]]
 
@@ -118,7 +105,7 @@ def build_calendar(content: FeedContent) -> bytes:
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
 
-    by_series: dict[str, list[OccurrenceRow]] = defaultdict(list)
+    by_series: dict[str, list[EventRow]] = defaultdict(list)
     masters = {master.id: master for master in content.masters}
     for row in content.rows:
         if row.recurring_event_id in masters:
@@ -137,7 +124,7 @@ def build_calendar(content: FeedContent) -> bytes:
 
 
 def _series(
-    master: MasterRow, rows: list[OccurrenceRow], window_day: date, content: FeedContent
+    master: EventRow, rows: list[EventRow], window_day: date, content: FeedContent
 ) -> Iterable[icalendar.Event]:
     """The series' VEVENT (RRULE, EXDATEs) and its overrides, or its rows on their own when no
     occurrence of the rule falls inside the window."""
@@ -193,7 +180,7 @@ def _series(
     yield from overrides
 
 
-def _shows(row: OccurrenceRow) -> bool:
+def _shows(row: EventRow) -> bool:
     """Whether the row is an event of this feed: in its scope, not cancelled, not removed."""
     return row.in_scope and row.removed_date is None and row.status in STATUSES
 
@@ -206,7 +193,7 @@ def _first_rule_day(first_day: date, step: timedelta, window_day: date) -> date:
     return first_day + steps * step
 
 
-def _occurrence_day(row: OccurrenceRow) -> date:
+def _occurrence_day(row: EventRow) -> date:
     """The day of the rule an occurrence stands for: the day its id was made for by the local
     backend (an occurrence moved to another day keeps it), else the day it starts."""
     day = row.id[len(row.recurring_event_id) + 1 :]
@@ -215,7 +202,7 @@ def _occurrence_day(row: OccurrenceRow) -> date:
     return date.fromisoformat(row.start_local_date[:10])
 
 
-def _shown(row: OccurrenceRow | MasterRow, content: FeedContent) -> tuple:
+def _shown(row: EventRow, content: FeedContent) -> tuple:
     return (
         row.title,
         _location(row.location),
@@ -227,7 +214,7 @@ def _shown(row: OccurrenceRow | MasterRow, content: FeedContent) -> tuple:
 
 
 def _vevent(
-    row: OccurrenceRow | MasterRow,
+    row: EventRow,
     content: FeedContent,
     *,
     uid: str = "",
@@ -288,7 +275,7 @@ def _guest_url(details: dict | None) -> str:
     return (details or {}).get("guestUrl") or ""
 
 
-def _description(row: OccurrenceRow | MasterRow, content: FeedContent) -> str:
+def _description(row: EventRow, content: FeedContent) -> str:
     """Notes and participants: personal data, in the feed only when the owner turned it on."""
     if not content.include_personal_data:
         return ""

@@ -127,8 +127,8 @@ def build_feed(feed: CalendarFeed, *, now: datetime | None = None) -> bytes:
         scope, recurrence_type=Event.RecurrenceType.MASTER, removed_date__isnull=True
     ).exclude(status=Event.Status.CANCELLED)
     masters = [
-        ical.MasterRow(*values)
-        for values in series.order_by("start", "id").values_list(*ical.MASTER_FIELDS)
+        ical.EventRow(*values)
+        for values in series.order_by("start", "id").values_list(*ical.ROW_FIELDS)
     ]
     master_changed = Subquery(
         Event.objects.filter(pk=OuterRef("recurring_event_id")).order_by().values("updated_date")
@@ -159,7 +159,7 @@ def build_feed(feed: CalendarFeed, *, now: datetime | None = None) -> bytes:
         occurrences = occurrences.annotate(in_scope=holds)
         fields = (*fields, "in_scope")
     rows = [
-        ical.OccurrenceRow(*values)
+        ical.EventRow(*values)
         for values in occurrences.order_by("start", "id").values_list(*fields)
     ]
     participants: dict[str, list[tuple[str, int]]] = {}

@@ -98,14 +98,25 @@ def _audit(connection: WixConnection, obj, action: str, before: int | None, sour
     )
 
 
-def _decide(*, stored_revision: int | None, revision: int, removed: bool, is_removed: bool) -> str:
-    """The revision rule: what an incoming change does to the stored row."""
+def _decide(
+    *,
+    stored_revision: int | None,
+    revision: int,
+    removed: bool,
+    is_removed: bool,
+    revive: bool = False,
+) -> str:
+    """The revision rule: what an incoming change does to the stored row. ``revive``: the
+    change comes from an authoritative listing, so it also revives a tombstone of the same
+    revision (reconciliation: the upstream still has the row)."""
     if stored_revision is None:
         return REMOVED if removed else CREATED
     if removed:
         if revision > stored_revision or (revision == stored_revision and not is_removed):
             return REMOVED
         return STALE
+    if revive and is_removed and revision == stored_revision:
+        return UPDATED
     return UPDATED if revision > stored_revision else STALE
 
 
@@ -280,6 +291,7 @@ def apply_remote_event(
     removed: bool = False,
     source: str,
     client=None,
+    revive_tombstones_before: datetime | None = None,
 ) -> ApplyResult:
     """Store an upstream Event by the revision rule.
 
@@ -287,6 +299,10 @@ def apply_remote_event(
     answer); ``removed`` marks an ``eventRemoved``. A cancellation is an update with status
     CANCELLED. Events of apps the connection does not mirror are ignored. An unknown schedule or
     resource is fetched through ``client`` when given, else stubbed.
+    ``revive_tombstones_before`` is for a listing that is authoritative over its window
+    (reconciliation): a row soft-deleted here before that instant, which the upstream lists at
+    the very same revision, is revived (a tombstone written later, e.g. by a webhook while the
+    listing was read, is newer news and kept).
     """
     fields = mapping.event_from_wire(data)
     event_id, revision = fields.pop("id"), fields["revision"]
@@ -303,6 +319,12 @@ def apply_remote_event(
             revision=revision,
             removed=removed,
             is_removed=bool(stored and stored.removed_date),
+            revive=bool(
+                revive_tombstones_before
+                and stored
+                and stored.removed_date
+                and stored.removed_date < revive_tombstones_before
+            ),
         )
         if outcome == STALE:
             return ApplyResult("Event", event_id, STALE, stored.revision, stored.revision)

@@ -15,12 +15,15 @@ store changes only with what the upstream accepted:
 
 Occurrences are the upstream's own INSTANCE/EXCEPTION rows with opaque ids; nothing is
 materialized here, and the events view is rolled forward by Wix itself.
+
+A business set to mirror Wix without a (complete) connection gets ``NotConnectedBackend``: its
+pages read the mirrored rows as they are, and every write is refused with ``NOT_CONNECTED``.
 """
 
 import contextlib
 from collections.abc import Iterable
 
-from calendar_app.backends import CalendarError, RevisionConflict, Scope
+from calendar_app.backends import CalendarBackend, CalendarError, RevisionConflict, Scope
 from calendar_app.models import Business, Event, Schedule
 from calendar_app.wix import mapping
 from calendar_app.wix.apply import (
@@ -39,6 +42,9 @@ from calendar_app.wix.models import WixConnection
 from participants.models import Participation
 
 SOURCE = "write_through"
+NOT_CONNECTED = (
+    "This business is set to mirror Wix but is not connected yet; connect it in Settings → Wix."
+)
 UNREACHABLE = "The calendar service is not reachable; nothing was changed."
 BOOKINGS_READ_ONLY = (
     "Wix Bookings manages the participants of this event, so they are read-only here: "
@@ -349,6 +355,44 @@ class WixCalendarBackend:
         raise CalendarError(
             "A participation deleted in Wix cannot be brought back; add the participant again."
         )
+
+
+def wix_backend(business: Business) -> CalendarBackend:
+    """The backend of a business whose ``backend`` is ``wix``: write-through when its
+    connection is complete, else one that refuses every write with ``NOT_CONNECTED``."""
+    try:
+        connection = business.wix_connection
+    except WixConnection.DoesNotExist:
+        return NotConnectedBackend()
+    if not connection.is_complete:
+        return NotConnectedBackend()
+    return WixCalendarBackend(connection=connection)
+
+
+class NotConnectedBackend:
+    """A business set to mirror Wix that is not connected (yet): nothing can be written, since
+    the upstream owns the calendar and cannot be reached; reads of the mirrored rows work, and
+    nothing offers what the upstream could not do either (restores)."""
+
+    can_restore_schedule = False
+    can_restore_event = False
+    can_restore_participation = False
+
+    @staticmethod
+    def _refuse(**kwargs):
+        raise CalendarError(f"{NOT_CONNECTED} Nothing was changed.")
+
+    create_schedule = cancel_schedule = restore_schedule = update_schedule = _refuse
+    create_event = update_event = cancel_event = restore_event = _refuse
+    add_participation = update_participation = _refuse
+    cancel_participation = restore_participation = _refuse
+
+    def extend_events_view(self, *, business: Business) -> int:
+        """Nothing to extend: the upstream's own view arrives once it is connected."""
+        return 0
+
+    def participations_read_only_reason(self, *, event: Event) -> str:
+        return NOT_CONNECTED
 
 
 def _as_text(value) -> str:

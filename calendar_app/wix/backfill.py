@@ -2,8 +2,14 @@
 
 Get Events View → the schedules and resources → the MASTER events (absent from the view) →
 Query Events page by page from ``history_days`` back up to the view's end date → the
-participations of each page's events. Progress is stored on the connection as days of the window
-covered (``backfill_done`` of ``backfill_total``), so a page can show a bar while it runs.
+participations of each page's events. Each listing is read by default and once more for
+``WORKING_HOURS``, which Query Events leaves out unless named (the same listings as the
+reconciliation, so the two agree on what is mirrored). Progress is stored on the connection
+as days of the window covered (``backfill_done`` of ``backfill_total``), so a page can show a
+bar while it runs.
+The dashboard never runs it inside a request: ``request_backfill`` queues the Celery task
+``tasks.backfill_connection`` (one at a time per connection), and the sync health page polls the
+progress; ``manage.py connect_wix`` runs ``run_backfill`` in its own process, printing it.
 Running it again is safe: the revision rule makes every apply idempotent.
 """
 
@@ -13,11 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
-from calendar_app.models import format_local_date
+from calendar_app.models import Event, format_local_date
 from calendar_app.recurrence import to_local
-from calendar_app.wix import mapping
+from calendar_app.wix import mapping, tasks
 from calendar_app.wix.apply import (
     apply_remote_event,
     apply_remote_participation,
@@ -31,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 SOURCE = "backfill"
 PAGE_SIZE = 100
+ACTIVE = (WixConnection.BackfillStatus.QUEUED, WixConnection.BackfillStatus.RUNNING)
 
 
 class BackfillError(Exception):
@@ -59,12 +67,68 @@ class BackfillResult:
         )
 
 
+def listing_filters(connection: WixConnection) -> list[dict | None]:
+    """The Query Events filters that together list every event type of the mirrored apps: the
+    default (everything but ``WORKING_HOURS``), then ``WORKING_HOURS`` by name (spec §4)."""
+    apps = {"appId": {"$in": list(connection.app_ids)}} if connection.app_ids else {}
+    return [apps or None, {**apps, "type": Event.Type.WORKING_HOURS}]
+
+
 def _save_progress(connection: WixConnection, **values) -> None:
     """Store progress without touching the connection's other fields (a form may be saving)."""
     prefixed = {f"backfill_{name}": value for name, value in values.items()}
     WixConnection.objects.filter(pk=connection.pk).update(**prefixed, updated_date=timezone.now())
     for name, value in prefixed.items():
         setattr(connection, name, value)
+
+
+def request_backfill(*, connection: WixConnection) -> bool:
+    """Queue the backfill as a Celery task, unless one is queued or running already; True when
+    it was queued. The progress starts from zero and is stored on the connection."""
+    with transaction.atomic():
+        queued = (
+            WixConnection.objects.filter(pk=connection.pk)
+            .exclude(backfill_status__in=ACTIVE)
+            .update(
+                backfill_status=WixConnection.BackfillStatus.QUEUED,
+                backfill_done=0,
+                backfill_total=0,
+                backfill_error="",
+                updated_date=timezone.now(),
+            )
+        )
+        if queued:
+            tasks.backfill_connection.delay_on_commit(connection.pk)
+    connection.refresh_from_db(
+        fields=["backfill_status", "backfill_done", "backfill_total", "backfill_error"]
+    )
+    return bool(queued)
+
+
+def run_queued_backfill(*, connection_pk: int) -> str:
+    """The task's work: run the connection's queued backfill — or the one a dead worker left
+    running (its task is delivered again: every apply is idempotent). A finished or failed one
+    is not run again; what stops it is stored on the connection, for the health page."""
+    connection = (
+        WixConnection.objects.select_related("business")
+        .filter(pk=connection_pk, backfill_status__in=ACTIVE)
+        .first()
+    )
+    if connection is None:
+        return "No backfill is queued for this connection."
+    try:
+        return f"Backfill done: {run_backfill(connection=connection).summary()}."
+    except BackfillError as error:
+        return str(error)
+
+
+def mark_failed(*, connection_pk: int, error: str) -> None:
+    """An unexpected error ended the task: the bar stops and says why."""
+    WixConnection.objects.filter(pk=connection_pk, backfill_status__in=ACTIVE).update(
+        backfill_status=WixConnection.BackfillStatus.FAILED,
+        backfill_error=f"The backfill stopped: {error}"[:2000],
+        updated_date=timezone.now(),
+    )
 
 
 def run_backfill(
@@ -121,25 +185,38 @@ def _run(connection, client, result: BackfillResult, report) -> None:
             result.resources += 1
     report(f"{result.schedules} schedules, {result.resources} resources.")
 
-    app_filter = {"appId": {"$in": list(connection.app_ids)}} if connection.app_ids else None
+    default, working_hours = listing_filters(connection)
+    for app_filter in (default, working_hours):
+        for page in client.query_events(
+            from_local_date=None,
+            to_local_date=to_local_date,
+            time_zone=zone,
+            recurrence_types=["MASTER"],
+            filter=app_filter,
+            limit=PAGE_SIZE,
+        ):
+            for data in page:
+                result.count(_apply_event(connection, data, client))
+                result.masters += 1
+
     for page in client.query_events(
-        from_local_date=None,
+        from_local_date=from_local,
         to_local_date=to_local_date,
         time_zone=zone,
-        recurrence_types=["MASTER"],
-        filter=app_filter,
+        filter=working_hours,
         limit=PAGE_SIZE,
-    ):
+    ):  # working hours take no participants
         for data in page:
             result.count(_apply_event(connection, data, client))
-            result.masters += 1
+            result.events += 1
+    report(f"{result.masters} series, {result.events} working hours.")
 
     covered = window_start
     for page in client.query_events(
         from_local_date=from_local,
         to_local_date=to_local_date,
         time_zone=zone,
-        filter=app_filter,
+        filter=default,
         limit=PAGE_SIZE,
     ):
         for data in page:

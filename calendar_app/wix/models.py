@@ -21,6 +21,7 @@ def mask_secret(value: str) -> str:
 class WixConnection(models.Model):
     class BackfillStatus(models.TextChoices):
         IDLE = "idle", "Not started"
+        QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
@@ -52,6 +53,12 @@ class WixConnection(models.Model):
 
     def __str__(self) -> str:
         return f"Wix site {self.site_id} for {self.business}"
+
+    @property
+    def is_complete(self) -> bool:
+        """Whether it has what every upstream call needs (a URL, the API key and the site id);
+        without them the business's calendar cannot be written (see ``wix.backend``)."""
+        return all(value.strip() for value in (self.base_url, self.api_key, self.site_id))
 
     @property
     def masked_api_key(self) -> str:

@@ -1,22 +1,27 @@
 """Reconciliation of a Wix connection: re-read the upstream's events view and repair drift.
 
-A run (a ``Reconciliation`` row, queued by the beat task or by "Resync now") reads the window
-from ``history_days`` back to the view's end (Get Events View → Query Events, paged; the MASTERs
-first) and applies every event through ``apply.apply_remote_event``: missing rows are created,
-stale ones updated, soft-deleted ones that the upstream has again (with a newer revision)
-revived. Local rows of the window that the upstream no longer lists are soft-deleted at their
-stored revision. Those candidates are taken BEFORE the upstream is read, so a row that a
-webhook creates or updates during the run is never mistaken for one that is gone. The number
-of rows repaired is stored on the run, and its progress while it reads.
+A run (a ``Reconciliation`` row, queued by the beat task or by "Resync now") is authoritative
+over its window: it reads the MASTERs up to the view's end and the occurrences from
+``history_days`` back to the view's end (Get Events View → Query Events, paged), each listing
+once by default and once for ``WORKING_HOURS`` (which Query Events leaves out unless asked), so
+every event type is covered. Every listed event goes through ``apply.apply_remote_event``:
+missing rows are created, stale ones updated, soft-deleted ones revived — with a newer
+revision, or at the same revision as the local tombstone when that tombstone is older than the
+run (the upstream still lists the row; a tombstone a webhook writes during the run is newer
+news and kept). Local rows of the window that the upstream no longer lists — MASTERs included —
+are soft-deleted at their stored revision. Those candidates are taken BEFORE the upstream is
+read, so a row that a webhook creates or updates during the run is never mistaken for one that
+is gone. The number of rows repaired is stored on the run, and its progress while it reads.
 """
 
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from calendar_app.models import Event
-from calendar_app.wix import apply, deliveries, mapping, tasks
+from calendar_app.wix import apply, backfill, deliveries, mapping, tasks
 from calendar_app.wix.health.models import Reconciliation
 from calendar_app.wix.models import WixConnection
 
@@ -52,30 +57,38 @@ def run_reconciliation(*, reconciliation_pk: int) -> int:
     if window_end is None:
         raise ValueError("The calendar service did not say where its events view ends.")
     # Taken before the upstream is read: what a webhook stores meanwhile is not "gone".
-    candidates = _local_occurrences(connection, window_start, window_end)
+    candidates = _local_events(connection, window_start, window_end)
     run.status = Reconciliation.Status.RUNNING
     run.started_date = timezone.now()
     run.window_start, run.window_end = window_start, window_end
     run.events_read = run.repaired = 0
     run.save()
 
-    window = {
-        "from_local_date": deliveries.local_date(window_start, business),
-        "to_local_date": deliveries.local_date(window_end, business),
-        "time_zone": business.time_zone,
-        "filter": {"appId": {"$in": connection.app_ids}} if connection.app_ids else None,
-    }
+    to_local_date = deliveries.local_date(window_end, business)
     seen: set[str] = set()
-    for recurrence_types in (["MASTER"], None):  # series first, then their occurrences
-        for page in client.query_events(**window, recurrence_types=recurrence_types):
+    for recurrence_types, from_local_date, filter, shows_progress in _listings(
+        connection, window_start
+    ):
+        pages = client.query_events(
+            from_local_date=from_local_date,
+            to_local_date=to_local_date,
+            time_zone=business.time_zone,
+            recurrence_types=recurrence_types,
+            filter=filter,
+        )
+        for page in pages:
             for data in page:
                 result = apply.apply_remote_event(
-                    connection=connection, data=data, source=SOURCE, client=client
+                    connection=connection,
+                    data=data,
+                    source=SOURCE,
+                    client=client,
+                    revive_tombstones_before=run.started_date,
                 )
                 seen.add(result.object_id)
                 run.repaired += result.applied
                 run.events_read += 1
-            if page and recurrence_types is None:
+            if page and shows_progress:
                 run.reached_date = _start_of(page[-1]) or run.reached_date
             run.save(update_fields=["events_read", "repaired", "reached_date"])
 
@@ -94,20 +107,33 @@ def run_reconciliation(*, reconciliation_pk: int) -> int:
     return run.repaired
 
 
-def _local_occurrences(connection: WixConnection, window_start, window_end) -> dict[str, int]:
-    """Stored, not removed single events and occurrences that start inside the window: the
-    upstream's listing of the window must hold each of them (MASTERs are only ever updated
-    here, never removed: which of them a dated listing returns is not specified)."""
-    return dict(
-        Event.objects.filter(
-            business_id=connection.business_id,
-            removed_date__isnull=True,
-            start__gte=window_start,
-            start__lt=window_end,
-        )
-        .exclude(recurrence_type=Event.RecurrenceType.MASTER)
-        .values_list("pk", "revision")
+def _listings(connection: WixConnection, window_start) -> list[tuple]:
+    """(recurrence types, from local date, filter, shows progress) of each listing, in reading
+    order: the series first (up to the view's end, whenever they began, as the backfill reads
+    them), then the working hours of the window, and the window's other occurrences last
+    (their pages, in start order, carry the progress)."""
+    from_local_date = deliveries.local_date(window_start, connection.business)
+    default, working_hours = backfill.listing_filters(connection)
+    return [
+        (["MASTER"], None, default, False),
+        (["MASTER"], None, working_hours, False),
+        (None, from_local_date, working_hours, False),
+        (None, from_local_date, default, True),
+    ]
+
+
+def _local_events(connection: WixConnection, window_start, window_end) -> dict[str, int]:
+    """Stored, not removed events that the upstream's listings of the window must hold: the
+    MASTERs that begin before the view's end, and the single events and occurrences that start
+    inside the window (of the mirrored apps)."""
+    events = Event.objects.filter(
+        business_id=connection.business_id, removed_date__isnull=True, start__lt=window_end
+    ).filter(
+        Q(recurrence_type=Event.RecurrenceType.MASTER) | Q(start__gte=window_start),
     )
+    if connection.app_ids:
+        events = events.filter(app_id__in=connection.app_ids)
+    return dict(events.values_list("pk", "revision"))
 
 
 def _start_of(data: dict):

@@ -8,6 +8,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from calendar_app.models import Business
+from calendar_app.wix.backend import NOT_CONNECTED
 from calendar_app.wix.health.models import IntakeRejection, Reconciliation
 from calendar_app.wix.models import WebhookDelivery, WixConnection
 
@@ -54,6 +55,13 @@ class Backfill:
         return WixConnection.BackfillStatus(self.status).label
 
     @property
+    def is_active(self) -> bool:
+        return self.status in (
+            WixConnection.BackfillStatus.QUEUED,
+            WixConnection.BackfillStatus.RUNNING,
+        )
+
+    @property
     def percent_done(self) -> int:
         if self.status == WixConnection.BackfillStatus.DONE:
             return 100
@@ -88,6 +96,11 @@ class SyncHealth:
     def reconciliation_running(self) -> bool:
         return bool(self.last_reconciliation and self.last_reconciliation.is_active)
 
+    @property
+    def in_progress(self) -> bool:
+        """A backfill or a reconciliation is queued or running: the page polls its progress."""
+        return self.backfill.is_active or self.reconciliation_running
+
     def as_json(self) -> dict:
         """Plain JSON values: dates as ISO strings, the age in whole seconds."""
         data = asdict(self)
@@ -106,6 +119,18 @@ def _isoformat(value):
     if isinstance(value, datetime):
         return value.isoformat()
     return value
+
+
+def not_connected_notice(business: Business | None) -> str:
+    """The warning every page of a business set to mirror Wix shows while it has no complete
+    connection (its calendar is read-only until then); empty otherwise."""
+    if business is None or business.backend != Business.Backend.WIX:
+        return ""
+    try:
+        complete = business.wix_connection.is_complete  # cached on the business for the page
+    except WixConnection.DoesNotExist:
+        complete = False
+    return "" if complete else NOT_CONNECTED
 
 
 def connection_for(business: Business) -> WixConnection | None:

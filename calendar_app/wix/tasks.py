@@ -1,4 +1,5 @@
-"""Celery tasks of the Wix sync: apply a stored webhook delivery, reconcile a connection.
+"""Celery tasks of the Wix sync: apply a stored webhook delivery, reconcile a connection,
+run a connection's backfill.
 
 All are idempotent, acknowledged late and re-queued when their worker dies
 (``acks_late`` + ``reject_on_worker_lost``). An upstream that is unreachable or answers
@@ -10,7 +11,7 @@ health page.
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 
-from calendar_app.wix import deliveries, reconcile, webhooks
+from calendar_app.wix import backfill, deliveries, reconcile, webhooks
 from calendar_app.wix.client import WixUnavailable
 from calendar_app.wix.models import WixConnection
 
@@ -65,3 +66,14 @@ def reconcile_connections() -> int:
 def requeue_stalled_deliveries() -> int:
     """Beat: queue again what was stored but whose task never ran (nothing is lost)."""
     return webhooks.requeue_stalled_deliveries()
+
+
+class BackfillTask(DjangoTask):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        backfill.mark_failed(connection_pk=args[0], error=str(exc))
+
+
+@shared_task(base=BackfillTask, acks_late=True, reject_on_worker_lost=True)
+def backfill_connection(connection_pk: int) -> str:
+    """Run the connection's queued backfill; its progress is stored on the connection."""
+    return backfill.run_queued_backfill(connection_pk=connection_pk)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("settings/wix/", views.wix_settings, name="settings"),
     path("settings/wix/health/", views.health, name="health"),
     path("settings/wix/health/resync/", views.resync, name="resync"),
+    path("settings/wix/health/backfill/", views.backfill_again, name="backfill"),
     path(
         "settings/wix/health/deliveries/<int:delivery_id>/retry/",
         views.delivery_retry,

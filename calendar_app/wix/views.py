@@ -1,6 +1,7 @@
 """The Wix pages of an owner, and the webhook URL Wix posts to.
 
-- Settings: connect the business's calendar to a Wix site, see the backfill's progress.
+- Settings: connect the business's calendar to a Wix site; saving queues the backfill (a Celery
+  task) and leads to the health page, where its progress shows.
 - Sync health: last delivery, backlog, failures (retry), refused deliveries, reconciliation
   ("Resync now") and backfill; one selector, each button one service, HTMX answered with the
   page's ``health`` partial and a plain POST with a redirect.
@@ -12,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.http.request import RawPostDataException
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -20,8 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 
 from calendar_app.views.helpers import redirect_page, render_page, require_owner, wants_fragment
-from calendar_app.wix import reconcile, selectors, services, webhooks
-from calendar_app.wix.backfill import BackfillError, run_backfill
+from calendar_app.wix import backfill, reconcile, selectors, services, webhooks
 from calendar_app.wix.forms import ConnectWixForm
 from calendar_app.wix.models import WebhookDelivery, WixConnection
 
@@ -31,7 +30,7 @@ HEALTH = "wix/health.html"
 
 @require_http_methods(["GET", "POST"])
 def wix_settings(request: HttpRequest) -> HttpResponse:
-    """The connection form (the API key is never shown back); saving runs the backfill."""
+    """The connection form (the API key is never shown back); saving queues the backfill."""
     require_owner(request)
     connection = selectors.connection_for(request.business)
     if request.method != "POST":
@@ -45,14 +44,15 @@ def wix_settings(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            try:
-                result = run_backfill(connection=connection)
-            except BackfillError as error:
-                messages.error(request, f"Connected, but {error}")
-            else:
-                messages.success(request, f"Connected to Wix. Backfill done: {result.summary()}.")
-            return redirect("wix:settings")
+            messages.success(request, f"Connected to Wix. {_backfill_notice(connection)}")
+            return redirect("wix:health")
     return _page(request, form, status=400)
+
+
+def _backfill_notice(connection: WixConnection) -> str:
+    if backfill.request_backfill(connection=connection):
+        return "The backfill runs in the background; its progress is shown below."
+    return "A backfill is already running; its progress is shown below."
 
 
 def _add_errors(form: ConnectWixForm, error: ValidationError) -> None:
@@ -71,11 +71,7 @@ def _page(request: HttpRequest, form: ConnectWixForm, *, status: int = 200) -> H
 @require_POST
 def webhook(request: HttpRequest) -> HttpResponse:
     """One URL for every connection: the raw JWT body is verified, stored once and queued."""
-    try:
-        body = request.body
-    except RawPostDataException:  # a multipart form, already read as one: never a JWT
-        body = b""
-    answer = webhooks.receive_delivery(body=body)
+    answer = webhooks.receive_delivery(body=request.body)
     return HttpResponse(answer.message, status=answer.status, content_type="text/plain")
 
 
@@ -124,6 +120,14 @@ def resync(request: HttpRequest) -> HttpResponse:
         else "A resync is already running; its progress is shown below."
     )
     return _answer(request, connection, notice)
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def backfill_again(request: HttpRequest) -> HttpResponse:
+    """Run the backfill again (one at a time): after a failure, or to read everything anew."""
+    connection = _connection(request)
+    return _answer(request, connection, _backfill_notice(connection))
 
 
 def _answer(request: HttpRequest, connection: WixConnection, notice: str) -> HttpResponse:

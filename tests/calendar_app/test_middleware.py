@@ -5,9 +5,11 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from calendar_app.middleware import RejectNulBytesMiddleware
 from calendar_app.models import ChangeRecord
 from participants.models import Participation
 from tests.factories import EventFactory, MembershipFactory
@@ -143,6 +145,21 @@ def test_a_nul_byte_in_a_form_is_refused_before_anything_is_stored(owner_client,
     assert response.status_code == 400
     assert response.content.decode().startswith('<p class="error"')  # the fragment, not a page
     assert not Participation.objects.exists()
+
+
+def test_a_multipart_post_s_raw_body_stays_readable_after_its_form_was_checked():
+    """The webhooks and the JSON API read the raw body of a post that the NUL check has
+    already parsed as a multipart form: Django raised RawPostDataException there before."""
+    request = RequestFactory().post("/webhooks/magicline/", {"uuid": "abc"})  # multipart
+
+    def view(request):
+        assert request.POST["uuid"] == "abc"  # what the NUL check reads in process_view
+        return HttpResponse(request.body)
+
+    response = RejectNulBytesMiddleware(view)(request)
+
+    assert b'name="uuid"' in response.content
+    assert b"abc" in response.content
 
 
 def test_a_request_that_fails_after_its_first_write_leaves_nothing_written(

@@ -26,12 +26,19 @@ class IntakeRejection(models.Model):
     last_date = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        # One counter per (connection, reason), and one per reason for the unowned rows: two
+        # partial unique indexes (not ``nulls_distinct=False``, which SQLite cannot build).
         constraints = [
             models.UniqueConstraint(
                 fields=["connection", "reason"],
+                condition=models.Q(connection__isnull=False),
                 name="intake_rejection_once_per_reason",
-                nulls_distinct=False,
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["reason"],
+                condition=models.Q(connection__isnull=True),
+                name="intake_rejection_unowned_once_per_reason",
+            ),
         ]
 
     def __str__(self) -> str:

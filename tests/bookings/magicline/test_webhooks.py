@@ -96,6 +96,14 @@ def test_a_body_that_is_no_envelope_is_400_and_stores_nothing(
     assert not MagiclineWebhookDelivery.objects.exists()
 
 
+def test_a_form_post_instead_of_json_is_400_and_stores_nothing(client, berlin_connection):
+    answer = client.post(URL, {"uuid": "095be615"}, HTTP_X_API_KEY=BERLIN_HOOK)  # multipart
+
+    assert answer.status_code == 400
+    assert answer.json()["errorMessage"]
+    assert not MagiclineWebhookDelivery.objects.exists()
+
+
 def test_unknown_properties_are_tolerated(client, berlin_connection):
     assert post(client, envelope(somethingNew={"x": 1})).status_code == 200
 

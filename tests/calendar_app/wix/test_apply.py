@@ -1,6 +1,9 @@
 """The one apply path: revision rule, tombstones, stubs, audit, tenancy."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from calendar_app.models import ChangeRecord, Event, EventResource, Resource, Schedule
 from calendar_app.wix.apply import (
@@ -269,3 +272,37 @@ def test_a_participation_of_an_unknown_event_is_ignored_without_a_client(connect
 
     assert (result.outcome, result.reason) == ("ignored", "its event ev-1 is not stored here")
     assert not Participation.objects.exists()
+
+
+def test_an_authoritative_listing_revives_only_a_tombstone_older_than_itself(connection):
+    """Reconciliation passes the instant its run started: a tombstone from before is revived
+    at the same revision, one written while the listing was read (newer news) is kept."""
+    apply(connection, wire_event(revision=3))
+    apply(connection, wire_event(revision=3), removed=True)
+    removed_at = Event.objects.get(pk="ev-1").removed_date
+
+    assert apply(connection, wire_event(revision=3)).outcome == "stale"  # a duplicate, kept
+    kept = apply_remote_event(
+        connection=connection,
+        data=wire_event(revision=3),
+        source="reconcile",
+        revive_tombstones_before=removed_at - timedelta(seconds=1),
+    )
+    assert kept.outcome == "stale"
+    assert Event.objects.get(pk="ev-1").removed_date == removed_at
+
+    revived = apply_remote_event(
+        connection=connection,
+        data=wire_event(revision=3),
+        source="reconcile",
+        revive_tombstones_before=timezone.now(),
+    )
+    assert (revived.outcome, revived.revision_after) == ("updated", 3)
+    assert Event.objects.get(pk="ev-1").removed_date is None
+    stale = apply_remote_event(
+        connection=connection,
+        data=wire_event(revision=2),
+        source="reconcile",
+        revive_tombstones_before=timezone.now(),
+    )
+    assert stale.outcome == "stale"  # never a lower revision

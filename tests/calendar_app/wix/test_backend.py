@@ -260,3 +260,37 @@ def test_a_participation_deleted_in_wix_offers_no_undo(client, wix_server, owner
             participation=Participation.objects.get(pk=participation.pk),
             expected_revision=Participation.objects.get(pk=participation.pk).revision,
         )
+
+
+def test_no_fragment_offers_the_undo_that_wix_cannot_do(client, wix_server, owner, event):
+    """Undo of a cancel is refused upstream (a deleted participation is gone, §3.4): neither
+    the page nor any HTMX fragment offers it, and a forged restore is a clear 400."""
+    participation, _ = participant_services.add_participation(
+        actor=owner, event=event, name="Jane Doe"
+    )
+    client.force_login(owner.user)
+    htmx = {"HX-Request": "true"}
+    row_url = lambda name: reverse(  # noqa: E731
+        f"participants:{name}", args=[event.pk, participation.pk]
+    )
+
+    cancelled = client.post(row_url("cancel"), {"revision": 1}, headers=htmx)
+    search = client.get(
+        reverse("participants:dashboard", args=[event.pk]),
+        {"q": "Jane"},
+        headers={**htmx, "HX-Target": "participations"},
+    )
+    row = client.get(row_url("row"), headers=htmx)
+    stored = Participation.objects.get(pk=participation.pk)
+    refused = client.post(row_url("restore"), {"revision": stored.revision}, headers=htmx)
+
+    for response in (cancelled, search, row):
+        assert response.status_code == 200
+        assert "Jane Doe" in response.text
+        assert "Undo cancel" not in response.text
+        assert "Deleted in the connected calendar" in response.text
+    assert refused.status_code == 400
+    assert "cannot be brought back; add the participant again" in refused.text
+    assert "Undo cancel" not in refused.text
+    assert Participation.objects.get(pk=participation.pk).cancelled_date == stored.cancelled_date
+    assert participation.pk not in wix_server.participations  # nothing re-created upstream

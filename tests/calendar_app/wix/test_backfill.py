@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from calendar_app.models import Event, EventResource, Resource, Schedule
+from calendar_app.wix import backfill, tasks
 from calendar_app.wix.backfill import BackfillError, run_backfill
 from calendar_app.wix.models import WixConnection
 from participants.models import Participation
@@ -137,3 +138,83 @@ def test_only_the_chosen_apps_are_mirrored(connection, wix_server, site):
     run_backfill(connection=connection)
 
     assert set(Event.objects.values_list("app_id", flat=True)) == {other["appId"]}
+
+
+def test_working_hours_are_mirrored_too(connection, wix_server):
+    """Query Events leaves WORKING_HOURS out unless named: the backfill names them."""
+    schedule = wix_server.add_schedule(name="Business hours")
+    hours = wix_server.add_event(
+        schedule_id=schedule["id"],
+        start_local=SOON,
+        end_local=SOON + timedelta(hours=8),
+        type="WORKING_HOURS",
+    )
+    weekly, _ = wix_server.add_series(
+        schedule_id=schedule["id"],
+        start_local=SOON,
+        duration=timedelta(hours=8),
+        weeks=1,
+        type="WORKING_HOURS",
+    )
+
+    run_backfill(connection=connection)
+
+    assert Event.objects.get(pk=hours["id"]).type == "WORKING_HOURS"
+    assert Event.objects.get(pk=weekly["id"]).recurrence_type == "MASTER"
+    assert Event.objects.filter(recurring_event_id=weekly["id"]).count() == 1
+
+
+def test_the_task_runs_a_queued_backfill_once(connection, site, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as queued:
+        assert backfill.request_backfill(connection=connection)
+        assert not backfill.request_backfill(connection=connection)  # one at a time
+    assert len(queued) == 1
+    assert connection.backfill_status == "queued"
+
+    answer = tasks.backfill_connection.apply(args=[connection.pk]).get()
+
+    connection.refresh_from_db()
+    assert answer.startswith("Backfill done:")
+    assert connection.backfill_status == "done"
+    assert connection.backfill_done == connection.backfill_total > 0
+    assert Event.objects.filter(pk=site["master"]["id"]).exists()
+    again = tasks.backfill_connection.apply(args=[connection.pk]).get()  # a redelivery
+    assert again == "No backfill is queued for this connection."
+
+
+def test_a_backfill_a_dead_worker_left_running_runs_again(connection, site):
+    WixConnection.objects.filter(pk=connection.pk).update(
+        backfill_status="running", backfill_done=3, backfill_total=400
+    )
+
+    assert tasks.backfill_connection.apply(args=[connection.pk]).get().startswith("Backfill done")
+    connection.refresh_from_db()
+    assert connection.backfill_status == "done"
+
+
+def test_the_task_stores_why_the_backfill_stopped(connection, wix_server):
+    backfill.request_backfill(connection=connection)
+    wix_server.script(*[503] * 40)
+
+    answer = tasks.backfill_connection.apply(args=[connection.pk]).get()
+
+    connection.refresh_from_db()
+    assert connection.backfill_status == "failed"
+    assert "503" in connection.backfill_error
+    assert answer == connection.backfill_error
+
+
+def test_an_unexpected_error_ends_the_bar_with_its_reason(connection, monkeypatch):
+    backfill.request_backfill(connection=connection)
+
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(backfill, "run_backfill", broken)
+
+    result = tasks.backfill_connection.apply(args=[connection.pk])
+
+    assert result.failed()
+    connection.refresh_from_db()
+    assert connection.backfill_status == "failed"
+    assert connection.backfill_error == "The backfill stopped: disk full"

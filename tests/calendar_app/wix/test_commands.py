@@ -1,13 +1,18 @@
 """manage.py connect_wix and export_events."""
 
 import json
+import os
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from io import StringIO
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from calendar_app.models import Business, Event
 from calendar_app.wix.apply import apply_remote_event
@@ -135,3 +140,45 @@ def test_export_events_refuses_an_unknown_business(db):
     BusinessFactory(slug="known")
     with pytest.raises(CommandError):
         call_command("export_events", "--business", "unknown", stdout=StringIO())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_connect_wix_from_the_shell_backfills_in_its_own_process_and_exits_0(
+    wix_server, public_key_file, business
+):
+    """No worker needed: the command runs the backfill itself (never queues the task)."""
+    schedule = wix_server.add_schedule(name="Yoga")
+    start = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+    wix_server.add_event(
+        schedule_id=schedule["id"], start_local=start, end_local=start + timedelta(hours=1)
+    )
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST']}:{db['PORT']}/"
+        f"{db['NAME']}",
+        "REDIS_URL": "redis://127.0.0.1:1/0",  # nothing may be queued: an unreachable broker
+    }
+    command = [
+        sys.executable,
+        "manage.py",
+        "connect_wix",
+        "--business=demo",
+        f"--base-url={wix_server.base_url}",
+        f"--api-key={wix_server.api_key}",
+        f"--site-id={wix_server.site_id}",
+        "--instance-id=instance-42",
+        f"--public-key-file={public_key_file}",
+    ]
+
+    answer = subprocess.run(
+        command, cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert answer.returncode == 0, answer.stderr[-2000:]
+    assert "days of the window covered" in answer.stdout
+    assert "Backfill done: 1 events" in answer.stdout
+    assert wix_server.api_key not in answer.stdout + answer.stderr
+    stored = WixConnection.objects.get(business=business)
+    assert (stored.backfill_status, stored.backfill_done) == ("done", stored.backfill_total)
+    assert Event.objects.filter(business=business).count() == 1

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 HEALTH = reverse("wix:health")
 RESYNC = reverse("wix:resync")
+BACKFILL = reverse("wix:backfill")
 
 
 @pytest.fixture
@@ -87,13 +88,60 @@ def test_it_shows_the_sync_health(owner_client, activity):
     assert "<strong>4</strong> rows repaired" in page
 
 
-def test_it_polls_while_the_backfill_runs_and_stops_when_done(owner_client, connection):
-    assert 'hx-trigger="every 2s"' in owner_client.get(HEALTH).content.decode()
+@pytest.mark.parametrize("status", ["queued", "running"])
+def test_it_polls_while_the_backfill_runs_and_stops_when_done(owner_client, connection, status):
+    connection.backfill_status = status
+    connection.save()
+    page = owner_client.get(HEALTH).content.decode()
+    assert 'hx-trigger="every 1500ms"' in page
+    assert f'hx-get="{HEALTH}"' in page
+    assert "disabled>Run the backfill again" in page
 
     connection.backfill_status = "done"
     connection.save()
 
-    assert "hx-trigger" not in owner_client.get(HEALTH).content.decode()
+    fragment = owner_client.get(HEALTH, headers={"HX-Request": "true"}).content.decode()
+    assert "hx-trigger" not in fragment  # the poll's last answer stops it
+    assert 'value="100"' in fragment
+
+
+def test_it_polls_while_a_resync_runs(owner_client, connection):
+    connection.backfill_status = "done"
+    connection.save()
+    Reconciliation.objects.create(
+        connection=connection,
+        status="running",
+        window_start=timezone.now() - timedelta(days=30),
+        window_end=timezone.now() + timedelta(days=90),
+        reached_date=timezone.now(),
+    )
+
+    page = owner_client.get(HEALTH).content.decode()
+
+    assert 'hx-trigger="every 1500ms"' in page
+    assert '<p id="resync-progress">25% of the window read' in page
+    assert "disabled>Resync now" in page
+
+
+def test_run_the_backfill_again_queues_one(
+    owner_client, connection, django_capture_on_commit_callbacks
+):
+    connection.backfill_status = "failed"
+    connection.save()
+
+    with django_capture_on_commit_callbacks() as queued:
+        response = owner_client.post(BACKFILL, headers={"HX-Request": "true"})
+        again = owner_client.post(BACKFILL, headers={"HX-Request": "true"})
+
+    assert "The backfill runs in the background" in response.content.decode()
+    assert "A backfill is already running" in again.content.decode()
+    assert len(queued) == 1
+    connection.refresh_from_db()
+    assert connection.backfill_status == "queued"
+
+
+def test_staff_may_not_run_the_backfill(staff_client, connection):
+    assert staff_client.post(BACKFILL).status_code == 403
 
 
 def test_an_htmx_request_gets_the_health_fragment(owner_client, connection):
@@ -207,6 +255,36 @@ def test_sync_status_json_has_the_figures_a_machine_needs(activity, connection, 
     assert status["last_reconciliation"]["repaired"] == 4
     assert status["failures"][0]["error"] == "Calendar service unavailable (503)"
     assert status["backfill"]["percent_done"] == 25
+
+
+def test_sync_status_json_keys_are_there_before_anything_happened(connection, capsys):
+    """The four figures a monitor reads are always present, null or 0 when nothing happened;
+    the command line flags are the documented ones."""
+    call_command("sync_status", "--business", connection.business.slug, "--json")
+
+    status = json.loads(capsys.readouterr().out)
+    assert {key: status[key] for key in ("backlog", "failed", "last_delivery")} == {
+        "backlog": 0,
+        "failed": 0,
+        "last_delivery": None,
+    }
+    assert status["last_reconciliation"] is None
+    assert status["last_delivery_age_seconds"] is None
+    assert (status["rejected_signatures"], status["unknown_instances"]) == (0, 0)
+
+
+def test_sync_status_json_dates_are_the_stored_instants(activity, connection, capsys):
+    latest = WebhookDelivery.objects.filter(connection=connection).latest("received_at")
+    run = Reconciliation.objects.get(connection=connection)
+
+    call_command("sync_status", "--business", connection.business.slug, "--json")
+
+    status = json.loads(capsys.readouterr().out)
+    assert status["last_delivery"] == latest.received_at.isoformat()
+    assert 80 <= status["last_delivery_age_seconds"] < 120
+    assert status["last_reconciliation"]["status"] == "done"
+    assert status["last_reconciliation"]["finished_date"] == run.finished_date.isoformat()
+    assert (status["rejected_signatures"], status["unknown_instances"]) == (2, 1)
 
 
 def test_sync_status_names_an_unknown_business():

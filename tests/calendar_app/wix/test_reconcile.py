@@ -153,3 +153,104 @@ def test_a_finished_run_is_not_run_again(connection, mirrored):
     assert reconcile.run_reconciliation(reconciliation_pk=run.pk) == run.repaired
     run.refresh_from_db()
     assert run.status == "done"
+
+
+def master_of(connection) -> Event:
+    return Event.objects.get(business=connection.business, recurrence_type="MASTER")
+
+
+def test_a_series_gone_upstream_is_soft_deleted(connection, fake, mirrored):
+    master = master_of(connection)
+    fake.remove_event(master.pk)  # the MASTER only; its occurrences are still listed
+
+    run = run_now(connection)
+
+    assert run.repaired == 1
+    assert stored(master.pk).removed_date is not None
+    assert stored(master.pk).revision == master.revision  # the tombstone keeps our revision
+    assert not Event.objects.filter(recurring_event_id=master.pk, removed_date__isnull=False)
+    assert run_now(connection).repaired == 0
+
+
+def test_a_series_is_repaired_like_any_event(connection, fake, mirrored):
+    master = master_of(connection)
+    fake.update_event(master.pk, title="Pilates (new room)")  # stale here
+    other, _ = fake.add_series(  # missing here
+        schedule_id=master.schedule_id,
+        start_local=DAY + timedelta(days=1),
+        duration=timedelta(hours=1),
+        weeks=0,
+    )
+
+    run = run_now(connection)
+
+    assert run.repaired >= 2
+    assert stored(master.pk).title == "Pilates (new room)"
+    assert stored(other["id"]).recurrence_type == "MASTER"
+    assert stored(other["id"]).removed_date is None
+
+
+@pytest.mark.parametrize("kind", ["one-off", "series"])
+def test_a_tombstone_at_the_revision_the_upstream_still_lists_is_revived(
+    connection, fake, mirrored, kind
+):
+    """A removal here that the upstream never made, at the very revision it still lists: the
+    revision rule alone leaves it (an equal revision is a duplicate), the reconciliation is
+    authoritative over its window and revives it."""
+    event = mirrored[2] if kind == "one-off" else fake.events[master_of(connection).pk]
+    apply.apply_remote_event(connection=connection, data=event, removed=True, source="webhook")
+    assert stored(event["id"]).removed_date is not None
+    assert stored(event["id"]).revision == int(event["revision"])
+
+    run = run_now(connection)
+
+    assert run.repaired == 1
+    assert stored(event["id"]).removed_date is None
+    assert stored(event["id"]).revision == int(event["revision"])
+    assert run_now(connection).repaired == 0
+
+
+def test_working_hours_are_reconciled_too(connection, fake, mirrored):
+    """Query Events leaves WORKING_HOURS out unless asked: they must not look "gone"."""
+    schedule_id = mirrored[0]["scheduleId"]
+    hours = [
+        fake.add_event(
+            schedule_id=schedule_id,
+            start_local=DAY + timedelta(days=n, hours=-1),
+            end_local=DAY + timedelta(days=n, hours=8),
+            type="WORKING_HOURS",
+        )
+        for n in range(3)
+    ]
+    kept, gone, missing = hours
+    for data in (kept, gone):
+        apply.apply_remote_event(connection=connection, data=data, source="webhook")
+    fake.remove_event(gone["id"])
+
+    run = run_now(connection)
+
+    assert run.repaired == 2
+    assert stored(kept["id"]).removed_date is None
+    assert stored(gone["id"]).removed_date is not None
+    assert stored(missing["id"]).type == "WORKING_HOURS"
+
+
+def test_only_the_mirrored_apps_are_judged(connection, fake, mirrored):
+    mine_schedule = fake.add_schedule(name="Mine", app_id="my-app")
+    other_schedule = fake.add_schedule(name="Other app", app_id="another-app")
+    mine, foreign = (
+        fake.add_event(schedule_id=s["id"], start_local=DAY, end_local=DAY + timedelta(hours=1))
+        for s in (mine_schedule, other_schedule)
+    )
+    for data in (mine, foreign):  # stored while every app was mirrored
+        apply.apply_remote_event(connection=connection, data=data, source="backfill")
+    connection.app_ids = ["my-app"]
+    connection.save()
+    fake.remove_event(mine["id"])
+    fake.remove_event(foreign["id"])
+
+    run = run_now(connection)
+
+    assert run.repaired == 1
+    assert stored(mine["id"]).removed_date is not None
+    assert stored(foreign["id"]).removed_date is None  # not this connection's to judge

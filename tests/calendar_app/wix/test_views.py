@@ -37,23 +37,45 @@ def form_data(wix_server, public_key_pem, **overrides):
 
 
 def test_an_owner_connects_and_the_key_is_never_shown_back(
-    owner_client, business, wix_server, public_key_pem
+    owner_client, business, wix_server, public_key_pem, django_capture_on_commit_callbacks
 ):
-    response = owner_client.post(URL, form_data(wix_server, public_key_pem), follow=True)
+    """Saving queues the backfill (a Celery task) and leads to the health page, where its
+    progress shows: the request itself never calls the upstream."""
+    with django_capture_on_commit_callbacks() as queued:
+        response = owner_client.post(URL, form_data(wix_server, public_key_pem), follow=True)
 
     assert response.status_code == 200
-    assert "Connected to Wix" in response.text
+    assert response.redirect_chain == [(reverse("wix:health"), 302)]
+    assert "Connected to Wix. The backfill runs in the background" in response.text
+    assert 'aria-label="Backfill progress"' in response.text
+    assert 'hx-trigger="every 1500ms"' in response.text  # polls while it runs
     assert Business.objects.get(pk=business.pk).backend == "wix"
     connection = WixConnection.objects.get()
-    assert connection.backfill_status == "done"
-    assert wix_server.api_key not in response.text
-    assert connection.masked_api_key in response.text
+    assert connection.backfill_status == "queued"
+    assert len(queued) == 1
+    assert wix_server.requests == []
+    settings_page = owner_client.get(URL).text
+    assert wix_server.api_key not in response.text + settings_page
+    assert connection.masked_api_key in settings_page
 
 
-def test_an_empty_key_keeps_the_stored_one(owner_client, wix_server, public_key_pem):
-    owner_client.post(URL, form_data(wix_server, public_key_pem))
+def test_saving_again_while_the_backfill_runs_queues_no_second_one(
+    owner_client, wix_server, public_key_pem, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as queued:
+        owner_client.post(URL, form_data(wix_server, public_key_pem))
+        response = owner_client.post(URL, form_data(wix_server, public_key_pem), follow=True)
 
-    owner_client.post(URL, form_data(wix_server, public_key_pem, api_key="", history_days="10"))
+    assert "A backfill is already running" in response.text
+    assert len(queued) == 1
+
+
+def test_an_empty_key_keeps_the_stored_one(
+    owner_client, wix_server, public_key_pem, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks():
+        owner_client.post(URL, form_data(wix_server, public_key_pem))
+        owner_client.post(URL, form_data(wix_server, public_key_pem, api_key="", history_days="10"))
 
     connection = WixConnection.objects.get()
     assert (connection.api_key, connection.history_days) == (wix_server.api_key, 10)
