@@ -25,6 +25,7 @@ from bookings.models import (
 from bookings.slots import Candidate, Slot, ValidationStatus
 from calendar_app import services as calendar_services
 from calendar_app.models import Business, Event, Membership, Resource, Schedule
+from calendar_app.signals import event_changed
 
 JUST_TAKEN = "Someone else has just taken this slot; please pick another one."
 
@@ -233,6 +234,8 @@ class LocalAppointmentBackend:
                 ) from error
             booking.event = self._create_event(actor, booking, verdict.resource_ids)
             booking.save(update_fields=["event"])
+            # Linked now: what follows the event (a service's conferencing) can see its booking.
+            event_changed.send(sender=AppointmentBooking, event=booking.event)
         return booking
 
     def _create_event(

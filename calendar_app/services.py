@@ -12,6 +12,7 @@ from django.utils import timezone
 from calendar_app import recurrence
 from calendar_app.backends import CalendarError, Scope, calendar_backend
 from calendar_app.models import Business, ChangeRecord, Event, Membership, Resource, Schedule
+from calendar_app.signals import event_changed, occurrences_created
 
 SERIES_MAX_DAYS_IN_PAST = 90
 
@@ -359,6 +360,7 @@ def create_event(
         before={},
         after=series_rows(event),
     )
+    event_changed.send(sender=Event, event=event)
     return event
 
 
@@ -420,6 +422,7 @@ def update_event(
         before=before,
         after=series_rows(updated),
     )
+    event_changed.send(sender=Event, event=updated)
     return updated
 
 
@@ -496,6 +499,11 @@ def _set_status(actor, event, expected_revision, scope, verb, write) -> Event:
         before=before,
         after=series_rows(updated),
     )
+    event_changed.send(sender=Event, event=updated)
+    if scope != Scope.THIS and updated.recurrence_type != Event.RecurrenceType.MASTER:
+        master = Event.objects.filter(pk=updated.series_id).first()
+        if master is not None:  # the cascade reached the series' other occurrences
+            event_changed.send(sender=Event, event=master)
     return updated
 
 
@@ -520,13 +528,9 @@ def extend_events_view(*, business: Business) -> int:
             recurrence_type=Event.RecurrenceType.INSTANCE,
             created_date__gte=started,
         )
-        record_event_changes(
-            business=business,
-            actor=None,
-            action="create",
-            before={},
-            after=event_rows(new_instances),
-        )
+        rows = event_rows(new_instances)
+        record_event_changes(business=business, actor=None, action="create", before={}, after=rows)
+        occurrences_created.send(sender=Event, business=business, event_ids=list(rows))
     return created
 
 

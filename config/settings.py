@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "calendar_app.wix",
     "calendar_app.wix.health",
     "calendar_app.feeds",
+    "calendar_app.conferencing",
     "participants",
     "bookings",
     "bookings.magicline",
@@ -227,6 +228,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+# The queue tasks go to when none is named (a worker consumes it with ``-Q``); tasks that queue
+# more tasks (a delivery queuing its meeting) send them to the same one.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE = {
     "magicline-refresh-bookings": {
         "task": "bookings.magicline.tasks.refresh_all_bookings",
@@ -254,6 +258,16 @@ EVENTS_VIEW_FUTURE_DAYS = 380
 CALENDAR_FEED_PAST_DAYS = 90
 # A feed's body is kept this long per version (a change makes a new version at once).
 CALENDAR_FEED_CACHE_SECONDS = 24 * 60 * 60
+
+# Conferencing automation: the built-in provider's rooms live on this meeting host (a Jitsi
+# server, say); Google Meet is reached at these two addresses (tests point them at a fake).
+CONFERENCING_MEETING_HOST = os.environ.get("CONFERENCING_MEETING_HOST", "https://meet.jit.si")
+GOOGLE_CALENDAR_API_URL = os.environ.get(
+    "GOOGLE_CALENDAR_API_URL", "https://www.googleapis.com/calendar/v3"
+)
+GOOGLE_OAUTH_TOKEN_URL = os.environ.get(
+    "GOOGLE_OAUTH_TOKEN_URL", "https://oauth2.googleapis.com/token"
+)
 
 LOGGING = {
     "version": 1,

@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/v1/", include("bookings.api.urls")),
     path("settings/api/", include("bookings.api.page_urls")),
     path("settings/magicline/", include("bookings.magicline.urls")),
+    path("settings/conferencing/", include("calendar_app.conferencing.urls")),
     path("webhooks/magicline/", magicline_views.webhook, name="magicline_webhook"),
     path("subscribe/", include("calendar_app.feeds.urls")),
     # The public iCalendar feed: the unguessable token is the only key, no login.

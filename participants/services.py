@@ -20,6 +20,7 @@ from calendar_app.backends import (
 )
 from calendar_app.models import Event, Membership
 from calendar_app.services import record_change
+from calendar_app.signals import event_changed
 from participants.models import Participation
 
 __all__ = [
@@ -197,6 +198,7 @@ def add_participation(
         action="create",
         revision_before=None,
     )
+    event_changed.send(sender=Participation, event=locked)
     return participation, True
 
 
@@ -238,6 +240,7 @@ def update_participation(
         action="update",
         revision_before=expected_revision,
     )
+    event_changed.send(sender=Participation, event=locked)
     return updated
 
 
@@ -263,6 +266,7 @@ def cancel_participation(
         action="cancel",
         revision_before=expected_revision,
     )
+    event_changed.send(sender=Participation, event=locked)
     return updated
 
 
@@ -290,4 +294,5 @@ def restore_participation(
         action="restore",
         revision_before=expected_revision,
     )
+    event_changed.send(sender=Participation, event=locked)
     return updated

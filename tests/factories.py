@@ -23,6 +23,12 @@ from bookings.models import (
     WorkingHoursOverride,
 )
 from calendar_app import recurrence
+from calendar_app.conferencing.models import (
+    ConferencingAutomation,
+    GoogleCredentials,
+    Meeting,
+    Provider,
+)
 from calendar_app.feeds.models import CalendarFeed
 from calendar_app.models import (
     Business,
@@ -163,6 +169,45 @@ class WixConnectionFactory(factory.django.DjangoModelFactory):
     site_id = factory.Sequence(lambda n: f"site-{n}")
     instance_id = factory.Sequence(lambda n: f"instance-{n}")
     public_key_pem = "-----BEGIN PUBLIC KEY-----\ntest\n-----END PUBLIC KEY-----\n"
+
+
+class ConferencingAutomationFactory(factory.django.DjangoModelFactory):
+    """ "Add a meeting automatically" for a schedule (pass ``appointment=`` and
+    ``schedule=None`` for a service)."""
+
+    class Meta:
+        model = ConferencingAutomation
+
+    schedule = factory.SubFactory(ScheduleFactory)
+    appointment = None
+    business = factory.LazyAttribute(lambda a: (a.schedule or a.appointment).business)
+    enabled = True
+    provider = Provider.BUILTIN
+
+
+class GoogleCredentialsFactory(factory.django.DjangoModelFactory):
+    """Credentials that the fake Google server (tests/fakes/google_calendar_server.py) takes."""
+
+    class Meta:
+        model = GoogleCredentials
+
+    business = factory.SubFactory(BusinessFactory)
+    client_id = "fake-client.apps.googleusercontent.com"
+    client_secret = "GOCSPX-fake-client-secret"
+    refresh_token = "1//fake-refresh-token"
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Meeting
+
+    event = factory.SubFactory(EventFactory)
+    business = factory.LazyAttribute(lambda m: m.event.business)
+    provider = Provider.BUILTIN
+    state = Meeting.State.READY
+    external_id = factory.Sequence(lambda n: f"room-{n:04d}-unguessable")
+    host_url = factory.LazyAttribute(lambda m: f"https://meet.example.test/{m.external_id}")
+    guest_url = factory.LazyAttribute(lambda m: m.host_url)
 
 
 class ChangeRecordFactory(factory.django.DjangoModelFactory):

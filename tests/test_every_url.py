@@ -25,7 +25,15 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD_APPS = ("calendar_app", "participants", "wix", "feeds", "api_settings", "magicline")
+DASHBOARD_APPS = (
+    "calendar_app",
+    "participants",
+    "wix",
+    "feeds",
+    "api_settings",
+    "magicline",
+    "conferencing",
+)
 # URL kwargs that name an object of a business (filled with the other business's ids).
 ID_KWARGS = {
     "event_id",

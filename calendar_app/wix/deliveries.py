@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from calendar_app.conferencing import services as conferencing
 from calendar_app.models import Business, format_local_date
 from calendar_app.recurrence import to_local
 from calendar_app.wix import apply, mapping
@@ -88,6 +89,10 @@ def apply_delivery(*, delivery_pk: int) -> str:
                 )
         except mapping.MappingError as error:
             raise DeliveryFailed(f"The payload is not the spec's shape ({error}).") from error
+        if (delivery.entity_fqdn, delivery.slug) == PROJECTION_UPDATED:
+            conferencing.projection_updated(
+                connection=connection, body=delivery.payload["actionEvent"]["body"]
+            )
         locked.update(
             status=WebhookDelivery.Status.APPLIED,
             applied_at=timezone.now(),

@@ -11,10 +11,16 @@ from bookings.backends import BookingRefused, CancellationRefused
 from bookings.models import AppointmentBooking, BookingResource, Contingent
 from bookings.services import book_appointment, cancel_booking
 from bookings.slots import ValidationStatus
+from calendar_app.conferencing.models import Meeting
 from calendar_app.models import ChangeRecord, Event
 from calendar_app.selectors import busy_times
 from tests.bookings.conftest import berlin, local
-from tests.factories import ContingentFactory, CustomerFactory, FacilityFactory
+from tests.factories import (
+    ConferencingAutomationFactory,
+    ContingentFactory,
+    CustomerFactory,
+    FacilityFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +61,16 @@ def test_booking_holds_resources_spends_a_credit_and_shows_in_the_calendar(
     )
     assert (berlin(9, 30), berlin(10, 30)) in busy[ben.pk]
     assert ChangeRecord.objects.filter(object_type="AppointmentBooking", action="book").count() == 1
+
+
+def test_a_booking_of_a_service_with_conferencing_asks_for_its_meeting(
+    training, monday_holds, member, owner_membership
+):
+    ConferencingAutomationFactory(schedule=None, appointment=training)
+
+    booking = _book(training, member, berlin(9, 30), actor=owner_membership)
+
+    assert Meeting.objects.get(event_id=booking.event_id).state == "pending"
 
 
 def test_a_refused_booking_changes_nothing(training, monday_holds, member):

@@ -166,6 +166,9 @@ class FakeWixServer:
         self.changes: list[Change] = []
         self.requests: list[tuple[str, str, dict]] = []
         self.reorder_pages = False
+        # Answers of Update Event without the PI fields (participants, conferencingDetails, notes),
+        # as an answer to a request without ``fields`` may be (spec §2.3).
+        self.omit_pi_fields_in_answers = False
         self._script: list[tuple[str | None, object]] = []
         self._cursors: dict[str, tuple[list[str], int, str]] = {}
         self._sequence = itertools.count(1)
@@ -843,9 +846,11 @@ class _Handler(BaseHTTPRequestHandler):
                 if "revision" not in event:
                     raise ApiError(400, "revision must not be empty")
                 changes = {k: v for k, v in event.items() if k not in ("id", "revision")}
-                return 200, {
-                    "event": fake.update_event(event_id, revision=event["revision"], **changes)
-                }
+                updated = fake.update_event(event_id, revision=event["revision"], **changes)
+                if fake.omit_pi_fields_in_answers:
+                    for name in ("participants", "conferencingDetails", "notes"):
+                        updated.pop(name, None)
+                return 200, {"event": updated}
         if parts[:3] == ["calendar", "v3", "events"] and len(parts) == 5 and parts[4] == "cancel":
             return 200, {"event": fake.cancel_event(parts[3])}
         if path == "/calendar/v3/schedules/query" and method == "POST":

@@ -35,6 +35,7 @@ class Worker:
             "DEBUG": "0",
             "SECRET_KEY": WORKER_SECRET_KEY,  # DEBUG=0 refuses the public development key
             "CELERY_VISIBILITY_TIMEOUT": "3",  # a killed worker's tasks come back quickly
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,  # tasks it queues itself stay on this queue
         }
 
     def start(self) -> "Worker":

@@ -1,0 +1,16 @@
+"""The calendar's signals, answered by the conferencing automation."""
+
+from django.dispatch import receiver
+
+from calendar_app.conferencing import services
+from calendar_app.signals import event_changed, occurrences_created
+
+
+@receiver(event_changed, dispatch_uid="conferencing.event_changed")
+def follow_event(sender, *, event, **kwargs) -> None:
+    services.event_changed(event=event)
+
+
+@receiver(occurrences_created, dispatch_uid="conferencing.occurrences_created")
+def follow_new_occurrences(sender, *, business, event_ids, **kwargs) -> None:
+    services.request_meetings(business=business, event_ids=event_ids)
