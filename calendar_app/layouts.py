@@ -2,17 +2,23 @@
 
 Each layout asks ``query_events`` for one window (or one agenda page) and places the events on
 days and hour slots in the business's time zone, with the links a page needs to move around.
+Each event's link is written here too (``Entry.markup``): a week can show a thousand events, and
+the template language costs a few hundred µs for each, more than the rest of the page.
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.http import RFC3986_SUBDELIMS
+from django.utils.safestring import SafeString, mark_safe
 
 from calendar_app.models import Business, Event
-from calendar_app.selectors import events_per_day, query_events
+from calendar_app.selectors import CalendarEvent, events_per_day, query_events
 
 VIEWS = {"month": "Month", "week": "Week", "day": "Day", "agenda": "Agenda"}
 CALENDAR_EVENT_LIMIT = 10_000  # one window query for week/day; more shows a notice
@@ -24,6 +30,14 @@ DAY_MINUTES = 24 * 60
 MIN_HEIGHT_MINUTES = 20  # a short event is drawn at least this tall, so its title stays readable
 VISIBLE_STATUSES = [Event.Status.CONFIRMED, Event.Status.PENDING_CONFIRMATION]
 DASH = "\u2013"  # en dash between times and dates
+EVENT_ID = "event-id"  # stands for the id in the reversed event link, replaced per event
+CLASH_BADGE = (
+    '<span class="badge clash" title="A resource of this event is also held by another event at '
+    'this time">Clash</span>'
+)
+CANCELLED_BADGE = '<span class="badge cancelled">Cancelled</span>'
+PENDING_BADGE = '<span class="badge pending">Pending</span>'
+ID_SAFE = RFC3986_SUBDELIMS + "/~:@"  # what ``reverse`` leaves unquoted in a path
 
 
 @dataclass(frozen=True)
@@ -69,10 +83,11 @@ class Entry:
     ``lanes`` side by side with the events it overlaps.
     """
 
-    event: Event
+    event: CalendarEvent
     start: datetime
     end: datetime
     day: date
+    href: str  # the event's page
     top: int = 0
     height: int = 0
     lane: int = 0
@@ -108,6 +123,45 @@ class Entry:
         if self.event.time_zone == str(self.start.tzinfo):
             return ""
         return f"{self.event.start_local:%H:%M} {self.event.time_zone}"
+
+    def markup(self, *, timed: bool = False, detailed: bool = False) -> str:
+        """The entry's link, as the calendar shows it: ``timed`` places it in the time grid,
+        ``detailed`` adds schedule, resources, capacity and the event's own zone."""
+        event = self.event
+        classes = "cal-event"
+        if timed:
+            classes += " cal-timed"
+        if event.is_cancelled:
+            classes += " cancelled"
+        if event.schedule.is_blocked_time:
+            classes += " blocked"
+        if self.clash:
+            classes += " clash"
+        place = ""
+        if timed:
+            place = (
+                f' data-start-hour="{self.start_hour_label}" data-grid-top="{self.top}"'
+                f' data-grid-height="{self.height}" data-grid-lane="{self.lane}"'
+                f' data-grid-lanes="{self.lanes}"'
+            )
+        badges = CLASH_BADGE if self.clash else ""
+        if event.is_cancelled:
+            badges += CANCELLED_BADGE
+        elif event.status == Event.Status.PENDING_CONFIRMATION:
+            badges += PENDING_BADGE
+        meta = ""
+        if detailed:
+            parts = [event.schedule.name, *(ref.name for ref in event.resource_refs)]
+            if event.total_capacity is not None:
+                parts.append(f"{event.remaining_capacity}/{event.total_capacity} free")
+            if zone_label := self.other_zone_label:
+                parts.append(zone_label)
+            meta = f' <span class="cal-event-meta muted">{escape(" · ".join(parts))}</span>'
+        return (
+            f'<a class="{classes}" href="{self.href}" data-event-id="{escape(event.id)}"{place}>'
+            f'<span class="cal-event-time">{self.time_label}</span> '
+            f'<span class="cal-event-title">{escape(event.title)}</span>{badges}{meta}</a>'
+        )
 
     def minutes_on_day(self) -> tuple[int, int]:
         """Start and end of this day's part of the event, in minutes after midnight."""
@@ -148,6 +202,32 @@ class Day:
     @property
     def more_count(self) -> int:
         return max(0, self.total - MONTH_DAY_EVENTS)
+
+    @property
+    def month_markup(self) -> SafeString:
+        return mark_safe("".join(entry.markup() for entry in self.month_entries))
+
+    @property
+    def untimed_markup(self) -> SafeString:
+        return mark_safe("".join(entry.markup() for entry in self.untimed))
+
+    @property
+    def timed_markup(self) -> SafeString:
+        return mark_safe("".join(entry.markup(timed=True, detailed=True) for entry in self.timed))
+
+    @property
+    def agenda_markup(self) -> SafeString:
+        return mark_safe(
+            "".join(f"<li>{entry.markup(detailed=True)}</li>" for entry in self.entries)
+        )
+
+
+def event_links() -> Callable[[str], str]:
+    """The event page's address for an event id, from one ``reverse`` per page: the link of
+    each event is the reversed prefix and suffix around its quoted id (as ``reverse`` quotes
+    it), escaped for an attribute."""
+    prefix, suffix = reverse("calendar_app:event_detail", args=[EVENT_ID]).split(EVENT_ID)
+    return lambda event_id: escape(f"{prefix}{quote(event_id, safe=ID_SAFE)}{suffix}")
 
 
 def navigation(query: CalendarQuery) -> dict:
@@ -218,7 +298,7 @@ def grid(business: Business, query: CalendarQuery, now: datetime) -> dict:
         filter=query.event_filter,
         limit=CALENDAR_EVENT_LIMIT,
     )
-    _place(page.events, days, business)
+    _place(page.events, days, business, event_links())
     return {
         "days": days,
         "truncated": page.has_next,
@@ -237,15 +317,24 @@ def _fill_month(business: Business, query: CalendarQuery, days: list[Day]) -> No
         per_day=MONTH_DAY_EVENTS,
     )
     zone = business.zone
+    link = event_links()
     for day, events, total in zip(days, per_day.shown, per_day.counts, strict=True):
         day.entries = [
-            Entry(event, event.start.astimezone(zone), event.end.astimezone(zone), day.date)
+            Entry(
+                event,
+                event.start.astimezone(zone),
+                event.end.astimezone(zone),
+                day.date,
+                link(event.id),
+            )
             for event in events[:MONTH_DAY_EVENTS]
         ]
         day.total = total
 
 
-def _place(events: list[Event], days: list[Day], business: Business) -> None:
+def _place(
+    events: list[CalendarEvent], days: list[Day], business: Business, link: Callable[[str], str]
+) -> None:
     """Put each event on every grid day it overlaps, in the business's zone."""
     zone = business.zone
     by_date = {day.date: day for day in days}
@@ -253,8 +342,9 @@ def _place(events: list[Event], days: list[Day], business: Business) -> None:
         start, end = event.start.astimezone(zone), event.end.astimezone(zone)
         last = (end - timedelta(microseconds=1)).date() if end > start else start.date()
         current = max(start.date(), days[0].date)
+        href = link(event.id)
         while current <= last and current in by_date:
-            by_date[current].entries.append(Entry(event, start, end, current))
+            by_date[current].entries.append(Entry(event, start, end, current, href))
             current += timedelta(days=1)
 
 
@@ -349,13 +439,14 @@ def agenda(
         cursor=cursor,
     )
     zone = business.zone
+    link = event_links()
     groups: list[Day] = []
     for event in page.events:
         start_at, end_at = event.start.astimezone(zone), event.end.astimezone(zone)
         on = max(start_at.date(), query.day)
         if not groups or groups[-1].date != on:
             groups.append(Day(date=on, url=query.url(view="day", day=on), is_today=on == today))
-        groups[-1].entries.append(Entry(event, start_at, end_at, on))
+        groups[-1].entries.append(Entry(event, start_at, end_at, on, link(event.id)))
     if groups and groups[0].date.isoformat() == after:
         groups[0].continued = True  # no second heading for the same day
     more_url = ""
