@@ -2,7 +2,7 @@
 
 import zoneinfo
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
@@ -203,23 +203,22 @@ def query_events(
             limit=limit,
         )
         _validate(query)
-    events = _filtered(business, query)
     sort_field, order = query.sort
-    if order == "ASC":
-        events = events.order_by(sort_field, "id")
-        if after:
-            events = events.filter(
-                Q(**{f"{sort_field}__gt": after[0]})
-                | Q(**{sort_field: after[0], "id__gt": after[1]})
-            )
-    else:
-        events = events.order_by(f"-{sort_field}", "-id")
-        if after:
-            events = events.filter(
-                Q(**{f"{sort_field}__lt": after[0]})
-                | Q(**{sort_field: after[0], "id__lt": after[1]})
-            )
-    rows = [CalendarEvent(*row) for row in events.values_list(*ROW_FIELDS)[: query.limit + 1]]
+    past = "gt" if order == "ASC" else "lt"
+    page = Q()
+    if after:
+        page = Q(**{f"{sort_field}__{past}": after[0]}) | Q(
+            **{sort_field: after[0], f"id__{past}": after[1]}
+        )
+    ordering = (sort_field, "id") if order == "ASC" else (f"-{sort_field}", "-id")
+    # Each part ordered and cut on its own too: read in index order, it stops at the page.
+    parts = [
+        part.filter(page).order_by(*ordering).values_list(*ROW_FIELDS)[: query.limit + 1]
+        for part in _window_parts(business, query)
+    ]
+    if len(parts) > 1:
+        parts = [parts[0].union(*parts[1:], all=True).order_by(*ordering)[: query.limit + 1]]
+    rows = [CalendarEvent(*row) for row in parts[0]]
     has_next = len(rows) > query.limit
     rows = rows[: query.limit]
     _attach_schedules(rows)
@@ -233,12 +232,37 @@ def query_events(
     )
 
 
-def _filtered(business: Business, query: _Query) -> QuerySet[Event]:
-    """The window's events that pass the filter (``WORKING_HOURS`` only when named)."""
-    events = _window(business, query).filter(_filter_q(query.filter))
+def _shown(business: Business, query: _Query) -> QuerySet[Event]:
+    """The business's events of the query's recurrence types, ``WORKING_HOURS`` only when the
+    filter names them, with no window and no filter yet."""
+    events = Event.objects.filter(
+        business=business,
+        removed_date__isnull=True,
+        recurrence_type__in=query.recurrence_type,
+    )
     if not _names_type(query.filter, "WORKING_HOURS"):
         events = events.exclude(type=Event.Type.WORKING_HOURS)
     return events
+
+
+def _window_parts(business: Business, query: _Query) -> list[QuerySet[Event]]:
+    """The filtered window as parts to read as one union: the events starting in it, on a
+    range of the (business, start) index, and those already running at its start.
+
+    Read as one "ends after the start and starts before the end" test, the window costs a
+    visit to every earlier (or later) event of the business; the running ones are picked by
+    id from the index alone (``event_calendar_day`` holds ``end``) and only they are read.
+    """
+    shown = _shown(business, query)
+    earlier, later = _window_bounds(query)
+    events = shown.filter(_filter_q(query.filter))
+    if earlier is None:
+        return [events.filter(start__lt=later) if later else events]
+    starting = events.filter(start__gte=earlier)
+    if later:
+        starting = starting.filter(start__lt=later)
+    running = shown.filter(start__lt=earlier, end__gt=earlier).values("pk")
+    return [starting, events.filter(pk__in=running)]
 
 
 @dataclass(frozen=True)
@@ -277,7 +301,7 @@ def events_per_day(
     )
     _validate(query)
     bounds = [recurrence.to_utc(start + timedelta(days=i), zone) for i in range(days + 1)]
-    events = _filtered(business, replace(query, from_local_date=None, to_local_date=None))
+    events = _shown(business, query).filter(_filter_q(query.filter))
     lo, hi = RawSQL("d.lo", ()), RawSQL("d.hi", ())  # the day's bounds, from the outer query
     on_day = events.filter(start__gte=lo, start__lt=hi).order_by()
     first = on_day.filter(end__lte=hi).order_by("start", "id")[:per_day]
@@ -397,23 +421,15 @@ def _validate(query: _Query) -> None:
     _filter_q(query.filter)  # raises on unsupported keys or operators
 
 
-def _window(business: Business, query: _Query) -> QuerySet[Event]:
-    """Events overlapping the window; a descending query may name it from its later end."""
-    events = Event.objects.filter(
-        business=business,
-        removed_date__isnull=True,
-        recurrence_type__in=query.recurrence_type,
-    )
+def _window_bounds(query: _Query) -> tuple[datetime | None, datetime | None]:
+    """The window's ends in UTC; a descending query may name it from its later end."""
     earlier, later = query.from_local_date, query.to_local_date
     if earlier and later and earlier > later:  # only a descending sort gets past _validate
         earlier, later = later, earlier
-    if earlier:
-        from_utc = recurrence.to_utc(parse_local_date(earlier), query.time_zone)
-        events = events.filter(end__gt=from_utc)
-    if later:
-        to_utc = recurrence.to_utc(parse_local_date(later), query.time_zone)
-        events = events.filter(start__lt=to_utc)
-    return events
+    return (
+        recurrence.to_utc(parse_local_date(earlier), query.time_zone) if earlier else None,
+        recurrence.to_utc(parse_local_date(later), query.time_zone) if later else None,
+    )
 
 
 def _attach_schedules(events: list[CalendarEvent]) -> None:
