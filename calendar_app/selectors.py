@@ -16,10 +16,14 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    StringAgg,
+    Subquery,
     Sum,
+    Value,
     prefetch_related_objects,
 )
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Concat
 
 from calendar_app import recurrence
 from calendar_app.backends import Scope, calendar_backend
@@ -213,22 +217,25 @@ def query_events(
     ordering = (sort_field, "id") if order == "ASC" else (f"-{sort_field}", "-id")
     # Each part ordered and cut on its own too: read in index order, it stops at the page.
     parts = [
-        part.filter(page).order_by(*ordering).values_list(*ROW_FIELDS)[: query.limit + 1]
+        part.filter(page)
+        .annotate(links=RESOURCE_LINKS)
+        .order_by(*ordering)
+        .values_list(*ROW_FIELDS, "links")[: query.limit + 1]
         for part in _window_parts(business, query)
     ]
     if len(parts) > 1:
         parts = [parts[0].union(*parts[1:], all=True).order_by(*ordering)[: query.limit + 1]]
-    rows = [CalendarEvent(*row) for row in parts[0]]
+    rows = list(parts[0])[: query.limit + 1]
     has_next = len(rows) > query.limit
-    rows = rows[: query.limit]
-    _attach_schedules(rows)
-    _attach_resource_refs(rows)
+    events = [CalendarEvent(*row[:-1]) for row in rows[: query.limit]]
+    _attach_schedules(events)
+    _attach_resource_refs(business, events, [row[-1] for row in rows])
     next_cursor = None
     if has_next:
-        last = rows[-1]
+        last = events[-1]
         next_cursor = _encode_cursor(query, [getattr(last, sort_field).isoformat(), last.id])
     return EventPage(
-        events=rows, next_cursor=next_cursor, has_next=has_next, time_zone=query.time_zone
+        events=events, next_cursor=next_cursor, has_next=has_next, time_zone=query.time_zone
     )
 
 
@@ -440,24 +447,36 @@ def _attach_schedules(events: list[CalendarEvent]) -> None:
         event.schedule = schedules[event.schedule_id]
 
 
-def _attach_resource_refs(events: list[CalendarEvent]) -> None:
-    """Every event's resources in one query of plain tuples, by the events' ids.
+# Each event's resources as one text column of the event's own row: "transparency id" pairs
+# (control characters apart, which no id or enum holds), so no second query names the events.
+LINK, LINKS = "\x1f", "\x1e"
+RESOURCE_LINKS = Subquery(
+    EventResource.objects.filter(event=OuterRef("pk"))
+    .values("event")
+    .annotate(links=StringAgg(Concat("transparency", Value(LINK), "resource_id"), Value(LINKS)))
+    .values("links")
+)
 
-    Naming the events by id reads only their links (on the link's unique index), where naming
-    them by their own query would run the window a second time.
-    """
-    refs: dict[str, list[EventResourceRef]] = {event.id: [] for event in events}
-    if not refs:
-        return
-    links = (
-        EventResource.objects.filter(event_id__in=list(refs))
-        .order_by("resource__name")
-        .values_list("event_id", "resource_id", "resource__name", "resource__type", "transparency")
-    )
-    for event_id, *resource in links:
-        refs[event_id].append(EventResourceRef(*resource))
-    for event in events:
-        event.resource_refs = refs[event.id]
+
+def _attach_resource_refs(
+    business: Business, events: list[CalendarEvent], links: list[str | None]
+) -> None:
+    """Every event's resources, by name, from its ``RESOURCE_LINKS`` and one query of the
+    business's resources (a few dozen, where a week holds thousands of links)."""
+    resources = {
+        pk: (name, type_)
+        for pk, name, type_ in Resource.objects.filter(business=business).values_list(
+            "id", "name", "type"
+        )
+    }
+    for event, held in zip(events, links, strict=False):
+        if not held:
+            continue
+        refs = []
+        for link in held.split(LINKS):
+            transparency, resource_id = link.split(LINK, 1)
+            refs.append(EventResourceRef(resource_id, *resources[resource_id], transparency))
+        event.resource_refs = sorted(refs, key=lambda ref: ref.name)
 
 
 def _filter_q(spec: dict[str, Any]) -> Q:
