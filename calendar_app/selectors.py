@@ -215,17 +215,21 @@ def query_events(
             **{sort_field: after[0], f"id__{past}": after[1]}
         )
     ordering = (sort_field, "id") if order == "ASC" else (f"-{sort_field}", "-id")
-    # Each part ordered and cut on its own too: read in index order, it stops at the page.
     parts = [
         part.filter(page)
         .annotate(links=RESOURCE_LINKS)
-        .order_by(*ordering)
-        .values_list(*ROW_FIELDS, "links")[: query.limit + 1]
+        .order_by()
+        .values_list(*ROW_FIELDS, "links")
         for part in _window_parts(business, query)
     ]
     if len(parts) > 1:
-        parts = [parts[0].union(*parts[1:], all=True).order_by(*ordering)[: query.limit + 1]]
-    rows = list(parts[0])[: query.limit + 1]
+        if connection.features.supports_slicing_ordering_in_compound:
+            # Each part ordered and cut on its own too (not on SQLite): read in index order,
+            # it stops at the page.
+            parts = [part.order_by(*ordering)[: query.limit + 1] for part in parts]
+        parts = [parts[0].union(*parts[1:], all=True)]
+    parts[0] = parts[0].order_by(*ordering)[: query.limit + 1]
+    rows = list(parts[0])
     has_next = len(rows) > query.limit
     events = [CalendarEvent(*row[:-1]) for row in rows[: query.limit]]
     _attach_schedules(events)
