@@ -2,17 +2,24 @@
 
 Each layout asks ``query_events`` for one window (or one agenda page) and places the events on
 days and hour slots in the business's time zone, with the links a page needs to move around.
+Each event's link is written here too (``Entry.markup``): a week can show a thousand events, and
+the template language costs a few hundred µs for each, more than the rest of the page.
 """
 
+import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from urllib.parse import urlencode
+from html import escape as html_escape
+from urllib.parse import quote, urlencode
 
 from django.urls import reverse
+from django.utils.http import RFC3986_SUBDELIMS
+from django.utils.safestring import SafeString, mark_safe
 
 from calendar_app.models import Business, Event
-from calendar_app.selectors import events_per_day, query_events
+from calendar_app.selectors import CalendarEvent, events_per_day, query_events
 
 VIEWS = {"month": "Month", "week": "Week", "day": "Day", "agenda": "Agenda"}
 CALENDAR_EVENT_LIMIT = 10_000  # one window query for week/day; more shows a notice
@@ -24,6 +31,16 @@ DAY_MINUTES = 24 * 60
 MIN_HEIGHT_MINUTES = 20  # a short event is drawn at least this tall, so its title stays readable
 VISIBLE_STATUSES = [Event.Status.CONFIRMED, Event.Status.PENDING_CONFIRMATION]
 DASH = "\u2013"  # en dash between times and dates
+EVENT_ID = "event-id"  # stands for the id in the reversed event link, replaced per event
+CLASH_BADGE = (
+    '<span class="badge clash" title="A resource of this event is also held by another event at '
+    'this time">Clash</span>'
+)
+CANCELLED_BADGE = '<span class="badge cancelled">Cancelled</span>'
+PENDING_BADGE = '<span class="badge pending">Pending</span>'
+ID_SAFE = RFC3986_SUBDELIMS + "/~:@"  # what ``reverse`` leaves unquoted in a path
+PLAIN_TEXT = re.compile("[^&<>\"']*").fullmatch  # what escaping leaves as it is
+PLAIN_ID = re.compile("[A-Za-z0-9_.~:@-]*").fullmatch  # what quoting and escaping leave as is
 
 
 @dataclass(frozen=True)
@@ -60,7 +77,7 @@ class CalendarQuery:
         return spec
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """One event as placed on one day, with its times in the business's zone.
 
@@ -69,10 +86,11 @@ class Entry:
     ``lanes`` side by side with the events it overlaps.
     """
 
-    event: Event
+    event: CalendarEvent
     start: datetime
     end: datetime
     day: date
+    href: str  # the event's page
     top: int = 0
     height: int = 0
     lane: int = 0
@@ -94,8 +112,8 @@ class Entry:
         if self.event.all_day:
             return "All day"
         if self.continues:
-            return f"until {self.end:%H:%M}" if self.end.date() == self.day else "all day"
-        return f"{self.start:%H:%M}{DASH}{self.end:%H:%M}"
+            return f"until {_hm(self.end)}" if self.end.date() == self.day else "all day"
+        return f"{_hm(self.start)}{DASH}{_hm(self.end)}"
 
     @property
     def start_hour_label(self) -> str:
@@ -107,7 +125,46 @@ class Entry:
         """The event's own wall-clock time when its zone is not the business's."""
         if self.event.time_zone == str(self.start.tzinfo):
             return ""
-        return f"{self.event.start_local:%H:%M} {self.event.time_zone}"
+        return f"{_hm(self.event.start_local)} {self.event.time_zone}"
+
+    def markup(self, *, timed: bool = False, detailed: bool = False) -> str:
+        """The entry's link, as the calendar shows it: ``timed`` places it in the time grid,
+        ``detailed`` adds schedule, resources, capacity and the event's own zone."""
+        event = self.event
+        classes = "cal-event"
+        if timed:
+            classes += " cal-timed"
+        if event.is_cancelled:
+            classes += " cancelled"
+        if event.schedule.is_blocked_time:
+            classes += " blocked"
+        if self.clash:
+            classes += " clash"
+        place = ""
+        if timed:
+            place = (
+                f' data-start-hour="{self.start_hour_label}" data-grid-top="{self.top}"'
+                f' data-grid-height="{self.height}" data-grid-lane="{self.lane}"'
+                f' data-grid-lanes="{self.lanes}"'
+            )
+        badges = CLASH_BADGE if self.clash else ""
+        if event.is_cancelled:
+            badges += CANCELLED_BADGE
+        elif event.status == Event.Status.PENDING_CONFIRMATION:
+            badges += PENDING_BADGE
+        meta = ""
+        if detailed:
+            parts = [event.schedule.name, *(ref.name for ref in event.resource_refs)]
+            if event.total_capacity is not None:
+                parts.append(f"{event.remaining_capacity}/{event.total_capacity} free")
+            if zone_label := self.other_zone_label:
+                parts.append(zone_label)
+            meta = f' <span class="cal-event-meta muted">{escape(" · ".join(parts))}</span>'
+        return (
+            f'<a class="{classes}" href="{self.href}" data-event-id="{escape(event.id)}"{place}>'
+            f'<span class="cal-event-time">{self.time_label}</span> '
+            f'<span class="cal-event-title">{escape(event.title)}</span>{badges}{meta}</a>'
+        )
 
     def minutes_on_day(self) -> tuple[int, int]:
         """Start and end of this day's part of the event, in minutes after midnight."""
@@ -115,6 +172,11 @@ class Entry:
         if self.end.date() > self.day:
             return begin, DAY_MINUTES
         return begin, max(begin, self.end.hour * 60 + self.end.minute)
+
+
+def _hm(moment: datetime) -> str:
+    """``HH:MM`` (a format string costs several times as much, once per event)."""
+    return f"{moment.hour:02d}:{moment.minute:02d}"
 
 
 @dataclass
@@ -148,6 +210,45 @@ class Day:
     @property
     def more_count(self) -> int:
         return max(0, self.total - MONTH_DAY_EVENTS)
+
+    @property
+    def month_markup(self) -> SafeString:
+        return mark_safe("".join(entry.markup() for entry in self.month_entries))
+
+    @property
+    def untimed_markup(self) -> SafeString:
+        return mark_safe("".join(entry.markup() for entry in self.untimed))
+
+    @property
+    def timed_markup(self) -> SafeString:
+        return mark_safe("".join(entry.markup(timed=True, detailed=True) for entry in self.timed))
+
+    @property
+    def agenda_markup(self) -> SafeString:
+        return mark_safe(
+            "".join(f"<li>{entry.markup(detailed=True)}</li>" for entry in self.entries)
+        )
+
+
+def event_links() -> Callable[[str], str]:
+    """The event page's address for an event id, from one ``reverse`` per page: the link of
+    each event is the reversed prefix and suffix around its quoted id (as ``reverse`` quotes
+    it), escaped for an attribute."""
+    prefix, suffix = reverse("calendar_app:event_detail", args=[EVENT_ID]).split(EVENT_ID)
+    prefix, suffix = escape(prefix), escape(suffix)
+
+    def link(event_id: str) -> str:
+        if PLAIN_ID(event_id):  # ids are GUIDs as a rule
+            return f"{prefix}{event_id}{suffix}"
+        return f"{prefix}{html_escape(quote(event_id, safe=ID_SAFE))}{suffix}"
+
+    return link
+
+
+def escape(text: str) -> str:
+    """``text`` escaped for HTML as Django escapes it; most text needs nothing, and the test
+    costs a fifth of the escaping (it runs several times per event)."""
+    return text if PLAIN_TEXT(text) else html_escape(text)
 
 
 def navigation(query: CalendarQuery) -> dict:
@@ -218,7 +319,7 @@ def grid(business: Business, query: CalendarQuery, now: datetime) -> dict:
         filter=query.event_filter,
         limit=CALENDAR_EVENT_LIMIT,
     )
-    _place(page.events, days, business)
+    _place(page.events, days, business, event_links())
     return {
         "days": days,
         "truncated": page.has_next,
@@ -237,24 +338,39 @@ def _fill_month(business: Business, query: CalendarQuery, days: list[Day]) -> No
         per_day=MONTH_DAY_EVENTS,
     )
     zone = business.zone
+    link = event_links()
     for day, events, total in zip(days, per_day.shown, per_day.counts, strict=True):
         day.entries = [
-            Entry(event, event.start.astimezone(zone), event.end.astimezone(zone), day.date)
+            Entry(
+                event,
+                event.start.astimezone(zone),
+                event.end.astimezone(zone),
+                day.date,
+                link(event.id),
+            )
             for event in events[:MONTH_DAY_EVENTS]
         ]
         day.total = total
 
 
-def _place(events: list[Event], days: list[Day], business: Business) -> None:
+def _place(
+    events: list[CalendarEvent], days: list[Day], business: Business, link: Callable[[str], str]
+) -> None:
     """Put each event on every grid day it overlaps, in the business's zone."""
     zone = business.zone
     by_date = {day.date: day for day in days}
     for event in events:
         start, end = event.start.astimezone(zone), event.end.astimezone(zone)
-        last = (end - timedelta(microseconds=1)).date() if end > start else start.date()
-        current = max(start.date(), days[0].date)
+        first = start.date()
+        last = (end - timedelta(microseconds=1)).date() if end > start else first
+        href = link(event.id)
+        if first == last:  # most events: one day
+            if day := by_date.get(first):
+                day.entries.append(Entry(event, start, end, first, href))
+            continue
+        current = max(first, days[0].date)
         while current <= last and current in by_date:
-            by_date[current].entries.append(Entry(event, start, end, current))
+            by_date[current].entries.append(Entry(event, start, end, current, href))
             current += timedelta(days=1)
 
 
@@ -265,13 +381,14 @@ def _time_grid(days: list[Day], query: CalendarQuery, now: datetime) -> list[str
         _mark_clashes(day.entries)
         for entry in day.entries:
             (day.untimed if entry.untimed else day.timed).append(entry)
-    spans = [entry.minutes_on_day() for day in days for entry in day.timed]
-    first = min([FIRST_HOUR, *(begin // 60 for begin, _ in spans)])
-    last = max([LAST_HOUR, *(-(-finish // 60) for _, finish in spans)])
+    day_spans = [[(entry, *entry.minutes_on_day()) for entry in day.timed] for day in days]
+    spans = [span for each_day in day_spans for span in each_day]
+    first = min([FIRST_HOUR, *(begin // 60 for _, begin, _ in spans)])
+    last = max([LAST_HOUR, *(-(-finish // 60) for _, _, finish in spans)])
     create_path = reverse("calendar_app:event_create")
     extra = f"&{urlencode({'schedule': query.schedule_id})}" if query.schedule_id else ""
-    for day in days:
-        _lay_out_lanes(day.timed, offset=first * 60)
+    for day, each_day in zip(days, day_spans, strict=True):
+        _lay_out_lanes(day.timed, each_day, offset=first * 60)
         day.slots = [
             Slot(hour, f"{create_path}?start={day.date.isoformat()}T{hour:02d}:00{extra}")
             for hour in range(first, last)
@@ -302,18 +419,21 @@ def _mark_clashes(entries: list[Entry]) -> None:
                 latest = entry
 
 
-def _lay_out_lanes(entries: list[Entry], *, offset: int) -> None:
-    """Place one day's timed entries: overlapping ones share their group's width in lanes.
+def _lay_out_lanes(
+    entries: list[Entry], spans: list[tuple[Entry, int, int]], *, offset: int
+) -> None:
+    """Place one day's timed entries (``spans``: each with its minutes on the day, and
+    ``entries`` put in their order): overlapping ones share their group's width in lanes.
 
     Entries are taken by start; a group ends when the next entry starts after every entry in it
     has ended, and each entry takes the first lane that is free by its start (as calendars do).
     """
-    entries.sort(key=lambda e: (e.minutes_on_day()[0], -e.minutes_on_day()[1]))
+    spans = sorted(spans, key=lambda span: (span[1], -span[2]))
+    entries[:] = [entry for entry, _, _ in spans]
     group: list[Entry] = []
     lane_ends: list[int] = []
     group_end = -1
-    for entry in entries:
-        begin, finish = entry.minutes_on_day()
+    for entry, begin, finish in spans:
         finish = max(finish, begin + MIN_HEIGHT_MINUTES)
         if begin >= group_end:
             _close_group(group, len(lane_ends))
@@ -349,13 +469,14 @@ def agenda(
         cursor=cursor,
     )
     zone = business.zone
+    link = event_links()
     groups: list[Day] = []
     for event in page.events:
         start_at, end_at = event.start.astimezone(zone), event.end.astimezone(zone)
         on = max(start_at.date(), query.day)
         if not groups or groups[-1].date != on:
             groups.append(Day(date=on, url=query.url(view="day", day=on), is_today=on == today))
-        groups[-1].entries.append(Entry(event, start_at, end_at, on))
+        groups[-1].entries.append(Entry(event, start_at, end_at, on, link(event.id)))
     if groups and groups[0].date.isoformat() == after:
         groups[0].continued = True  # no second heading for the same day
     more_url = ""

@@ -1,28 +1,29 @@
 """Calendar reads. Every calendar page is rendered from ``query_events``."""
 
 import zoneinfo
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import (
-    Case,
     Count,
     Exists,
-    F,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    StringAgg,
+    Subquery,
     Sum,
     Value,
-    When,
-    Window,
     prefetch_related_objects,
 )
-from django.db.models.functions import RowNumber
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Concat
 
 from calendar_app import recurrence
 from calendar_app.backends import Scope, calendar_backend
@@ -87,11 +88,72 @@ class EventResourceRef(NamedTuple):
     transparency: str
 
 
+# The columns a calendar page shows of an event, in ``CalendarEvent``'s order.
+ROW_FIELDS = (
+    "id",
+    "title",
+    "status",
+    "type",
+    "schedule_id",
+    "start",
+    "end",
+    "start_local_date",
+    "time_zone",
+    "all_day",
+    "recurrence_type",
+    "recurring_event_id",
+    "transparency",
+    "total_capacity",
+    "remaining_capacity",
+    "revision",
+)
+
+
+@dataclass(slots=True)
+class CalendarEvent:
+    """An event as the calendar pages show it: a plain row, not a model instance.
+
+    A week can hold thousands of events; building a model instance for each cost more than
+    the rest of the page. ``schedule`` is shared by the events of a schedule.
+    """
+
+    id: str
+    title: str
+    status: str
+    type: str
+    schedule_id: str
+    start: datetime
+    end: datetime
+    start_local_date: str
+    time_zone: str
+    all_day: bool
+    recurrence_type: str
+    recurring_event_id: str
+    transparency: str
+    total_capacity: int | None
+    remaining_capacity: int | None
+    revision: int
+    schedule: Schedule | None = None
+    resource_refs: list[EventResourceRef] = field(default_factory=list)
+
+    @property
+    def pk(self) -> str:
+        return self.id
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == Event.Status.CANCELLED
+
+    @property
+    def start_local(self) -> datetime:
+        return parse_local_date(self.start_local_date)
+
+
 @dataclass(frozen=True)
 class EventPage:
     """One page of events; each has ``schedule`` loaded and ``resource_refs`` attached."""
 
-    events: list[Event]
+    events: list[CalendarEvent]
     next_cursor: str | None
     has_next: bool
     time_zone: str
@@ -145,43 +207,73 @@ def query_events(
             limit=limit,
         )
         _validate(query)
-    events = _filtered(business, query)
     sort_field, order = query.sort
-    if order == "ASC":
-        events = events.order_by(sort_field, "id")
-        if after:
-            events = events.filter(
-                Q(**{f"{sort_field}__gt": after[0]})
-                | Q(**{sort_field: after[0], "id__gt": after[1]})
-            )
-    else:
-        events = events.order_by(f"-{sort_field}", "-id")
-        if after:
-            events = events.filter(
-                Q(**{f"{sort_field}__lt": after[0]})
-                | Q(**{sort_field: after[0], "id__lt": after[1]})
-            )
-    window = events[: query.limit + 1]
-    rows = list(window)
+    past = "gt" if order == "ASC" else "lt"
+    page = Q()
+    if after:
+        page = Q(**{f"{sort_field}__{past}": after[0]}) | Q(
+            **{sort_field: after[0], f"id__{past}": after[1]}
+        )
+    ordering = (sort_field, "id") if order == "ASC" else (f"-{sort_field}", "-id")
+    parts = [
+        part.filter(page)
+        .annotate(links=RESOURCE_LINKS)
+        .order_by()
+        .values_list(*ROW_FIELDS, "links")
+        for part in _window_parts(business, query)
+    ]
+    if len(parts) > 1:
+        if connection.features.supports_slicing_ordering_in_compound:
+            # Each part ordered and cut on its own too (not on SQLite): read in index order,
+            # it stops at the page.
+            parts = [part.order_by(*ordering)[: query.limit + 1] for part in parts]
+        parts = [parts[0].union(*parts[1:], all=True)]
+    parts[0] = parts[0].order_by(*ordering)[: query.limit + 1]
+    rows = list(parts[0])
     has_next = len(rows) > query.limit
-    rows = rows[: query.limit]
-    _attach_schedules(rows)
-    _attach_resource_refs(rows, window.values("pk"))
+    events = [CalendarEvent(*row[:-1]) for row in rows[: query.limit]]
+    _attach_schedules(events)
+    _attach_resource_refs(business, events, [row[-1] for row in rows])
     next_cursor = None
     if has_next:
-        last = rows[-1]
+        last = events[-1]
         next_cursor = _encode_cursor(query, [getattr(last, sort_field).isoformat(), last.id])
     return EventPage(
-        events=rows, next_cursor=next_cursor, has_next=has_next, time_zone=query.time_zone
+        events=events, next_cursor=next_cursor, has_next=has_next, time_zone=query.time_zone
     )
 
 
-def _filtered(business: Business, query: _Query) -> QuerySet[Event]:
-    """The window's events that pass the filter (``WORKING_HOURS`` only when named)."""
-    events = _window(business, query).filter(_filter_q(query.filter))
+def _shown(business: Business, query: _Query) -> QuerySet[Event]:
+    """The business's events of the query's recurrence types, ``WORKING_HOURS`` only when the
+    filter names them, with no window and no filter yet."""
+    events = Event.objects.filter(
+        business=business,
+        removed_date__isnull=True,
+        recurrence_type__in=query.recurrence_type,
+    )
     if not _names_type(query.filter, "WORKING_HOURS"):
         events = events.exclude(type=Event.Type.WORKING_HOURS)
     return events
+
+
+def _window_parts(business: Business, query: _Query) -> list[QuerySet[Event]]:
+    """The filtered window as parts to read as one union: the events starting in it, on a
+    range of the (business, start) index, and those already running at its start.
+
+    Read as one "ends after the start and starts before the end" test, the window costs a
+    visit to every earlier (or later) event of the business; the running ones are picked by
+    id from the index alone (``event_calendar_day`` holds ``end``) and only they are read.
+    """
+    shown = _shown(business, query)
+    earlier, later = _window_bounds(query)
+    events = shown.filter(_filter_q(query.filter))
+    if earlier is None:
+        return [events.filter(start__lt=later) if later else events]
+    starting = events.filter(start__gte=earlier)
+    if later:
+        starting = starting.filter(start__lt=later)
+    running = shown.filter(start__lt=earlier, end__gt=earlier).values("pk")
+    return [starting, events.filter(pk__in=running)]
 
 
 @dataclass(frozen=True)
@@ -192,7 +284,7 @@ class DayEvents:
     every day they cover), ``counts[i]`` the number of events that day has.
     """
 
-    shown: list[list[Event]]
+    shown: list[list[CalendarEvent]]
     counts: list[int]
 
 
@@ -201,11 +293,13 @@ def events_per_day(
 ) -> DayEvents:
     """The first ``per_day`` events of each day and each day's count, from the database.
 
-    For a month grid at any size: the database numbers each day's events (a window function
-    over the day an event falls on, computed from the day boundaries in the business's zone)
-    and returns only the first few per day with the day's count, so the page never loads the
-    whole month, and no day goes missing behind a cap. Events spanning several days are few;
-    they are read whole and counted on each day they cover. Three queries.
+    For a month grid at any size, and at a cost that does not grow with the events in it:
+    each day is read on its own range of the (business, start) index, its first events by
+    ``ORDER BY start LIMIT`` (PostgreSQL through a LATERAL join, SQLite, which has none,
+    through a correlated ``IN``) and its count from the index alone (``event_calendar_day``
+    covers the filter), so the page never loads the whole month and no day goes missing behind
+    a cap. Events running into a later day are few; they are read whole and counted on each
+    day they cover. Three queries: counts, events, schedules.
     """
     zone = business.time_zone
     start = datetime.combine(first_day, time.min)
@@ -217,39 +311,83 @@ def events_per_day(
         filter=filter or {},
     )
     _validate(query)
-    bounds = [recurrence.to_utc(start + timedelta(days=i), zone) for i in range(1, days)]
-    last = Value(days - 1)
-    events = _filtered(business, query).annotate(
-        first_index=Case(
-            *(When(start__lt=b, then=Value(i)) for i, b in enumerate(bounds)), default=last
-        ),
-        last_index=Case(
-            *(When(end__lte=b, then=Value(i)) for i, b in enumerate(bounds)), default=last
-        ),
-    )
-    one_day = (
-        events.filter(first_index__gte=F("last_index"))
-        .annotate(
-            rank=Window(RowNumber(), partition_by=F("first_index"), order_by=[F("start"), F("id")]),
-            day_count=Window(Count("id"), partition_by=F("first_index")),
+    bounds = [recurrence.to_utc(start + timedelta(days=i), zone) for i in range(days + 1)]
+    events = _shown(business, query).filter(_filter_q(query.filter))
+    lo, hi = RawSQL("d.lo", ()), RawSQL("d.hi", ())  # the day's bounds, from the outer query
+    on_day = events.filter(start__gte=lo, start__lt=hi).order_by()
+    first = on_day.filter(end__lte=hi).order_by("start", "id")[:per_day]
+    later = on_day.filter(end__gt=hi)  # runs into a later day
+    carried = events.filter(start__lt=bounds[0], end__gt=bounds[0]).order_by()
+    adapt = connection.ops.adapt_datetimefield_value
+    day_params = [
+        value for i in range(days) for value in (i, adapt(bounds[i]), adapt(bounds[i + 1]))
+    ]
+    with_days = f"WITH d (i, lo, hi) AS (VALUES {', '.join(['(%s, %s, %s)'] * days)}) "
+    count_sql, count_params = _sql(on_day.values("business").annotate(n=Count("id")).values("n"))
+    # The events running into a later day are found by id on the index alone (a day's events
+    # all pass through that test), then read whole.
+    later_ids, carried_rows = _sql(later.values_list("id")), _sql(carried.values_list(*ROW_FIELDS))
+    table = connection.ops.quote_name(Event._meta.db_table)
+    columns = ", ".join(f"e.{connection.ops.quote_name(name)}" for name in ROW_FIELDS)
+    if connection.vendor == "postgresql":
+        parts = [_sql(first.values_list(*ROW_FIELDS)), later_ids, carried_rows]
+        rows_sql = (
+            "SELECT d.i, l.* FROM d CROSS JOIN LATERAL (SELECT * FROM ({}) AS f UNION ALL "
+            f"SELECT {columns} FROM {table} AS e WHERE e.id IN ({{}})) AS l "
+            "UNION ALL SELECT -1, c.* FROM ({}) AS c"
         )
-        .filter(rank__lte=per_day)
-        .order_by("first_index", "rank")
-    )
-    shown: list[list[Event]] = [[] for _ in range(days)]
-    counts = [0] * days
-    spanning = list(events.filter(first_index__lt=F("last_index")).order_by("start", "id"))
-    for event in spanning:
-        for index in range(event.first_index, event.last_index + 1):
-            shown[index].append(event)
-            counts[index] += 1
-    rows = list(one_day)
-    for event in rows:
-        shown[event.first_index].append(event)
-        if event.rank == 1:
-            counts[event.first_index] += event.day_count
-    _attach_schedules([*spanning, *rows])
+    else:
+        parts = [_sql(first.values_list("id")), later_ids, carried_rows]
+        rows_sql = (
+            f"SELECT d.i, {columns} FROM d JOIN {table} AS e "
+            "ON (e.id IN ({}) OR e.id IN ({})) UNION ALL SELECT -1, c.* FROM ({}) AS c"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{with_days}SELECT d.i, COALESCE(({count_sql}), 0) FROM d ORDER BY d.i",
+            [*day_params, *count_params],
+        )
+        counts = [count for _, count in cursor.fetchall()]
+        cursor.execute(
+            with_days + rows_sql.format(*(sql for sql, _ in parts)),
+            [*day_params, *(param for _, params in parts for param in params)],
+        )
+        rows = [(day, _from_cursor(row)) for day, *row in cursor.fetchall()]
+    _attach_schedules([event for _, event in rows])
+    rows.sort(key=lambda row: (row[1].start, row[1].id))
+    shown: list[list[CalendarEvent]] = [[] for _ in range(days)]
+    spanning = [event for day, event in rows if day < 0 or event.end > bounds[day + 1]]
+    for day, event in rows:
+        if day >= 0 and event.end <= bounds[day + 1]:
+            shown[day].append(event)
+    for event in reversed(spanning):  # spanning events first on each day, by start
+        starts_on = bisect_right(bounds, event.start) - 1
+        ends_on = min(days - 1, bisect_left(bounds, event.end) - 1)
+        for day in range(max(starts_on, 0), ends_on + 1):
+            shown[day].insert(0, event)
+            if day != starts_on:  # the count of its first day has it already
+                counts[day] += 1
     return DayEvents(shown=shown, counts=counts)
+
+
+def _sql(queryset: QuerySet) -> tuple[str, tuple]:
+    """A queryset's SQL and parameters, to be placed inside a statement Django cannot build."""
+    return queryset.query.sql_with_params()
+
+
+def _from_cursor(row: tuple) -> CalendarEvent:
+    """A calendar row read through a raw cursor, typed as the ORM would: SQLite returns naive
+    UTC date-times (or text, through a subquery) and integer booleans."""
+    event = CalendarEvent(*row)
+    event.start, event.end = _aware_utc(event.start), _aware_utc(event.end)
+    event.all_day = bool(event.all_day)
+    return event
+
+
+def _aware_utc(value: datetime | str) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _local(value: datetime | str | None) -> str | None:
@@ -294,26 +432,18 @@ def _validate(query: _Query) -> None:
     _filter_q(query.filter)  # raises on unsupported keys or operators
 
 
-def _window(business: Business, query: _Query) -> QuerySet[Event]:
-    """Events overlapping the window; a descending query may name it from its later end."""
-    events = Event.objects.filter(
-        business=business,
-        removed_date__isnull=True,
-        recurrence_type__in=query.recurrence_type,
-    )
+def _window_bounds(query: _Query) -> tuple[datetime | None, datetime | None]:
+    """The window's ends in UTC; a descending query may name it from its later end."""
     earlier, later = query.from_local_date, query.to_local_date
     if earlier and later and earlier > later:  # only a descending sort gets past _validate
         earlier, later = later, earlier
-    if earlier:
-        from_utc = recurrence.to_utc(parse_local_date(earlier), query.time_zone)
-        events = events.filter(end__gt=from_utc)
-    if later:
-        to_utc = recurrence.to_utc(parse_local_date(later), query.time_zone)
-        events = events.filter(start__lt=to_utc)
-    return events
+    return (
+        recurrence.to_utc(parse_local_date(earlier), query.time_zone) if earlier else None,
+        recurrence.to_utc(parse_local_date(later), query.time_zone) if later else None,
+    )
 
 
-def _attach_schedules(events: list[Event]) -> None:
+def _attach_schedules(events: list[CalendarEvent]) -> None:
     """Every event's schedule in one query: a business has a few schedules and many events, so
     one instance per schedule, not one per event as a join would build."""
     schedules = Schedule.objects.in_bulk({event.schedule_id for event in events})
@@ -321,24 +451,36 @@ def _attach_schedules(events: list[Event]) -> None:
         event.schedule = schedules[event.schedule_id]
 
 
-def _attach_resource_refs(events: list[Event], event_ids: QuerySet) -> None:
-    """Every event's resources in one query, as plain tuples.
+# Each event's resources as one text column of the event's own row: "transparency id" pairs
+# (control characters apart, which no id or enum holds), so no second query names the events.
+LINK, LINKS = "\x1f", "\x1e"
+RESOURCE_LINKS = Subquery(
+    EventResource.objects.filter(event=OuterRef("pk"))
+    .values("event")
+    .annotate(links=StringAgg(Concat("transparency", Value(LINK), "resource_id"), Value(LINKS)))
+    .values("links")
+)
 
-    A calendar month can hold thousands of events; Django's prefetch machinery would build a
-    queryset and two model instances per link, which costs more than the page itself. The
-    events are named by their own query (``event_ids``), not by thousands of bound ids.
-    """
-    refs: dict[str, list[EventResourceRef]] = {event.id: [] for event in events}
-    links = (
-        EventResource.objects.filter(event_id__in=event_ids)
-        .order_by("resource__name")
-        .values_list("event_id", "resource_id", "resource__name", "resource__type", "transparency")
-    )
-    for event_id, *resource in links:
-        if event_id in refs:  # the window reads one event past the page, to know has_next
-            refs[event_id].append(EventResourceRef(*resource))
-    for event in events:
-        event.resource_refs = refs[event.id]
+
+def _attach_resource_refs(
+    business: Business, events: list[CalendarEvent], links: list[str | None]
+) -> None:
+    """Every event's resources, by name, from its ``RESOURCE_LINKS`` and one query of the
+    business's resources (a few dozen, where a week holds thousands of links)."""
+    resources = {
+        pk: (name, type_)
+        for pk, name, type_ in Resource.objects.filter(business=business).values_list(
+            "id", "name", "type"
+        )
+    }
+    for event, held in zip(events, links, strict=False):
+        if not held:
+            continue
+        refs = []
+        for link in held.split(LINKS):
+            transparency, resource_id = link.split(LINK, 1)
+            refs.append(EventResourceRef(resource_id, *resources[resource_id], transparency))
+        event.resource_refs = sorted(refs, key=lambda ref: ref.name)
 
 
 def _filter_q(spec: dict[str, Any]) -> Q:

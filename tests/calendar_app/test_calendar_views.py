@@ -217,6 +217,52 @@ def test_a_month_day_lists_four_events_and_links_the_rest_to_its_day_view(owner_
     assert f'class="cal-daynum" href="{day_url}"' in content
 
 
+def test_a_month_shows_and_counts_events_on_every_day_they_cover(owner_client, schedule):
+    begun = EventFactory(  # began before the grid (Monday 1 June) and runs into it
+        schedule=schedule, start_local=datetime(2026, 5, 31, 22), duration=timedelta(hours=36)
+    )
+    late = EventFactory(
+        schedule=schedule, start_local=datetime(2026, 6, 10, 23, 30), duration=timedelta(hours=1)
+    )
+    morning = EventFactory(schedule=schedule, start_local=datetime(2026, 6, 10, 9))
+
+    response = owner_client.get(calendar_url("month", date="2026-06-01"))
+
+    days = {d.date: d for d in response.context["days"]}
+    shown = {day: [e.event.id for e in d.entries] for day, d in days.items() if d.entries}
+    assert shown == {
+        date(2026, 6, 1): [begun.id],
+        date(2026, 6, 2): [begun.id],
+        date(2026, 6, 10): [late.id, morning.id],  # the one running into the next day first
+        date(2026, 6, 11): [late.id],
+    }
+    assert {day: d.total for day, d in days.items() if d.total} == {
+        date(2026, 6, 1): 1,
+        date(2026, 6, 2): 1,
+        date(2026, 6, 10): 2,
+        date(2026, 6, 11): 1,
+    }
+    assert days[date(2026, 6, 11)].entries[0].time_label == "until 00:30"
+
+
+def test_a_month_counts_only_the_events_the_filters_show(owner_client, business, schedule):
+    room = ResourceFactory(business=business, name="Room A")
+    EventResourceFactory(
+        resource=room, event__schedule=schedule, event__start_local=datetime(2026, 6, 3, 9)
+    )
+    EventFactory(schedule=schedule, start_local=datetime(2026, 6, 3, 10))
+    EventFactory(schedule=schedule, start_local=datetime(2026, 6, 3, 11), status="CANCELLED")
+
+    def count(**params) -> int:
+        response = owner_client.get(calendar_url("month", date="2026-06-01", **params))
+        return next(d.total for d in response.context["days"] if d.date == date(2026, 6, 3))
+
+    assert count() == 2
+    assert count(cancelled=1) == 3
+    assert count(resource=room.pk) == 1
+    assert count(schedule=ScheduleFactory(business=business).pk) == 0
+
+
 # Week and day views
 
 
