@@ -27,6 +27,7 @@ from django.db.models.functions import RowNumber
 from calendar_app import recurrence
 from calendar_app.backends import Scope, calendar_backend
 from calendar_app.models import (
+    BulkOperation,
     Business,
     ChangeRecord,
     Event,
@@ -658,17 +659,37 @@ def schedules_for(business: Business) -> QuerySet[Schedule]:
 
 @dataclass(frozen=True)
 class SchedulesPage:
-    """The schedules list and whether a cancelled schedule can be restored (not upstream,
-    where cancelling is final)."""
+    """The schedules list, whether a cancelled schedule can be restored (not upstream, where
+    cancelling is final), and the operations still working on them (their progress bars)."""
 
     schedules: QuerySet[Schedule]
     can_restore: bool
+    operations: QuerySet[BulkOperation]
 
 
 def schedules_page(business: Business) -> SchedulesPage:
     return SchedulesPage(
         schedules=schedules_for(business),
         can_restore=calendar_backend(business).can_restore_schedule,
+        operations=unfinished_operations(business),
+    )
+
+
+def unfinished_operations(business: Business) -> QuerySet[BulkOperation]:
+    """The business's bulk operations that are queued or running, oldest first."""
+    return (
+        BulkOperation.objects.filter(business=business, state__in=BulkOperation.UNFINISHED_STATES)
+        .select_related("schedule")
+        .order_by("created_date")
+    )
+
+
+def operation_of(business: Business, operation_id) -> BulkOperation | None:
+    """One bulk operation of the business (another business's id finds nothing)."""
+    return (
+        BulkOperation.objects.filter(business=business, pk=operation_id)
+        .select_related("schedule")
+        .first()
     )
 
 

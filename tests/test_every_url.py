@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from calendar_app.wix.models import WebhookDelivery
 from tests.factories import (
     ApiKeyFactory,
+    BulkOperationFactory,
     CalendarFeedFactory,
     EventFactory,
     MembershipFactory,
@@ -33,6 +34,7 @@ ID_KWARGS = {
     "feed_id",
     "key_id",
     "subscription_id",
+    "operation_id",
 }
 NON_ID_KWARGS = {"view": "week"}
 
@@ -75,6 +77,7 @@ def theirs(other_business):
         "feed_id": CalendarFeedFactory(schedule=participation.event.schedule).pk,
         "key_id": ApiKeyFactory(business=other_business).pk,
         "subscription_id": WebhookSubscriptionFactory(business=other_business).pk,
+        "operation_id": BulkOperationFactory(schedule__business=other_business).pk,
     }
 
 
