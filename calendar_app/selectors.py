@@ -1,5 +1,6 @@
 """Calendar reads. Every calendar page is rendered from ``query_events``."""
 
+import uuid
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -684,8 +685,12 @@ def unfinished_operations(business: Business) -> QuerySet[BulkOperation]:
     )
 
 
-def operation_of(business: Business, operation_id) -> BulkOperation | None:
-    """One bulk operation of the business (another business's id finds nothing)."""
+def operation_of(business: Business, operation_id: str) -> BulkOperation | None:
+    """One bulk operation of the business (another business's id, or no id, finds nothing)."""
+    try:
+        operation_id = uuid.UUID(operation_id)
+    except ValueError:
+        return None
     return (
         BulkOperation.objects.filter(business=business, pk=operation_id)
         .select_related("schedule")

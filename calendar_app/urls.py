@@ -26,7 +26,7 @@ urlpatterns = [
         name="schedule_restore",
     ),
     path(
-        "schedules/operations/<uuid:operation_id>/",
+        "schedules/operations/<str:operation_id>/",
         schedules.bulk_operation,
         name="bulk_operation",
     ),

@@ -110,7 +110,7 @@ def schedule_restore(request: HttpRequest, schedule_id: str) -> HttpResponse:
 
 @require_safe
 @vary_on_headers("HX-Request")
-def bulk_operation(request: HttpRequest, operation_id) -> HttpResponse:
+def bulk_operation(request: HttpRequest, operation_id: str) -> HttpResponse:
     """An operation's progress (owners, who start them): the page polls its fragment until it
     has finished, and the finished fragment shows the result without polling."""
     require_owner(request)

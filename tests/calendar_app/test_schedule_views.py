@@ -8,7 +8,7 @@ from django.urls import reverse
 from calendar_app import services
 from calendar_app.backends import CalendarError
 from calendar_app.models import ChangeRecord, Event, Schedule
-from tests.factories import EventFactory, ScheduleFactory, next_monday
+from tests.factories import BulkOperationFactory, EventFactory, ScheduleFactory, next_monday
 
 pytestmark = pytest.mark.django_db
 
@@ -120,11 +120,14 @@ def test_the_list_runs_a_constant_number_of_queries(
     owner_client, business, count, django_assert_max_num_queries
 ):
     ScheduleFactory.create_batch(count, business=business)
+    BulkOperationFactory.create_batch(count, schedule__business=business)  # their progress bars
 
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         response = owner_client.get(LIST)
 
-    assert response.content.decode().count('<tr id="schedule-') == count
+    html = response.content.decode()
+    assert html.count('<tr id="schedule-') == count * 2  # and the operations' schedules
+    assert html.count("<progress ") == count
 
 
 def test_an_htmx_request_for_the_list_gets_only_the_list(owner_client, schedule):
