@@ -274,7 +274,7 @@ def cancel_schedule(
         total=total,
         created_by=actor.user if actor else None,
     )
-    transaction.on_commit(lambda: queue_bulk_operation(operation=operation), robust=True)
+    queue_bulk_operation(operation=operation)
     return updated
 
 
@@ -303,10 +303,13 @@ def _cancel_schedule_batch(
 
 
 def queue_bulk_operation(*, operation: BulkOperation) -> None:
-    """Hand the operation to a Celery worker (``calendar_app.tasks.run_bulk_operation``)."""
+    """Hand the operation to a Celery worker (``calendar_app.tasks.run_bulk_operation``) once
+    the current transaction commits. Robust: Redis down then must not turn a committed change
+    into an error page; ``requeue_stalled_operations`` queues the operation later."""
     from calendar_app.tasks import run_bulk_operation  # the tasks module imports this one
 
-    run_bulk_operation.delay(str(operation.pk))
+    operation_id = str(operation.pk)
+    transaction.on_commit(lambda: run_bulk_operation.delay(operation_id), robust=True)
 
 
 def run_bulk_operation(*, operation_id: str) -> BulkOperation:
@@ -344,6 +347,25 @@ def run_bulk_operation(*, operation_id: str) -> BulkOperation:
             operation.save(update_fields=["done", "updated_date", "state", "finished_date"])
         if operation.is_finished:
             return operation
+
+
+OPERATION_STALLED_AFTER = timedelta(minutes=5)
+
+
+def requeue_stalled_operations(*, older_than: timedelta = OPERATION_STALLED_AFTER) -> int:
+    """Queue again the unfinished operations that made no progress for ``older_than``: their
+    task was lost (Redis down when the request committed) or its worker died and the broker
+    has not handed the task back yet. Running an operation twice is harmless (its row is locked
+    per batch, batches are idempotent). Returns how many were queued."""
+    stalled = list(
+        BulkOperation.objects.filter(
+            state__in=BulkOperation.UNFINISHED_STATES,
+            updated_date__lt=timezone.now() - older_than,
+        )
+    )
+    for operation in stalled:
+        queue_bulk_operation(operation=operation)
+    return len(stalled)
 
 
 def fail_bulk_operation(*, operation_id: str, error: str) -> None:

@@ -52,3 +52,9 @@ def run_bulk_operation(self, operation_id: str) -> int:
     except Exception as error:
         services.fail_bulk_operation(operation_id=operation_id, error=str(error))
         raise
+
+
+@shared_task
+def requeue_stalled_operations() -> int:
+    """Run by beat: bulk operations whose task was lost are queued again."""
+    return services.requeue_stalled_operations()

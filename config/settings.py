@@ -240,6 +240,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "calendar_app.wix.tasks.reconcile_connections",
         "schedule": timedelta(hours=1),
     },
+    "requeue-stalled-bulk-operations": {
+        "task": "calendar_app.tasks.requeue_stalled_operations",
+        "schedule": timedelta(minutes=5),
+    },
     "requeue-stalled-wix-deliveries": {
         "task": "calendar_app.wix.tasks.requeue_stalled_deliveries",
         "schedule": timedelta(minutes=5),
