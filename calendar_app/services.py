@@ -320,18 +320,21 @@ def run_bulk_operation(*, operation_id: str) -> BulkOperation:
     batch runs, a finished operation is left alone, and a batch only picks rows not yet
     changed — running it twice changes nothing twice.
     """
+    asked = BulkOperation.objects.get(pk=operation_id)
+    actor = (  # who asked for it: the audit records are theirs
+        Membership.objects.select_related("user")
+        .filter(business_id=asked.business_id, user_id=asked.created_by_id)
+        .first()
+    )
     while True:
         with transaction.atomic():
             operation = (
                 BulkOperation.objects.select_for_update(of=("self",))
-                .select_related("business", "schedule", "created_by")
+                .select_related("business", "schedule__business")
                 .get(pk=operation_id)
             )
             if operation.is_finished:
                 return operation
-            actor = Membership.objects.filter(
-                business=operation.business, user=operation.created_by
-            ).first()
             done = _cancel_schedule_batch(
                 calendar_backend(operation.business),
                 actor=actor,

@@ -22,8 +22,8 @@ def test_cancelling_a_big_schedule_shows_a_progress_bar_until_the_result(
     owner,
     business,
     settings,
-    worker_factory,
-    artifacts_dir,  # noqa: F811
+    worker_factory,  # noqa: F811 (the fixture imported above)
+    artifacts_dir,
 ):
     settings.BULK_OPERATION_BATCH_SIZE = 10
     schedule = ScheduleFactory(business=business, name="Gym floor")
