@@ -176,6 +176,7 @@ def _list(
         "schedules": page.schedules,
         "can_restore": page.can_restore,
         "operations": page.operations,
+        "busy_schedule_ids": {operation.schedule_id for operation in page.operations},
         "notice": notice,
         "problem": problem,
     }

@@ -477,6 +477,8 @@ def test_cancelling_a_big_schedule_over_htmx_shows_a_polling_progress_bar(
     assert f'hx-get="{operation_url(operation)}" hx-trigger="every 1.5s"' in html
     assert '<progress max="8" value="0"' in html
     assert "0 of 8 (waiting to start)" in html
+    assert "Its events are being cancelled." in html  # no Restore until it is done
+    assert f'action="{url("schedule_restore", big_schedule)}"' not in html
 
 
 def test_the_progress_fragment_polls_until_done_then_shows_the_result(
