@@ -23,11 +23,13 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from calendar_app import recurrence, services
 from calendar_app.backends import Scope
 from calendar_app.models import BulkOperation, ChangeRecord, Event
+from tests.benchmarks.conftest import time_get
 from tests.factories import MembershipFactory, ScheduleFactory
 
 pytestmark = [pytest.mark.benchmark, pytest.mark.django_db]
@@ -138,7 +140,7 @@ def test_whole_series_operations_at_the_bound(owner, report):
 
 
 def test_cancelling_a_schedule_with_200_weekly_series(
-    owner, report, django_capture_on_commit_callbacks
+    owner, client, report, django_capture_on_commit_callbacks
 ):
     schedule = ScheduleFactory(business=owner.business)
     for n in range(SCHEDULE_SERIES):
@@ -155,6 +157,8 @@ def test_cancelling_a_schedule_with_200_weekly_series(
             )
         )
     operation = BulkOperation.objects.get(schedule=schedule)
+    client.force_login(owner.user)
+    poll = time_get(client, reverse("calendar_app:bulk_operation", args=[operation.pk]))
     task_ms, task_queries, task_records = measured(
         lambda: services.run_bulk_operation(operation_id=str(operation.pk))
     )
@@ -168,7 +172,7 @@ def test_cancelling_a_schedule_with_200_weekly_series(
         f"request {ms:.0f} ms, {queries} queries, {records} audit record; task {task_ms:.0f} ms "
         f"for {operation.done:,} rows = {operation.done / (task_ms / 1000):,.0f} rows/s, "
         f"{batches} batches of {batch}, {per_batch:.1f} queries per batch, "
-        f"{task_records:,} audit records"
+        f"{task_records:,} audit records; " + poll.line("its progress page (polled every 1.5 s)")
     )
     assert len(queued) == 1
     assert (operation.total, operation.done, operation.state) == (future, future, "done")
@@ -176,3 +180,4 @@ def test_cancelling_a_schedule_with_200_weekly_series(
     assert queries <= 12  # the request does not grow with the schedule
     assert task_records == future  # one per event it cancelled
     assert per_batch <= 8  # select, update, audit insert, progress: constant per batch
+    assert poll.queries <= 8  # session, user, membership, the operation
