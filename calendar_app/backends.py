@@ -386,7 +386,11 @@ class LocalCalendarBackend:
         return target
 
     def extend_events_view(self, *, business: Business) -> int:
-        """Move the business's view end forward and materialize the instances it now covers."""
+        """Move the business's view end forward and materialize the instances it now covers.
+
+        A cancelled schedule takes no new events: a series that began before its schedule was
+        cancelled (its MASTER, in the past, stays confirmed) gets no more occurrences.
+        """
         end = events_view_end()
         created = 0
         masters = Event.objects.filter(
@@ -394,6 +398,7 @@ class LocalCalendarBackend:
             recurrence_type=Event.RecurrenceType.MASTER,
             status=Event.Status.CONFIRMED,
             removed_date__isnull=True,
+            schedule__status=Schedule.Status.ACTIVE,
         ).prefetch_related("event_resources")
         for master in masters:
             created += materialize_instances(master, until_utc=end)
