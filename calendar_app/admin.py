@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from calendar_app import services
 from calendar_app.backends import CalendarError
 from calendar_app.models import (
+    BulkOperation,
     Business,
     ChangeRecord,
     Event,
@@ -197,3 +198,12 @@ class ChangeRecordAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_filter = ["actor_kind", "action", "object_type", "business"]
     search_fields = ["object_id", "actor__username"]
     date_hierarchy = "created_date"
+
+
+@admin.register(BulkOperation)
+class BulkOperationAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Progress and errors of the background operations, for whoever looks into one that
+    failed; the task is the only writer."""
+
+    list_display = ["created_date", "business", "kind", "schedule", "state", "done", "total"]
+    list_filter = ["state", "kind", "business"]

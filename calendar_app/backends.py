@@ -16,7 +16,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from calendar_app import recurrence
@@ -90,9 +90,15 @@ class CalendarBackend(Protocol):
 
     def create_schedule(self, *, business: Business, **fields) -> Schedule: ...
 
-    def cancel_schedule(
-        self, *, schedule: Schedule, expected_revision: int
-    ) -> tuple[Schedule, list[Event]]: ...
+    def cancel_schedule(self, *, schedule: Schedule, expected_revision: int) -> Schedule: ...
+
+    def schedule_cancel_cascade(
+        self, *, schedule: Schedule, since: datetime
+    ) -> QuerySet[Event]: ...
+
+    def cancel_cascaded_events(
+        self, *, schedule: Schedule, since: datetime, limit: int
+    ) -> list[Event]: ...
 
     def restore_schedule(self, *, schedule: Schedule, expected_revision: int) -> Schedule: ...
 
@@ -181,36 +187,48 @@ class LocalCalendarBackend:
     def create_schedule(self, *, business: Business, **fields) -> Schedule:
         return Schedule.objects.create(business=business, **fields)
 
-    def cancel_schedule(
-        self, *, schedule: Schedule, expected_revision: int
-    ) -> tuple[Schedule, list[Event]]:
-        """Cancel the schedule and, as the spec says, its future events (returned, as saved)."""
+    def cancel_schedule(self, *, schedule: Schedule, expected_revision: int) -> Schedule:
+        """Cancel the schedule row; its future events follow with ``cancel_cascaded_events``."""
         if (
             locked_current(Schedule, schedule.pk, expected_revision).status
             == Schedule.Status.CANCELLED
         ):
             raise CalendarError("This schedule is already cancelled.")
-        schedule = bump_revision(
+        return bump_revision(
             Schedule,
             pk=schedule.pk,
             expected_revision=expected_revision,
             status=Schedule.Status.CANCELLED,
         )
-        future = Event.objects.filter(
+
+    def schedule_cancel_cascade(self, *, schedule: Schedule, since: datetime) -> QuerySet[Event]:
+        """What cancelling the schedule at ``since`` cancels too, as the spec says: its future
+        events that still take place."""
+        return Event.objects.filter(
             schedule=schedule,
-            start__gte=timezone.now(),
+            start__gte=since,
             status=Event.Status.CONFIRMED,
             removed_date__isnull=True,
         )
-        cancelled = list(future.select_for_update().only("pk", "revision"))
-        Event.objects.filter(pk__in=[event.pk for event in cancelled]).update(
+
+    def cancel_cascaded_events(
+        self, *, schedule: Schedule, since: datetime, limit: int
+    ) -> list[Event]:
+        """Cancel up to ``limit`` of the cascade (locked, in id order); returned as saved.
+
+        Only events still CONFIRMED are picked, so a batch run again cancels nothing twice and
+        an empty answer means the cascade is complete.
+        """
+        cascade = self.schedule_cancel_cascade(schedule=schedule, since=since)
+        batch = list(cascade.order_by("pk").select_for_update().only("pk", "revision")[:limit])
+        Event.objects.filter(pk__in=[event.pk for event in batch]).update(
             status=Event.Status.CANCELLED,
             revision=F("revision") + 1,
             updated_date=timezone.now(),
         )
-        for event in cancelled:
+        for event in batch:
             event.status, event.revision = Event.Status.CANCELLED, event.revision + 1
-        return schedule, cancelled
+        return batch
 
     def restore_schedule(self, *, schedule: Schedule, expected_revision: int) -> Schedule:
         """Reactivate a cancelled schedule (a local choice: upstream, cancelling is final)."""
@@ -473,7 +491,11 @@ class LocalCalendarBackend:
         return target
 
     def extend_events_view(self, *, business: Business) -> int:
-        """Move the business's view end forward and materialize the instances it now covers."""
+        """Move the business's view end forward and materialize the instances it now covers.
+
+        A cancelled schedule takes no new events: a series that began before its schedule was
+        cancelled (its MASTER, in the past, stays confirmed) gets no more occurrences.
+        """
         end = events_view_end()
         created = 0
         masters = Event.objects.filter(
@@ -481,6 +503,7 @@ class LocalCalendarBackend:
             recurrence_type=Event.RecurrenceType.MASTER,
             status=Event.Status.CONFIRMED,
             removed_date__isnull=True,
+            schedule__status=Schedule.Status.ACTIVE,
         ).prefetch_related("event_resources")
         for master in masters:
             created += materialize_instances(master, until_utc=end)

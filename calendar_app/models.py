@@ -358,3 +358,52 @@ class ChangeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type} {self.object_id}"
+
+
+class BulkOperation(models.Model):
+    """A change too large for one request, done by a Celery task in batches: what it is, how
+    far it got (``done`` of ``total`` rows), and how it ended. The page polls it."""
+
+    class Kind(models.TextChoices):
+        CANCEL_SCHEDULE = "cancel_schedule", "Cancel a schedule's future events"
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="bulk_operations")
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="bulk_operations")
+    cutoff = models.DateTimeField(
+        help_text="The instant the operation was asked for: events from then on are its rows."
+    )
+    total = models.PositiveIntegerField(help_text="Rows to change, counted when it was queued.")
+    done = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_date = models.DateTimeField(default=timezone.now)
+    updated_date = models.DateTimeField(default=timezone.now)
+    finished_date = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_date"]
+        indexes = [models.Index(fields=["business", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.done}/{self.total}, {self.state})"
+
+    UNFINISHED_STATES = (State.QUEUED, State.RUNNING)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state not in self.UNFINISHED_STATES
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.done * 100 // self.total) if self.total else 100

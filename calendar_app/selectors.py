@@ -1,5 +1,6 @@
 """Calendar reads. Every calendar page is rendered from ``query_events``."""
 
+import uuid
 import zoneinfo
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from django.db.models.functions import Concat
 from calendar_app import recurrence
 from calendar_app.backends import Scope, calendar_backend
 from calendar_app.models import (
+    BulkOperation,
     Business,
     ChangeRecord,
     Event,
@@ -800,17 +802,41 @@ def schedules_for(business: Business) -> QuerySet[Schedule]:
 
 @dataclass(frozen=True)
 class SchedulesPage:
-    """The schedules list and whether a cancelled schedule can be restored (not upstream,
-    where cancelling is final)."""
+    """The schedules list, whether a cancelled schedule can be restored (not upstream, where
+    cancelling is final), and the operations still working on them (their progress bars)."""
 
     schedules: QuerySet[Schedule]
     can_restore: bool
+    operations: QuerySet[BulkOperation]
 
 
 def schedules_page(business: Business) -> SchedulesPage:
     return SchedulesPage(
         schedules=schedules_for(business),
         can_restore=calendar_backend(business).can_restore_schedule,
+        operations=unfinished_operations(business),
+    )
+
+
+def unfinished_operations(business: Business) -> QuerySet[BulkOperation]:
+    """The business's bulk operations that are queued or running, oldest first."""
+    return (
+        BulkOperation.objects.filter(business=business, state__in=BulkOperation.UNFINISHED_STATES)
+        .select_related("schedule")
+        .order_by("created_date")
+    )
+
+
+def operation_of(business: Business, operation_id: str) -> BulkOperation | None:
+    """One bulk operation of the business (another business's id, or no id, finds nothing)."""
+    try:
+        operation_id = uuid.UUID(operation_id)
+    except ValueError:
+        return None
+    return (
+        BulkOperation.objects.filter(business=business, pk=operation_id)
+        .select_related("schedule")
+        .first()
     )
 
 

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -11,7 +12,15 @@ from django.utils import timezone
 
 from calendar_app import recurrence
 from calendar_app.backends import CalendarError, Scope, calendar_backend
-from calendar_app.models import Business, ChangeRecord, Event, Membership, Resource, Schedule
+from calendar_app.models import (
+    BulkOperation,
+    Business,
+    ChangeRecord,
+    Event,
+    Membership,
+    Resource,
+    Schedule,
+)
 from calendar_app.signals import event_changed, occurrences_created
 
 SERIES_MAX_DAYS_IN_PAST = 90
@@ -235,17 +244,48 @@ def create_schedule(
 def cancel_schedule(
     *, actor: Membership | None, schedule: Schedule, expected_revision: int
 ) -> Schedule:
-    """Cancel a schedule and its future events (each event's cancellation is audited too)."""
+    """Cancel a schedule and its future events, each event's cancellation audited.
+
+    Up to ``BULK_OPERATION_BATCH_SIZE`` events are cancelled here, in this transaction. More are
+    left to a ``BulkOperation`` that a Celery task works through in batches, queued when this
+    transaction commits: the request stays bounded whatever the schedule's size, and the page
+    shows the operation's progress (``selectors.unfinished_operations``).
+    """
     require_owner(actor, "cancel a schedule")
-    updated, cancelled_events = calendar_backend(schedule.business).cancel_schedule(
-        schedule=schedule, expected_revision=expected_revision
-    )
+    since = timezone.now()
+    backend = calendar_backend(schedule.business)
+    updated = backend.cancel_schedule(schedule=schedule, expected_revision=expected_revision)
     record_change(
         business=schedule.business,
         actor=actor,
         obj=updated,
         action="cancel",
         revision_before=expected_revision,
+    )
+    batch_size = settings.BULK_OPERATION_BATCH_SIZE
+    total = backend.schedule_cancel_cascade(schedule=updated, since=since).count()
+    if total <= batch_size:
+        _cancel_schedule_batch(backend, actor=actor, schedule=updated, since=since)
+        return updated
+    operation = BulkOperation.objects.create(
+        business=schedule.business,
+        kind=BulkOperation.Kind.CANCEL_SCHEDULE,
+        schedule=updated,
+        cutoff=since,
+        total=total,
+        created_by=actor.user if actor else None,
+    )
+    queue_bulk_operation(operation=operation)
+    return updated
+
+
+def _cancel_schedule_batch(
+    backend, *, actor: Membership | None, schedule: Schedule, since: datetime
+) -> int:
+    """Cancel the next batch of the schedule's future events and audit each one; returns how
+    many (fewer than a batch: the cascade is complete)."""
+    cancelled = backend.cancel_cascaded_events(
+        schedule=schedule, since=since, limit=settings.BULK_OPERATION_BATCH_SIZE
     )
     ChangeRecord.objects.bulk_create(
         _change_record(
@@ -258,9 +298,99 @@ def cancel_schedule(
             revision_after=event.revision,
             changes={"status": [Event.Status.CONFIRMED, Event.Status.CANCELLED]},
         )
-        for event in cancelled_events
+        for event in cancelled
     )
-    return updated
+    return len(cancelled)
+
+
+def queue_bulk_operation(*, operation: BulkOperation) -> None:
+    """Hand the operation to a Celery worker (``calendar_app.tasks.run_bulk_operation``) once
+    the current transaction commits. Robust: Redis down then must not turn a committed change
+    into an error page; ``requeue_stalled_operations`` queues the operation later."""
+    from calendar_app.tasks import run_bulk_operation  # the tasks module imports this one
+
+    operation_id = str(operation.pk)
+    transaction.on_commit(lambda: run_bulk_operation.delay(operation_id), robust=True)
+
+
+def run_bulk_operation(*, operation_id: str) -> BulkOperation:
+    """Work through an operation's remaining rows: one batch per transaction, each with its
+    audit records and the progress it made, so a crash loses at most the batch it was in.
+
+    Safe to run again (a retried or redelivered task): the operation row is locked while a
+    batch runs, a finished operation is left alone, and a batch only picks rows not yet
+    changed — running it twice changes nothing twice.
+    """
+    asked = BulkOperation.objects.get(pk=operation_id)
+    actor = (  # who asked for it: the audit records are theirs
+        Membership.objects.select_related("user")
+        .filter(business_id=asked.business_id, user_id=asked.created_by_id)
+        .first()
+    )
+    while True:
+        with transaction.atomic():
+            operation = (
+                BulkOperation.objects.select_for_update(of=("self",))
+                .select_related("business", "schedule__business")
+                .get(pk=operation_id)
+            )
+            if operation.is_finished:
+                return operation
+            done = _cancel_schedule_batch(
+                calendar_backend(operation.business),
+                actor=actor,
+                schedule=operation.schedule,
+                since=operation.cutoff,
+            )
+            now = timezone.now()
+            operation.done += done
+            operation.updated_date = now
+            operation.state = BulkOperation.State.RUNNING
+            if done < settings.BULK_OPERATION_BATCH_SIZE:
+                operation.state, operation.finished_date = BulkOperation.State.DONE, now
+            operation.save(update_fields=["done", "updated_date", "state", "finished_date"])
+        if operation.is_finished:
+            return operation
+
+
+OPERATION_STALLED_AFTER = timedelta(minutes=5)
+
+
+def requeue_stalled_operations(*, older_than: timedelta = OPERATION_STALLED_AFTER) -> int:
+    """Queue again the unfinished operations that made no progress for ``older_than``: their
+    task was lost (Redis down when the request committed) or its worker died and the broker
+    has not handed the task back yet. Running an operation twice is harmless (its row is locked
+    per batch, batches are idempotent). Returns how many were queued."""
+    stalled = list(
+        BulkOperation.objects.filter(
+            state__in=BulkOperation.UNFINISHED_STATES,
+            updated_date__lt=timezone.now() - older_than,
+        )
+    )
+    for operation in stalled:
+        queue_bulk_operation(operation=operation)
+    return len(stalled)
+
+
+def fail_bulk_operation(*, operation_id: str, error: str) -> None:
+    """Mark an operation that will not be retried again as failed, keeping what it did (every
+    committed batch is complete and audited) and why it stopped."""
+    now = timezone.now()
+    BulkOperation.objects.filter(pk=operation_id, state__in=BulkOperation.UNFINISHED_STATES).update(
+        state=BulkOperation.State.FAILED, error=error, updated_date=now, finished_date=now
+    )
+
+
+def _require_no_running_operation(schedule: Schedule) -> None:
+    """While a schedule's events are being cancelled in the background, nothing may bring
+    any of them back (the task would cancel it again, or not, depending on timing)."""
+    running = BulkOperation.objects.filter(
+        schedule=schedule, state__in=BulkOperation.UNFINISHED_STATES
+    )
+    if running.exists():
+        raise CalendarError(
+            "This schedule's events are still being cancelled; try again when that is done."
+        )
 
 
 @transaction.atomic
@@ -288,6 +418,7 @@ def restore_schedule(
 ) -> Schedule:
     """Reactivate a cancelled schedule (its cancelled events stay cancelled)."""
     require_owner(actor, "restore a schedule")
+    _require_no_running_operation(schedule)
     updated = calendar_backend(schedule.business).restore_schedule(
         schedule=schedule, expected_revision=expected_revision
     )
@@ -476,6 +607,7 @@ def restore_event(
     *, actor: Membership | None, event: Event, expected_revision: int, scope: Scope = Scope.THIS
 ) -> Event:
     """Undo a cancellation with the same reach as ``cancel_event``."""
+    _require_no_running_operation(event.schedule)
     return _set_status(
         actor,
         event,

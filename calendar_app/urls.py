@@ -25,6 +25,11 @@ urlpatterns = [
         schedules.schedule_restore,
         name="schedule_restore",
     ),
+    path(
+        "schedules/operations/<str:operation_id>/",
+        schedules.bulk_operation,
+        name="bulk_operation",
+    ),
     # Team and business
     path("team/", team.team, name="team"),
     path(

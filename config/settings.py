@@ -249,6 +249,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "calendar_app.wix.tasks.reconcile_connections",
         "schedule": timedelta(hours=1),
     },
+    "requeue-stalled-bulk-operations": {
+        "task": "calendar_app.tasks.requeue_stalled_operations",
+        "schedule": timedelta(minutes=5),
+    },
     "requeue-stalled-wix-deliveries": {
         "task": "calendar_app.wix.tasks.requeue_stalled_deliveries",
         "schedule": timedelta(minutes=5),
@@ -258,6 +262,11 @@ CELERY_BEAT_SCHEDULE = {
 # How far ahead the local backend keeps recurring instances materialized (the spec's events view
 # is complete for at least a year; Wix's example shows 380 days).
 EVENTS_VIEW_FUTURE_DAYS = 380
+
+# Rows one request changes at most in a cascade (cancelling a schedule's future events); more
+# go to a Celery task (calendar_app.tasks.run_bulk_operation) that changes this many per
+# transaction, with their audit records and its progress.
+BULK_OPERATION_BATCH_SIZE = int(os.environ.get("BULK_OPERATION_BATCH_SIZE", "500"))
 
 # How many days of past events a calendar feed keeps (its series start at the window's first day).
 CALENDAR_FEED_PAST_DAYS = 90

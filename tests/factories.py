@@ -31,6 +31,7 @@ from calendar_app.conferencing.models import (
 )
 from calendar_app.feeds.models import CalendarFeed
 from calendar_app.models import (
+    BulkOperation,
     Business,
     ChangeRecord,
     Event,
@@ -219,6 +220,17 @@ class ChangeRecordFactory(factory.django.DjangoModelFactory):
     object_type = "Event"
     object_id = factory.Sequence(lambda n: f"event-{n}")
     action = "update"
+
+
+class BulkOperationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BulkOperation
+
+    schedule = factory.SubFactory(ScheduleFactory, status=Schedule.Status.CANCELLED)
+    business = factory.LazyAttribute(lambda o: o.schedule.business)
+    kind = BulkOperation.Kind.CANCEL_SCHEDULE
+    cutoff = factory.LazyFunction(timezone.now)
+    total = 1000
 
 
 class FacilityGroupFactory(factory.django.DjangoModelFactory):

@@ -12,6 +12,7 @@ from bookings.magicline.models import MagiclineWebhookDelivery
 from calendar_app.wix.models import WebhookDelivery
 from tests.factories import (
     ApiKeyFactory,
+    BulkOperationFactory,
     CalendarFeedFactory,
     EventFactory,
     MagiclineConnectionFactory,
@@ -45,6 +46,7 @@ ID_KWARGS = {
     "key_id",
     "subscription_id",
     "instructor_id",
+    "operation_id",
 }
 NON_ID_KWARGS = {"view": "week"}
 
@@ -97,6 +99,7 @@ def theirs(other_business):
         "feed_id": CalendarFeedFactory(schedule=participation.event.schedule).pk,
         "key_id": ApiKeyFactory(business=other_business).pk,
         "subscription_id": WebhookSubscriptionFactory(business=other_business).pk,
+        "operation_id": BulkOperationFactory(schedule__business=other_business).pk,
     }
 
 

@@ -21,7 +21,12 @@ from django.utils import timezone
 
 from calendar_app.selectors import CURSOR_SALT
 from participants.models import Participation
-from tests.factories import EventFactory, ParticipationFactory, ResourceFactory
+from tests.factories import (
+    BulkOperationFactory,
+    EventFactory,
+    ParticipationFactory,
+    ResourceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +101,7 @@ def ours(business, schedule, series, owner_membership):
         "participation_id": participation.pk,
         "membership_id": owner_membership.pk,
         "schedule_id": schedule.pk,
+        "operation_id": str(BulkOperationFactory(schedule__business=business).pk),
         "view": "week",
     }
 

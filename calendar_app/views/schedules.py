@@ -7,7 +7,7 @@ showing the problem (400, or 409 for a stale revision), so it all works without 
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -28,6 +28,7 @@ from calendar_app.views.helpers import (
 
 LIST = "calendar_app/schedules.html"
 FORM = "calendar_app/schedule_form.html"
+OPERATION = "calendar_app/bulk_operation.html"
 
 
 @require_safe
@@ -84,10 +85,15 @@ def schedule_edit(request: HttpRequest, schedule_id: str) -> HttpResponse:
 @require_POST
 @vary_on_headers("HX-Request")
 def schedule_cancel(request: HttpRequest, schedule_id: str) -> HttpResponse:
-    """Cancel a schedule and, with it, its future events."""
-    return _status_action(
-        request, schedule_id, services.cancel_schedule, "was cancelled, with its future events"
-    )
+    """Cancel a schedule and, with it, its future events (many of them: in the background,
+    with a progress bar on the list)."""
+    return _status_action(request, schedule_id, services.cancel_schedule, _cancelled)
+
+
+def _cancelled(schedule: Schedule) -> str:
+    if selectors.unfinished_operations(schedule.business).filter(schedule=schedule).exists():
+        return "was cancelled; its future events are being cancelled now (progress below)"
+    return "was cancelled, with its future events"
 
 
 @require_POST
@@ -98,8 +104,20 @@ def schedule_restore(request: HttpRequest, schedule_id: str) -> HttpResponse:
         request,
         schedule_id,
         services.restore_schedule,
-        "is active again; its cancelled events stay cancelled",
+        lambda _schedule: "is active again; its cancelled events stay cancelled",
     )
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def bulk_operation(request: HttpRequest, operation_id: str) -> HttpResponse:
+    """An operation's progress (owners, who start them): the page polls its fragment until it
+    has finished, and the finished fragment shows the result without polling."""
+    require_owner(request)
+    operation = selectors.operation_of(request.business, operation_id)
+    if operation is None:
+        raise Http404("No such operation.")
+    return render_page(request, OPERATION, {"operation": operation}, fragment="progress")
 
 
 def _save(request: HttpRequest, form: ScheduleEditForm) -> Schedule:
@@ -115,7 +133,7 @@ def _save(request: HttpRequest, form: ScheduleEditForm) -> Schedule:
     )
 
 
-def _status_action(request: HttpRequest, schedule_id: str, action, done: str) -> HttpResponse:
+def _status_action(request: HttpRequest, schedule_id: str, action, done) -> HttpResponse:
     schedule = _changeable_schedule(request, schedule_id)
     form = EventActionForm(request.POST)
     if not form.is_valid():
@@ -134,7 +152,7 @@ def _status_action(request: HttpRequest, schedule_id: str, action, done: str) ->
         return _list(request, problem=problem, status=409)
     except CalendarError as error:
         return _list(request, problem=str(error), status=400)
-    notice = f"Schedule “{updated.name}” {done}."
+    notice = f"Schedule “{updated.name}” {done(updated)}."
     if wants_fragment(request):
         return _list(request, notice=notice)
     messages.success(request, notice)
@@ -157,6 +175,8 @@ def _list(
     context = {
         "schedules": page.schedules,
         "can_restore": page.can_restore,
+        "operations": page.operations,
+        "busy_schedule_ids": {operation.schedule_id for operation in page.operations},
         "notice": notice,
         "problem": problem,
     }

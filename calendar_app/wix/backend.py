@@ -22,6 +22,9 @@ pages read the mirrored rows as they are, and every write is refused with ``NOT_
 
 import contextlib
 from collections.abc import Iterable
+from datetime import datetime
+
+from django.db.models import QuerySet
 
 from calendar_app.backends import CalendarBackend, CalendarError, RevisionConflict, Scope
 from calendar_app.models import Business, Event, Schedule
@@ -159,16 +162,24 @@ class WixCalendarBackend:
         apply_remote_schedule(connection=self.connection, data=data, source=SOURCE)
         return Schedule.objects.get(pk=data["id"])
 
-    def cancel_schedule(
-        self, *, schedule: Schedule, expected_revision: int
-    ) -> tuple[Schedule, list[Event]]:
-        """Cancel upstream; its future events' cancellations arrive through the sync."""
+    def cancel_schedule(self, *, schedule: Schedule, expected_revision: int) -> Schedule:
+        """Cancel upstream (one call): Wix cancels the future events itself, and their
+        cancellations arrive through the sync, each audited as an upstream change."""
         current = self._check_revision(Schedule, schedule.pk, expected_revision)
         if current.status == Schedule.Status.CANCELLED:
             raise CalendarError("This schedule is already cancelled.")
         data = self._call(lambda: self.client.cancel_schedule(schedule.pk), stale_row=current)
         apply_remote_schedule(connection=self.connection, data=data, source=SOURCE)
-        return Schedule.objects.get(pk=schedule.pk), []
+        return Schedule.objects.get(pk=schedule.pk)
+
+    def schedule_cancel_cascade(self, *, schedule: Schedule, since: datetime) -> QuerySet[Event]:
+        """Nothing to cancel here: the upstream cancels the schedule's events itself."""
+        return Event.objects.none()
+
+    def cancel_cascaded_events(
+        self, *, schedule: Schedule, since: datetime, limit: int
+    ) -> list[Event]:
+        return []
 
     def restore_schedule(self, *, schedule: Schedule, expected_revision: int) -> Schedule:
         raise CalendarError(

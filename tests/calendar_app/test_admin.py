@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from calendar_app.models import Business, ChangeRecord, Membership
 from tests.factories import (
+    BulkOperationFactory,
     BusinessFactory,
     ChangeRecordFactory,
     EventFactory,
@@ -45,6 +46,7 @@ READ_ONLY = {
     "resource": (ResourceFactory, {"name": "Renamed in admin", "type": "ROOM"}),
     "participation": (ParticipationFactory, {"name": "Renamed in admin", "party_size": "9"}),
     "changerecord": (ChangeRecordFactory, {"action": "forged"}),
+    "bulkoperation": (BulkOperationFactory, {"state": "done"}),
 }
 
 

@@ -1,14 +1,20 @@
 """Schedules: the list (staff read it), and owners editing, cancelling and restoring them."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from django.urls import reverse
 
-from calendar_app import services
+from calendar_app import services, tasks
 from calendar_app.backends import CalendarError
-from calendar_app.models import ChangeRecord, Event, Schedule
-from tests.factories import EventFactory, ScheduleFactory, next_monday
+from calendar_app.models import BulkOperation, ChangeRecord, Event, Schedule
+from tests.factories import (
+    BulkOperationFactory,
+    EventFactory,
+    MembershipFactory,
+    ScheduleFactory,
+    next_monday,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -120,11 +126,14 @@ def test_the_list_runs_a_constant_number_of_queries(
     owner_client, business, count, django_assert_max_num_queries
 ):
     ScheduleFactory.create_batch(count, business=business)
+    BulkOperationFactory.create_batch(count, schedule__business=business)  # their progress bars
 
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         response = owner_client.get(LIST)
 
-    assert response.content.decode().count('<tr id="schedule-') == count
+    html = response.content.decode()
+    assert html.count('<tr id="schedule-') == count * 2  # and the operations' schedules
+    assert html.count("<progress ") == count
 
 
 def test_an_htmx_request_for_the_list_gets_only_the_list(owner_client, schedule):
@@ -435,3 +444,89 @@ def test_another_business_s_schedule_is_a_404_on_every_schedule_url(owner_client
     assert [r.status_code for r in responses] == [404] * 4
     fresh = Schedule.objects.get(pk=theirs.pk)
     assert (fresh.name, fresh.status, fresh.revision) == ("Theirs", "ACTIVE", 1)
+
+
+# A schedule with more future events than one request cancels: a task, and its progress bar.
+
+
+@pytest.fixture
+def big_schedule(schedule, settings):
+    settings.BULK_OPERATION_BATCH_SIZE = 3
+    for day in range(8):
+        EventFactory(schedule=schedule, start_local=next_monday() + timedelta(days=day))
+    return schedule
+
+
+def operation_url(operation) -> str:
+    return reverse("calendar_app:bulk_operation", args=[operation.pk])
+
+
+def test_cancelling_a_big_schedule_over_htmx_shows_a_polling_progress_bar(
+    owner_client, big_schedule, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as queued:
+        response = owner_client.post(
+            url("schedule_cancel", big_schedule), {"revision": 1}, headers=HTMX
+        )
+
+    assert len(queued) == 1
+    operation = BulkOperation.objects.get(schedule=big_schedule)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "its future events are being cancelled now (progress below)" in html
+    assert f'hx-get="{operation_url(operation)}" hx-trigger="every 1.5s"' in html
+    assert '<progress max="8" value="0"' in html
+    assert "0 of 8 (waiting to start)" in html
+    assert "Its events are being cancelled." in html  # no Restore until it is done
+    assert f'action="{url("schedule_restore", big_schedule)}"' not in html
+
+
+def test_the_progress_fragment_polls_until_done_then_shows_the_result(
+    owner_client, big_schedule, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks():
+        owner_client.post(url("schedule_cancel", big_schedule), {"revision": 1})
+    operation = BulkOperation.objects.get(schedule=big_schedule)
+    progress = BulkOperation.objects.filter(pk=operation.pk)
+    progress.update(state="running", done=3)  # as the worker's first batch leaves it
+
+    running = owner_client.get(operation_url(operation), headers=HTMX).content.decode()
+    progress.update(state="queued", done=0)
+    tasks.run_bulk_operation(str(operation.pk))
+    done = owner_client.get(operation_url(operation), headers=HTMX)
+
+    assert running.lstrip().startswith(f'<div id="operation-{operation.pk}"')
+    assert 'hx-trigger="every 1.5s"' in running
+    assert '<progress max="8" value="3"' in running
+    html = done.content.decode()
+    assert "HX-Request" in done["Vary"]
+    assert "hx-trigger" not in html  # finished: the poll stops here
+    assert "Cancelled 8 future events of “Classes”." in html
+    assert f'href="{reverse("calendar_app:calendar", args=["week"])}"' in html
+    assert "<progress" not in owner_client.get(LIST).content.decode()  # no longer listed
+
+
+def test_a_failed_operation_says_what_was_done_and_stops_polling(owner_client, business):
+    operation = BulkOperationFactory(
+        schedule__business=business, schedule__name="Gym", state="failed", done=500, total=900
+    )
+
+    html = owner_client.get(operation_url(operation)).content.decode()
+
+    assert "stopped after 500 of 900" in html
+    assert "hx-trigger" not in html
+    assert "<h1>Cancel a schedule" in html  # the whole page without HTMX
+
+
+def test_the_progress_of_an_operation_is_for_owners_of_its_business(
+    staff_client, business, other_business
+):
+    ours = BulkOperationFactory(schedule__business=business)
+    theirs = BulkOperationFactory(schedule__business=other_business)
+
+    assert staff_client.get(operation_url(ours)).status_code == 403
+    staff_client.force_login(MembershipFactory(business=business, role="owner").user)
+    assert staff_client.get(operation_url(ours)).status_code == 200
+    assert staff_client.get(operation_url(theirs)).status_code == 404
+    missing = reverse("calendar_app:bulk_operation", args=["not-a-uuid"])
+    assert staff_client.get(missing).status_code == 404

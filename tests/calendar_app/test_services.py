@@ -162,6 +162,29 @@ def test_materializing_twice_creates_nothing_twice(series, business):
     assert occurrences(series).count() == before
 
 
+def test_a_series_that_began_before_its_schedule_was_cancelled_gets_no_new_occurrences(
+    schedule, business, owner_membership, settings
+):
+    start = next_monday() - timedelta(weeks=3)
+    master = services.create_event(
+        actor=owner_membership,
+        schedule=schedule,
+        title="Yoga",
+        start_local=start,
+        end_local=start + timedelta(hours=1),
+        recurrence_rule=weekly_rule(day="MONDAY"),
+    )
+    services.cancel_schedule(actor=owner_membership, schedule=schedule, expected_revision=1)
+    before = occurrences(master).count()
+    settings.EVENTS_VIEW_FUTURE_DAYS += 28
+
+    created = services.extend_events_view(business=business)
+
+    assert created == 0
+    assert occurrences(master).count() == before
+    assert not occurrences(master).filter(start__gte=timezone.now(), status="CONFIRMED").exists()
+
+
 def test_the_horizon_extension_adds_the_weeks_that_came_into_view(series, business, settings):
     before = occurrences(series).count()
     settings.EVENTS_VIEW_FUTURE_DAYS += 28

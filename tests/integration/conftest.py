@@ -20,8 +20,8 @@ WORKER_SECRET_KEY = secrets.token_urlsafe(50)
 class Worker:
     """``celery -A config worker`` in its own process group, consuming one private queue."""
 
-    def __init__(self, queue: str, log_path):
-        self.queue, self.log_path = queue, log_path
+    def __init__(self, queue: str, log_path, env: dict[str, str] | None = None):
+        self.queue, self.log_path, self.extra_env = queue, log_path, env or {}
         self.process: subprocess.Popen | None = None
 
     def _env(self) -> dict:
@@ -36,6 +36,7 @@ class Worker:
             "SECRET_KEY": WORKER_SECRET_KEY,  # DEBUG=0 refuses the public development key
             "CELERY_VISIBILITY_TIMEOUT": "3",  # a killed worker's tasks come back quickly
             "CELERY_TASK_DEFAULT_QUEUE": self.queue,  # tasks it queues itself stay on this queue
+            **self.extra_env,
         }
 
     def start(self) -> "Worker":
@@ -103,8 +104,9 @@ def celery_queue():
 def worker_factory(celery_queue, tmp_path):
     workers: list[Worker] = []
 
-    def start() -> Worker:
-        worker = Worker(celery_queue, tmp_path / "worker.log").start()
+    def start(**env: str) -> Worker:
+        """A started worker; ``env`` adds to its environment (settings read from it)."""
+        worker = Worker(celery_queue, tmp_path / "worker.log", env).start()
         workers.append(worker)
         return worker
 
