@@ -14,7 +14,7 @@ from django.utils import timezone
 from calendar_app.wix.health.models import IntakeRejection, Reconciliation
 from calendar_app.wix.models import WebhookDelivery
 from calendar_app.wix.webhooks import count_rejection
-from tests.factories import MembershipFactory, WixConnectionFactory
+from tests.factories import MagiclineConnectionFactory, MembershipFactory, WixConnectionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -160,6 +160,17 @@ def test_it_takes_a_constant_number_of_queries(owner_client, activity, connectio
         owner_client.get(HEALTH)
 
     assert len(many) == len(few) <= 10
+
+
+def test_it_leads_to_the_magicline_health_of_a_business_with_both(
+    owner_client, business, connection
+):
+    magicline_health = reverse("magicline:health")
+    assert magicline_health not in owner_client.get(HEALTH).content.decode()
+
+    MagiclineConnectionFactory(business=business)
+
+    assert magicline_health in owner_client.get(HEALTH).content.decode()
 
 
 def test_staff_may_not_see_it(staff_client, connection):
