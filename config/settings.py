@@ -3,6 +3,7 @@
 Environment (the production set is in ``deploy/production.env.example`` and the README):
 - DATABASE_URL: PostgreSQL (``postgres://user@host:5432/name``); SQLite under ``var/`` when unset.
 - REDIS_URL: Celery broker and result backend; tasks run in-process when unset.
+- CELERY_QUEUE: the queue tasks go to (``celery``).
 - DEBUG (``1`` by default, for ``make run``), SECRET_KEY (required with ``DEBUG=0``), ALLOWED_HOSTS.
 - DB_CONN_MAX_AGE: seconds a database connection is kept (0 under runserver; gunicorn: 600).
 - TRUSTED_PROXY_COUNT: reverse proxies in front that set X-Forwarded-For/-Proto (0: none).
@@ -215,6 +216,9 @@ if REDIS_URL:
 else:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
+# The queue tasks are sent to (and a worker reads unless given -Q): deployments sharing one Redis
+# keep apart, and a benchmark's server queues onto a queue of its own.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 # How long Redis keeps a task that a worker took but never acknowledged (a worker killed
 # mid-task) before handing it to another worker. Idempotent tasks make a redelivery harmless.
 CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -35,7 +35,10 @@ class DeliveryTask(DjangoTask):
         deliveries.record_error(delivery_pk=args[0], error=str(exc), failed=True)
 
 
-@shared_task(base=DeliveryTask, **RETRY)
+# No result is stored: nobody waits for one, and with the Redis result backend every queued task
+# whose result is kept subscribes the sender (the web worker) to a result channel — a round trip
+# per webhook and a subscription that piles up in every gunicorn worker.
+@shared_task(base=DeliveryTask, ignore_result=True, **RETRY)
 def apply_delivery(delivery_pk: int) -> str:
     """Apply one stored webhook delivery (a repeat of an applied one does nothing)."""
     return deliveries.apply_delivery(delivery_pk=delivery_pk)
