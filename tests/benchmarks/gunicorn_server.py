@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,7 +113,7 @@ def _wait_until_ready(process: subprocess.Popen, server: Server) -> None:
         if process.poll() is not None:
             raise AssertionError(f"gunicorn exited with {process.returncode}:\n{server.log()}")
         if time.monotonic() > deadline:
-            raise AssertionError(f"gunicorn was not ready within {READY_SECONDS} s:\n{server.log()}")
+            raise AssertionError(f"gunicorn not ready within {READY_SECONDS} s:\n{server.log()}")
         time.sleep(0.2)
 
 
@@ -127,8 +127,6 @@ def _stop(process: subprocess.Popen) -> None:
         pass
     except ProcessLookupError:
         return
-    try:
+    with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     process.wait(timeout=STOP_SECONDS)
