@@ -6,6 +6,13 @@ there, so applying in any order ends in revision order). The delivery row is loc
 workers got (a redelivery after a lost worker) is applied once; ``apply`` locks per object, so
 two deliveries for one event never interleave. Upstream reads (the participations of an event,
 the range a view extension covers) happen before the transaction, never inside a request.
+
+Event deliveries (projection updates, event created/updated/cancelled: the payload is the whole
+change) are drained in batches: the task's own delivery is locked (waiting for a worker that
+holds it), up to ``BATCH_SIZE - 1`` more of the connection's stored event deliveries are claimed
+with ``SKIP LOCKED`` (never waiting, never taken twice), and all are applied in one transaction
+by ``apply.apply_remote_events``. The tasks of the deliveries a batch took find them applied and
+return. A delivery whose payload is not the spec's shape fails alone, with its reason.
 """
 
 from collections.abc import Callable, Iterable
@@ -14,7 +21,7 @@ from itertools import chain
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from calendar_app.models import Business, format_local_date
@@ -60,7 +67,8 @@ def flatten(pages: Iterable[list[dict]]) -> list[dict]:
 
 
 def apply_delivery(*, delivery_pk: int) -> str:
-    """Apply one stored delivery (idempotent) and return its status afterwards.
+    """Apply one stored delivery (idempotent) and return its status afterwards; an event
+    delivery takes a batch of the connection's stored event deliveries with it.
 
     Raises ``WixError`` when the upstream could not be read (the task retries those) and
     ``DeliveryFailed`` for a payload that will never apply; neither leaves anything applied.
@@ -68,6 +76,8 @@ def apply_delivery(*, delivery_pk: int) -> str:
     delivery = WebhookDelivery.objects.select_related("connection__business").get(pk=delivery_pk)
     if delivery.status != WebhookDelivery.Status.RECEIVED:
         return delivery.status
+    if (delivery.entity_fqdn, delivery.slug) in BATCHED:
+        return apply_batch(connection=delivery.connection, delivery_pk=delivery_pk)
     connection = delivery.connection
     client = client_for(connection)
     handler = HANDLERS.get((delivery.entity_fqdn, delivery.slug))
@@ -95,6 +105,83 @@ def apply_delivery(*, delivery_pk: int) -> str:
             error="",
         )
     return WebhookDelivery.Status.APPLIED
+
+
+BATCH_SIZE = 200
+
+
+def apply_batch(*, connection: WixConnection, delivery_pk: int) -> str:
+    """Apply the event delivery ``delivery_pk`` together with up to ``BATCH_SIZE - 1`` other
+    stored event deliveries of the connection, in one transaction; return its status.
+
+    Deliveries whose payload is not the spec's shape are marked failed with their reason and
+    left out (the rest still applies); for the task's own delivery that is ``DeliveryFailed``.
+    """
+    failures: dict[int, str] = {}
+    with transaction.atomic():
+        columns = ("pk", "entity_fqdn", "slug", "payload")
+        own = (
+            WebhookDelivery.objects.select_for_update()
+            .filter(pk=delivery_pk, status=WebhookDelivery.Status.RECEIVED)
+            .values_list(*columns)
+        )
+        if not own:  # applied (or failed) by another worker meanwhile
+            return WebhookDelivery.objects.values_list("status", flat=True).get(pk=delivery_pk)
+        others = (
+            _claimable(connection)
+            .exclude(pk=delivery_pk)
+            .select_for_update(skip_locked=True)
+            .order_by("received_at", "pk")
+            .values_list(*columns)[: BATCH_SIZE - 1]
+        )
+        changes: dict[int, Changes] = {}
+        for pk, fqdn, slug, payload in [*own, *others]:
+            try:
+                changes[pk] = HANDLERS[fqdn, slug](connection, payload, None)
+            except DeliveryFailed as error:
+                failures[pk] = str(error)
+            except (KeyError, TypeError, AttributeError) as error:
+                failures[pk] = f"The payload is not the spec's shape ({error!r})."
+        while True:
+            applying = [
+                (pk, data, removed)
+                for pk, items in changes.items()
+                for _kind, data, removed in items
+            ]
+            try:
+                apply.apply_remote_events(
+                    connection=connection,
+                    changes=[(data, removed) for _pk, data, removed in applying],
+                    source=SOURCE,
+                    client=client_for(connection),
+                )
+                break
+            except apply.EventChangeRefused as refused:  # leave that delivery out, try again
+                pk = applying[refused.index][0]
+                failures[pk] = f"The payload is not the spec's shape ({refused})."
+                del changes[pk]
+        WebhookDelivery.objects.filter(pk__in=list(changes)).update(
+            status=WebhookDelivery.Status.APPLIED,
+            applied_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            error="",
+        )
+        for pk, error in failures.items():
+            if pk != delivery_pk:
+                record_error(delivery_pk=pk, error=error, failed=True)
+    if delivery_pk in failures:
+        raise DeliveryFailed(failures[delivery_pk])
+    return WebhookDelivery.Status.APPLIED
+
+
+def _claimable(connection: WixConnection):
+    """The connection's stored event deliveries that a batch may take."""
+    kinds = Q()
+    for fqdn, slug in BATCHED:
+        kinds |= Q(entity_fqdn=fqdn, slug=slug)
+    return WebhookDelivery.objects.filter(
+        kinds, connection=connection, status=WebhookDelivery.Status.RECEIVED
+    )
 
 
 def record_error(*, delivery_pk: int, error: str, failed: bool) -> None:
@@ -226,3 +313,8 @@ HANDLERS: dict[tuple[str, str], Callable[[WixConnection, dict, Any], Changes]] =
     **{(SCHEDULE, slug): _schedule_entity for slug in ("created", "updated", "cancelled")},
     **{(PARTICIPATION, slug): _participation_changed for slug in ("created", "updated", "deleted")},
 }
+
+# The kinds whose payload is the whole event change (no upstream read): applied in batches.
+BATCHED = frozenset(
+    kind for kind, handler in HANDLERS.items() if handler in (_projection_updated, _event_entity)
+)
