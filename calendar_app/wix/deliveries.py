@@ -73,11 +73,18 @@ def apply_delivery(*, delivery_pk: int) -> str:
     Raises ``WixError`` when the upstream could not be read (the task retries those) and
     ``DeliveryFailed`` for a payload that will never apply; neither leaves anything applied.
     """
+    # The tasks of deliveries that a batch took end here: one small read, no payload.
+    status, fqdn, slug, connection_id = (
+        WebhookDelivery.objects.filter(pk=delivery_pk)
+        .values_list("status", "entity_fqdn", "slug", "connection_id")
+        .get()
+    )
+    if status != WebhookDelivery.Status.RECEIVED:
+        return status
+    if (fqdn, slug) in BATCHED:
+        connection = WixConnection.objects.select_related("business").get(pk=connection_id)
+        return apply_batch(connection=connection, delivery_pk=delivery_pk)
     delivery = WebhookDelivery.objects.select_related("connection__business").get(pk=delivery_pk)
-    if delivery.status != WebhookDelivery.Status.RECEIVED:
-        return delivery.status
-    if (delivery.entity_fqdn, delivery.slug) in BATCHED:
-        return apply_batch(connection=delivery.connection, delivery_pk=delivery_pk)
     connection = delivery.connection
     client = client_for(connection)
     handler = HANDLERS.get((delivery.entity_fqdn, delivery.slug))

@@ -1,9 +1,9 @@
 """``make serve``'s gunicorn (gunicorn.conf.py) as a benchmark's server, on the test database.
 
 It can never hang a run: it binds a free loopback port, readiness is polled with a deadline,
-its output goes to a file (a pipe nobody reads fills up and blocks the workers' logging — the
-likely cause of the earlier hang in CI), and the whole process group (master and workers) is
-stopped on the way out, SIGTERM then SIGKILL, whatever happened.
+its output goes to a file (a pipe that nobody reads can fill up and block the workers'
+logging), every client request has a timeout, and the whole process group (master and workers)
+is stopped on the way out, SIGTERM then SIGKILL, whatever happened.
 """
 
 import os
