@@ -5,7 +5,8 @@ Environment (the production set is in ``deploy/production.env.example`` and the 
 - REDIS_URL: Celery broker and result backend; tasks run in-process when unset.
 - CELERY_QUEUE: the queue tasks go to (``celery``).
 - DEBUG (``1`` by default, for ``make run``), SECRET_KEY (required with ``DEBUG=0``), ALLOWED_HOSTS.
-- DB_CONN_MAX_AGE: seconds a database connection is kept (0 under runserver; gunicorn: 600).
+- DB_CONN_MAX_AGE: seconds a database connection is kept (0 under runserver; gunicorn and
+  ``make worker``: 600).
 - TRUSTED_PROXY_COUNT: reverse proxies in front that set X-Forwarded-For/-Proto (0: none).
 - SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, SECURE_HSTS_PRELOAD: HTTPS settings for ``DEBUG=0``.
 """

@@ -20,8 +20,8 @@ WORKER_SECRET_KEY = secrets.token_urlsafe(50)
 class Worker:
     """``celery -A config worker`` in its own process group, consuming one private queue."""
 
-    def __init__(self, queue: str, log_path):
-        self.queue, self.log_path = queue, log_path
+    def __init__(self, queue: str, log_path, *, concurrency: int = 2):
+        self.queue, self.log_path, self.concurrency = queue, log_path, concurrency
         self.process: subprocess.Popen | None = None
 
     def _env(self) -> dict:
@@ -35,6 +35,7 @@ class Worker:
             "DEBUG": "0",
             "SECRET_KEY": WORKER_SECRET_KEY,  # DEBUG=0 refuses the public development key
             "CELERY_VISIBILITY_TIMEOUT": "3",  # a killed worker's tasks come back quickly
+            "DB_CONN_MAX_AGE": "600",  # as make worker keeps it
         }
 
     def start(self) -> "Worker":
@@ -51,7 +52,7 @@ class Worker:
                 "-l",
                 "warning",
                 "-c",
-                "2",
+                str(self.concurrency),
                 "-Q",
                 self.queue,
                 "-n",
