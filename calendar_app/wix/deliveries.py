@@ -20,7 +20,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -117,13 +117,29 @@ def apply_delivery(*, delivery_pk: int) -> str:
 BATCH_SIZE = 200
 
 
-def apply_batch(*, connection: WixConnection, delivery_pk: int) -> str:
-    """Apply the event delivery ``delivery_pk`` together with up to ``BATCH_SIZE - 1`` other
-    stored event deliveries of the connection, in one transaction; return its status.
+DEADLOCK = "40P01"
+
+
+def apply_batch(*, connection: WixConnection, delivery_pk: int, size: int | None = None) -> str:
+    """Apply the event delivery ``delivery_pk`` together with up to ``size - 1`` (default
+    ``BATCH_SIZE - 1``) other stored event deliveries of the connection, in one transaction;
+    return its status.
 
     Deliveries whose payload is not the spec's shape are marked failed with their reason and
     left out (the rest still applies); for the task's own delivery that is ``DeliveryFailed``.
+    Batches lock their rows in id order, but a row created meanwhile by a third can still make
+    two of them wait on each other; PostgreSQL then cancels one, which applies its own delivery
+    alone (one row lock at a time cannot deadlock) and leaves the rest to their own tasks.
     """
+    try:
+        return _apply_batch(connection, delivery_pk, size or BATCH_SIZE)
+    except OperationalError as error:
+        if size == 1 or getattr(error.__cause__, "sqlstate", None) != DEADLOCK:
+            raise
+    return _apply_batch(connection, delivery_pk, 1)
+
+
+def _apply_batch(connection: WixConnection, delivery_pk: int, size: int) -> str:
     failures: dict[int, str] = {}
     with transaction.atomic():
         columns = ("pk", "entity_fqdn", "slug", "payload")
@@ -139,7 +155,7 @@ def apply_batch(*, connection: WixConnection, delivery_pk: int) -> str:
             .exclude(pk=delivery_pk)
             .select_for_update(skip_locked=True)
             .order_by("received_at", "pk")
-            .values_list(*columns)[: BATCH_SIZE - 1]
+            .values_list(*columns)[: size - 1]
         )
         changes: dict[int, Changes] = {}
         for pk, fqdn, slug, payload in [*own, *others]:

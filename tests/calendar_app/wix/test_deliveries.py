@@ -1,9 +1,13 @@
 """The backlog drain: one event delivery's task applies a batch of the connection's stored event
 deliveries in one transaction, by the same rules as one at a time."""
 
+import threading
+import time
 from datetime import datetime, timedelta
 
 import pytest
+from django.db import connection as db_connection
+from django.db import transaction
 
 from calendar_app.models import ChangeRecord, Event
 from calendar_app.wix import deliveries, tasks, webhooks
@@ -147,3 +151,51 @@ def test_other_kinds_are_left_to_their_own_tasks(
         "wix.calendar.v3.events_view": "applied",
         "wix.calendar.v3.participation": "received",
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_cancelled_by_a_deadlock_applies_its_own_delivery_alone(connection, fake):
+    """Another transaction holds the second event's row and then asks for the first one, which
+    the batch already holds while waiting for the second: PostgreSQL cancels the batch (it
+    waited first), and its task applies its own delivery alone."""
+    schedule = fake.add_schedule(name="Yoga")
+    first, second = (
+        fake.add_event(
+            schedule_id=schedule["id"], start_local=SOON, end_local=SOON + timedelta(hours=1)
+        )
+        for _ in range(2)
+    )
+    pks = store(connection, [change.domain_event() for change in fake.changes])
+    for pk in pks:
+        deliveries.apply_delivery(delivery_pk=pk)
+    low, high = sorted([first["id"], second["id"]])
+    for event_id in (low, high):
+        fake.update_event(event_id, title=f"New {event_id}")
+    own, other = store(connection, [c.domain_event() for c in fake.changes[-2:]])[-2:]
+    own_event = WebhookDelivery.objects.get(pk=own).payload["actionEvent"]["body"]
+    assert own_event["eventAddedOrUpdated"]["event"]["id"] == low
+
+    holding, outcome = threading.Event(), {}
+
+    def other_transaction():
+        with transaction.atomic():
+            list(Event.objects.select_for_update().filter(pk=high))
+            holding.set()
+            time.sleep(0.5)  # the batch now holds the low row and waits for the high one
+            list(Event.objects.select_for_update().filter(pk=low))
+        db_connection.close()
+
+    def batch():
+        holding.wait(10)
+        outcome["status"] = deliveries.apply_delivery(delivery_pk=own)
+        db_connection.close()
+
+    threads = [threading.Thread(target=other_transaction), threading.Thread(target=batch)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert outcome == {"status": "applied"}
+    assert WebhookDelivery.objects.get(pk=other).status == "received"  # left to its own task
+    assert Event.objects.get(pk=low).title == f"New {low}"
