@@ -8,6 +8,7 @@ its lock, revision check, resources and audit record; query budgets per apply an
 asserted.
 """
 
+import os
 import statistics
 import time
 from datetime import datetime, timedelta
@@ -148,7 +149,8 @@ def test_apply_remote_events_rate_in_batches(require_postgresql, report):
     changes = creates + updates
     report(
         f"apply_remote_events applied changes (create + update, batches of {BATCH_SIZE}): "
-        f"{1000 / statistics.mean(changes):,.0f} changes/s per worker (goal >= 1,000)"
+        f"{1000 / statistics.mean(changes):,.0f} changes/s per worker (goal >= 1,000), load "
+        f"average {os.getloadavg()[0]:.1f}"
     )
     for kind, budget in BATCH_BUDGET.items():
         assert counts[kind] <= budget, f"a {kind} batch took {counts[kind]} queries ({budget})"

@@ -23,7 +23,7 @@ from tests.integration.conftest import Worker, celery_queue, wait_for  # noqa: F
 
 pytestmark = [pytest.mark.benchmark, pytest.mark.django_db(transaction=True)]
 
-EVENTS = 1_500
+EVENTS = 1_000
 TIMEOUT = 300
 
 
