@@ -16,6 +16,7 @@ return. A delivery whose payload is not the spec's shape fails alone, with its r
 """
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 from typing import Any
@@ -117,13 +118,9 @@ def apply_delivery(*, delivery_pk: int) -> str:
 BATCH_SIZE = 200
 
 
-DEADLOCK = "40P01"
-
-
-def apply_batch(*, connection: WixConnection, delivery_pk: int, size: int | None = None) -> str:
-    """Apply the event delivery ``delivery_pk`` together with up to ``size - 1`` (default
-    ``BATCH_SIZE - 1``) other stored event deliveries of the connection, in one transaction;
-    return its status.
+def apply_batch(*, connection: WixConnection, delivery_pk: int) -> str:
+    """Apply the event delivery ``delivery_pk`` together with up to ``BATCH_SIZE - 1`` other
+    stored event deliveries of the connection, in one transaction; return its status.
 
     Deliveries whose payload is not the spec's shape are marked failed with their reason and
     left out (the rest still applies); for the task's own delivery that is ``DeliveryFailed``.
@@ -132,33 +129,84 @@ def apply_batch(*, connection: WixConnection, delivery_pk: int, size: int | None
     alone (one row lock at a time cannot deadlock) and leaves the rest to their own tasks.
     """
     try:
-        return _apply_batch(connection, delivery_pk, size or BATCH_SIZE)
+        taken = _take_batch(connection, own_pk=delivery_pk, size=BATCH_SIZE)
     except OperationalError as error:
-        if size == 1 or getattr(error.__cause__, "sqlstate", None) != DEADLOCK:
+        if not _deadlock(error):
             raise
-    return _apply_batch(connection, delivery_pk, 1)
+        taken = _take_batch(connection, own_pk=delivery_pk, size=1)
+    if taken.own_failure:
+        raise DeliveryFailed(taken.own_failure)
+    return taken.own_status
 
 
-def _apply_batch(connection: WixConnection, delivery_pk: int, size: int) -> str:
+def drain(*, connection_id: int) -> int:
+    """Apply the connection's stored event deliveries, a batch at a time, until a batch finds
+    fewer than ``BATCH_SIZE``; returns how many deliveries it took (the task
+    ``tasks.drain_deliveries``, queued by the intake). A batch cancelled by a deadlock is simply
+    taken again (nothing of it was written).
+    """
+    connection = WixConnection.objects.select_related("business").filter(pk=connection_id).first()
+    if connection is None:
+        return 0
+    taken_in_all, deadlocks = 0, 0
+    while True:
+        try:
+            taken = _take_batch(connection, own_pk=None, size=BATCH_SIZE)
+        except OperationalError as error:
+            deadlocks += 1
+            if not _deadlock(error) or deadlocks > DEADLOCK_RETRIES:
+                raise
+            continue
+        taken_in_all += taken.count
+        if taken.count < BATCH_SIZE:
+            return taken_in_all
+
+
+DEADLOCK = "40P01"
+DEADLOCK_RETRIES = 3
+
+
+def _deadlock(error: OperationalError) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) == DEADLOCK
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What one batch did: how many deliveries it took, and for the delivery a task was for,
+    its status afterwards or why it failed."""
+
+    count: int
+    own_status: str = ""
+    own_failure: str = ""
+
+
+def _take_batch(connection: WixConnection, *, own_pk: int | None, size: int) -> Taken:
+    """One transaction: ``own_pk`` locked (waiting for a worker that holds it) when given, up to
+    ``size`` stored event deliveries in all claimed with ``SKIP LOCKED``, their changes applied
+    by ``apply.apply_remote_events``, each marked applied or failed with its reason."""
     failures: dict[int, str] = {}
+    columns = ("pk", "entity_fqdn", "slug", "payload")
     with transaction.atomic():
-        columns = ("pk", "entity_fqdn", "slug", "payload")
-        own = (
-            WebhookDelivery.objects.select_for_update()
-            .filter(pk=delivery_pk, status=WebhookDelivery.Status.RECEIVED)
-            .values_list(*columns)
-        )
-        if not own:  # applied (or failed) by another worker meanwhile
-            return WebhookDelivery.objects.values_list("status", flat=True).get(pk=delivery_pk)
+        own = []
+        if own_pk is not None:
+            own = list(
+                WebhookDelivery.objects.select_for_update()
+                .filter(pk=own_pk, status=WebhookDelivery.Status.RECEIVED)
+                .values_list(*columns)
+            )
+            if not own:  # applied (or failed) by another worker meanwhile
+                status = WebhookDelivery.objects.values_list("status", flat=True).get(pk=own_pk)
+                return Taken(0, own_status=status)
         others = (
             _claimable(connection)
-            .exclude(pk=delivery_pk)
+            .exclude(pk=own_pk)
             .select_for_update(skip_locked=True)
             .order_by("received_at", "pk")
-            .values_list(*columns)[: size - 1]
+            .values_list(*columns)[: size - len(own)]
         )
+        claimed = [*own, *others]
         changes: dict[int, Changes] = {}
-        for pk, fqdn, slug, payload in [*own, *others]:
+        for pk, fqdn, slug, payload in claimed:
             try:
                 changes[pk] = HANDLERS[fqdn, slug](connection, payload, None)
             except DeliveryFailed as error:
@@ -190,11 +238,10 @@ def _apply_batch(connection: WixConnection, delivery_pk: int, size: int) -> str:
             error="",
         )
         for pk, error in failures.items():
-            if pk != delivery_pk:
+            if pk != own_pk:  # the task's own failure is written by the task (on_failure)
                 record_error(delivery_pk=pk, error=error, failed=True)
-    if delivery_pk in failures:
-        raise DeliveryFailed(failures[delivery_pk])
-    return WebhookDelivery.Status.APPLIED
+    own_status = "" if own_pk is None else WebhookDelivery.Status.APPLIED
+    return Taken(len(claimed), own_status=own_status, own_failure=failures.get(own_pk, ""))
 
 
 def _claimable(connection: WixConnection):

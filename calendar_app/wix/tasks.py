@@ -7,8 +7,13 @@ number of times; what still fails is marked failed on its row, with the reason, 
 health page.
 """
 
+from functools import lru_cache
+
+import redis
+from celery import current_app as app
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
+from django.conf import settings
 
 from calendar_app.wix import deliveries, reconcile, webhooks
 from calendar_app.wix.client import WixUnavailable
@@ -42,6 +47,41 @@ class DeliveryTask(DjangoTask):
 def apply_delivery(delivery_pk: int) -> str:
     """Apply one stored webhook delivery (a repeat of an applied one does nothing)."""
     return deliveries.apply_delivery(delivery_pk=delivery_pk)
+
+
+@shared_task(base=DjangoTask, ignore_result=True, **RETRY)
+def drain_deliveries(connection_id: int) -> int:
+    """Apply the connection's stored event deliveries in batches (queued by ``queue_drain``).
+
+    Its drain mark is released first: a delivery stored from then on queues a new drain, and
+    one stored before is in what the batches read (it was committed before its mark was seen).
+    """
+    if settings.REDIS_URL:
+        _marks().delete(_drain_mark(connection_id))
+    return deliveries.drain(connection_id=connection_id)
+
+
+DRAIN_MARK_SECONDS = 60  # a drain lost with its mark set delays the next one at most this long
+
+
+def queue_drain(*, connection_id: int) -> None:
+    """Queue a drain of the connection's stored event deliveries unless one is queued already
+    (a mark in Redis, ``SET NX``): a backlog is one task per batch, not one per delivery.
+    Without Redis (tasks run in-process) the drain runs at once."""
+    if not settings.REDIS_URL:
+        drain_deliveries.delay(connection_id)
+        return
+    if _marks().set(_drain_mark(connection_id), 1, nx=True, ex=DRAIN_MARK_SECONDS):
+        drain_deliveries.delay(connection_id)
+
+
+def _drain_mark(connection_id: int) -> str:
+    return f"wix:drain-queued:{app.conf.task_default_queue}:{connection_id}"
+
+
+@lru_cache(maxsize=1)
+def _marks() -> redis.Redis:
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
 
 
 class ReconciliationTask(DjangoTask):

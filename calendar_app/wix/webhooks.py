@@ -213,7 +213,10 @@ def receive_delivery(*, body: bytes) -> IntakeAnswer:
         return IntakeAnswer(200, "This delivery was already received.")
     if not handled:
         return IntakeAnswer(200, "Not a calendar webhook this app mirrors; it was dropped.")
-    tasks.apply_delivery.delay_on_commit(delivery_pk)
+    if verified.kind in deliveries.BATCHED:  # applied in batches by the connection's drain
+        transaction.on_commit(lambda: tasks.queue_drain(connection_id=connection_id))
+    else:
+        tasks.apply_delivery.delay_on_commit(delivery_pk)
     return IntakeAnswer(200, "Received.")
 
 

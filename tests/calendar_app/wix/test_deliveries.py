@@ -199,3 +199,16 @@ def test_a_batch_cancelled_by_a_deadlock_applies_its_own_delivery_alone(connecti
     assert outcome == {"status": "applied"}
     assert WebhookDelivery.objects.get(pk=other).status == "received"  # left to its own task
     assert Event.objects.get(pk=low).title == f"New {low}"
+
+
+def test_a_drain_applies_the_whole_backlog_batch_after_batch(
+    connection, fake, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(deliveries, "BATCH_SIZE", 2)
+    with django_capture_on_commit_callbacks():
+        pks = store(connection, history(fake))
+
+    assert deliveries.drain(connection_id=connection.pk) == len(pks)
+
+    assert statuses() == ["applied"] * len(pks)
+    assert Event.objects.get(title="Yoga 2").status == "CANCELLED"

@@ -4,6 +4,8 @@ the fake Calendar V3 server on loopback wherever the upstream is read."""
 from datetime import datetime, timedelta
 
 import pytest
+import redis
+from django.conf import settings
 
 from calendar_app.models import Business, ChangeRecord, Event
 from calendar_app.wix import deliveries, tasks, webhooks
@@ -12,6 +14,7 @@ from participants.models import Participation
 from tests.factories import WixConnectionFactory
 from tests.fakes import wix_signing as signing
 from tests.fakes.wix_server import FakeWixServer
+from tests.integration.conftest import celery_queue  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -246,3 +249,25 @@ def test_the_deletion_of_a_participation_never_stored_here_changes_nothing(conne
 
     assert delivery.status == "applied"
     assert not Participation.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backlog_of_event_deliveries_queues_one_drain_until_it_starts(
+    connection,
+    fake,
+    schedule,
+    celery_queue,  # noqa: F811
+):
+    queue = redis.Redis.from_url(settings.REDIS_URL)
+    for hour in range(3):
+        start = SOON + timedelta(hours=hour)
+        fake.add_event(schedule_id=schedule["id"], start_local=start, end_local=start)
+        receive(connection, last_change(fake).domain_event())
+    assert queue.llen(celery_queue) == 1  # one drain task for the three deliveries
+
+    tasks.drain_deliveries.apply(args=[connection.pk])  # the drain starts: its mark is gone
+    fake.update_event(last_change(fake).entity["id"], title="Later")
+    receive(connection, last_change(fake).domain_event())
+
+    assert queue.llen(celery_queue) == 2
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"applied", "received"}
