@@ -50,14 +50,15 @@ def apply_delivery(delivery_pk: int) -> str:
 
 
 @shared_task(base=DjangoTask, ignore_result=True, **RETRY)
-def drain_deliveries(connection_id: int) -> int:
+def drain_deliveries(connection_id: int, mark: str = "") -> int:
     """Apply the connection's stored event deliveries in batches (queued by ``queue_drain``).
 
-    Its drain mark is released first: a delivery stored from then on queues a new drain, and
-    one stored before is in what the batches read (it was committed before its mark was seen).
+    The drain mark that queued it is released first: a delivery stored from then on queues a
+    new drain, and one stored before is in what the batches read (it was committed before it
+    saw the mark).
     """
-    if settings.REDIS_URL:
-        _marks().delete(_drain_mark(connection_id))
+    if mark:
+        _marks().delete(mark)
     return deliveries.drain(connection_id=connection_id)
 
 
@@ -71,12 +72,10 @@ def queue_drain(*, connection_id: int) -> None:
     if not settings.REDIS_URL:
         drain_deliveries.delay(connection_id)
         return
-    if _marks().set(_drain_mark(connection_id), 1, nx=True, ex=DRAIN_MARK_SECONDS):
-        drain_deliveries.delay(connection_id)
-
-
-def _drain_mark(connection_id: int) -> str:
-    return f"wix:drain-queued:{app.conf.task_default_queue}:{connection_id}"
+    # Per queue too: deployments (and test runs) sharing one Redis keep their marks apart.
+    mark = f"wix:drain-queued:{app.conf.task_default_queue}:{connection_id}"
+    if _marks().set(mark, 1, nx=True, ex=DRAIN_MARK_SECONDS):
+        drain_deliveries.delay(connection_id, mark)
 
 
 @lru_cache(maxsize=1)

@@ -3,11 +3,12 @@ count) on the test database and real Redis, signed deliveries posted by concurre
 kept-alive connections.
 
 Each request verifies an RS256 JWT (the connection's key parsed once per worker), looks the
-connection up, inserts one row (``INSERT … ON CONFLICT DO NOTHING``) and queues its task on
-Redis (a private queue nobody consumes; deleted afterwards). The posters run in this process and
-share the machine's cores with the server, so the figures are a floor. Goal (issue 6): at least
-400 deliveries/s with p99 at most 50 ms. Asserted: every delivery stored and queued once, and
-the query budget of one delivery.
+connection up, inserts one row (``INSERT … ON CONFLICT DO NOTHING``, autocommitted) and makes
+sure a drain of the connection's backlog is queued on Redis (a ``SET NX`` mark; the task goes to
+a private queue nobody consumes, deleted afterwards). The posters run in this process and share
+the machine's cores with the server, so the figures are a floor. Goal (issue 6): at least 400
+deliveries/s with p99 at most 50 ms. Asserted: every delivery stored, a drain queued, and the
+query budget of one delivery.
 """
 
 import logging
@@ -24,6 +25,7 @@ from django.db import connection as db
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from calendar_app.wix import tasks
 from calendar_app.wix.models import WebhookDelivery
 from tests.benchmarks.gunicorn_server import PROXY_HEADERS, gunicorn
 from tests.factories import WixConnectionFactory
@@ -72,6 +74,7 @@ def test_webhook_intake_rate_on_gunicorn(
 ):
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
     wix = WixConnectionFactory(public_key_pem=signing.PUBLIC_KEY_PEM)
+    first_post = time.perf_counter()
     with CaptureQueriesContext(db) as queries:
         answer = Client().post(
             "/webhooks/wix/", _signed(wix, 1)[0], content_type="text/plain", secure=True
@@ -93,8 +96,9 @@ def test_webhook_intake_rate_on_gunicorn(
     latencies = [ms for poster in per_poster for ms in poster]
     stored = 1 + len(warm_up) + DELIVERIES
     assert WebhookDelivery.objects.count() == stored
-    queued = redis.Redis.from_url(settings.REDIS_URL).llen(celery_queue)
-    assert queued == stored  # one task per delivery, the in-process one's too
+    # One drain task for the backlog (another each time the run outlived the mark).
+    marks = 1 + (time.perf_counter() - first_post) // tasks.DRAIN_MARK_SECONDS
+    assert 1 <= redis.Redis.from_url(settings.REDIS_URL).llen(celery_queue) <= marks
     assert len(queries) <= QUERY_BUDGET, [q["sql"] for q in queries.captured_queries]
     report(
         f"webhook intake (gunicorn x{workers} sync workers, {POSTERS} concurrent posters with "

@@ -1,6 +1,8 @@
 """Applying stored deliveries: the task path from a verified webhook to the local store, with
 the fake Calendar V3 server on loopback wherever the upstream is read."""
 
+import base64
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -265,9 +267,11 @@ def test_a_backlog_of_event_deliveries_queues_one_drain_until_it_starts(
         receive(connection, last_change(fake).domain_event())
     assert queue.llen(celery_queue) == 1  # one drain task for the three deliveries
 
-    tasks.drain_deliveries.apply(args=[connection.pk])  # the drain starts: its mark is gone
+    message = json.loads(queue.rpop(celery_queue))  # what a worker takes, run as it would
+    args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+    tasks.drain_deliveries.apply(args=args, kwargs=kwargs)  # started: its mark is released
     fake.update_event(last_change(fake).entity["id"], title="Later")
     receive(connection, last_change(fake).domain_event())
 
-    assert queue.llen(celery_queue) == 2
+    assert queue.llen(celery_queue) == 1  # the next drain
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"applied", "received"}
