@@ -8,11 +8,13 @@ two deliveries for one event never interleave. Upstream reads (the participation
 the range a view extension covers) happen before the transaction, never inside a request.
 
 Event deliveries (projection updates, event created/updated/cancelled: the payload is the whole
-change) are drained in batches: the task's own delivery is locked (waiting for a worker that
-holds it), up to ``BATCH_SIZE - 1`` more of the connection's stored event deliveries are claimed
-with ``SKIP LOCKED`` (never waiting, never taken twice), and all are applied in one transaction
-by ``apply.apply_remote_events``. The tasks of the deliveries a batch took find them applied and
-return. A delivery whose payload is not the spec's shape fails alone, with its reason.
+change) are applied in batches: the intake queues one drain per connection (``drain``, the task
+``tasks.drain_deliveries``), which claims up to ``BATCH_SIZE`` stored event deliveries at a time
+with ``SKIP LOCKED`` (never waiting, never taken twice) and applies each batch in one
+transaction through ``apply.apply_remote_events``. A single event delivery's task (the stalled
+sweep, the retry button) locks its own row first and takes a batch with it; the tasks of the
+deliveries a batch took find them applied and return. A delivery whose payload is not the
+spec's shape fails alone, with its reason.
 """
 
 from collections.abc import Callable, Iterable
@@ -126,7 +128,8 @@ def apply_batch(*, connection: WixConnection, delivery_pk: int) -> str:
     left out (the rest still applies); for the task's own delivery that is ``DeliveryFailed``.
     Batches lock their rows in id order, but a row created meanwhile by a third can still make
     two of them wait on each other; PostgreSQL then cancels one, which applies its own delivery
-    alone (one row lock at a time cannot deadlock) and leaves the rest to their own tasks.
+    alone (one row lock at a time cannot deadlock) and leaves the rest to a drain or their own
+    tasks.
     """
     try:
         taken = _take_batch(connection, own_pk=delivery_pk, size=BATCH_SIZE)

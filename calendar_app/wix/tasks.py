@@ -1,4 +1,5 @@
-"""Celery tasks of the Wix sync: apply a stored webhook delivery, reconcile a connection.
+"""Celery tasks of the Wix sync: apply a stored webhook delivery, drain a connection's stored
+event deliveries in batches, reconcile a connection.
 
 All are idempotent, acknowledged late and re-queued when their worker dies
 (``acks_late`` + ``reject_on_worker_lost``). An upstream that is unreachable or answers
