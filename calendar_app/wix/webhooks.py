@@ -298,13 +298,20 @@ STALLED_AFTER = timedelta(minutes=5)
 
 def requeue_stalled_deliveries(*, older_than: timedelta = STALLED_AFTER) -> int:
     """Queue again the deliveries stored long ago and still not applied: their task was lost
-    (Redis down when the request committed, or flushed). Applying is idempotent, so a delivery
-    whose task is merely slow is harmless to queue twice. Returns how many were queued."""
+    (Redis down when the request committed, or flushed; a worker killed before it started its
+    drain, whose mark then held new drains back). Event deliveries get one drain per connection,
+    queued whatever its mark says; the others their own task each. Applying is idempotent, so a
+    delivery whose task is merely slow is harmless to queue twice. Returns how many were found.
+    """
     stalled = list(
         WebhookDelivery.objects.filter(
             status=WebhookDelivery.Status.RECEIVED, received_at__lt=timezone.now() - older_than
-        ).values_list("pk", flat=True)[:10_000]
+        ).values_list("pk", "entity_fqdn", "slug", "connection_id")[:10_000]
     )
-    for delivery_pk in stalled:
-        tasks.apply_delivery.delay_on_commit(delivery_pk)
+    drains = sorted({cid for _pk, *kind, cid in stalled if tuple(kind) in deliveries.BATCHED})
+    for connection_id in drains:
+        tasks.drain_deliveries.delay_on_commit(connection_id)
+    for delivery_pk, *kind, _cid in stalled:
+        if tuple(kind) not in deliveries.BATCHED:
+            tasks.apply_delivery.delay_on_commit(delivery_pk)
     return len(stalled)
