@@ -71,12 +71,14 @@ serve: install
 	$(PY) manage.py collectstatic --noinput -v 0
 	$(VENV)/bin/gunicorn --config gunicorn.conf.py
 
+# A worker child runs one task at a time, so it keeps its database connection (as a gunicorn
+# worker does): with DB_CONN_MAX_AGE=0 Celery would close it after every task and reconnect.
 worker: install
 	@if [ -z "$${REDIS_URL:-}" ]; then \
 		echo "error: make worker needs REDIS_URL (without it tasks run in-process)" >&2; exit 1; \
 	fi
 	@mkdir -p var
-	$(VENV)/bin/celery -A config worker -l info \
+	DB_CONN_MAX_AGE="$${DB_CONN_MAX_AGE:-600}" $(VENV)/bin/celery -A config worker -l info \
 		$$( [ "$${BEAT:-1}" = "1" ] && echo "-B --schedule var/celerybeat-schedule" )
 
 lint: install

@@ -1,16 +1,18 @@
 """Login for every page, HTMX-aware; the business the signed-in user is working in
 (``request.business``/``.membership``); requests refused before the database when they carry
-NUL bytes; unsafe requests atomic; ETags that the per-response CSRF mask does not change."""
+NUL bytes; unsafe requests atomic (unless their view manages its own transactions); ETags that
+the per-response CSRF mask does not change."""
 
 import re
 
 from django.conf import settings
 from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth.views import redirect_to_login
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.http import ConditionalGetMiddleware
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django.utils.cache import quote_etag
 from django.utils.crypto import salted_hmac
 from django_htmx.http import HttpResponseClientRedirect
@@ -131,19 +133,31 @@ class AtomicUnsafeRequestsMiddleware:
     transaction), and it also rolls back when the answer is a 500 that a view produced after a
     first write: nothing half-written is left behind. Rejections (4xx) write nothing by design;
     a failed login must keep its failure count, which django-axes stores in this request.
+
+    A view marked with Django's ``transaction.non_atomic_requests`` opts out, as it does of
+    ``ATOMIC_REQUESTS``: the Wix webhook writes one row with one statement, and the BEGIN and
+    COMMIT around it would be two more round trips on the busiest URL.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):
-        if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
+        if request.method in ("GET", "HEAD", "OPTIONS", "TRACE") or _manages_transactions(request):
             return self.get_response(request)
         with transaction.atomic():
             response = self.get_response(request)
             if response.status_code >= 500:
                 transaction.set_rollback(True)
         return response
+
+
+def _manages_transactions(request: HttpRequest) -> bool:
+    try:
+        view = resolve(request.path_info).func
+    except Resolver404:
+        return False
+    return DEFAULT_DB_ALIAS in getattr(view, "_non_atomic_requests", ())
 
 
 class PermissionsPolicyMiddleware:

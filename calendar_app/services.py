@@ -40,7 +40,32 @@ def record_change(
     """Audit one change: who (a member; the upstream when ``upstream_connection`` is given, with
     the ``source`` it came through; else the system), what (``changes``: field → [before,
     after]), and the revisions. Changes that reach many rows use ``record_event_changes``."""
-    _change_record(
+    change_record(
+        business=business,
+        actor=actor,
+        obj=obj,
+        action=action,
+        revision_before=revision_before,
+        upstream_connection=upstream_connection,
+        source=source,
+        changes=changes,
+    ).save()
+
+
+def change_record(
+    *,
+    business: Business,
+    actor: Membership | None,
+    obj,
+    action: str,
+    revision_before: int | None,
+    upstream_connection=None,
+    source: str = "",
+    changes: dict | None = None,
+) -> ChangeRecord:
+    """``record_change``'s record, not saved yet: a batch of upstream changes (the Wix backlog
+    drain) bulk-creates its records instead of one INSERT per change."""
+    return _change_record(
         business=business,
         actor=actor,
         object_type=type(obj).__name__,
@@ -51,7 +76,7 @@ def record_change(
         upstream_connection=upstream_connection,
         source=source,
         changes=changes,
-    ).save()
+    )
 
 
 def _change_record(

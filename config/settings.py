@@ -3,8 +3,10 @@
 Environment (the production set is in ``deploy/production.env.example`` and the README):
 - DATABASE_URL: PostgreSQL (``postgres://user@host:5432/name``); SQLite under ``var/`` when unset.
 - REDIS_URL: Celery broker and result backend; tasks run in-process when unset.
+- CELERY_TASK_DEFAULT_QUEUE: the queue tasks go to (``celery``).
 - DEBUG (``1`` by default, for ``make run``), SECRET_KEY (required with ``DEBUG=0``), ALLOWED_HOSTS.
-- DB_CONN_MAX_AGE: seconds a database connection is kept (0 under runserver; gunicorn: 600).
+- DB_CONN_MAX_AGE: seconds a database connection is kept (0 under runserver; gunicorn and
+  ``make worker``: 600).
 - TRUSTED_PROXY_COUNT: reverse proxies in front that set X-Forwarded-For/-Proto (0: none).
 - SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, SECURE_HSTS_PRELOAD: HTTPS settings for ``DEBUG=0``.
 - STATIC_ROOT: where collectstatic writes (``var/staticfiles`` by default).
@@ -234,7 +236,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 # The queue tasks go to when none is named (a worker consumes it with ``-Q``); tasks that queue
-# more tasks (a delivery queuing its meeting) send them to the same one.
+# more tasks (a delivery queuing its meeting) send them to the same one. Deployments sharing one
+# Redis keep apart by it, and a benchmark's server queues onto a queue of its own.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE = {
     "magicline-refresh-bookings": {

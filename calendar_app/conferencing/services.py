@@ -187,23 +187,30 @@ def event_changed(*, event: Event) -> list[str]:
 _FOLLOWED_STATES = [Meeting.State.PENDING, Meeting.State.READY, Meeting.State.FAILED]
 
 
-def projection_updated(*, connection, body: dict) -> list[str]:
-    """An Events View Projection Updated delivery was applied for ``connection``: queue the
-    meeting of the event in ``body`` when the seed's filter matches or it has a meeting."""
-    change = body.get("eventAddedOrUpdated") or body.get("eventRemoved") or {}
-    data = change.get("event") if isinstance(change, dict) else None
-    if not isinstance(data, dict) or not data.get("id"):
-        return []
+def projections_updated(*, connection, bodies: list[dict]) -> list[str]:
+    """Events View Projection Updated deliveries were applied for ``connection``: queue the
+    meetings of the events in ``bodies`` that the seed's filter matches or that have a meeting.
+
+    A business without conferencing pays one query for the whole batch.
+    """
     business = connection.business
-    event_id = str(data["id"])
-    automated = wix_automation(
-        business=business,
-        app_id=body.get("appId"),
-        external_schedule_id=data.get("externalScheduleId"),
-    )
-    if automated is None and not Meeting.objects.filter(event_id=event_id).exists():
+    if not bodies or not uses_conferencing(business):
         return []
-    return request_meetings(business=business, event_ids=[event_id])
+    event_ids = []
+    for body in bodies:
+        change = body.get("eventAddedOrUpdated") or body.get("eventRemoved") or {}
+        data = change.get("event") if isinstance(change, dict) else None
+        if not isinstance(data, dict) or not data.get("id"):
+            continue
+        event_id = str(data["id"])
+        automated = wix_automation(
+            business=business,
+            app_id=body.get("appId"),
+            external_schedule_id=data.get("externalScheduleId"),
+        )
+        if automated is not None or Meeting.objects.filter(event_id=event_id).exists():
+            event_ids.append(event_id)
+    return request_meetings(business=business, event_ids=event_ids)
 
 
 # Keeping one meeting in step -----------------------------------------------------------------

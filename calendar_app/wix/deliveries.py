@@ -6,15 +6,25 @@ there, so applying in any order ends in revision order). The delivery row is loc
 workers got (a redelivery after a lost worker) is applied once; ``apply`` locks per object, so
 two deliveries for one event never interleave. Upstream reads (the participations of an event,
 the range a view extension covers) happen before the transaction, never inside a request.
+
+Event deliveries (projection updates, event created/updated/cancelled: the payload is the whole
+change) are applied in batches: the intake queues one drain per connection (``drain``, the task
+``tasks.drain_deliveries``), which claims up to ``BATCH_SIZE`` stored event deliveries at a time
+with ``SKIP LOCKED`` (never waiting, never taken twice) and applies each batch in one
+transaction through ``apply.apply_remote_events``. A single event delivery's task (the stalled
+sweep, the retry button) locks its own row first and takes a batch with it; the tasks of the
+deliveries a batch took find them applied and return. A delivery whose payload is not the
+spec's shape fails alone, with its reason.
 """
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F
+from django.db import OperationalError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from calendar_app.conferencing import services as conferencing
@@ -61,14 +71,24 @@ def flatten(pages: Iterable[list[dict]]) -> list[dict]:
 
 
 def apply_delivery(*, delivery_pk: int) -> str:
-    """Apply one stored delivery (idempotent) and return its status afterwards.
+    """Apply one stored delivery (idempotent) and return its status afterwards; an event
+    delivery takes a batch of the connection's stored event deliveries with it.
 
     Raises ``WixError`` when the upstream could not be read (the task retries those) and
     ``DeliveryFailed`` for a payload that will never apply; neither leaves anything applied.
     """
+    # The tasks of deliveries that a batch took end here: one small read, no payload.
+    status, fqdn, slug, connection_id = (
+        WebhookDelivery.objects.filter(pk=delivery_pk)
+        .values_list("status", "entity_fqdn", "slug", "connection_id")
+        .get()
+    )
+    if status != WebhookDelivery.Status.RECEIVED:
+        return status
+    if (fqdn, slug) in BATCHED:
+        connection = WixConnection.objects.select_related("business").get(pk=connection_id)
+        return apply_batch(connection=connection, delivery_pk=delivery_pk)
     delivery = WebhookDelivery.objects.select_related("connection__business").get(pk=delivery_pk)
-    if delivery.status != WebhookDelivery.Status.RECEIVED:
-        return delivery.status
     connection = delivery.connection
     client = client_for(connection)
     handler = HANDLERS.get((delivery.entity_fqdn, delivery.slug))
@@ -89,10 +109,6 @@ def apply_delivery(*, delivery_pk: int) -> str:
                 )
         except mapping.MappingError as error:
             raise DeliveryFailed(f"The payload is not the spec's shape ({error}).") from error
-        if (delivery.entity_fqdn, delivery.slug) == PROJECTION_UPDATED:
-            conferencing.projection_updated(
-                connection=connection, body=delivery.payload["actionEvent"]["body"]
-            )
         locked.update(
             status=WebhookDelivery.Status.APPLIED,
             applied_at=timezone.now(),
@@ -100,6 +116,152 @@ def apply_delivery(*, delivery_pk: int) -> str:
             error="",
         )
     return WebhookDelivery.Status.APPLIED
+
+
+BATCH_SIZE = 200
+
+
+def apply_batch(*, connection: WixConnection, delivery_pk: int) -> str:
+    """Apply the event delivery ``delivery_pk`` together with up to ``BATCH_SIZE - 1`` other
+    stored event deliveries of the connection, in one transaction; return its status.
+
+    Deliveries whose payload is not the spec's shape are marked failed with their reason and
+    left out (the rest still applies); for the task's own delivery that is ``DeliveryFailed``.
+    Batches lock their rows in id order, but a row created meanwhile by a third can still make
+    two of them wait on each other; PostgreSQL then cancels one, which applies its own delivery
+    alone (one row lock at a time cannot deadlock) and leaves the rest to a drain or their own
+    tasks.
+    """
+    try:
+        taken = _take_batch(connection, own_pk=delivery_pk, size=BATCH_SIZE)
+    except OperationalError as error:
+        if not _deadlock(error):
+            raise
+        taken = _take_batch(connection, own_pk=delivery_pk, size=1)
+    if taken.own_failure:
+        raise DeliveryFailed(taken.own_failure)
+    return taken.own_status
+
+
+def drain(*, connection_id: int) -> int:
+    """Apply the connection's stored event deliveries, a batch at a time, until a batch finds
+    fewer than ``BATCH_SIZE``; returns how many deliveries it took (the task
+    ``tasks.drain_deliveries``, queued by the intake). A batch cancelled by a deadlock is simply
+    taken again (nothing of it was written).
+    """
+    connection = WixConnection.objects.select_related("business").filter(pk=connection_id).first()
+    if connection is None:
+        return 0
+    taken_in_all, deadlocks = 0, 0
+    while True:
+        try:
+            taken = _take_batch(connection, own_pk=None, size=BATCH_SIZE)
+        except OperationalError as error:
+            deadlocks += 1
+            if not _deadlock(error) or deadlocks > DEADLOCK_RETRIES:
+                raise
+            continue
+        taken_in_all += taken.count
+        if taken.count < BATCH_SIZE:
+            return taken_in_all
+
+
+DEADLOCK = "40P01"
+DEADLOCK_RETRIES = 3
+
+
+def _deadlock(error: OperationalError) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) == DEADLOCK
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What one batch did: how many deliveries it took, and for the delivery a task was for,
+    its status afterwards or why it failed."""
+
+    count: int
+    own_status: str = ""
+    own_failure: str = ""
+
+
+def _take_batch(connection: WixConnection, *, own_pk: int | None, size: int) -> Taken:
+    """One transaction: ``own_pk`` locked (waiting for a worker that holds it) when given, up to
+    ``size`` stored event deliveries in all claimed with ``SKIP LOCKED``, their changes applied
+    by ``apply.apply_remote_events``, each marked applied or failed with its reason."""
+    failures: dict[int, str] = {}
+    columns = ("pk", "entity_fqdn", "slug", "payload")
+    with transaction.atomic():
+        own = []
+        if own_pk is not None:
+            own = list(
+                WebhookDelivery.objects.select_for_update()
+                .filter(pk=own_pk, status=WebhookDelivery.Status.RECEIVED)
+                .values_list(*columns)
+            )
+            if not own:  # applied (or failed) by another worker meanwhile
+                status = WebhookDelivery.objects.values_list("status", flat=True).get(pk=own_pk)
+                return Taken(0, own_status=status)
+        others = (
+            _claimable(connection)
+            .exclude(pk=own_pk)
+            .select_for_update(skip_locked=True)
+            .order_by("received_at", "pk")
+            .values_list(*columns)[: size - len(own)]
+        )
+        claimed = [*own, *others]
+        changes: dict[int, Changes] = {}
+        projections: dict[int, dict] = {}  # what the meetings of the applied events follow
+        for pk, fqdn, slug, payload in claimed:
+            try:
+                changes[pk] = HANDLERS[fqdn, slug](connection, payload, None)
+                if (fqdn, slug) == PROJECTION_UPDATED:
+                    projections[pk] = payload["actionEvent"]["body"]
+            except DeliveryFailed as error:
+                failures[pk] = str(error)
+            except (KeyError, TypeError, AttributeError) as error:
+                failures[pk] = f"The payload is not the spec's shape ({error!r})."
+        while True:
+            applying = [
+                (pk, data, removed)
+                for pk, items in changes.items()
+                for _kind, data, removed in items
+            ]
+            try:
+                apply.apply_remote_events(
+                    connection=connection,
+                    changes=[(data, removed) for _pk, data, removed in applying],
+                    source=SOURCE,
+                    client=client_for(connection),
+                )
+                break
+            except apply.EventChangeRefused as refused:  # leave that delivery out, try again
+                pk = applying[refused.index][0]
+                failures[pk] = f"The payload is not the spec's shape ({refused})."
+                del changes[pk]
+        conferencing.projections_updated(
+            connection=connection, bodies=[projections[pk] for pk in changes if pk in projections]
+        )
+        WebhookDelivery.objects.filter(pk__in=list(changes)).update(
+            status=WebhookDelivery.Status.APPLIED,
+            applied_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            error="",
+        )
+        for pk, error in failures.items():
+            if pk != own_pk:  # the task's own failure is written by the task (on_failure)
+                record_error(delivery_pk=pk, error=error, failed=True)
+    own_status = "" if own_pk is None else WebhookDelivery.Status.APPLIED
+    return Taken(len(claimed), own_status=own_status, own_failure=failures.get(own_pk, ""))
+
+
+def _claimable(connection: WixConnection):
+    """The connection's stored event deliveries that a batch may take."""
+    kinds = Q()
+    for fqdn, slug in BATCHED:
+        kinds |= Q(entity_fqdn=fqdn, slug=slug)
+    return WebhookDelivery.objects.filter(
+        kinds, connection=connection, status=WebhookDelivery.Status.RECEIVED
+    )
 
 
 def record_error(*, delivery_pk: int, error: str, failed: bool) -> None:
@@ -231,3 +393,8 @@ HANDLERS: dict[tuple[str, str], Callable[[WixConnection, dict, Any], Changes]] =
     **{(SCHEDULE, slug): _schedule_entity for slug in ("created", "updated", "cancelled")},
     **{(PARTICIPATION, slug): _participation_changed for slug in ("created", "updated", "deleted")},
 }
+
+# The kinds whose payload is the whole event change (no upstream read): applied in batches.
+BATCHED = frozenset(
+    kind for kind, handler in HANDLERS.items() if handler in (_projection_updated, _event_entity)
+)

@@ -1,5 +1,5 @@
-"""Celery tasks of the Wix sync: apply a stored webhook delivery, reconcile a connection,
-run a connection's backfill.
+"""Celery tasks of the Wix sync: apply a stored webhook delivery, drain a connection's stored
+event deliveries in batches, reconcile a connection, run a connection's backfill.
 
 All are idempotent, acknowledged late and re-queued when their worker dies
 (``acks_late`` + ``reject_on_worker_lost``). An upstream that is unreachable or answers
@@ -8,8 +8,13 @@ number of times; what still fails is marked failed on its row, with the reason, 
 health page.
 """
 
+from functools import lru_cache
+
+import redis
+from celery import current_app as app
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
+from django.conf import settings
 
 from calendar_app.wix import backfill, deliveries, reconcile, webhooks
 from calendar_app.wix.client import WixUnavailable
@@ -36,10 +41,47 @@ class DeliveryTask(DjangoTask):
         deliveries.record_error(delivery_pk=args[0], error=str(exc), failed=True)
 
 
-@shared_task(base=DeliveryTask, **RETRY)
+# No result is stored: nobody waits for one, and with the Redis result backend every queued task
+# whose result is kept subscribes the sender (the web worker) to a result channel — a round trip
+# per webhook and a subscription that piles up in every gunicorn worker.
+@shared_task(base=DeliveryTask, ignore_result=True, **RETRY)
 def apply_delivery(delivery_pk: int) -> str:
     """Apply one stored webhook delivery (a repeat of an applied one does nothing)."""
     return deliveries.apply_delivery(delivery_pk=delivery_pk)
+
+
+@shared_task(base=DjangoTask, ignore_result=True, **RETRY)
+def drain_deliveries(connection_id: int, mark: str = "") -> int:
+    """Apply the connection's stored event deliveries in batches (queued by ``queue_drain``).
+
+    The drain mark that queued it is released first: a delivery stored from then on queues a
+    new drain, and one stored before is in what the batches read (it was committed before it
+    saw the mark).
+    """
+    if mark:
+        _marks().delete(mark)
+    return deliveries.drain(connection_id=connection_id)
+
+
+DRAIN_MARK_SECONDS = 60  # a drain lost with its mark set delays the next one at most this long
+
+
+def queue_drain(*, connection_id: int) -> None:
+    """Queue a drain of the connection's stored event deliveries unless one is queued already
+    (a mark in Redis, ``SET NX``): a backlog is one task per batch, not one per delivery.
+    Without Redis (tasks run in-process) the drain runs at once."""
+    if not settings.REDIS_URL:
+        drain_deliveries.delay(connection_id)
+        return
+    # Per queue too: deployments (and test runs) sharing one Redis keep their marks apart.
+    mark = f"wix:drain-queued:{app.conf.task_default_queue}:{connection_id}"
+    if _marks().set(mark, 1, nx=True, ex=DRAIN_MARK_SECONDS):
+        drain_deliveries.delay(connection_id, mark)
+
+
+@lru_cache(maxsize=1)
+def _marks() -> redis.Redis:
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
 
 
 class ReconciliationTask(DjangoTask):
@@ -55,10 +97,14 @@ def reconcile_connection(reconciliation_pk: int) -> int:
 
 @shared_task(acks_late=True)
 def reconcile_connections() -> int:
-    """Beat: queue one reconciliation per connection (one already queued or running is kept)."""
+    """Beat: queue one reconciliation per complete connection (one already queued or running is
+    kept); a connection still missing its key or site id has nothing to read from."""
     started = 0
     for connection in WixConnection.objects.select_related("business"):
-        started += reconcile.request_reconciliation(connection=connection, requested_by_user=False)
+        if connection.is_complete:
+            started += reconcile.request_reconciliation(
+                connection=connection, requested_by_user=False
+            )
     return started
 
 

@@ -5,11 +5,12 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from calendar_app.middleware import RejectNulBytesMiddleware
+from calendar_app.middleware import AtomicUnsafeRequestsMiddleware, RejectNulBytesMiddleware
 from calendar_app.models import ChangeRecord
 from participants.models import Participation
 from tests.factories import EventFactory, MembershipFactory
@@ -249,3 +250,22 @@ def test_a_changed_page_or_another_csrf_secret_gets_the_whole_page(owner, schedu
 
     assert changed.status_code == 200 and "Renamed" in changed.content.decode()
     assert other.status_code == 200  # its token would not unmask to this client's secret
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("url", "atomic"),
+    [("/webhooks/wix/", False), ("/webhooks/magicline/", True), ("/no-such-page/", True)],
+)
+def test_only_a_view_marked_non_atomic_runs_its_post_outside_a_transaction(url, atomic):
+    """The Wix webhook commits its one INSERT itself (``non_atomic_requests``); every other
+    POST, an unknown address too, runs in the request's transaction."""
+    seen = []
+
+    def view_stand_in(request):
+        seen.append(connection.in_atomic_block)
+        return HttpResponse()
+
+    AtomicUnsafeRequestsMiddleware(view_stand_in)(RequestFactory().post(url))
+
+    assert seen == [atomic]

@@ -20,8 +20,11 @@ WORKER_SECRET_KEY = secrets.token_urlsafe(50)
 class Worker:
     """``celery -A config worker`` in its own process group, consuming one private queue."""
 
-    def __init__(self, queue: str, log_path, env: dict[str, str] | None = None):
+    def __init__(
+        self, queue: str, log_path, env: dict[str, str] | None = None, *, concurrency: int = 2
+    ):
         self.queue, self.log_path, self.extra_env = queue, log_path, env or {}
+        self.concurrency = concurrency
         self.process: subprocess.Popen | None = None
 
     def _env(self) -> dict:
@@ -36,6 +39,7 @@ class Worker:
             "SECRET_KEY": WORKER_SECRET_KEY,  # DEBUG=0 refuses the public development key
             "CELERY_VISIBILITY_TIMEOUT": "3",  # a killed worker's tasks come back quickly
             "CELERY_TASK_DEFAULT_QUEUE": self.queue,  # tasks it queues itself stay on this queue
+            "DB_CONN_MAX_AGE": "600",  # as make worker keeps it
             **self.extra_env,
         }
 
@@ -53,7 +57,7 @@ class Worker:
                 "-l",
                 "warning",
                 "-c",
-                "2",
+                str(self.concurrency),
                 "-Q",
                 self.queue,
                 "-n",

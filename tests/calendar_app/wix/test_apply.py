@@ -7,7 +7,9 @@ from django.utils import timezone
 
 from calendar_app.models import ChangeRecord, Event, EventResource, Resource, Schedule
 from calendar_app.wix.apply import (
+    EventChangeRefused,
     apply_remote_event,
+    apply_remote_events,
     apply_remote_participation,
     apply_remote_resource,
     apply_remote_schedule,
@@ -306,3 +308,97 @@ def test_an_authoritative_listing_revives_only_a_tombstone_older_than_itself(con
         revive_tombstones_before=timezone.now(),
     )
     assert stale.outcome == "stale"  # never a lower revision
+
+
+# Many changes at once (the worker's backlog drain)
+
+
+def test_a_batch_applies_each_event_s_changes_in_revision_order(connection):
+    changes = [
+        (wire_event("ev-1", 3, title="Third"), False),
+        (wire_event("ev-2", 1), False),
+        (wire_event("ev-1", 1, title="First"), False),
+        (wire_event("ev-2", 2), True),
+        (wire_event("ev-1", 2, title="Second"), False),
+        (wire_event("ev-2", 1, title="Stale copy"), False),
+    ]
+
+    results = apply_remote_events(connection=connection, changes=changes, source="webhook")
+
+    assert [r.outcome for r in results] == [
+        "updated",
+        "created",
+        "created",
+        "removed",
+        "updated",
+        "stale",
+    ]
+    first, second = Event.objects.order_by("pk")
+    assert (first.title, first.revision, first.removed_date) == ("Third", 3, None)
+    assert (second.title, second.revision) == ("Morning yoga", 2)
+    assert second.removed_date is not None
+    audited = ChangeRecord.objects.filter(actor_kind="upstream").order_by("revision_after", "pk")
+    assert sorted(audited.values_list("object_id", "action", "revision_before")) == [
+        ("ev-1", "create", None),
+        ("ev-1", "update", 1),
+        ("ev-1", "update", 2),
+        ("ev-2", "create", None),
+        ("ev-2", "remove", 1),
+    ]
+
+
+def test_a_batch_ends_as_the_same_changes_applied_one_by_one(connection):
+    changes = [
+        (wire_event("ev-1", 2, resources=[{"id": "res-2", "name": "Ben", "type": "STAFF"}]), False),
+        (wire_event("ev-1", 1), False),
+        (wire_event("ev-3", 5, scheduleId="sch-2"), False),
+        (wire_event("ev-3", 5), True),
+    ]
+    apply_remote_events(connection=connection, changes=changes, source="webhook")
+    batched = list(Event.objects.order_by("pk").values("pk", "revision", "title", "schedule_id"))
+    links = list(EventResource.objects.order_by("event_id").values_list("event_id", "resource_id"))
+    Event.objects.all().delete()
+
+    for data, removed in changes:
+        apply(connection, data, removed)
+
+    assert list(Event.objects.order_by("pk").values("pk", "revision", "title", "schedule_id")) == (
+        batched
+    )
+    assert links == [("ev-1", "res-2"), ("ev-3", "res-1")]
+    assert (
+        list(EventResource.objects.order_by("event_id").values_list("event_id", "resource_id"))
+        == links
+    )
+
+
+def test_a_batch_takes_a_constant_number_of_queries(connection, django_assert_max_num_queries):
+    apply(connection, wire_event("ev-0"))  # the schedule and the resource exist
+
+    with django_assert_max_num_queries(12):
+        apply_remote_events(
+            connection=connection,
+            changes=[(wire_event(f"ev-{n}", 1), False) for n in range(1, 60)],
+            source="webhook",
+        )
+    with django_assert_max_num_queries(8):
+        apply_remote_events(
+            connection=connection,
+            changes=[(wire_event(f"ev-{n}", 2, title="Later"), False) for n in range(60)],
+            source="webhook",
+        )
+
+    assert Event.objects.filter(revision=2, title="Later").count() == 60
+    assert ChangeRecord.objects.count() == 60 + 59 + 1
+
+
+def test_a_malformed_change_in_a_batch_is_named_and_nothing_is_written(connection):
+    with pytest.raises(EventChangeRefused) as refused:
+        apply_remote_events(
+            connection=connection,
+            changes=[(wire_event("ev-1"), False), ({"revision": "1"}, False)],
+            source="webhook",
+        )
+
+    assert refused.value.index == 1
+    assert not Event.objects.exists()

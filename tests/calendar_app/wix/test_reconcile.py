@@ -147,6 +147,17 @@ def test_the_beat_task_queues_one_run_per_connection(
     assert Reconciliation.objects.filter(status="queued").count() == 2
 
 
+def test_the_beat_task_leaves_out_a_connection_without_its_key(
+    connection, django_capture_on_commit_callbacks
+):
+    incomplete = WixConnectionFactory(api_key="")
+
+    with django_capture_on_commit_callbacks():
+        assert tasks.reconcile_connections.apply().get() == 1
+
+    assert not Reconciliation.objects.filter(connection=incomplete).exists()
+
+
 def test_a_finished_run_is_not_run_again(connection, mirrored):
     run = run_now(connection)
 

@@ -1,9 +1,13 @@
 """Applying stored deliveries: the task path from a verified webhook to the local store, with
 the fake Calendar V3 server on loopback wherever the upstream is read."""
 
+import base64
+import json
 from datetime import datetime, timedelta
 
 import pytest
+import redis
+from django.conf import settings
 
 from calendar_app.models import Business, ChangeRecord, Event
 from calendar_app.wix import deliveries, tasks, webhooks
@@ -12,6 +16,7 @@ from participants.models import Participation
 from tests.factories import WixConnectionFactory
 from tests.fakes import wix_signing as signing
 from tests.fakes.wix_server import FakeWixServer
+from tests.integration.conftest import celery_queue  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -246,3 +251,27 @@ def test_the_deletion_of_a_participation_never_stored_here_changes_nothing(conne
 
     assert delivery.status == "applied"
     assert not Participation.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backlog_of_event_deliveries_queues_one_drain_until_it_starts(
+    connection,
+    fake,
+    schedule,
+    celery_queue,  # noqa: F811
+):
+    queue = redis.Redis.from_url(settings.REDIS_URL)
+    for hour in range(3):
+        start = SOON + timedelta(hours=hour)
+        fake.add_event(schedule_id=schedule["id"], start_local=start, end_local=start)
+        receive(connection, last_change(fake).domain_event())
+    assert queue.llen(celery_queue) == 1  # one drain task for the three deliveries
+
+    message = json.loads(queue.rpop(celery_queue))  # what a worker takes, run as it would
+    args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+    tasks.drain_deliveries.apply(args=args, kwargs=kwargs)  # started: its mark is released
+    fake.update_event(last_change(fake).entity["id"], title="Later")
+    receive(connection, last_change(fake).domain_event())
+
+    assert queue.llen(celery_queue) == 1  # the next drain
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"applied", "received"}

@@ -278,3 +278,28 @@ def test_odd_envelope_fields_are_stored_cut_to_size_and_dropped(post, connection
     delivery = WebhookDelivery.objects.get()
     assert (len(delivery.entity_fqdn), delivery.slug, len(delivery.entity_id)) == (200, "", 250)
     assert delivery.status == "dropped"
+
+
+def test_stalled_event_deliveries_get_one_drain_and_the_others_a_task_each(
+    connection, django_capture_on_commit_callbacks
+):
+    long_ago = timezone.now() - timedelta(minutes=20)
+    for name, fqdn, slug in (
+        ("event-1", "wix.calendar.v3.events_view", "projection_updated"),
+        ("event-2", "wix.calendar.v3.event", "updated"),
+        ("participation-1", "wix.calendar.v3.participation", "created"),
+        ("participation-2", "wix.calendar.v3.participation", "deleted"),
+    ):
+        WebhookDelivery.objects.create(
+            connection=connection,
+            delivery_id=name,
+            entity_fqdn=fqdn,
+            slug=slug,
+            payload={},
+            received_at=long_ago,
+        )
+
+    with django_capture_on_commit_callbacks() as queued:
+        assert tasks.requeue_stalled_deliveries.apply().get() == 4
+
+    assert len(queued) == 3  # one drain for the connection, a task per participation delivery
