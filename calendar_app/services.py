@@ -12,7 +12,7 @@ from django.utils import timezone
 from calendar_app import recurrence
 from calendar_app.backends import CalendarError, Scope, calendar_backend
 from calendar_app.models import Business, ChangeRecord, Event, Membership, Resource, Schedule
-from calendar_app.signals import event_changed, occurrences_created
+from calendar_app.signals import event_changed, events_changed, occurrences_created
 
 SERIES_MAX_DAYS_IN_PAST = 90
 
@@ -259,6 +259,11 @@ def cancel_schedule(
             changes={"status": [Event.Status.CONFIRMED, Event.Status.CANCELLED]},
         )
         for event in cancelled_events
+    )
+    events_changed.send(
+        sender=Event,
+        business=schedule.business,
+        event_ids=[event.pk for event in cancelled_events],
     )
     return updated
 

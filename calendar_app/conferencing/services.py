@@ -279,7 +279,6 @@ def _sync_meeting(event_id: str) -> _Synced:
                 host_url="",
                 guest_url="",
                 synced_fingerprint="",
-                written_details=None,
                 error="",
             )
             return _Synced("deleted")

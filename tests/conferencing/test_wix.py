@@ -8,6 +8,7 @@ import random
 from datetime import datetime, timedelta
 
 import pytest
+from django.urls import reverse
 
 from calendar_app.conferencing import services, tasks
 from calendar_app.conferencing.models import Meeting, Provider
@@ -18,6 +19,7 @@ from calendar_app.wix.models import WebhookDelivery
 from tests.factories import (
     ConferencingAutomationFactory,
     GoogleCredentialsFactory,
+    MembershipFactory,
     WixConnectionFactory,
 )
 from tests.fakes import wix_signing as signing
@@ -289,3 +291,29 @@ def test_an_unreachable_wix_on_write_back_is_retried_later(fake, connection, ser
         fake.events[event["id"]]["conferencingDetails"]
         == Meeting.objects.get().conferencing_details
     )
+
+
+def test_a_cancelled_event_s_stale_links_are_shown_nowhere(
+    fake, connection, service, google, client
+):
+    event = add_coaching(fake, service)
+    deliver(connection, event_changes(fake)[-1])
+    ensure(event["id"])
+    links = Meeting.objects.get().conferencing_details
+    start = len(fake.changes)
+    fake.cancel_event(event["id"])
+    deliver(connection, event_changes(fake, start)[-1])
+    ensure(event["id"])
+
+    # Wix refuses edits to a cancelled event: the row keeps the deleted meeting's links …
+    stored = Event.objects.get(pk=event["id"])
+    assert stored.conferencing_details == links
+    # … and the pages treat them as gone.
+    client.force_login(MembershipFactory(business=connection.business, role="owner").user)
+    for page in (
+        reverse("participants:dashboard", args=[stored.pk]),
+        reverse("calendar_app:event_detail", args=[stored.pk]),
+    ):
+        html = client.get(page).content.decode()
+        assert links["guestUrl"] not in html
+        assert links["hostUrl"] not in html
