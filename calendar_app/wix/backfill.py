@@ -22,6 +22,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from calendar_app.conferencing import services as conferencing
 from calendar_app.models import Event, format_local_date
 from calendar_app.recurrence import to_local
 from calendar_app.wix import mapping, tasks
@@ -219,13 +220,16 @@ def _run(connection, client, result: BackfillResult, report) -> None:
         filter=default,
         limit=PAGE_SIZE,
     ):
+        applied = []
         for data in page:
-            result.count(_apply_event(connection, data, client))
+            applied.append(_apply_event(connection, data, client))
+            result.count(applied[-1])
             result.events += 1
             start = mapping.event_from_wire(data).get("start")
             if start is not None and start > covered:
                 covered = start
         _apply_participations(connection, client, [data["id"] for data in page], result)
+        conferencing.wix_events_applied(connection=connection, results=applied)
         done = min(total_days, max(0, math.floor((covered - window_start) / timedelta(days=1))))
         _save_progress(connection, done=done)
         report(f"{result.events} events, {done}/{total_days} days of the window covered.")

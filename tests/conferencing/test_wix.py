@@ -13,8 +13,9 @@ from django.urls import reverse
 from calendar_app.conferencing import services, tasks
 from calendar_app.conferencing.models import Meeting, Provider
 from calendar_app.models import Event, Schedule
-from calendar_app.wix import apply, webhooks
+from calendar_app.wix import apply, backfill, reconcile, webhooks
 from calendar_app.wix import tasks as wix_tasks
+from calendar_app.wix.health.models import Reconciliation
 from calendar_app.wix.models import WebhookDelivery
 from tests.factories import (
     ConferencingAutomationFactory,
@@ -317,3 +318,64 @@ def test_a_cancelled_event_s_stale_links_are_shown_nowhere(
         html = client.get(page).content.decode()
         assert links["guestUrl"] not in html
         assert links["hostUrl"] not in html
+
+
+# Events that arrive without a webhook
+
+
+def test_events_a_backfill_brings_get_meetings_by_the_seed_s_filter(fake, connection, service):
+    coaching = add_coaching(fake, service)
+    other = fake.add_schedule(name="Massage", app_id=WIX_BOOKINGS_APP_ID)
+    massage = fake.add_event(
+        schedule_id=other["id"], start_local=SOON, end_local=SOON + HOUR, type="APPOINTMENT"
+    )
+
+    backfill.run_backfill(connection=connection)
+
+    assert list(Meeting.objects.values_list("event_id", "state")) == [(coaching["id"], "pending")]
+    assert ensure(coaching["id"]) == "created"
+    assert ensure(massage["id"]) == "not automated"
+    assert fake.events[coaching["id"]]["conferencingDetails"] == (
+        Meeting.objects.get().conferencing_details
+    )
+
+    backfill.run_backfill(connection=connection)  # again: still one meeting
+    assert Meeting.objects.count() == 1
+    assert ensure(coaching["id"]) == "unchanged"
+
+
+def test_events_a_reconciliation_repairs_get_their_meetings_made_and_deleted(
+    fake, connection, service, google, django_capture_on_commit_callbacks
+):
+    event = add_coaching(fake, service)  # its webhook never came
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        reconcile_now(connection)
+    assert meeting_tasks(queued) == [event["id"]]
+    assert ensure(event["id"]) == "created"
+    assert len(google.live_events()) == 1
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        reconcile_now(connection)  # nothing changed: nothing queued
+    assert meeting_tasks(queued) == []
+
+    fake.remove_event(event["id"])  # nor did the removal's
+    reconcile_now(connection)
+    assert Event.objects.get(pk=event["id"]).removed_date is not None
+    assert ensure(event["id"]) == "deleted"
+    assert google.live_events() == []
+    assert Meeting.objects.count() == 1
+
+
+def reconcile_now(connection) -> None:
+    assert reconcile.request_reconciliation(connection=connection, requested_by_user=True)
+    run = Reconciliation.objects.get(status="queued")
+    wix_tasks.reconcile_connection.apply(args=[run.pk])
+    run.refresh_from_db()
+    assert run.status == "done", run.error
+
+
+def meeting_tasks(callbacks) -> list[str]:
+    """The event ids of the ``ensure_meeting`` tasks among captured on-commit callbacks."""
+    name = tasks.ensure_meeting.name
+    return [c.args[0] for c in callbacks if getattr(c.func.__self__, "name", "") == name]
