@@ -221,11 +221,10 @@ def projection_updated(*, connection, body: dict) -> list[str]:
     return request_meetings(business=business, event_ids=[event_id])
 
 
-def wix_events_applied(*, connection, results) -> list[str]:
+def wix_events_applied(*, connection, event_ids: list[str]) -> list[str]:
     """A backfill or reconciliation page was applied for ``connection``: the events it created,
-    updated or removed get their meetings made, kept in step or deleted, as a webhook's would.
-    ``results`` are the page's ``apply.ApplyResult``s; unchanged events queue nothing."""
-    event_ids = [r.object_id for r in results if r.object_type == "Event" and r.applied]
+    updated or removed, or whose participants it changed (``event_ids``), get their meetings
+    made, kept in step or deleted, as a webhook's would."""
     return request_meetings(business=connection.business, event_ids=event_ids)
 
 

@@ -93,7 +93,9 @@ def run_reconciliation(*, reconciliation_pk: int) -> int:
                 seen.add(result.object_id)
                 run.repaired += result.applied
                 run.events_read += 1
-            conferencing.wix_events_applied(connection=connection, results=applied)
+            conferencing.wix_events_applied(
+                connection=connection, event_ids=[r.object_id for r in applied if r.applied]
+            )
             if page and shows_progress:
                 run.reached_date = _start_of(page[-1]) or run.reached_date
             run.save(update_fields=["events_read", "repaired", "reached_date"])
@@ -109,7 +111,9 @@ def run_reconciliation(*, reconciliation_pk: int) -> int:
             )
             removed.append(result)
             run.repaired += result.applied
-    conferencing.wix_events_applied(connection=connection, results=removed)
+    conferencing.wix_events_applied(
+        connection=connection, event_ids=[r.object_id for r in removed if r.applied]
+    )
     run.status = Reconciliation.Status.DONE
     run.finished_date = timezone.now()
     run.save()

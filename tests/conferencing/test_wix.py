@@ -379,3 +379,27 @@ def meeting_tasks(callbacks) -> list[str]:
     """The event ids of the ``ensure_meeting`` tasks among captured on-commit callbacks."""
     name = tasks.ensure_meeting.name
     return [c.args[0] for c in callbacks if getattr(c.func.__self__, "name", "") == name]
+
+
+# Participant changes
+
+
+def test_a_backfill_brings_participant_changes_to_the_meeting(
+    fake, connection, service, google, django_capture_on_commit_callbacks
+):
+    event = add_coaching(fake, service)
+    ada = fake.add_participation(event_id=event["id"], participant={"email": "ada@example.com"})
+    backfill.run_backfill(connection=connection)
+    ensure(event["id"])
+    revision = fake.events[event["id"]]["revision"]
+
+    # A changed e-mail leaves the event as it is: only its participation changes.
+    fake.update_participation(ada["id"], participant={"email": "ada@lovelace.example"})
+    assert fake.events[event["id"]]["revision"] == revision
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        backfill.run_backfill(connection=connection)
+
+    assert meeting_tasks(queued) == [event["id"]]
+    assert ensure(event["id"]) == "updated"
+    (_, _, body), *_ = google.api_calls("PATCH")
+    assert body["attendees"] == [{"email": "ada@lovelace.example"}]
