@@ -101,14 +101,21 @@ def written_by_automation(details: dict | None, written: dict | None) -> bool:
     return bool(external_id and details and details.get("externalId") == external_id)
 
 
+def links_gone(event: Event) -> bool:
+    """Whether the links of the event's automated meeting are gone: it is cancelled or removed,
+    so its meeting is deleted (or about to be, once the task runs) with it."""
+    return event.is_cancelled or event.removed_date is not None
+
+
 def shown_conferencing(
     *, details: dict | None, cancelled_or_removed: bool, written: dict | None
 ) -> dict | None:
     """The ``conferencingDetails`` of an event as every page and feed may show them.
 
-    The one rule: once an event is cancelled or removed, the links its automated meeting had
-    are gone (the meeting is deleted with the event), even where they stay on the stored row,
-    as on a connected business's cancelled event, which refuses the edit that would clear them.
+    The one rule: once an event is cancelled or removed (``links_gone``), the links its
+    automated meeting had are gone (the meeting is deleted with the event), even where they
+    stay on the stored row, as on a connected business's cancelled event, which refuses the
+    edit that would clear them.
     Anything else (a live event's links, links entered by hand) is shown as it is.
     """
     if cancelled_or_removed and written_by_automation(details, written):
@@ -120,7 +127,7 @@ def event_conferencing(event: Event) -> dict | None:
     """``shown_conferencing`` for one loaded event: reads its meeting only when the event is
     cancelled or removed and has links (no query otherwise)."""
     details = event.conferencing_details
-    gone = event.is_cancelled or event.removed_date is not None
+    gone = links_gone(event)
     if not (details and gone):
         return details
     written = (
