@@ -20,6 +20,7 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from calendar_app import recurrence
+from calendar_app.conferencing.selectors import automation_links_to_forget
 from calendar_app.models import Business, Event, EventResource, Schedule, format_local_date
 from participants.models import Participation
 
@@ -228,6 +229,7 @@ class LocalCalendarBackend:
         )
         for event in batch:
             event.status, event.revision = Event.Status.CANCELLED, event.revision + 1
+        forget_meeting_links(Event.objects.filter(pk__in=[event.pk for event in batch]))
         return batch
 
     def restore_schedule(self, *, schedule: Schedule, expected_revision: int) -> Schedule:
@@ -451,6 +453,17 @@ class LocalCalendarBackend:
         )
 
     def _set_status(self, event, expected_revision, scope, new_status, old_status) -> Event:
+        """``_write_status``; a cancellation also clears the links the conferencing automation
+        wrote on the events it cancelled (their meetings are deleted with them)."""
+        with transaction.atomic():
+            target = self._write_status(event, expected_revision, scope, new_status, old_status)
+            if new_status == Event.Status.CANCELLED:
+                series = Q(pk=event.series_id) | Q(recurring_event_id=event.series_id)
+                if target.pk in forget_meeting_links(Event.objects.filter(series)):
+                    target.conferencing_details = None
+        return target
+
+    def _write_status(self, event, expected_revision, scope, new_status, old_status) -> Event:
         """The event, and with a wider ``scope`` the other occurrences it reaches: from the
         event's start on (FOLLOWING, the MASTER stays as it is), or every one and the MASTER.
 
@@ -566,6 +579,15 @@ def sync_remaining_capacity(event: Event) -> None:
     if event.total_capacity is not None:
         remaining = event.total_capacity - booked_places(event)
     Event.objects.filter(pk=event.pk).update(remaining_capacity=remaining)
+
+
+def forget_meeting_links(events) -> list[str]:
+    """Clear the automated meetings' links on those of ``events`` that are cancelled (as part of
+    the cancel's write: no revision of its own); returns the ids cleared. Manual links stay."""
+    cleared = automation_links_to_forget(events)
+    if cleared:
+        Event.objects.filter(pk__in=cleared).update(conferencing_details=None)
+    return cleared
 
 
 def calendar_backend(business: Business) -> CalendarBackend:

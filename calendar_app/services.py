@@ -21,7 +21,7 @@ from calendar_app.models import (
     Resource,
     Schedule,
 )
-from calendar_app.signals import event_changed, occurrences_created
+from calendar_app.signals import event_changed, events_changed, occurrences_created
 
 SERIES_MAX_DAYS_IN_PAST = 90
 
@@ -324,6 +324,9 @@ def _cancel_schedule_batch(
             changes={"status": [Event.Status.CONFIRMED, Event.Status.CANCELLED]},
         )
         for event in cancelled
+    )
+    events_changed.send(
+        sender=Event, business=schedule.business, event_ids=[event.pk for event in cancelled]
     )
     return len(cancelled)
 

@@ -2,11 +2,13 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet, Sum
 
 from calendar_app.backends import calendar_backend
+from calendar_app.conferencing.selectors import event_conferencing
 from calendar_app.models import Business, Event, EventResource, address_text
 from participants.models import Participation
 
@@ -49,9 +51,9 @@ class EventHeader:
     def location_text(self) -> str:
         return location_text(self.event.location)
 
-    @property
+    @cached_property
     def conferencing(self) -> dict:
-        return self.event.conferencing_details or {}
+        return event_conferencing(self.event) or {}
 
 
 def location_text(location: dict | None) -> str:

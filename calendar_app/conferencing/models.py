@@ -8,6 +8,8 @@
   be used, so never rendered back in full nor logged); the short-lived access token is cached.
 - ``Meeting``: at most one per event (the one-to-one key is the database's last word against a
   second meeting), with its links and state: pending, ready, failed (with the reason), deleted.
+  ``written_details`` outlives a deletion, so links left on a cancelled event (a connected
+  business's cancelled event refuses edits) are known to be the deleted meeting's.
 """
 
 from django.db import models

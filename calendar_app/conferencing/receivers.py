@@ -3,7 +3,7 @@
 from django.dispatch import receiver
 
 from calendar_app.conferencing import services
-from calendar_app.signals import event_changed, occurrences_created
+from calendar_app.signals import event_changed, events_changed, occurrences_created
 
 
 @receiver(event_changed, dispatch_uid="conferencing.event_changed")
@@ -13,4 +13,9 @@ def follow_event(sender, *, event, **kwargs) -> None:
 
 @receiver(occurrences_created, dispatch_uid="conferencing.occurrences_created")
 def follow_new_occurrences(sender, *, business, event_ids, **kwargs) -> None:
+    services.request_meetings(business=business, event_ids=event_ids)
+
+
+@receiver(events_changed, dispatch_uid="conferencing.events_changed")
+def follow_changed_events(sender, *, business, event_ids, **kwargs) -> None:
     services.request_meetings(business=business, event_ids=event_ids)

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
 from bookings.models import BookableAppointment
 from calendar_app.conferencing.models import (
     ConferencingAutomation,
@@ -89,3 +91,57 @@ def settings_page(business: Business) -> ConferencingPage:
 def meeting_for_event(event: Event) -> Meeting | None:
     """The event's meeting, if it has one (one query)."""
     return Meeting.objects.filter(event_id=event.pk).first()
+
+
+def written_by_automation(details: dict | None, written: dict | None) -> bool:
+    """Whether an event's ``conferencingDetails`` are the links the automation wrote on it:
+    they carry the external id of the meeting's last write-back. Links entered by hand (no
+    external id, or another one) are the owner's."""
+    external_id = (written or {}).get("externalId")
+    return bool(external_id and details and details.get("externalId") == external_id)
+
+
+def links_gone(event: Event) -> bool:
+    """Whether the links of the event's automated meeting are gone: it is cancelled or removed,
+    so its meeting is deleted (or about to be, once the task runs) with it."""
+    return event.is_cancelled or event.removed_date is not None
+
+
+def shown_conferencing(
+    *, details: dict | None, cancelled_or_removed: bool, written: dict | None
+) -> dict | None:
+    """The ``conferencingDetails`` of an event as every page and feed may show them.
+
+    The one rule: once an event is cancelled or removed (``links_gone``), the links its
+    automated meeting had are gone (the meeting is deleted with the event), even where they
+    stay on the stored row, as on a connected business's cancelled event, which refuses the
+    edit that would clear them.
+    Anything else (a live event's links, links entered by hand) is shown as it is.
+    """
+    if cancelled_or_removed and written_by_automation(details, written):
+        return None
+    return details
+
+
+def event_conferencing(event: Event) -> dict | None:
+    """``shown_conferencing`` for one loaded event: reads its meeting only when the event is
+    cancelled or removed and has links (no query otherwise)."""
+    details = event.conferencing_details
+    gone = links_gone(event)
+    if not (details and gone):
+        return details
+    written = (
+        Meeting.objects.filter(event_id=event.pk).values_list("written_details", flat=True).first()
+    )
+    return shown_conferencing(details=details, cancelled_or_removed=gone, written=written)
+
+
+def automation_links_to_forget(events: QuerySet) -> list[str]:
+    """Those of ``events`` that are cancelled and still carry the links their automated
+    meeting wrote: what a local cancellation clears (one query)."""
+    rows = (
+        events.filter(status=Event.Status.CANCELLED)
+        .filter(conferencing_details__isnull=False, meeting__written_details__isnull=False)
+        .values_list("pk", "conferencing_details", "meeting__written_details")
+    )
+    return [pk for pk, details, written in rows if written_by_automation(details, written)]

@@ -118,6 +118,9 @@ def uses_conferencing(business: Business) -> bool:
 def request_meetings(*, business: Business, event_ids: list[str]) -> list[str]:
     """Queue ``ensure_meeting`` (on commit) for those of ``event_ids`` that are automated or
     already have a meeting; a new automated event gets its meeting row at once, pending.
+    A connected business's events are automated by the seed's filter on their stored
+    ``appId`` and ``externalScheduleId`` (as ``wix_automation``); this is also how the events a
+    backfill or reconciliation page applied get their meetings (``wix_events_applied``).
 
     Returns the queued ids. A constant number of queries, whatever the number of events.
     """
@@ -127,7 +130,7 @@ def request_meetings(*, business: Business, event_ids: list[str]) -> list[str]:
         return []
     automations = list(
         ConferencingAutomation.objects.filter(business=business, enabled=True).values_list(
-            "schedule_id", "appointment_id", "provider"
+            "schedule_id", "schedule__external_id", "appointment_id", "provider"
         )
     )
     followed = set(
@@ -137,8 +140,11 @@ def request_meetings(*, business: Business, event_ids: list[str]) -> list[str]:
     )
     if not automations and not followed:
         return []
-    by_schedule = {schedule: provider for schedule, _, provider in automations if schedule}
-    by_appointment = {appt: provider for _, appt, provider in automations if appt}
+    wix = business.backend == Business.Backend.WIX
+    by_schedule = {schedule: provider for schedule, _, _, provider in automations if schedule}
+    # A connected business's events are picked by the seed's filter: appId and the service.
+    by_service = {service: provider for _, service, _, provider in automations if service}
+    by_appointment = {appt: provider for _, _, appt, provider in automations if appt}
     booked = {}
     if by_appointment:
         booked = dict(
@@ -147,11 +153,20 @@ def request_meetings(*, business: Business, event_ids: list[str]) -> list[str]:
             ).values_list("event_id", "appointment_id")
         )
     rows = Event.objects.filter(business=business, pk__in=event_ids).values_list(
-        "pk", "schedule_id", "status", "removed_date", "recurrence_type"
+        "pk",
+        "schedule_id",
+        "app_id",
+        "external_schedule_id",
+        "status",
+        "removed_date",
+        "recurrence_type",
     )
     new_meetings, queued = [], []
-    for pk, schedule_id, status, removed, recurrence_type in rows:
-        provider = by_schedule.get(schedule_id) or by_appointment.get(booked.get(pk))
+    for pk, schedule_id, app_id, service, status, removed, recurrence_type in rows:
+        if wix:
+            provider = by_service.get(service) if app_id == WIX_BOOKINGS_APP_ID else None
+        else:
+            provider = by_schedule.get(schedule_id) or by_appointment.get(booked.get(pk))
         live = (
             status != Event.Status.CANCELLED
             and removed is None
@@ -211,6 +226,13 @@ def projections_updated(*, connection, bodies: list[dict]) -> list[str]:
         if automated is not None or Meeting.objects.filter(event_id=event_id).exists():
             event_ids.append(event_id)
     return request_meetings(business=business, event_ids=event_ids)
+
+
+def wix_events_applied(*, connection, event_ids: list[str]) -> list[str]:
+    """A backfill or reconciliation page was applied for ``connection``: the events it created,
+    updated or removed, or whose participants it changed (``event_ids``), get their meetings
+    made, kept in step or deleted, as a webhook's would."""
+    return request_meetings(business=connection.business, event_ids=event_ids)
 
 
 # Keeping one meeting in step -----------------------------------------------------------------
@@ -286,7 +308,6 @@ def _sync_meeting(event_id: str) -> _Synced:
                 host_url="",
                 guest_url="",
                 synced_fingerprint="",
-                written_details=None,
                 error="",
             )
             return _Synced("deleted")

@@ -17,7 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 from bookings.selectors import booking_clashes
 from calendar_app import recurrence, selectors, services
 from calendar_app.backends import CalendarError, CapacityError, RevisionConflict, Scope
-from calendar_app.conferencing.selectors import meeting_for_event
+from calendar_app.conferencing.selectors import links_gone, meeting_for_event
 from calendar_app.forms import (
     BlockTimeForm,
     EventActionForm,
@@ -347,6 +347,7 @@ def _detail_context(request: HttpRequest, event: Event, **extra) -> dict:
         "can_restore": selectors.can_restore_events(business),
         "history": selectors.event_history(business, event),
         "meeting": meeting_for_event(event),
+        "meeting_links_gone": links_gone(event),
         "offers_series_scope": is_owner and in_series,
         "reach": _reach_labels(event) if not event.is_cancelled else {},
         "calendar_url": (

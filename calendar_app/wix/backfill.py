@@ -22,6 +22,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from calendar_app.conferencing import services as conferencing
 from calendar_app.models import Event, format_local_date
 from calendar_app.recurrence import to_local
 from calendar_app.wix import mapping, tasks
@@ -219,13 +220,17 @@ def _run(connection, client, result: BackfillResult, report) -> None:
         filter=default,
         limit=PAGE_SIZE,
     ):
+        page_results = []
         for data in page:
-            result.count(_apply_event(connection, data, client))
+            page_results.append(_apply_event(connection, data, client))
+            result.count(page_results[-1])
             result.events += 1
             start = mapping.event_from_wire(data).get("start")
             if start is not None and start > covered:
                 covered = start
-        _apply_participations(connection, client, [data["id"] for data in page], result)
+        changed = _apply_participations(connection, client, [data["id"] for data in page], result)
+        changed |= {applied.object_id for applied in page_results if applied.applied}
+        conferencing.wix_events_applied(connection=connection, event_ids=sorted(changed))
         done = min(total_days, max(0, math.floor((covered - window_start) / timedelta(days=1))))
         _save_progress(connection, done=done)
         report(f"{result.events} events, {done}/{total_days} days of the window covered.")
@@ -235,16 +240,20 @@ def _apply_event(connection, data: dict, client):
     return apply_remote_event(connection=connection, data=data, source=SOURCE, client=client)
 
 
-def _apply_participations(connection, client, event_ids: list[str], result) -> None:
+def _apply_participations(connection, client, event_ids: list[str], result) -> set[str]:
+    """Apply the participations of ``event_ids``; returns the events whose participants changed."""
+    changed: set[str] = set()
     if not event_ids:
-        return
+        return changed
     for page in client.query_participations(
         filter={"eventId": {"$in": event_ids}}, limit=PAGE_SIZE
     ):
         for data in page:
-            result.count(
-                apply_remote_participation(
-                    connection=connection, data=data, source=SOURCE, client=client
-                )
+            applied = apply_remote_participation(
+                connection=connection, data=data, source=SOURCE, client=client
             )
+            result.count(applied)
             result.participations += 1
+            if applied.applied and data.get("eventId"):
+                changed.add(str(data["eventId"]))
+    return changed

@@ -109,6 +109,13 @@ def apply_delivery(*, delivery_pk: int) -> str:
                 )
         except mapping.MappingError as error:
             raise DeliveryFailed(f"The payload is not the spec's shape ({error}).") from error
+        if delivery.entity_fqdn == PARTICIPATION:  # the meeting's attendees follow
+            conferencing.request_meetings(
+                business=connection.business,
+                event_ids=sorted(
+                    {data["eventId"] for kind, data, _ in changes if data.get("eventId")}
+                ),
+            )
         locked.update(
             status=WebhookDelivery.Status.APPLIED,
             applied_at=timezone.now(),

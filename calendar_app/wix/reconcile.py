@@ -11,7 +11,9 @@ run (the upstream still lists the row; a tombstone a webhook writes during the r
 news and kept). Local rows of the window that the upstream no longer lists — MASTERs included —
 are soft-deleted at their stored revision. Those candidates are taken BEFORE the upstream is
 read, so a row that a webhook creates or updates during the run is never mistaken for one that
-is gone. The number of rows repaired is stored on the run, and its progress while it reads.
+is gone. The events each page (and the soft-deletion) changed get their meetings made, kept in
+step or deleted, as through a webhook. The number of rows repaired is stored on the run, and
+its progress while it reads.
 """
 
 from datetime import timedelta
@@ -20,6 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from calendar_app.conferencing import services as conferencing
 from calendar_app.models import Event
 from calendar_app.wix import apply, backfill, deliveries, mapping, tasks
 from calendar_app.wix.health.models import Reconciliation
@@ -77,6 +80,7 @@ def run_reconciliation(*, reconciliation_pk: int) -> int:
             filter=filter,
         )
         for page in pages:
+            applied = []
             for data in page:
                 result = apply.apply_remote_event(
                     connection=connection,
@@ -85,13 +89,18 @@ def run_reconciliation(*, reconciliation_pk: int) -> int:
                     client=client,
                     revive_tombstones_before=run.started_date,
                 )
+                applied.append(result)
                 seen.add(result.object_id)
                 run.repaired += result.applied
                 run.events_read += 1
+            conferencing.wix_events_applied(
+                connection=connection, event_ids=[r.object_id for r in applied if r.applied]
+            )
             if page and shows_progress:
                 run.reached_date = _start_of(page[-1]) or run.reached_date
             run.save(update_fields=["events_read", "repaired", "reached_date"])
 
+    removed = []
     for event_id, revision in candidates.items():
         if event_id not in seen:
             result = apply.apply_remote_event(
@@ -100,7 +109,11 @@ def run_reconciliation(*, reconciliation_pk: int) -> int:
                 removed=True,
                 source=SOURCE,
             )
+            removed.append(result)
             run.repaired += result.applied
+    conferencing.wix_events_applied(
+        connection=connection, event_ids=[r.object_id for r in removed if r.applied]
+    )
     run.status = Reconciliation.Status.DONE
     run.finished_date = timezone.now()
     run.save()

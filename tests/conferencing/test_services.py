@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection as db_connection
 
 from calendar_app import services as calendar_services
+from calendar_app.backends import Scope
 from calendar_app.conferencing import services, tasks
 from calendar_app.conferencing.models import ConferencingAutomation, Meeting, Provider
 from calendar_app.models import ChangeRecord, Event
@@ -226,6 +227,91 @@ def test_a_cancellation_deletes_the_meeting(meet, schedule, owner_membership, go
     assert google.live_events() == []
     assert ensure(event) == "unchanged"  # a repeat deletes nothing twice
     assert len(google.api_calls("DELETE")) == 1
+
+
+def test_a_cancellation_clears_the_automation_s_links_in_the_same_write(
+    builtin, schedule, owner_membership
+):
+    event = new_event(schedule, owner_membership)
+    ensure(event)
+    event = fresh(event)
+    assert event.conferencing_details["externalId"] == Meeting.objects.get().external_id
+
+    cancelled = calendar_services.cancel_event(
+        actor=owner_membership, event=event, expected_revision=event.revision
+    )
+
+    # Before the task deletes the meeting, the cancel itself took the links off the event,
+    # in its one revision, and the audit of the cancel says so.
+    stored = fresh(event)
+    assert (stored.conferencing_details, cancelled.conferencing_details) == (None, None)
+    assert stored.revision == cancelled.revision == event.revision + 1
+    audit = ChangeRecord.objects.get(object_id=event.pk, action="cancel")
+    assert audit.changes["conferencing_details"][1] is None
+    assert ensure(event) == "deleted"
+    assert fresh(event).conferencing_details is None
+
+
+def test_a_cancellation_keeps_links_the_owner_entered_by_hand(builtin, schedule, owner_membership):
+    event = new_event(schedule, owner_membership)
+    ensure(event)
+    event = fresh(event)
+    own = {"type": "CUSTOM", "guestUrl": "https://zoom.example.com/j/42"}
+    event = calendar_services.update_event(
+        actor=owner_membership,
+        event=event,
+        expected_revision=event.revision,
+        changes={"conferencing_details": own},
+    )
+    assert ensure(event) == "unchanged"  # the owner's links are not overwritten
+
+    calendar_services.cancel_event(
+        actor=owner_membership, event=event, expected_revision=event.revision
+    )
+
+    assert fresh(event).conferencing_details == own
+
+
+def test_a_series_cancel_clears_the_links_of_the_occurrences_it_cancels(
+    builtin, schedule, owner_membership
+):
+    master = weekly_series(schedule, actor=owner_membership)
+    occurrences = list(Event.objects.filter(recurring_event_id=master.pk).order_by("start"))
+    for occurrence in occurrences[:3]:
+        ensure(occurrence)
+    first, second, third = (fresh(occurrence) for occurrence in occurrences[:3])
+    calendar_services.cancel_event(
+        actor=owner_membership, event=first, expected_revision=first.revision
+    )
+    kept = fresh(second).conferencing_details
+    assert fresh(first).conferencing_details is None
+    assert kept["externalId"] == Meeting.objects.get(event=second).external_id  # not reached
+
+    calendar_services.cancel_event(
+        actor=owner_membership,
+        event=second,
+        expected_revision=second.revision,
+        scope=Scope.FOLLOWING,
+    )
+    assert fresh(second).conferencing_details is None
+    assert fresh(third).conferencing_details is None
+
+
+def test_a_schedule_cancel_clears_the_links_of_its_future_events_and_deletes_their_meetings(
+    builtin, schedule, owner_membership, django_capture_on_commit_callbacks
+):
+    event = new_event(schedule, owner_membership)
+    ensure(event)
+    schedule.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        calendar_services.cancel_schedule(
+            actor=owner_membership, schedule=schedule, expected_revision=schedule.revision
+        )
+
+    assert fresh(event).conferencing_details is None
+    assert len(queued) == 1  # the meeting's task, to delete it
+    assert ensure(event) == "deleted"
 
 
 def test_a_restored_event_gets_a_new_meeting_on_the_same_row(

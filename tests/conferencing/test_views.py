@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from calendar_app.conferencing.models import ConferencingAutomation, GoogleCredentials, Provider
+from calendar_app.models import Event
 from calendar_app.wix.mapping import WIX_BOOKINGS_APP_ID
 from tests.factories import (
     BookableAppointmentFactory,
@@ -229,3 +230,15 @@ def test_a_connected_business_chooses_among_its_wix_bookings_services(client, db
     assert "Wix Bookings services" in html
     assert "Coaching" in html and "Wix Bookings service svc-1" in html
     assert "Team calendar" not in html
+
+
+def test_a_cancelled_event_s_meeting_shows_no_links_while_it_is_being_deleted(
+    owner_client, schedule
+):
+    meeting = MeetingFactory(event=EventFactory(schedule=schedule, status=Event.Status.CANCELLED))
+
+    html = event_page(owner_client, meeting.event)
+
+    assert 'data-state="ready"' in html
+    assert "Being deleted with the event" in html
+    assert meeting.guest_url not in html

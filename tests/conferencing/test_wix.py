@@ -8,16 +8,19 @@ import random
 from datetime import datetime, timedelta
 
 import pytest
+from django.urls import reverse
 
 from calendar_app.conferencing import services, tasks
 from calendar_app.conferencing.models import Meeting, Provider
 from calendar_app.models import Event, Schedule
-from calendar_app.wix import apply, webhooks
+from calendar_app.wix import apply, backfill, reconcile, webhooks
 from calendar_app.wix import tasks as wix_tasks
+from calendar_app.wix.health.models import Reconciliation
 from calendar_app.wix.models import WebhookDelivery
 from tests.factories import (
     ConferencingAutomationFactory,
     GoogleCredentialsFactory,
+    MembershipFactory,
     WixConnectionFactory,
 )
 from tests.fakes import wix_signing as signing
@@ -289,3 +292,132 @@ def test_an_unreachable_wix_on_write_back_is_retried_later(fake, connection, ser
         fake.events[event["id"]]["conferencingDetails"]
         == Meeting.objects.get().conferencing_details
     )
+
+
+def test_a_cancelled_event_s_stale_links_are_shown_nowhere(
+    fake, connection, service, google, client
+):
+    event = add_coaching(fake, service)
+    deliver(connection, event_changes(fake)[-1])
+    ensure(event["id"])
+    links = Meeting.objects.get().conferencing_details
+    start = len(fake.changes)
+    fake.cancel_event(event["id"])
+    deliver(connection, event_changes(fake, start)[-1])
+    ensure(event["id"])
+
+    # Wix refuses edits to a cancelled event: the row keeps the deleted meeting's links …
+    stored = Event.objects.get(pk=event["id"])
+    assert stored.conferencing_details == links
+    # … and the pages treat them as gone.
+    client.force_login(MembershipFactory(business=connection.business, role="owner").user)
+    for page in (
+        reverse("participants:dashboard", args=[stored.pk]),
+        reverse("calendar_app:event_detail", args=[stored.pk]),
+    ):
+        html = client.get(page).content.decode()
+        assert links["guestUrl"] not in html
+        assert links["hostUrl"] not in html
+
+
+# Events that arrive without a webhook
+
+
+def test_events_a_backfill_brings_get_meetings_by_the_seed_s_filter(fake, connection, service):
+    coaching = add_coaching(fake, service)
+    other = fake.add_schedule(name="Massage", app_id=WIX_BOOKINGS_APP_ID)
+    massage = fake.add_event(
+        schedule_id=other["id"], start_local=SOON, end_local=SOON + HOUR, type="APPOINTMENT"
+    )
+
+    backfill.run_backfill(connection=connection)
+
+    assert list(Meeting.objects.values_list("event_id", "state")) == [(coaching["id"], "pending")]
+    assert ensure(coaching["id"]) == "created"
+    assert ensure(massage["id"]) == "not automated"
+    assert fake.events[coaching["id"]]["conferencingDetails"] == (
+        Meeting.objects.get().conferencing_details
+    )
+
+    backfill.run_backfill(connection=connection)  # again: still one meeting
+    assert Meeting.objects.count() == 1
+    assert ensure(coaching["id"]) == "unchanged"
+
+
+def test_events_a_reconciliation_repairs_get_their_meetings_made_and_deleted(
+    fake, connection, service, google, django_capture_on_commit_callbacks
+):
+    event = add_coaching(fake, service)  # its webhook never came
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        reconcile_now(connection)
+    assert meeting_tasks(queued) == [event["id"]]
+    assert ensure(event["id"]) == "created"
+    assert len(google.live_events()) == 1
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        reconcile_now(connection)  # nothing changed: nothing queued
+    assert meeting_tasks(queued) == []
+
+    fake.remove_event(event["id"])  # nor did the removal's
+    reconcile_now(connection)
+    assert Event.objects.get(pk=event["id"]).removed_date is not None
+    assert ensure(event["id"]) == "deleted"
+    assert google.live_events() == []
+    assert Meeting.objects.count() == 1
+
+
+def reconcile_now(connection) -> None:
+    assert reconcile.request_reconciliation(connection=connection, requested_by_user=True)
+    run = Reconciliation.objects.get(status="queued")
+    wix_tasks.reconcile_connection.apply(args=[run.pk])
+    run.refresh_from_db()
+    assert run.status == "done", run.error
+
+
+def meeting_tasks(callbacks) -> list[str]:
+    """The event ids of the ``ensure_meeting`` tasks among captured on-commit callbacks."""
+    name = tasks.ensure_meeting.name
+    return [c.args[0] for c in callbacks if getattr(c.func.__self__, "name", "") == name]
+
+
+# Participant changes
+
+
+def test_a_backfill_brings_participant_changes_to_the_meeting(
+    fake, connection, service, google, django_capture_on_commit_callbacks
+):
+    event = add_coaching(fake, service)
+    ada = fake.add_participation(event_id=event["id"], participant={"email": "ada@example.com"})
+    backfill.run_backfill(connection=connection)
+    ensure(event["id"])
+    revision = fake.events[event["id"]]["revision"]
+
+    # A changed e-mail leaves the event as it is: only its participation changes.
+    fake.update_participation(ada["id"], participant={"email": "ada@lovelace.example"})
+    assert fake.events[event["id"]]["revision"] == revision
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        backfill.run_backfill(connection=connection)
+
+    assert meeting_tasks(queued) == [event["id"]]
+    assert ensure(event["id"]) == "updated"
+    (_, _, body), *_ = google.api_calls("PATCH")
+    assert body["attendees"] == [{"email": "ada@lovelace.example"}]
+
+
+def test_a_participation_webhook_brings_the_new_attendee_to_the_meeting(
+    fake, connection, service, google, django_capture_on_commit_callbacks
+):
+    event = add_coaching(fake, service)
+    deliver(connection, event_changes(fake)[-1])
+    ensure(event["id"])
+    fake.add_participation(event_id=event["id"], participant={"email": "ada@example.com"})
+    [added] = [change for change in fake.changes if change.kind == "participation"]
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        deliver(connection, added)
+
+    assert meeting_tasks(queued) == [event["id"]]
+    assert ensure(event["id"]) == "updated"
+    (_, _, body), *_ = google.api_calls("PATCH")
+    assert body["attendees"] == [{"email": "ada@example.com"}]
