@@ -140,8 +140,8 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 VAR_DIR.mkdir(exist_ok=True)
 if DATABASE_URL:
     # runserver serves each request on a new thread, and a thread's kept connection outlives
-    # it: 0 there (one connection per request, closed at its end). gunicorn's sync workers
-    # serve one request at a time, so one kept connection per worker is the pool
+    # it: 0 there (one connection per request, closed at its end). gunicorn's workers (one
+    # thread each) serve one request at a time, so one kept connection per worker is the pool
     # (gunicorn.conf.py sets 600); health checks drop a connection the server closed.
     DATABASES = {
         "default": dj_database_url.parse(

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from jwt.utils import base64url_decode
 
 from calendar_app.wix import deliveries, tasks
 from calendar_app.wix.health.models import IntakeRejection
@@ -101,13 +102,23 @@ def _envelope(claims: dict[str, Any]) -> dict[str, Any]:
 
 def read_instance_id(token: str) -> str:
     """The envelope's ``instanceId``, read WITHOUT verifying: only to choose the key to verify
-    with. Nothing else from the unverified token is trusted or used."""
+    with. Nothing else from the unverified token is trusted or used.
+
+    It only decodes the payload segment (PyJWT's base64url decoding, then JSON): the header,
+    the signature and every claim are checked by ``verify_delivery`` with the key, and a
+    second full PyJWT decode here cost as much as the verification itself.
+    """
     if not token:
         raise MalformedDelivery("The webhook body is empty; a signed JWT was expected.")
+    segments = token.split(".")
     try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.InvalidTokenError as error:
+        if len(segments) != 3:
+            raise ValueError("not three segments")
+        claims = json.loads(base64url_decode(segments[1]))
+    except ValueError as error:  # bad base64 (binascii.Error), UTF-8 or JSON
         raise MalformedDelivery("The webhook body is not a JWT.") from error
+    if not isinstance(claims, dict):
+        raise MalformedDelivery("The webhook body is not a JWT.")
     instance_id = _envelope(claims).get("instanceId")
     if not isinstance(instance_id, str) or not instance_id:
         raise MalformedDelivery("The webhook envelope names no instanceId.")

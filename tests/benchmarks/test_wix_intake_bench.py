@@ -111,8 +111,8 @@ def test_webhook_intake_rate_on_gunicorn(
     assert 1 <= redis.Redis.from_url(settings.REDIS_URL).llen(celery_queue) <= marks
     assert len(queries) <= QUERY_BUDGET, [q["sql"] for q in queries.captured_queries]
     report(
-        f"webhook intake (gunicorn x{workers} sync workers, {POSTERS} concurrent posters with "
-        f"kept-alive connections, {len(latencies):,} signed deliveries): "
+        f"webhook intake (gunicorn x{workers} gthread workers of one thread, {POSTERS} concurrent "
+        f"posters with kept-alive connections, {len(latencies):,} signed deliveries): "
         f"{len(latencies) / elapsed:,.0f} deliveries/s, p50 {statistics.median(latencies):.1f} ms,"
         f" p95 {_percentile(latencies, 0.95):.1f} ms, p99 {_percentile(latencies, 0.99):.1f} ms, "
         f"{len(queries)} queries per delivery (goal >= 400/s, p99 <= 50 ms); server CPU "

@@ -138,6 +138,8 @@ def test_the_rejection_counter_counts_up(post, connection):
         (b"not a token", b"not a JWT"),
         ("caf\u00e9.x.y".encode(), b"not a JWT"),
         (b"a.b.c", b"not a JWT"),
+        (b"e30.WzFd.c2ln", b"not a JWT"),  # the payload segment is a JSON list, not claims
+        (b"e30.e30", b"not a JWT"),  # two segments
     ],
 )
 def test_a_body_that_is_not_a_jwt_is_a_400_counted_globally(post, connection, body, says):
