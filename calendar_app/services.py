@@ -609,6 +609,7 @@ def update_following(
         before=before,
         after={**series_rows(occurrence), **series_rows(follower)},
     )
+    event_changed.send(sender=Event, event=follower)
     return follower
 
 

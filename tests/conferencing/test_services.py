@@ -199,6 +199,29 @@ def test_a_reschedule_updates_the_meeting(meet, schedule, owner_membership, goog
     assert len(google.live_events()) == 1
 
 
+def test_editing_this_and_the_following_asks_the_moved_occurrences_for_their_meetings(
+    builtin, schedule, owner_membership, django_capture_on_commit_callbacks
+):
+    master = weekly_series(schedule, actor=owner_membership)
+    first, second, third = Event.objects.filter(recurring_event_id=master.pk).order_by("start")[:3]
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        follower = calendar_services.update_following(
+            actor=owner_membership,
+            occurrence=third,
+            expected_revision=master.revision,
+            changes={"title": "Evening coaching"},
+        )
+
+    asked = {c.args[0] for c in queued if getattr(c.func.__self__, "name", "") == ENSURE}
+    moved = set(Event.objects.filter(recurring_event_id=follower.pk).values_list("pk", flat=True))
+    assert third.pk in asked and asked == moved
+    assert first.pk not in asked and second.pk not in asked
+
+
+ENSURE = tasks.ensure_meeting.name
+
+
 def test_a_new_participant_is_added_to_the_meeting(meet, schedule, owner_membership, google):
     event = new_event(schedule, owner_membership)
     ensure(event)
