@@ -171,6 +171,21 @@ class WixConnectionFactory(factory.django.DjangoModelFactory):
     instance_id = factory.Sequence(lambda n: f"instance-{n}")
     public_key_pem = "-----BEGIN PUBLIC KEY-----\ntest\n-----END PUBLIC KEY-----\n"
 
+    @classmethod
+    def mirroring(cls, server, **fields) -> WixConnection:
+        """A connection to a fake Calendar V3 server (tests/fakes/wix_server.py) whose webhooks
+        are signed with the test key, its business in the server's time zone."""
+        from tests.fakes import wix_signing
+
+        return cls(
+            base_url=server.base_url,
+            api_key=server.api_key,
+            site_id=server.site_id,
+            public_key_pem=wix_signing.PUBLIC_KEY_PEM,
+            business__time_zone=server.time_zone,
+            **fields,
+        )
+
 
 class ConferencingAutomationFactory(factory.django.DjangoModelFactory):
     """ "Add a meeting automatically" for a schedule (pass ``appointment=`` and

@@ -49,13 +49,7 @@ def google(settings):
 
 @pytest.fixture
 def connection(fake):
-    return WixConnectionFactory(
-        base_url=fake.base_url,
-        api_key=fake.api_key,
-        site_id=fake.site_id,
-        public_key_pem=signing.PUBLIC_KEY_PEM,
-        business__time_zone=fake.time_zone,
-    )
+    return WixConnectionFactory.mirroring(fake)
 
 
 def stored_schedule(connection, data: dict) -> Schedule:

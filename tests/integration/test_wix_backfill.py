@@ -11,7 +11,6 @@ from calendar_app.models import Event
 from calendar_app.wix.health.models import Reconciliation
 from calendar_app.wix.models import WixConnection
 from tests.factories import MembershipFactory, WixConnectionFactory
-from tests.fakes import wix_signing as signing
 from tests.fakes.wix_server import FakeWixServer
 from tests.integration.conftest import wait_for
 
@@ -38,13 +37,7 @@ def fake():
 
 @pytest.fixture
 def connection(fake):
-    return WixConnectionFactory(
-        base_url=fake.base_url,
-        api_key=fake.api_key,
-        site_id=fake.site_id,
-        public_key_pem=signing.PUBLIC_KEY_PEM,
-        business__time_zone=fake.time_zone,
-    )
+    return WixConnectionFactory.mirroring(fake)
 
 
 def test_the_worker_backfills_and_resyncs_while_the_page_shows_progress(

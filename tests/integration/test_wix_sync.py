@@ -43,13 +43,7 @@ def fake():
 
 @pytest.fixture
 def connection(fake):
-    return WixConnectionFactory(
-        base_url=fake.base_url,
-        api_key=fake.api_key,
-        site_id=fake.site_id,
-        public_key_pem=signing.PUBLIC_KEY_PEM,
-        business__time_zone=fake.time_zone,
-    )
+    return WixConnectionFactory.mirroring(fake)
 
 
 def make_changes(fake: FakeWixServer, rng: random.Random) -> None:

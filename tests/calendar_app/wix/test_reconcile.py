@@ -8,7 +8,6 @@ from calendar_app.models import Event
 from calendar_app.wix import apply, reconcile, tasks
 from calendar_app.wix.health.models import Reconciliation
 from tests.factories import WixConnectionFactory
-from tests.fakes import wix_signing as signing
 from tests.fakes.wix_server import FakeWixServer
 
 pytestmark = pytest.mark.django_db
@@ -24,13 +23,7 @@ def fake():
 
 @pytest.fixture
 def connection(fake):
-    return WixConnectionFactory(
-        base_url=fake.base_url,
-        api_key=fake.api_key,
-        site_id=fake.site_id,
-        public_key_pem=signing.PUBLIC_KEY_PEM,
-        business__time_zone=fake.time_zone,
-    )
+    return WixConnectionFactory.mirroring(fake)
 
 
 @pytest.fixture
