@@ -15,6 +15,7 @@ from html import escape as html_escape
 from urllib.parse import quote, urlencode
 
 from django.urls import reverse
+from django.utils import dateformat
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString, mark_safe
 
@@ -222,6 +223,21 @@ class Day:
     @property
     def timed_markup(self) -> SafeString:
         return mark_safe("".join(entry.markup(timed=True, detailed=True) for entry in self.timed))
+
+    @property
+    def slots_markup(self) -> SafeString:
+        """The empty hours' "New event" links (one string per day: a template loop over them
+        costs more than the day's events)."""
+        short, long = dateformat.format(self.date, "D j M"), dateformat.format(self.date, "l j F")
+        return mark_safe(
+            "".join(
+                f'<div class="cal-slot" data-hour="{slot.label}"><a class="cal-add"'
+                f' href="{escape(slot.create_url)}" title="New event {short} {slot.label}">'
+                f'<span class="visually-hidden">New event on {long} at {slot.label}</span>'
+                '<span aria-hidden="true">+</span></a></div>'
+                for slot in self.slots
+            )
+        )
 
     @property
     def agenda_markup(self) -> SafeString:

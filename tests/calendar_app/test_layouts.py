@@ -46,3 +46,14 @@ def test_an_event_s_title_and_schedule_are_escaped_in_its_markup(owner_client, s
     assert "Kids &lt;5&gt;" in content
     assert "<script>alert" not in content
     assert f'data-event-id="{event.id}"' in content
+
+
+def test_the_empty_hours_link_to_a_new_event_at_that_hour_of_the_day(owner_client, schedule):
+    url = reverse("calendar_app:calendar", kwargs={"view": "day"})
+
+    page = owner_client.get(url, {"date": "2027-01-11", "schedule": schedule.pk}).content.decode()
+
+    create = escape(f"{reverse('calendar_app:event_create')}?start=2027-01-11T09:00&")
+    assert f'<div class="cal-slot" data-hour="09:00"><a class="cal-add" href="{create}' in page
+    assert 'title="New event Mon 11 Jan 09:00"' in page
+    assert "New event on Monday 11 January at 09:00" in page
