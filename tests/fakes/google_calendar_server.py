@@ -22,8 +22,10 @@ import random
 import string
 import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
+
+from tests.fakes.loopback import LoopbackServer
 
 STATUS_TEXT = {
     400: "INVALID_ARGUMENT",
@@ -59,7 +61,7 @@ def meet_code(rng: random.Random) -> str:
     return "-".join("".join(rng.choice(letters) for _ in range(n)) for n in (3, 4, 3))
 
 
-class FakeGoogleCalendar:
+class FakeGoogleCalendar(LoopbackServer):
     def __init__(
         self,
         *,
@@ -79,7 +81,6 @@ class FakeGoogleCalendar:
         self._script: list[int] = []
         self._rng = random.Random(7)
         self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
 
     # Lifecycle
 
@@ -97,29 +98,7 @@ class FakeGoogleCalendar:
         return f"{self.base_url}/token"
 
     def start(self) -> "FakeGoogleCalendar":
-        fake = self
-
-        class Handler(_Handler):
-            state = fake
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> "FakeGoogleCalendar":
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
+        return self.serve(_Handler, state=self)
 
     # Test controls
 

@@ -20,9 +20,11 @@ import threading
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from itertools import count
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.loopback import LoopbackServer
 
 
 def bracketed(moment: datetime, zone_name: str, style: str = "millis") -> str:
@@ -74,7 +76,7 @@ class FakeStudio:
     drop_before_book: int = 0  # this many books drop the connection without booking
 
 
-class FakeMagicline:
+class FakeMagicline(LoopbackServer):
     """The studios, customers, faults and the request log; start() serves them on loopback."""
 
     def __init__(self):
@@ -85,31 +87,11 @@ class FakeMagicline:
         self.lock = threading.Lock()
         self._booking_ids = count(900001)
         self._trace_ids = count(1)
-        self._server: ThreadingHTTPServer | None = None
 
     # --- setup -----------------------------------------------------------------------------
 
     def start(self) -> "FakeMagicline":
-        fake = self
-
-        class Handler(_Handler):
-            server_fake = fake
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
+        return self.serve(_Handler, server_fake=self)
 
     def base_url(self, tenant: str) -> str:
         return f"http://127.0.0.1:{self.port}/{tenant}"

@@ -24,8 +24,10 @@ import uuid
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
+
+from tests.fakes.loopback import LoopbackServer
 
 WIX_BOOKINGS_APP_ID = "13d21c63-b5ec-5912-8397-c3a5ddb27a97"
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M:%S"
@@ -142,7 +144,7 @@ class ApiError(Exception):
         return body
 
 
-class FakeWixServer:
+class FakeWixServer(LoopbackServer):
     """In-memory Calendar V3 state behind a threaded loopback HTTP server."""
 
     def __init__(
@@ -173,8 +175,6 @@ class FakeWixServer:
         self._cursors: dict[str, tuple[list[str], int, str]] = {}
         self._sequence = itertools.count(1)
         self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # Lifecycle
 
@@ -184,30 +184,7 @@ class FakeWixServer:
         return f"http://{host}:{port}"
 
     def start(self) -> "FakeWixServer":
-        fake = self
-
-        class Handler(_Handler):
-            server_state = fake
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> "FakeWixServer":
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
+        return self.serve(_Handler, server_state=self)
 
     # Scripted answers
 
