@@ -220,6 +220,13 @@ def _require_may_change(actor: Membership | None, event: Event, *, whole_series:
         require_owner(actor, "change a whole series or blocked time")
 
 
+def _with_checked_resources(business: Business, changes: dict) -> dict:
+    """An edit's ``changes`` with its ``resource_ids`` (if it has any) checked as below."""
+    if "resource_ids" not in changes:
+        return changes
+    return {**changes, "resource_ids": _check_resources(business, changes["resource_ids"])}
+
+
 def _check_resources(business: Business, resource_ids: Iterable[str]) -> list[str]:
     """Resource ids must belong to the business: another tenant's id is refused, never used."""
     resource_ids = list(dict.fromkeys(resource_ids))
@@ -565,11 +572,7 @@ def update_event(
 ) -> Event:
     """Edit an event; an edited INSTANCE becomes an EXCEPTION, a MASTER edit reaches the future."""
     _require_may_change(actor, event, whole_series=False)
-    if "resource_ids" in changes:
-        changes = {
-            **changes,
-            "resource_ids": _check_resources(event.business, changes["resource_ids"]),
-        }
+    changes = _with_checked_resources(event.business, changes)
     before = series_rows(event)
     updated = calendar_backend(event.business).update_event(
         event=event, expected_revision=expected_revision, changes=changes
@@ -593,11 +596,7 @@ def update_following(
     earlier occurrences keep the old values. ``expected_revision`` is the MASTER's. Returns the
     MASTER that now holds the occurrence (see ``update_following`` of the backend)."""
     _require_may_change(actor, occurrence, whole_series=True)
-    if "resource_ids" in changes:
-        changes = {
-            **changes,
-            "resource_ids": _check_resources(occurrence.business, changes["resource_ids"]),
-        }
+    changes = _with_checked_resources(occurrence.business, changes)
     before = series_rows(occurrence)
     follower = calendar_backend(occurrence.business).update_following(
         occurrence=occurrence, expected_revision=expected_revision, changes=changes
