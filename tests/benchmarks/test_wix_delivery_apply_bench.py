@@ -33,13 +33,7 @@ def test_delivery_apply_rate_per_worker(
     require_postgresql, report, django_capture_on_commit_callbacks, how
 ):
     with FakeWixServer() as fake:
-        wix = WixConnectionFactory(
-            base_url=fake.base_url,
-            api_key=fake.api_key,
-            site_id=fake.site_id,
-            public_key_pem=signing.PUBLIC_KEY_PEM,
-            business__time_zone=fake.time_zone,
-        )
+        wix = WixConnectionFactory.mirroring(fake)
         schedule = fake.add_schedule(name="Classes")
         start = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
         for n in range(EVENTS):

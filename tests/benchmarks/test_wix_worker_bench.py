@@ -30,13 +30,7 @@ TIMEOUT = 300
 
 def test_one_worker_applies_a_stored_backlog(require_postgresql, celery_queue, tmp_path, report):  # noqa: F811
     with FakeWixServer() as fake:
-        wix = WixConnectionFactory(
-            base_url=fake.base_url,
-            api_key=fake.api_key,
-            site_id=fake.site_id,
-            public_key_pem=signing.PUBLIC_KEY_PEM,
-            business__time_zone=fake.time_zone,
-        )
+        wix = WixConnectionFactory.mirroring(fake)
         schedule = fake.add_schedule(name="Classes")
         start = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
         for n in range(EVENTS):

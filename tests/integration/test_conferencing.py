@@ -101,13 +101,7 @@ def test_a_worker_makes_one_meeting_from_repeated_shuffled_wix_webhooks(
     google, live_server, worker_factory
 ):
     with FakeWixServer() as wix:
-        connection = WixConnectionFactory(
-            base_url=wix.base_url,
-            api_key=wix.api_key,
-            site_id=wix.site_id,
-            public_key_pem=signing.PUBLIC_KEY_PEM,
-            business__time_zone=wix.time_zone,
-        )
+        connection = WixConnectionFactory.mirroring(wix)
         service = wix.add_schedule(name="Coaching", app_id=WIX_BOOKINGS_APP_ID)
         apply.apply_remote_schedule(connection=connection, data=service, source="backfill")
         GoogleCredentialsFactory(business=connection.business)
