@@ -16,8 +16,9 @@ from bookings.models import (
     WorkingHoursOverride,
 )
 from bookings.tasks import queue_booking_event
+from calendar_app.audit import record_change
 from calendar_app.models import Business, Membership, Resource
-from calendar_app.services import record_change, require_owner
+from calendar_app.services import require_owner
 
 
 @transaction.atomic

@@ -7,8 +7,8 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from calendar_app import services
-from calendar_app.backends import CalendarError
+from calendar_app import audit, services
+from calendar_app.errors import CalendarError
 from calendar_app.models import (
     BulkOperation,
     Business,
@@ -62,7 +62,7 @@ class BusinessAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
-        services.record_change(
+        audit.record_change(
             business=obj,
             actor=None,
             obj=obj,

@@ -16,29 +16,20 @@ from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from calendar_app import recurrence
+from calendar_app.capacity import (
+    booked_places,
+    booked_places_by_event,
+    remaining,
+    sync_remaining_capacity,
+)
 from calendar_app.conferencing.selectors import automation_links_to_forget
+from calendar_app.errors import CalendarError, RevisionConflict
 from calendar_app.models import Business, Event, EventResource, Schedule, format_local_date
 from participants.models import Participation
-
-
-class RevisionConflict(Exception):
-    """An update based on a stale revision: nothing was written. ``current`` is the fresh row."""
-
-    def __init__(self, current):
-        self.current = current
-        super().__init__(f"{type(current).__name__} {current.pk} changed since it was read")
-
-
-class CalendarError(ValueError):
-    """A write the calendar refuses; the message is meant for the person who asked."""
-
-
-class CapacityError(CalendarError):
-    """A capacity below the places already booked (on the event or on one of its occurrences)."""
 
 
 class Scope(StrEnum):
@@ -328,7 +319,7 @@ class LocalCalendarBackend:
             # The row lock orders this edit with bookings, which lock the event too.
             locked = locked_current(Event, event.pk, expected_revision)
             if "total_capacity" in changes:
-                changes["remaining_capacity"] = _remaining(
+                changes["remaining_capacity"] = remaining(
                     changes["total_capacity"], booked_places(locked)
                 )
             updated = bump_revision(
@@ -572,15 +563,6 @@ class LocalCalendarBackend:
         return updated
 
 
-def sync_remaining_capacity(event: Event) -> None:
-    """Store the event's free places (None when unlimited) without bumping its revision: an
-    event edit form open elsewhere must not conflict because of a booking."""
-    remaining = None
-    if event.total_capacity is not None:
-        remaining = event.total_capacity - booked_places(event)
-    Event.objects.filter(pk=event.pk).update(remaining_capacity=remaining)
-
-
 def forget_meeting_links(events) -> list[str]:
     """Clear the automated meetings' links on those of ``events`` that are cancelled (as part of
     the cancel's write: no revision of its own); returns the ids cleared. Manual links stay."""
@@ -780,48 +762,6 @@ def _set_resources(event_ids: Iterable[str], resource_ids: Iterable[str]) -> Non
     )
 
 
-def _remaining(
-    total_capacity: int | None, booked: int, *, occurrence_of_series: Event | None = None
-) -> int | None:
-    """Places left, refusing a capacity below what is already booked (naming the occurrence
-    when a series edit is what would overbook it)."""
-    if total_capacity is None:
-        return None
-    if total_capacity < booked:
-        if occurrence_of_series is None:
-            raise CapacityError(
-                f"{booked} places are already booked; the capacity cannot be lower."
-            )
-        raise CapacityError(
-            f"{booked} places are already booked on "
-            f"{occurrence_of_series.start_local:%A %-d %B}; "
-            "the capacity of the series cannot be lower."
-        )
-    return total_capacity - booked
-
-
-def booked_places(event: Event, *, excluding=None) -> int:
-    """Places taken by the event's active participations (party sizes add up).
-
-    ``excluding`` leaves one participation out, to ask whether its new size still fits.
-    """
-    active = event.participations.filter(cancelled_date__isnull=True)
-    if excluding is not None:
-        active = active.exclude(pk=excluding.pk)
-    return active.aggregate(places=Sum("party_size"))["places"] or 0
-
-
-def booked_places_by_event(events: Iterable[Event]) -> dict[str, int]:
-    """Places taken per event, for many events in one query."""
-    active = Q(participations__cancelled_date__isnull=True)
-    rows = (
-        Event.objects.filter(pk__in=[event.pk for event in events])
-        .annotate(places=Sum("participations__party_size", filter=active, default=0))
-        .values_list("pk", "places")
-    )
-    return dict(rows)
-
-
 def _propagate_master_changes(
     master: Event, changes: dict, changed_fields: set[str], resource_ids, *, reach_past: bool
 ) -> None:
@@ -866,7 +806,7 @@ def _propagate_master_changes(
         touched.append(occurrence)
     booked = booked_places_by_event(recounted)
     for occurrence in recounted:
-        occurrence.remaining_capacity = _remaining(
+        occurrence.remaining_capacity = remaining(
             occurrence.total_capacity,
             booked.get(occurrence.pk, 0),
             occurrence_of_series=occurrence,

@@ -5,31 +5,15 @@ from datetime import datetime
 from functools import cached_property
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 
 from calendar_app.backends import calendar_backend
+from calendar_app.capacity import Capacity, event_capacity
 from calendar_app.conferencing.selectors import event_conferencing
 from calendar_app.models import Business, Event, EventResource, address_text
 from participants.models import Participation
 
 OCCURRENCE_TYPES = (Event.RecurrenceType.INSTANCE, Event.RecurrenceType.EXCEPTION)
-
-
-@dataclass(frozen=True)
-class Capacity:
-    """Places used by active participations against the event's total (None = unlimited)."""
-
-    total: int | None
-    used: int
-    participants: int
-
-    @property
-    def free(self) -> int | None:
-        return None if self.total is None else max(self.total - self.used, 0)
-
-    @property
-    def is_full(self) -> bool:
-        return self.total is not None and self.used >= self.total
 
 
 @dataclass(frozen=True)
@@ -106,18 +90,6 @@ def page_number_of(participation: Participation) -> int:
         .count()
     )
     return earlier // PAGE_SIZE + 1
-
-
-def event_capacity(event: Event) -> Capacity:
-    """Places used and active participants of the event, in one aggregate query."""
-    totals = Participation.objects.filter(event_id=event.pk, cancelled_date__isnull=True).aggregate(
-        used=Sum("party_size"), participants=Count("id")
-    )
-    return Capacity(
-        total=event.total_capacity,
-        used=totals["used"] or 0,
-        participants=totals["participants"],
-    )
 
 
 def adjacent_occurrences(event: Event) -> tuple[Event | None, Event | None]:

@@ -11,15 +11,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from bookings.selectors import customer_for_booking
-from calendar_app.backends import (
-    CalendarError,
-    RevisionConflict,
-    booked_places,
-    calendar_backend,
-    locked_current,
-)
+from calendar_app.audit import record_change
+from calendar_app.backends import calendar_backend, locked_current
+from calendar_app.capacity import free_places
+from calendar_app.errors import CalendarError, RevisionConflict
 from calendar_app.models import Event, Membership
-from calendar_app.services import record_change
 from calendar_app.signals import event_changed
 from participants.models import Participation
 
@@ -87,10 +83,8 @@ def _check_capacity(
     event: Event, *, needed: int, excluding: Participation | None = None, doing: str = ""
 ) -> None:
     """Refuse when ``needed`` places do not fit next to the other active participations."""
-    if event.total_capacity is None:
-        return
-    free = event.total_capacity - booked_places(event, excluding=excluding)
-    if needed <= free:
+    free = free_places(event, excluding=excluding)
+    if free is None or needed <= free:
         return
     prefix = f"{doing}: " if doing else ""
     if free <= 0:

@@ -16,8 +16,8 @@ from bookings.magicline.models import (
     key_digest,
 )
 from bookings.magicline.tasks import process_delivery, refresh_bookings
+from calendar_app.audit import record_change
 from calendar_app.models import Business, Membership, Resource
-from calendar_app.services import record_change
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 

@@ -26,7 +26,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from bookings.models import AppointmentBooking, BookableAppointment
-from calendar_app.backends import CalendarError, RevisionConflict, calendar_backend
+from calendar_app.audit import event_rows, record_change, record_event_changes
+from calendar_app.backends import calendar_backend
 from calendar_app.conferencing.models import (
     ConferencingAutomation,
     GoogleCredentials,
@@ -39,8 +40,9 @@ from calendar_app.conferencing.providers import (
     ProviderUnavailable,
     provider_for,
 )
+from calendar_app.errors import CalendarError, RevisionConflict
 from calendar_app.models import Business, Event, Membership, Schedule
-from calendar_app.services import event_rows, record_change, record_event_changes, require_owner
+from calendar_app.services import require_owner
 from calendar_app.wix.client import WixUnavailable
 from calendar_app.wix.mapping import WIX_BOOKINGS_APP_ID
 from participants.models import Participation

@@ -6,9 +6,10 @@ Every change is audited like any calendar change, in the same transaction.
 from django.db import transaction
 from django.utils import timezone
 
+from calendar_app.audit import record_change
 from calendar_app.feeds.models import CalendarFeed, new_token
 from calendar_app.models import Business, Membership, Resource, Schedule
-from calendar_app.services import record_change, require_owner
+from calendar_app.services import require_owner
 
 
 @transaction.atomic

@@ -16,8 +16,10 @@ from django.views.decorators.vary import vary_on_headers
 
 from bookings.selectors import booking_clashes
 from calendar_app import recurrence, selectors, services
-from calendar_app.backends import CalendarError, CapacityError, RevisionConflict, Scope
+from calendar_app.backends import Scope
+from calendar_app.capacity import stored_places_taken
 from calendar_app.conferencing.selectors import links_gone, meeting_for_event
+from calendar_app.errors import CalendarError, CapacityError, RevisionConflict
 from calendar_app.forms import (
     BlockTimeForm,
     EventActionForm,
@@ -339,7 +341,7 @@ def _detail_context(request: HttpRequest, event: Event, **extra) -> dict:
         "is_exception": event.recurrence_type == Event.RecurrenceType.EXCEPTION,
         "rule_text": describe_rule((master or event).recurrence_rule),
         "resources": [er.resource for er in event.event_resources.all()],
-        "used": _places_taken(event),
+        "used": stored_places_taken(event),
         "start": start,
         "end": end,
         "own_zone_differs": event.time_zone != business.time_zone,
@@ -370,12 +372,6 @@ def _reach_labels(event: Event) -> dict[str, str]:
                 f"{reach.occurrences} occurrence{pluralize(reach.occurrences)}, {people}"
             )
     return labels
-
-
-def _places_taken(event: Event) -> int | None:
-    if event.total_capacity is None or event.remaining_capacity is None:
-        return None
-    return event.total_capacity - event.remaining_capacity
 
 
 def _summary(request: HttpRequest, event: Event, *, status: int = 200, **extra) -> HttpResponse:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 
 from calendar_app import selectors, services
-from calendar_app.backends import CalendarError, RevisionConflict
+from calendar_app.errors import CalendarError, RevisionConflict
 from calendar_app.forms import EventActionForm, ScheduleEditForm, ScheduleForm
 from calendar_app.models import Schedule
 from calendar_app.views.helpers import (

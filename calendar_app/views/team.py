@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from calendar_app import services
-from calendar_app.backends import CalendarError
+from calendar_app.errors import CalendarError
 from calendar_app.middleware import switch_business
 from calendar_app.models import Membership
 from calendar_app.selectors import active_memberships

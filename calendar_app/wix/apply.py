@@ -34,6 +34,7 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
+from calendar_app.audit import change_record
 from calendar_app.models import (
     ChangeRecord,
     Event,
@@ -43,7 +44,6 @@ from calendar_app.models import (
     format_local_date,
 )
 from calendar_app.recurrence import to_local
-from calendar_app.services import change_record
 from calendar_app.wix import mapping
 from calendar_app.wix.models import WixConnection
 from participants.models import Participation

@@ -26,7 +26,8 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from calendar_app.backends import CalendarBackend, CalendarError, RevisionConflict, Scope
+from calendar_app.backends import CalendarBackend, Scope
+from calendar_app.errors import CalendarError, RevisionConflict
 from calendar_app.models import Business, Event, Schedule
 from calendar_app.wix import mapping
 from calendar_app.wix.apply import (

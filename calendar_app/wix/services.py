@@ -3,8 +3,9 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from calendar_app.audit import record_change
 from calendar_app.models import Business, Membership
-from calendar_app.services import record_change, require_owner
+from calendar_app.services import require_owner
 from calendar_app.wix.models import DEFAULT_BASE_URL, WixConnection
 
 

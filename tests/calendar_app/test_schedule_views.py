@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from calendar_app import services, tasks
-from calendar_app.backends import CalendarError
+from calendar_app.errors import CalendarError
 from calendar_app.models import BulkOperation, ChangeRecord, Event, Schedule
 from tests.factories import (
     BulkOperationFactory,

@@ -14,14 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from calendar_app import services
-from calendar_app.backends import (
-    CalendarError,
-    CapacityError,
-    RevisionConflict,
-    Scope,
-    events_view_end,
-    instance_id,
-)
+from calendar_app.backends import Scope, events_view_end, instance_id
+from calendar_app.errors import CalendarError, CapacityError, RevisionConflict
 from calendar_app.models import ChangeRecord, Event, Schedule
 from calendar_app.recurrence import weekly_rule
 from participants.services import add_participation

@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from calendar_app import services, tasks
-from calendar_app.backends import CalendarError, Scope
+from calendar_app.backends import Scope
+from calendar_app.errors import CalendarError
 from calendar_app.models import BulkOperation, ChangeRecord, Event, Schedule
 from tests.factories import BulkOperationFactory, EventFactory, next_monday
 

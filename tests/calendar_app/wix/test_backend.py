@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from calendar_app import services
-from calendar_app.backends import CalendarError, RevisionConflict, Scope, calendar_backend
+from calendar_app.backends import Scope, calendar_backend
+from calendar_app.errors import CalendarError, RevisionConflict
 from calendar_app.models import ChangeRecord, Event, Schedule
 from calendar_app.wix.apply import apply_remote_event, apply_remote_schedule
 from calendar_app.wix.backend import BOOKINGS_READ_ONLY, UNREACHABLE, WixCalendarBackend
