@@ -18,7 +18,7 @@ from bookings.models import (
 from bookings.tasks import queue_booking_event
 from calendar_app.audit import record_change
 from calendar_app.models import Business, Membership, Resource
-from calendar_app.services import require_owner
+from calendar_app.tenancy.access import require_owner
 
 
 @transaction.atomic

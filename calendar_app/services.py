@@ -29,28 +29,12 @@ from calendar_app.models import (
     Schedule,
 )
 from calendar_app.signals import event_changed, events_changed, occurrences_created
+from calendar_app.tenancy.access import (
+    require_may_change_event,
+    require_owner,
+)
 
 SERIES_MAX_DAYS_IN_PAST = 90
-
-
-def require_owner(actor: Membership | None, what: str) -> None:
-    """Owners only; the system (``None``) may do anything."""
-    if actor is not None and not actor.is_owner:
-        raise PermissionDenied(f"Only an owner can {what}.")
-
-
-def may_change_event(actor: Membership | None, event: Event) -> bool:
-    """Staff change one-off events and single occurrences; a series and blocked time are owners'."""
-    if actor is None or actor.is_owner:
-        return True
-    return not (
-        event.recurrence_type == Event.RecurrenceType.MASTER or event.schedule.is_blocked_time
-    )
-
-
-def _require_may_change(actor: Membership | None, event: Event, *, whole_series: bool) -> None:
-    if whole_series or not may_change_event(actor, event):
-        require_owner(actor, "change a whole series or blocked time")
 
 
 def _with_checked_resources(business: Business, changes: dict) -> dict:
@@ -404,7 +388,7 @@ def update_event(
     *, actor: Membership | None, event: Event, expected_revision: int, changes: dict
 ) -> Event:
     """Edit an event; an edited INSTANCE becomes an EXCEPTION, a MASTER edit reaches the future."""
-    _require_may_change(actor, event, whole_series=False)
+    require_may_change_event(actor, event, whole_series=False)
     changes = _with_checked_resources(event.business, changes)
     before = series_rows(event)
     updated = calendar_backend(event.business).update_event(
@@ -428,7 +412,7 @@ def update_following(
     """Edit an occurrence and the following ones (owners only): the series is split there, the
     earlier occurrences keep the old values. ``expected_revision`` is the MASTER's. Returns the
     MASTER that now holds the occurrence (see ``update_following`` of the backend)."""
-    _require_may_change(actor, occurrence, whole_series=True)
+    require_may_change_event(actor, occurrence, whole_series=True)
     changes = _with_checked_resources(occurrence.business, changes)
     before = series_rows(occurrence)
     follower = calendar_backend(occurrence.business).update_following(
@@ -482,7 +466,7 @@ def restore_event(
 def _set_status(actor, event, expected_revision, scope, verb, write) -> Event:
     if event.recurrence_type == Event.RecurrenceType.MASTER:
         scope = Scope.ALL
-    _require_may_change(actor, event, whole_series=scope != Scope.THIS)
+    require_may_change_event(actor, event, whole_series=scope != Scope.THIS)
     before = series_rows(event)
     updated = write(event=event, expected_revision=expected_revision, scope=scope)
     record_event_changes(  # the event and every occurrence the cascade reached

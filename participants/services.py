@@ -7,7 +7,6 @@ business's calendar backend (the local store, or the upstream that owns the part
 keeps ``event.remaining_capacity`` and uses the one set of revision helpers.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from bookings.selectors import customer_for_booking
@@ -17,6 +16,7 @@ from calendar_app.capacity import free_places
 from calendar_app.errors import CalendarError, RevisionConflict
 from calendar_app.models import Event, Membership
 from calendar_app.signals import event_changed
+from calendar_app.tenancy.access import require_member
 from participants.models import Participation
 
 __all__ = [
@@ -43,12 +43,6 @@ class ParticipationError(ValueError):
 
 def _places(count: int) -> str:
     return f"{count} place" if count == 1 else f"{count} places"
-
-
-def _require_member(actor: Membership | None, business_id: int) -> None:
-    """Owners and staff of the business manage its participants; the system (None) may too."""
-    if actor is not None and (actor.business_id != business_id or not actor.is_active):
-        raise PermissionDenied("You cannot manage participants of this business.")
 
 
 def _lock_event(event: Event) -> Event:
@@ -145,7 +139,7 @@ def add_participation(
     A repeated ``idempotency_key`` (a double-submitted form) returns the participation the first
     submit created, with ``created`` False; the unique constraint backs this up under races.
     """
-    _require_member(actor, event.business_id)
+    require_member(actor, event.business_id, what="manage participants")
     locked = _lock_event(event)
     if idempotency_key:
         existing = Participation.objects.filter(
@@ -210,7 +204,7 @@ def update_participation(
     must fit into the event's free places, and cannot grow at all on a cancelled event (contact
     details, notes, status and a smaller party can still be corrected there).
     """
-    _require_member(actor, participation.business_id)
+    require_member(actor, participation.business_id, what="manage participants")
     values = _clean_values(changes)
     locked = _lock_event(participation.event)
     current = locked_current(Participation, participation.pk, expected_revision)
@@ -243,7 +237,7 @@ def cancel_participation(
     *, actor: Membership | None, participation: Participation, expected_revision: int
 ) -> Participation:
     """Cancel (soft-delete) a participation and free its places; it can be undone."""
-    _require_member(actor, participation.business_id)
+    require_member(actor, participation.business_id, what="manage participants")
     locked = _lock_event(participation.event)
     current = locked_current(Participation, participation.pk, expected_revision)
     if current.is_cancelled:
@@ -269,7 +263,7 @@ def restore_participation(
     *, actor: Membership | None, participation: Participation, expected_revision: int
 ) -> Participation:
     """Undo a cancel, if the party still fits into the event's free places."""
-    _require_member(actor, participation.business_id)
+    require_member(actor, participation.business_id, what="manage participants")
     locked = _lock_event(participation.event)
     current = locked_current(Participation, participation.pk, expected_revision)
     if not current.is_cancelled:

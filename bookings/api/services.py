@@ -10,7 +10,7 @@ from bookings.api.auth import key_hash, new_key
 from bookings.models import ApiKey, WebhookSubscription
 from calendar_app.audit import record_change
 from calendar_app.models import Business, Membership
-from calendar_app.services import require_owner
+from calendar_app.tenancy.access import require_owner
 
 
 @transaction.atomic

@@ -42,7 +42,7 @@ from calendar_app.conferencing.providers import (
 )
 from calendar_app.errors import CalendarError, RevisionConflict
 from calendar_app.models import Business, Event, Membership, Schedule
-from calendar_app.services import require_owner
+from calendar_app.tenancy.access import require_owner
 from calendar_app.wix.client import WixUnavailable
 from calendar_app.wix.mapping import WIX_BOOKINGS_APP_ID
 from participants.models import Participation

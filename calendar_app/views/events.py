@@ -28,6 +28,7 @@ from calendar_app.forms import (
     create_initial,
 )
 from calendar_app.models import Event
+from calendar_app.tenancy.access import may_change_event
 from calendar_app.views.helpers import (
     redirect_page,
     render_page,
@@ -305,7 +306,7 @@ def _load_event(request: HttpRequest, event_id: str) -> Event:
 
 
 def _require_may_change(request: HttpRequest, event: Event) -> None:
-    if not services.may_change_event(request.membership, event):
+    if not may_change_event(request.membership, event):
         raise PermissionDenied("Only an owner can change a whole series or blocked time.")
 
 
@@ -345,7 +346,7 @@ def _detail_context(request: HttpRequest, event: Event, **extra) -> dict:
         "start": start,
         "end": end,
         "own_zone_differs": event.time_zone != business.time_zone,
-        "can_change": services.may_change_event(membership, event),
+        "can_change": may_change_event(membership, event),
         "can_restore": selectors.can_restore_events(business),
         "history": selectors.event_history(business, event),
         "meeting": meeting_for_event(event),

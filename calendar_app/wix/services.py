@@ -5,7 +5,7 @@ from django.db import transaction
 
 from calendar_app.audit import record_change
 from calendar_app.models import Business, Membership
-from calendar_app.services import require_owner
+from calendar_app.tenancy.access import require_owner
 from calendar_app.wix.models import DEFAULT_BASE_URL, WixConnection
 
 
