@@ -40,10 +40,9 @@ from calendar_app.conferencing.providers import (
     ProviderUnavailable,
     provider_for,
 )
-from calendar_app.errors import CalendarError, RevisionConflict
+from calendar_app.errors import CalendarError, CalendarUnavailable, RevisionConflict
 from calendar_app.models import Business, Event, Membership, Schedule
 from calendar_app.tenancy.access import require_owner
-from calendar_app.wix.client import WixUnavailable
 from calendar_app.wix.mapping import WIX_BOOKINGS_APP_ID
 from participants.models import Participation
 
@@ -263,9 +262,9 @@ def ensure_meeting(*, event_id: str) -> str:
             Meeting.objects.filter(event_id=event_id).update(written_details=synced.details)
         except RevisionConflict:
             continue  # changed meanwhile: re-read, bring the meeting in step again, retry
+        except CalendarUnavailable as error:
+            raise WriteBackUnavailable(str(error)) from None
         except CalendarError as error:
-            if isinstance(error.__cause__, WixUnavailable):
-                raise WriteBackUnavailable(str(error)) from None
             if not _is_live(Event.objects.get(pk=event_id)):
                 continue  # cancelled or removed meanwhile: the next round deletes the meeting
             _fail(event_id, f"The meeting is ready, but the calendar refused its links: {error}")

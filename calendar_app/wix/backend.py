@@ -27,7 +27,7 @@ from datetime import datetime
 from django.db.models import QuerySet
 
 from calendar_app.backends import CalendarBackend, Scope
-from calendar_app.errors import CalendarError, RevisionConflict
+from calendar_app.errors import CalendarError, CalendarUnavailable, RevisionConflict
 from calendar_app.models import Business, Event, Schedule
 from calendar_app.wix import mapping
 from calendar_app.wix.apply import (
@@ -49,7 +49,6 @@ SOURCE = "write_through"
 NOT_CONNECTED = (
     "This business is set to mirror Wix but is not connected yet; connect it in Settings → Wix."
 )
-UNREACHABLE = "The calendar service is not reachable; nothing was changed."
 BOOKINGS_READ_ONLY = (
     "Wix Bookings manages the participants of this event, so they are read-only here: "
     "change them in Wix Bookings."
@@ -99,7 +98,7 @@ class WixCalendarBackend:
         except WixRevisionConflict:
             raise RevisionConflict(self._refreshed(stale_row)) from None
         except WixUnavailable as error:
-            raise CalendarError(UNREACHABLE) from error
+            raise CalendarUnavailable() from error
         except WixNotFound as error:
             raise CalendarError(
                 "The calendar service no longer has this item; nothing was changed."

@@ -7,10 +7,10 @@ from django.urls import reverse
 
 from calendar_app import services
 from calendar_app.backends import Scope, calendar_backend
-from calendar_app.errors import CalendarError, RevisionConflict
+from calendar_app.errors import CalendarError, CalendarUnavailable, RevisionConflict
 from calendar_app.models import ChangeRecord, Event, Schedule
 from calendar_app.wix.apply import apply_remote_event, apply_remote_schedule
-from calendar_app.wix.backend import BOOKINGS_READ_ONLY, UNREACHABLE, WixCalendarBackend
+from calendar_app.wix.backend import BOOKINGS_READ_ONLY, WixCalendarBackend
 from calendar_app.wix.mapping import WIX_BOOKINGS_APP_ID
 from participants import services as participant_services
 from participants.models import Participation
@@ -116,13 +116,13 @@ def test_an_unreachable_upstream_changes_nothing(wix_server, owner, event):
     backend = calendar_backend(event.business)
     backend.client._sleep = lambda seconds: None
 
-    with pytest.raises(CalendarError, match="not reachable; nothing was changed"):
+    with pytest.raises(CalendarUnavailable, match="not reachable; nothing was changed") as raised:
         backend.update_event(event=event, expected_revision=1, changes={"title": "Mine"})
+    assert raised.value.http_status == 503
 
     stored = Event.objects.get(pk=event.pk)
     assert (stored.title, stored.revision) == (event.title, 1)
     assert wix_server.events[event.pk]["revision"] == "1"
-    assert str(UNREACHABLE).startswith("The calendar service is not reachable")
 
 
 def test_cancel_one_occurrence(wix_server, owner, event):
