@@ -11,12 +11,12 @@ from django import forms
 
 from calendar_app import recurrence
 from calendar_app.backends import Scope
+from calendar_app.locations import address_text
 from calendar_app.models import (
     Business,
     Event,
     Resource,
     Schedule,
-    address_text,
     format_local_date,
 )
 from calendar_app.validation import MAX_YEAR, MIN_YEAR, BoundedDateField

@@ -37,16 +37,6 @@ def format_local_date(value: datetime) -> str:
     return value.replace(second=0, microsecond=0, tzinfo=None).isoformat(timespec="seconds")
 
 
-def address_text(location: dict | None) -> str:
-    """A Location's address as one line (the spec's address may be a structured object)."""
-    address = (location or {}).get("address") or ""
-    if isinstance(address, dict):
-        return address.get("formatted") or ", ".join(
-            str(v) for v in address.values() if isinstance(v, str) and v
-        )
-    return str(address)
-
-
 def parse_local_date(value: str) -> datetime:
     return datetime.strptime(value, LOCAL_DATE_FORMAT)
 

@@ -10,7 +10,8 @@ from django.db.models import Q, QuerySet
 from calendar_app.backends import calendar_backend
 from calendar_app.capacity import Capacity, event_capacity
 from calendar_app.conferencing.selectors import event_conferencing
-from calendar_app.models import Business, Event, EventResource, address_text
+from calendar_app.locations import location_text
+from calendar_app.models import Business, Event, EventResource
 from participants.models import Participation
 
 OCCURRENCE_TYPES = (Event.RecurrenceType.INSTANCE, Event.RecurrenceType.EXCEPTION)
@@ -38,17 +39,6 @@ class EventHeader:
     @cached_property
     def conferencing(self) -> dict:
         return event_conferencing(self.event) or {}
-
-
-def location_text(location: dict | None) -> str:
-    """A readable one-line location: its name and address, whichever are set."""
-    if not location:
-        return ""
-    parts = [location.get("name") or "", address_text(location)]
-    text = ", ".join(p for p in parts if p)
-    if not text and location.get("type") == "CUSTOMER":
-        return "At the customer's place"
-    return text
 
 
 def participations_for_event(event: Event, *, search: str | None = None) -> QuerySet:

@@ -19,6 +19,7 @@ from typing import NamedTuple
 import icalendar
 
 from calendar_app import recurrence
+from calendar_app.locations import location_text
 
 PRODID = "-//Owner dashboard//Calendar feed//EN"
 # Fields an event row is read with (``values_list`` order, see ``EventRow``).
@@ -205,7 +206,7 @@ def _occurrence_day(row: EventRow) -> date:
 def _shown(row: EventRow, content: FeedContent) -> tuple:
     return (
         row.title,
-        _location(row.location),
+        location_text(row.location),
         row.transparency,
         row.status,
         _guest_url(row.conferencing_details),
@@ -243,7 +244,7 @@ def _vevent(
         event.add("status", STATUSES.get(row.status, "CANCELLED"))
     if row.transparency != "OPAQUE":
         event.add("transp", row.transparency)
-    location = _location(row.location)
+    location = location_text(row.location)
     if location:
         event.add("location", location)
     guest_url = _guest_url(row.conferencing_details)
@@ -262,13 +263,6 @@ def _local(value: str) -> datetime:
 
 def _moment(local: datetime, time_zone: str) -> datetime:
     return local.replace(tzinfo=zoneinfo.ZoneInfo(time_zone))
-
-
-def _location(location: dict | None) -> str:
-    if not location:
-        return ""
-    name, address = location.get("name") or "", location.get("address") or ""
-    return ", ".join(part for part in dict.fromkeys((name, address)) if part)
 
 
 def _guest_url(details: dict | None) -> str:

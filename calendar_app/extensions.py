@@ -1,0 +1,40 @@
+"""Hooks the calendar core calls and optional apps fill from their ``AppConfig.ready()``.
+
+The core never imports conferencing (or any other optional app): it asks a hook, and the app
+that knows the answer registers itself. With nothing registered, each hook gives its default,
+which is what the core would do on its own.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+
+class Hook:
+    """One named extension point: at most one implementation, a default otherwise."""
+
+    def __init__(self, name: str, default: Callable[..., Any]):
+        self.name = name
+        self._default = default
+        self._implementation: Callable[..., Any] | None = None
+
+    def register(self, implementation: Callable[..., Any]) -> Callable[..., Any]:
+        """Install ``implementation`` (usable as a decorator); a second app may not replace it."""
+        if self._implementation not in (None, implementation):
+            raise RuntimeError(f"The hook {self.name} is already implemented.")
+        self._implementation = implementation
+        return implementation
+
+    def __call__(self, *args, **kwargs):
+        return (self._implementation or self._default)(*args, **kwargs)
+
+
+# The conferencing details of one loaded event as pages may show them (the stored links unless
+# an app knows better, e.g. that a cancelled event's automated meeting is gone).
+event_conferencing = Hook("event_conferencing", lambda event: event.conferencing_details)
+
+# The meeting an app made for the event, shown on the event page (None: no such app or meeting).
+event_meeting = Hook("event_meeting", lambda event: None)
+
+# Of the given events (a queryset), the ids whose links a cancellation must clear because an
+# app wrote them (one query); the core clears nothing by itself.
+links_to_forget_on_cancel = Hook("links_to_forget_on_cancel", lambda events: [])
