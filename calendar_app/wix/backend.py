@@ -149,16 +149,16 @@ class WixCalendarBackend:
     def create_schedule(self, *, business: Business, **fields) -> Schedule:
         if fields.get("is_blocked_time"):
             raise CalendarError("Blocked time is not available for a calendar connected to Wix.")
-        wire = {
-            "name": fields["name"],
-            "defaultTitle": fields.get("default_title") or fields["name"],
-            "defaultCapacity": fields.get("default_capacity"),
-            "defaultLocation": fields.get("default_location"),
-            "timeZone": fields.get("time_zone") or business.time_zone,
-        }
-        data = self._call(
-            lambda: self.client.create_schedule({k: v for k, v in wire.items() if v is not None})
+        schedule = Schedule(
+            business=business,
+            name=fields["name"],
+            default_title=fields.get("default_title") or fields["name"],
+            default_capacity=fields.get("default_capacity"),
+            default_location=fields.get("default_location"),
+            time_zone=fields.get("time_zone") or business.time_zone,
         )
+        wire = mapping.schedule_to_wire(schedule, for_create=True)
+        data = self._call(lambda: self.client.create_schedule(wire))
         apply_remote_schedule(connection=self.connection, data=data, source=SOURCE)
         return Schedule.objects.get(pk=data["id"])
 

@@ -1,409 +1,218 @@
-"""Calendar V3 JSON ⇄ the local model: the one place that knows the wire names.
+"""Calendar V3 JSON ⇄ the local model, through the contract's pydantic models.
 
-``*_to_wire`` build the spec's REST shapes (``id``, ``revision`` as a numeric string, ZonedDate
-objects ``{localDate, timeZone, utcDate}``, ``resources[]``, ``conferencingDetails``, …) from
-model rows; ``*_from_wire`` turn a spec payload into model attribute values. Unknown enum strings
-are kept as they come, unknown fields are ignored, and a field the payload leaves out is left out
-of the result (the PI fields ``conferencingDetails`` and ``notes`` are absent unless requested:
-absence does not mean empty, so the stored value must stay). The client, the webhook handler, the
-backfill, the export command and any later API use these functions.
+``*_from_wire`` parse a spec payload with its model (``calendar_app.wix.contract``) and turn it
+into model attribute values; ``*_to_wire`` build the spec's REST shapes from rows through the
+same models (``id``, ``revision`` as a numeric string, ZonedDates ``{localDate, timeZone,
+utcDate}``, ``resources[]``, ``conferencingDetails``, …). Unknown enum strings are kept as they
+come, unknown fields are ignored (the JSON objects stored whole keep theirs), and a field the
+payload leaves out is left out of the result (the PI fields ``conferencingDetails`` and
+``notes`` are absent unless requested: absence does not mean empty, so the stored value must
+stay). A payload that is not the contract's shape raises ``MappingError`` naming the field.
+The client, the apply path, the backfill and the export command use these functions.
 """
 
-import zoneinfo
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
 
 from calendar_app import recurrence
-from calendar_app.models import Event, Resource, Schedule, format_local_date, parse_local_date
+from calendar_app.models import Event, Schedule, format_local_date
+from calendar_app.wix import contract
 from participants.models import Participation
 
 WIX_BOOKINGS_APP_ID = "13d21c63-b5ec-5912-8397-c3a5ddb27a97"
 ENUM_MAX_LENGTH = 40
-_ZONES = zoneinfo.available_timezones() | {"UTC"}
-_EVENT_ENUMS = {"type", "status", "recurrence_type", "transparency"}
+PROBLEMS_SHOWN = 3
 
 
 class MappingError(ValueError):
-    """A payload that lacks what every object of its kind has (an ``id``, a numeric revision)."""
+    """A payload that is not the contract's shape; the message names the field and why."""
 
 
-def format_instant(value: datetime | None) -> str | None:
-    """A UTC instant in the spec's ``YYYY-MM-DDThh:mm:ss.sssZ`` form."""
-    if value is None:
-        return None
-    return (
-        value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-    )
+def parse[ShapeT: contract.Shape](shape: type[ShapeT], data: Any, what: str) -> ShapeT:
+    """``data`` read as the contract's ``shape`` (``what`` names it in the error: "event")."""
+    try:
+        return shape.model_validate(data)
+    except ValidationError as error:
+        raise MappingError(_problems(error, what)) from error
 
 
-def parse_instant(value: str | None) -> datetime | None:
+def _problems(error: ValidationError, what: str) -> str:
+    """The first few violations as sentences naming the wire field: ``The event has no id.``,
+    ``The event's start.localDate is not valid: 'yesterday' is not a local date-time …``."""
+    sentences = []
+    for problem in error.errors(include_url=False)[:PROBLEMS_SHOWN]:
+        path = ".".join(str(part) for part in problem["loc"])
+        if not path:
+            sentences.append(f"The {what} is not valid: {problem['msg']}.")
+        elif problem["type"] == "missing":
+            sentences.append(f"The {what} has no {path}.")
+        else:
+            sentences.append(f"The {what}'s {path} is not valid: {problem['msg']}.")
+    return " ".join(sentences)
+
+
+_INSTANT: TypeAdapter[datetime | None] = TypeAdapter(contract.Instant)
+
+
+def parse_instant(value: Any) -> datetime | None:
     """An ISO-8601 date-time (``Z`` or an offset) as an aware UTC datetime; None when absent."""
-    if not value:
-        return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as error:
+        return _INSTANT.validate_python(value)
+    except ValidationError as error:
         raise MappingError(f"{value!r} is not a date-time.") from error
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
-def parse_revision(value) -> int:
-    """The spec's revision (an int64 as a string) as an int, compared as a number."""
-    try:
-        return int(value)
-    except (TypeError, ValueError) as error:
-        raise MappingError(f"{value!r} is not a revision number.") from error
-
-
-def zoned_date(local_date: str, time_zone: str, utc: datetime | None = None) -> dict:
-    """A ZonedDate object: wall-clock ``localDate``, its IANA ``timeZone`` and its ``utcDate``."""
-    zoned = {"localDate": local_date, "timeZone": time_zone}
-    if utc is not None:
-        zoned["utcDate"] = format_instant(utc)
-    return zoned
-
-
-def _local_date(zoned: dict) -> str:
-    """``localDate`` with seconds set to ``:00`` (the spec ignores them)."""
-    try:
-        return format_local_date(parse_local_date(zoned["localDate"][:19]))
-    except (KeyError, TypeError, ValueError) as error:
-        raise MappingError(f"{zoned!r} has no valid localDate.") from error
-
-
-def _instant(zoned: dict, time_zone: str) -> datetime:
-    """The ZonedDate's ``utcDate``, or its ``localDate`` read in the zone when that is absent."""
-    if zoned.get("utcDate"):
-        return parse_instant(zoned["utcDate"])
-    return recurrence.to_utc(parse_local_date(_local_date(zoned)), time_zone)
-
-
-def _checked_zone(name) -> str:
-    """An IANA zone name the store can compute with; anything else is a bad payload."""
-    if not isinstance(name, str) or name not in _ZONES:
-        raise MappingError(f"{name!r} is not an IANA time zone.")
-    return name
-
-
-def _enum(value, max_length: int = ENUM_MAX_LENGTH) -> str:
+def _enum(value: str | None, max_length: int = ENUM_MAX_LENGTH) -> str:
     """An enum string as it comes (unknown values included), bounded to the column's width."""
-    return str(value)[:max_length] if value is not None else ""
+    return "" if value is None else value[:max_length]
 
 
-def _drop_none(data: dict) -> dict:
-    return {key: value for key, value in data.items() if value is not None}
+def _kept(shape: contract.Kept | None) -> dict | None:
+    """A JSON object stored whole, as the upstream sent it (unknown fields included)."""
+    return None if shape is None else shape.model_dump(mode="json", exclude_unset=True)
+
+
+def _dates(shape: contract.Shape, fields: dict) -> dict:
+    """``created_date``/``updated_date`` of the payload, when it carries them."""
+    for attribute in ("created_date", "updated_date"):
+        if (instant := getattr(shape, attribute)) is not None:
+            fields[attribute] = instant
+    return fields
 
 
 # Events
 
+# Stored under the same attribute name, a null stored as this value.
+_EVENT_COPIED = {
+    "schedule_id": None,
+    "external_schedule_id": "",
+    "title": "",
+    "all_day": False,
+    "recurring_event_id": "",
+    "total_capacity": None,
+    "remaining_capacity": None,
+    "notes": "",
+    "app_id": "",
+}
+_EVENT_ENUMS = ("type", "status", "recurrence_type", "transparency")
+_EVENT_KEPT = ("recurrence_rule", "location", "conferencing_details", "extended_fields")
+_EVENT_WRITABLE = {*_EVENT_COPIED, *_EVENT_ENUMS, *_EVENT_KEPT, "inherited_fields"}
 
-def _rule_to_wire(rule: dict | None, time_zone: str) -> dict | None:
-    if not rule:
-        return None
-    wire = dict(rule)
-    if isinstance(rule.get("until"), dict):
-        wire["until"] = {"timeZone": time_zone, **rule["until"]}
-    return wire
+
+def event_from_wire(data: Any) -> dict:
+    """Model attribute values of a spec Event (see ``event_fields``)."""
+    return event_fields(parse(contract.Event, data, "event"))
 
 
-def event_resource_to_wire(resource: Resource, transparency: str) -> dict:
-    """An entry of ``event.resources[]``."""
-    return _drop_none(
-        {
-            "id": resource.pk,
-            "name": resource.name,
-            "type": resource.type,
-            "scheduleId": resource.schedule_id,
-            "transparency": transparency,
-        }
-    )
+def event_fields(event: contract.Event) -> dict:
+    """Model attribute values of a parsed Event (only what the payload carries).
+
+    Always present: ``id`` and ``revision`` (an int). ``start``/``end`` give ``start_local_date``
+    (seconds set to ``:00``), ``start`` (UTC: ``utcDate``, or ``localDate`` read in the zone)
+    and the same for the end; ``resources`` is a list of ``{id, name, type, schedule_id,
+    transparency}`` when the payload has ``resources``.
+    """
+    sent = event.model_fields_set
+    fields: dict = {"id": event.id, "revision": event.revision}
+    for attribute, null in _EVENT_COPIED.items():
+        if attribute in sent:
+            value = getattr(event, attribute)
+            fields[attribute] = null if value is None else value
+    for attribute in _EVENT_ENUMS:
+        if attribute in sent:
+            fields[attribute] = _enum(getattr(event, attribute))
+    for attribute in _EVENT_KEPT:
+        if attribute in sent:
+            fields[attribute] = _kept(getattr(event, attribute))
+    if "inherited_fields" in sent:
+        fields["inherited_fields"] = list(event.inherited_fields or [])
+    if "title" in fields:
+        fields["title"] = fields["title"][:200]
+    time_zone = event.time_zone or (event.start and event.start.time_zone) or "UTC"
+    if "time_zone" in sent or event.start is not None:
+        fields["time_zone"] = time_zone
+    for side in ("start", "end"):
+        zoned: contract.ZonedDate | None = getattr(event, side)
+        if zoned is not None:
+            local = zoned.local_date.replace(second=0, microsecond=0)
+            fields[f"{side}_local_date"] = format_local_date(local)
+            fields[side] = zoned.utc_date or recurrence.to_utc(local, zoned.time_zone or time_zone)
+    if "resources" in sent:
+        fields["resources"] = [
+            {
+                "id": item.id,
+                "name": item.name or "",
+                "type": item.type or "",
+                "schedule_id": item.schedule_id or None,
+                "transparency": _enum(item.transparency or Event.Transparency.OPAQUE, 20),
+            }
+            for item in event.resources or []
+        ]
+    return _dates(event, fields)
+
+
+def _zoned(local_date: str, time_zone: str, utc: datetime | None = None) -> dict:
+    return {"local_date": local_date, "time_zone": time_zone, "utc_date": utc}
+
+
+def _rule_with_zone(rule: dict | None, time_zone: str) -> dict | None:
+    """A stored rule whose ``until`` names the event's zone (the stored one may not)."""
+    if not rule or not isinstance(rule.get("until"), dict):
+        return rule or None
+    return {**rule, "until": {"timeZone": time_zone, **rule["until"]}}
 
 
 def event_to_wire(event: Event) -> dict:
-    """An Event row in the spec's Event shape (``removedDate`` only on a soft-deleted row).
+    """An Event row in the spec's Event shape; a soft-deleted row also carries ``removedDate``
+    (this app's tombstone, not a field of the contract).
 
     Reads ``event.event_resources`` with their resources and ``event.schedule``: prefetch them
     (``select_related("schedule")``, ``prefetch_related("event_resources__resource")``) for lists.
     """
     time_zone = event.time_zone
-    wire = {
-        "id": event.pk,
-        "scheduleId": event.schedule_id,
-        "externalScheduleId": event.external_schedule_id or None,
-        "scheduleName": event.schedule.name,
-        "type": event.type,
-        "status": event.status,
-        "title": event.title,
-        "start": zoned_date(event.start_local_date, time_zone, event.start),
-        "end": zoned_date(event.end_local_date, time_zone, event.end),
-        "allDay": event.all_day,
-        "timeZone": time_zone,
-        "recurrenceType": event.recurrence_type,
-        "recurrenceRule": _rule_to_wire(event.recurrence_rule, time_zone),
-        "recurringEventId": event.recurring_event_id or None,
-        "transparency": event.transparency,
-        "location": event.location,
-        "resources": [
-            event_resource_to_wire(link.resource, link.transparency)
+    wire = contract.Event(
+        id=event.pk,
+        schedule_id=event.schedule_id,
+        external_schedule_id=event.external_schedule_id or None,
+        schedule_name=event.schedule.name,
+        type=event.type,
+        status=event.status,
+        title=event.title,
+        start=_zoned(event.start_local_date, time_zone, event.start),
+        end=_zoned(event.end_local_date, time_zone, event.end),
+        all_day=event.all_day,
+        time_zone=time_zone,
+        recurrence_type=event.recurrence_type,
+        recurrence_rule=_rule_with_zone(event.recurrence_rule, time_zone),
+        recurring_event_id=event.recurring_event_id or None,
+        transparency=event.transparency,
+        location=event.location,
+        resources=[
+            {
+                "id": link.resource.pk,
+                "name": link.resource.name,
+                "type": link.resource.type,
+                "schedule_id": link.resource.schedule_id,
+                "transparency": link.transparency,
+            }
             for link in event.event_resources.all()
         ],
-        "totalCapacity": event.total_capacity,
-        "remainingCapacity": event.remaining_capacity,
-        "conferencingDetails": event.conferencing_details,
-        "notes": event.notes or None,
-        "inheritedFields": list(event.inherited_fields or []),
-        "appId": event.app_id or None,
-        "extendedFields": event.extended_fields,
-        "revision": str(event.revision),
-        "createdDate": format_instant(event.created_date),
-        "updatedDate": format_instant(event.updated_date),
-        "removedDate": format_instant(event.removed_date),
-    }
-    return _drop_none(wire)
-
-
-def event_resources_from_wire(data: dict) -> list[dict]:
-    """``resources[]`` as ``{id, name, type, schedule_id, transparency}`` (name/type may be "")."""
-    resources = []
-    for item in data.get("resources") or []:
-        if not isinstance(item, dict) or not item.get("id"):
-            continue
-        resources.append(
-            {
-                "id": str(item["id"]),
-                "name": item.get("name") or "",
-                "type": item.get("type") or "",
-                "schedule_id": item.get("scheduleId") or None,
-                "transparency": _enum(item.get("transparency") or Event.Transparency.OPAQUE, 20),
-            }
-        )
-    return resources
-
-
-# Wire name → model attribute for the values that need no conversion.
-_EVENT_PLAIN_FIELDS = {
-    "scheduleId": "schedule_id",
-    "externalScheduleId": "external_schedule_id",
-    "type": "type",
-    "status": "status",
-    "title": "title",
-    "allDay": "all_day",
-    "recurrenceType": "recurrence_type",
-    "recurrenceRule": "recurrence_rule",
-    "recurringEventId": "recurring_event_id",
-    "transparency": "transparency",
-    "location": "location",
-    "totalCapacity": "total_capacity",
-    "remainingCapacity": "remaining_capacity",
-    "conferencingDetails": "conferencing_details",
-    "notes": "notes",
-    "inheritedFields": "inherited_fields",
-    "appId": "app_id",
-    "extendedFields": "extended_fields",
-}
-_BLANK_WHEN_NULL = {"external_schedule_id", "recurring_event_id", "notes", "app_id", "title"}
-
-
-def event_from_wire(data: dict) -> dict:
-    """Model attribute values of a spec Event (only what the payload carries).
-
-    Always present: ``id`` and ``revision`` (an int). ``start``/``end`` give ``start_local_date``,
-    ``start`` (UTC) and the same for the end; ``resources`` is the list of
-    ``event_resources_from_wire`` when the payload has ``resources``.
-    """
-    if not isinstance(data, dict) or not data.get("id"):
-        raise MappingError("The event has no id.")
-    fields: dict = {"id": str(data["id"]), "revision": parse_revision(data.get("revision"))}
-    for wire_name, attribute in _EVENT_PLAIN_FIELDS.items():
-        if wire_name in data:
-            value = data[wire_name]
-            if value is None and attribute in _BLANK_WHEN_NULL:
-                value = ""
-            elif attribute in _EVENT_ENUMS:
-                value = _enum(value)
-            fields[attribute] = value
-    if "title" in fields:
-        fields["title"] = str(fields["title"])[:200]
-    if fields.get("inherited_fields") is None and "inherited_fields" in fields:
-        fields["inherited_fields"] = []
-    start = data.get("start") if isinstance(data.get("start"), dict) else {}
-    time_zone = _checked_zone(data.get("timeZone") or start.get("timeZone") or "UTC")
-    if "timeZone" in data or start:
-        fields["time_zone"] = time_zone
-    for side in ("start", "end"):
-        zoned = data.get(side)
-        if isinstance(zoned, dict):
-            fields[f"{side}_local_date"] = _local_date(zoned)
-            fields[side] = _instant(zoned, _checked_zone(zoned.get("timeZone") or time_zone))
-    if "resources" in data:
-        fields["resources"] = event_resources_from_wire(data)
-    for wire_name in ("createdDate", "updatedDate"):
-        if data.get(wire_name):
-            fields[wire_name.replace("Date", "_date")] = parse_instant(data[wire_name])
-    return fields
-
-
-# Schedules
-
-_SCHEDULE_PLAIN_FIELDS = {
-    "externalId": "external_id",
-    "name": "name",
-    "status": "status",
-    "timeZone": "time_zone",
-    "businessTimeZoneEnabled": "business_time_zone_enabled",
-    "defaultTitle": "default_title",
-    "defaultLocation": "default_location",
-    "defaultCapacity": "default_capacity",
-    "defaultConferencingDetails": "default_conferencing_details",
-    "appId": "app_id",
-}
-
-
-def schedule_to_wire(schedule: Schedule) -> dict:
-    """A Schedule row in the spec's Schedule shape."""
-    return _drop_none(
-        {
-            "id": schedule.pk,
-            "externalId": schedule.external_id or None,
-            "name": schedule.name,
-            "status": schedule.status,
-            "timeZone": schedule.time_zone or None,
-            "businessTimeZoneEnabled": schedule.business_time_zone_enabled,
-            "defaultTitle": schedule.default_title or None,
-            "defaultLocation": schedule.default_location,
-            "defaultCapacity": schedule.default_capacity,
-            "defaultConferencingDetails": schedule.default_conferencing_details,
-            "appId": schedule.app_id or None,
-            "revision": str(schedule.revision),
-            "createdDate": format_instant(schedule.created_date),
-            "updatedDate": format_instant(schedule.updated_date),
-        }
-    )
-
-
-def schedule_from_wire(data: dict) -> dict:
-    """Model attribute values of a spec Schedule (only what the payload carries)."""
-    if not isinstance(data, dict) or not data.get("id"):
-        raise MappingError("The schedule has no id.")
-    fields: dict = {"id": str(data["id"]), "revision": parse_revision(data.get("revision"))}
-    for wire_name, attribute in _SCHEDULE_PLAIN_FIELDS.items():
-        if wire_name in data:
-            value = data[wire_name]
-            if value is None and attribute not in ("default_location", "default_capacity"):
-                value = "" if attribute != "business_time_zone_enabled" else True
-            fields[attribute] = value
-    if "status" in fields:
-        fields["status"] = _enum(fields["status"], 20)
-    if fields.get("time_zone"):
-        _checked_zone(fields["time_zone"])
-    for wire_name in ("createdDate", "updatedDate"):
-        if data.get(wire_name):
-            fields[wire_name.replace("Date", "_date")] = parse_instant(data[wire_name])
-    return fields
-
-
-# Resources (Bookings Resources V2)
-
-
-def resource_to_wire(resource: Resource) -> dict:
-    """A Resource row in the Resources V2 shape (``eventsSchedule.id`` is its own schedule)."""
-    return _drop_none(
-        {
-            "id": resource.pk,
-            "name": resource.name,
-            "type": resource.type,
-            "eventsSchedule": {"id": resource.schedule_id} if resource.schedule_id else None,
-            "revision": str(resource.revision),
-            "createdDate": format_instant(resource.created_date),
-            "updatedDate": format_instant(resource.updated_date),
-            "removedDate": format_instant(resource.removed_date),
-        }
-    )
-
-
-def resource_from_wire(data: dict) -> dict:
-    """Model attribute values of a Resources V2 resource (``typeId`` is a GUID, not kept)."""
-    if not isinstance(data, dict) or not data.get("id"):
-        raise MappingError("The resource has no id.")
-    fields: dict = {"id": str(data["id"]), "revision": parse_revision(data.get("revision", 1))}
-    if "name" in data:
-        fields["name"] = data["name"] or ""
-    if data.get("type"):
-        fields["type"] = _enum(data["type"])
-    events_schedule = data.get("eventsSchedule")
-    if isinstance(events_schedule, dict) and events_schedule.get("id"):
-        fields["schedule_id"] = str(events_schedule["id"])
-    for wire_name in ("createdDate", "updatedDate"):
-        if data.get(wire_name):
-            fields[wire_name.replace("Date", "_date")] = parse_instant(data[wire_name])
-    return fields
-
-
-# Participations
-
-
-def participation_to_wire(participation: Participation) -> dict:
-    """A Participation row in the spec's shape (exactly one of ``eventId`` / ``scheduleId``)."""
-    participant = _drop_none(
-        {
-            "name": participation.name,
-            "phone": participation.phone or None,
-            "email": participation.email or None,
-            "contactId": participation.contact_id or None,
-        }
-    )
-    return _drop_none(
-        {
-            "id": participation.pk,
-            "externalId": participation.external_id or None,
-            "participant": participant,
-            "eventId": participation.event_id,
-            "scheduleId": participation.schedule_id if participation.event_id is None else None,
-            "partySize": participation.party_size,
-            "status": participation.status,
-            "appId": participation.app_id or None,
-            "revision": str(participation.revision),
-            "createdDate": format_instant(participation.created_date),
-            "updatedDate": format_instant(participation.updated_date),
-        }
-    )
-
-
-def participation_from_wire(data: dict) -> dict:
-    """Model attribute values of a spec Participation (only what the payload carries)."""
-    if not isinstance(data, dict) or not data.get("id"):
-        raise MappingError("The participation has no id.")
-    fields: dict = {"id": str(data["id"]), "revision": parse_revision(data.get("revision"))}
-    if "externalId" in data:
-        fields["external_id"] = data["externalId"] or ""
-    participant = data.get("participant")
-    if isinstance(participant, dict):
-        for wire_name, attribute in (
-            ("name", "name"),
-            ("phone", "phone"),
-            ("email", "email"),
-            ("contactId", "contact_id"),
-        ):
-            if wire_name in participant:
-                fields[attribute] = participant[wire_name] or ""
-    if data.get("eventId"):
-        fields["event_id"] = str(data["eventId"])
-    elif data.get("scheduleId"):
-        fields["schedule_id"] = str(data["scheduleId"])
-    if "partySize" in data:
-        size = data["partySize"]
-        if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 1000:
-            raise MappingError(f"{size!r} is not a party size (1 to 1000).")
-        fields["party_size"] = size
-    if "status" in data:
-        fields["status"] = _enum(data["status"], 30)
-    if "appId" in data:
-        fields["app_id"] = data["appId"] or ""
-    for wire_name in ("createdDate", "updatedDate"):
-        if data.get(wire_name):
-            fields[wire_name.replace("Date", "_date")] = parse_instant(data[wire_name])
-    return fields
+        total_capacity=event.total_capacity,
+        remaining_capacity=event.remaining_capacity,
+        conferencing_details=event.conferencing_details,
+        notes=event.notes or None,
+        inherited_fields=list(event.inherited_fields or []),
+        app_id=event.app_id or None,
+        extended_fields=event.extended_fields,
+        revision=event.revision,
+        created_date=event.created_date,
+        updated_date=event.updated_date,
+    ).model_dump(mode="json", exclude_none=True)
+    if event.removed_date is not None:
+        wire["removedDate"] = contract.format_instant(event.removed_date)
+    return wire
 
 
 def event_changes_to_wire(changes: dict) -> dict:
@@ -418,11 +227,133 @@ def event_changes_to_wire(changes: dict) -> dict:
             patch[attribute.removesuffix("_local_date")] = {"localDate": local}
         elif attribute == "resource_ids":
             patch["resources"] = [{"id": resource_id} for resource_id in value]
+        elif attribute in _EVENT_WRITABLE:
+            patch[contract.Event.model_fields[attribute].alias] = value
         else:
-            wire_name = next(
-                (wire for wire, model in _EVENT_PLAIN_FIELDS.items() if model == attribute), None
-            )
-            if wire_name is None:
-                raise MappingError(f"{attribute} is not an event field.")
-            patch[wire_name] = value
+            raise MappingError(f"{attribute} is not an event field.")
     return patch
+
+
+# Schedules
+
+# Stored under the same attribute name, a null stored as this value.
+_SCHEDULE_COPIED = {
+    "external_id": "",
+    "name": "",
+    "business_time_zone_enabled": True,
+    "default_title": "",
+    "default_capacity": None,
+    "app_id": "",
+    "time_zone": "",
+}
+_SCHEDULE_KEPT = ("default_location", "default_conferencing_details")
+
+
+def schedule_from_wire(data: Any) -> dict:
+    """Model attribute values of a spec Schedule (only what the payload carries)."""
+    schedule = parse(contract.Schedule, data, "schedule")
+    sent = schedule.model_fields_set
+    fields: dict = {"id": schedule.id, "revision": schedule.revision}
+    for attribute, null in _SCHEDULE_COPIED.items():
+        if attribute in sent:
+            value = getattr(schedule, attribute)
+            fields[attribute] = null if value is None else value
+    for attribute in _SCHEDULE_KEPT:
+        if attribute in sent:
+            fields[attribute] = _kept(getattr(schedule, attribute))
+    if "status" in sent:
+        fields["status"] = _enum(schedule.status, 20)
+    return _dates(schedule, fields)
+
+
+# What Create Schedule takes from a new schedule; the upstream assigns the rest.
+_SCHEDULE_CREATED = {"name", "default_title", "default_capacity", "default_location", "time_zone"}
+
+
+def schedule_to_wire(schedule: Schedule, *, for_create: bool = False) -> dict:
+    """A Schedule row in the spec's Schedule shape; ``for_create``: only what Create Schedule
+    takes (a schedule not created upstream yet has no id, revision or status there)."""
+    return contract.Schedule(
+        id=schedule.pk,
+        external_id=schedule.external_id or None,
+        name=schedule.name,
+        status=schedule.status,
+        time_zone=schedule.time_zone or None,
+        business_time_zone_enabled=schedule.business_time_zone_enabled,
+        default_title=schedule.default_title or None,
+        default_location=schedule.default_location,
+        default_capacity=schedule.default_capacity,
+        default_conferencing_details=schedule.default_conferencing_details,
+        app_id=schedule.app_id or None,
+        revision=schedule.revision,
+        created_date=schedule.created_date,
+        updated_date=schedule.updated_date,
+    ).model_dump(mode="json", exclude_none=True, include=_SCHEDULE_CREATED if for_create else None)
+
+
+# Resources (Bookings Resources V2)
+
+
+def resource_from_wire(data: Any) -> dict:
+    """Model attribute values of a Resources V2 resource (``typeId`` is a GUID, not kept)."""
+    resource = parse(contract.Resource, data, "resource")
+    fields: dict = {"id": resource.id, "revision": resource.revision}
+    if "name" in resource.model_fields_set:
+        fields["name"] = resource.name or ""
+    if resource.type:
+        fields["type"] = _enum(resource.type)
+    if resource.events_schedule is not None and resource.events_schedule.id:
+        fields["schedule_id"] = resource.events_schedule.id
+    return _dates(resource, fields)
+
+
+# Participations
+
+
+def participation_to_wire(participation: Participation) -> dict:
+    """A Participation row in the spec's shape (exactly one of ``eventId`` / ``scheduleId``)."""
+    return contract.Participation(
+        id=participation.pk,
+        external_id=participation.external_id or None,
+        participant={
+            "name": participation.name,
+            "phone": participation.phone or None,
+            "email": participation.email or None,
+            "contact_id": participation.contact_id or None,
+        },
+        event_id=participation.event_id,
+        schedule_id=participation.schedule_id if participation.event_id is None else None,
+        party_size=participation.party_size,
+        status=participation.status,
+        app_id=participation.app_id or None,
+        revision=participation.revision,
+        created_date=participation.created_date,
+        updated_date=participation.updated_date,
+    ).model_dump(mode="json", exclude_none=True)
+
+
+_PARTICIPANT_FIELDS = ("name", "phone", "email", "contact_id")
+
+
+def participation_from_wire(data: Any) -> dict:
+    """Model attribute values of a spec Participation (only what the payload carries)."""
+    participation = parse(contract.Participation, data, "participation")
+    sent = participation.model_fields_set
+    fields: dict = {"id": participation.id, "revision": participation.revision}
+    if "external_id" in sent:
+        fields["external_id"] = participation.external_id or ""
+    if (participant := participation.participant) is not None:
+        for attribute in _PARTICIPANT_FIELDS:
+            if attribute in participant.model_fields_set:
+                fields[attribute] = getattr(participant, attribute) or ""
+    if participation.event_id:
+        fields["event_id"] = participation.event_id
+    elif participation.schedule_id:
+        fields["schedule_id"] = participation.schedule_id
+    if participation.party_size is not None:
+        fields["party_size"] = participation.party_size
+    if "status" in sent:
+        fields["status"] = _enum(participation.status, 30)
+    if "app_id" in sent:
+        fields["app_id"] = participation.app_id or ""
+    return _dates(participation, fields)
