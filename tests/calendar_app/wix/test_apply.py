@@ -401,4 +401,5 @@ def test_a_malformed_change_in_a_batch_is_named_and_nothing_is_written(connectio
         )
 
     assert refused.value.index == 1
+    assert str(refused.value) == "The event has no id."
     assert not Event.objects.exists()

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from calendar_app.models import Schedule
 from calendar_app.wix.mapping import (
     MappingError,
     event_changes_to_wire,
@@ -93,6 +94,28 @@ def test_malformed_events_raise_a_mapping_error(change):
         event_from_wire({**SPEC_EVENT, **change})
 
 
+def test_a_malformed_event_s_error_names_the_wire_field():
+    with pytest.raises(MappingError, match=r"The event's start\.localDate is not valid"):
+        event_from_wire({**SPEC_EVENT, "start": {"localDate": "yesterday"}})
+    with pytest.raises(MappingError, match=r"^The event has no id\.$"):
+        event_from_wire({"revision": "1"})
+    with pytest.raises(MappingError, match=r"The event has no resources\.0\.id\."):
+        event_from_wire({**SPEC_EVENT, "resources": [{"name": "Anna"}]})
+
+
+def test_objects_stored_whole_keep_what_the_upstream_sent():
+    location = {"type": "CUSTOM", "address": {"formatted": "Main St 1"}, "floor": 2}
+    rule = {
+        "frequency": "WEEKLY",
+        "days": ["MONDAY"],
+        "until": {"localDate": "2026-12-07T00:00:00"},
+    }
+
+    fields = event_from_wire({**SPEC_EVENT, "location": location, "recurrenceRule": rule})
+
+    assert (fields["location"], fields["recurrence_rule"]) == (location, rule)
+
+
 def test_an_event_round_trips_through_the_wire(business):
     event = EventFactory(
         schedule=ScheduleFactory(business=business, name="Yoga"),
@@ -138,6 +161,23 @@ def test_a_schedule_round_trips(business):
     back = schedule_from_wire(schedule_to_wire(schedule))
 
     assert (back["name"], back["time_zone"], back["revision"]) == ("Zumba", "Europe/Dublin", 1)
+
+
+def test_a_new_schedule_is_sent_with_only_what_create_schedule_takes(business):
+    schedule = Schedule(
+        business=business,
+        name="Zumba",
+        default_title="Zumba",
+        default_capacity=12,
+        time_zone="Europe/Dublin",
+    )
+
+    assert schedule_to_wire(schedule, for_create=True) == {
+        "name": "Zumba",
+        "defaultTitle": "Zumba",
+        "defaultCapacity": 12,
+        "timeZone": "Europe/Dublin",
+    }
 
 
 def test_a_participation_round_trips_with_exactly_one_owner(business):
