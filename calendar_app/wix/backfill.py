@@ -27,7 +27,7 @@ from calendar_app.models import Event, format_local_date
 from calendar_app.recurrence import to_local
 from calendar_app.wix import mapping, tasks
 from calendar_app.wix.apply import (
-    apply_remote_event,
+    apply_remote_events,
     apply_remote_participation,
     apply_remote_resource,
     apply_remote_schedule,
@@ -196,8 +196,8 @@ def _run(connection, client, result: BackfillResult, report) -> None:
             filter=app_filter,
             limit=PAGE_SIZE,
         ):
-            for data in page:
-                result.count(_apply_event(connection, data, client))
+            for applied in _apply_page(connection, page, client):
+                result.count(applied)
                 result.masters += 1
 
     for page in client.query_events(
@@ -207,8 +207,8 @@ def _run(connection, client, result: BackfillResult, report) -> None:
         filter=working_hours,
         limit=PAGE_SIZE,
     ):  # working hours take no participants
-        for data in page:
-            result.count(_apply_event(connection, data, client))
+        for applied in _apply_page(connection, page, client):
+            result.count(applied)
             result.events += 1
     report(f"{result.masters} series, {result.events} working hours.")
 
@@ -220,10 +220,9 @@ def _run(connection, client, result: BackfillResult, report) -> None:
         filter=default,
         limit=PAGE_SIZE,
     ):
-        page_results = []
-        for data in page:
-            page_results.append(_apply_event(connection, data, client))
-            result.count(page_results[-1])
+        page_results = _apply_page(connection, page, client)
+        for data, applied in zip(page, page_results, strict=True):
+            result.count(applied)
             result.events += 1
             start = mapping.event_from_wire(data).get("start")
             if start is not None and start > covered:
@@ -236,8 +235,10 @@ def _run(connection, client, result: BackfillResult, report) -> None:
         report(f"{result.events} events, {done}/{total_days} days of the window covered.")
 
 
-def _apply_event(connection, data: dict, client):
-    return apply_remote_event(connection=connection, data=data, source=SOURCE, client=client)
+def _apply_page(connection, page: list[dict], client) -> list:
+    """A page of events applied together: one transaction, a constant number of queries."""
+    changes = [(data, False) for data in page]
+    return apply_remote_events(connection=connection, changes=changes, source=SOURCE, client=client)
 
 
 def _apply_participations(connection, client, event_ids: list[str], result) -> set[str]:

@@ -4,7 +4,7 @@ A run (a ``Reconciliation`` row, queued by the beat task or by "Resync now") is 
 over its window: it reads the MASTERs up to the view's end and the occurrences from
 ``history_days`` back to the view's end (Get Events View → Query Events, paged), each listing
 once by default and once for ``WORKING_HOURS`` (which Query Events leaves out unless asked), so
-every event type is covered. Every listed event goes through ``apply.apply_remote_event``:
+every event type is covered. Each page goes through ``apply.apply_remote_events``:
 missing rows are created, stale ones updated, soft-deleted ones revived — with a newer
 revision, or at the same revision as the local tombstone when that tombstone is older than the
 run (the upstream still lists the row; a tombstone a webhook writes during the run is newer
@@ -80,19 +80,16 @@ def run_reconciliation(*, reconciliation_pk: int) -> int:
             filter=filter,
         )
         for page in pages:
-            applied = []
-            for data in page:
-                result = apply.apply_remote_event(
-                    connection=connection,
-                    data=data,
-                    source=SOURCE,
-                    client=client,
-                    revive_tombstones_before=run.started_date,
-                )
-                applied.append(result)
-                seen.add(result.object_id)
-                run.repaired += result.applied
-                run.events_read += 1
+            applied = apply.apply_remote_events(
+                connection=connection,
+                changes=[(data, False) for data in page],
+                source=SOURCE,
+                client=client,
+                revive_tombstones_before=run.started_date,
+            )
+            seen.update(result.object_id for result in applied)
+            run.repaired += sum(result.applied for result in applied)
+            run.events_read += len(page)
             conferencing.wix_events_applied(
                 connection=connection, event_ids=[r.object_id for r in applied if r.applied]
             )
