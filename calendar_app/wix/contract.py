@@ -47,6 +47,11 @@ def format_instant(value: datetime) -> str:
     )
 
 
+def _refused(kind: str, what: str, value: Any) -> PydanticCustomError:
+    """A violation whose message shows the value it refuses: ``'abc' is not …``."""
+    return PydanticCustomError(kind, "{value} " + what, {"value": repr(value)})
+
+
 def _revision(value: Any) -> int:
     """An int64 sent as a numeric string (an int is accepted too); compared as a number."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -56,11 +61,7 @@ def _revision(value: Any) -> int:
             return int(value)
         except ValueError:
             pass
-    raise PydanticCustomError(
-        "revision",
-        "{value} is not a revision number (an integer as a string)",
-        {"value": repr(value)},
-    )
+    raise _refused("revision", "is not a revision number (an integer as a string)", value)
 
 
 def _blank_is_absent(value: Any) -> Any:
@@ -81,10 +82,8 @@ def _local_date(value: Any) -> datetime:
     try:
         return parse_local_date(value[:19])
     except (TypeError, ValueError):
-        raise PydanticCustomError(
-            "local_date",
-            "{value} is not a local date-time (YYYY-MM-DDThh:mm:ss)",
-            {"value": repr(value)},
+        raise _refused(
+            "local_date", "is not a local date-time (YYYY-MM-DDThh:mm:ss)", value
         ) from None
 
 
@@ -92,9 +91,7 @@ def _time_zone(value: Any) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or value not in IANA_ZONES:
-        raise PydanticCustomError(
-            "time_zone", "{value} is not an IANA time zone", {"value": repr(value)}
-        )
+        raise _refused("time_zone", "is not an IANA time zone", value)
     return value
 
 
@@ -115,11 +112,7 @@ LocalDate = Annotated[
 def _address(value: Any) -> Any:
     if value is None or isinstance(value, str | dict):
         return value
-    raise PydanticCustomError(
-        "address",
-        "{value} is neither an address string nor an address object",
-        {"value": repr(value)},
-    )
+    raise _refused("address", "is neither an address string nor an address object", value)
 
 
 TimeZone = Annotated[str | None, BeforeValidator(_time_zone)]

@@ -17,7 +17,8 @@ logger = logging.getLogger(__name__)
 def apply_remote_schedule(
     *, connection: WixConnection, data: dict, source: str, client=None
 ) -> ApplyResult:
-    """Store an upstream Schedule if its revision is newer than ours."""
+    """Store an upstream Schedule if its revision is newer than ours (``client`` is taken as
+    every apply takes it; a schedule refers to nothing that would need fetching)."""
     fields = mapping.schedule_from_wire(data)
     schedule_id = fields.pop("id")
     with transaction.atomic():
