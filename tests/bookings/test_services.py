@@ -7,10 +7,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from bookings.backends import BookingRefused, CancellationRefused
+from bookings.contract import ValidationStatus
+from bookings.errors import BookingRefused, CancellationRefused
 from bookings.models import AppointmentBooking, BookingResource, Contingent
 from bookings.services import book_appointment, cancel_booking
-from bookings.slots import ValidationStatus
 from calendar_app.conferencing.models import Meeting
 from calendar_app.models import ChangeRecord, Event
 from calendar_app.selectors import busy_times
