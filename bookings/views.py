@@ -89,6 +89,14 @@ def _refused(
     )
 
 
+def _succeeded(request: HttpRequest, success: str, *, url: str, **screen) -> HttpResponse:
+    """HTMX: the screen with the success sentence; a plain request: a redirect that shows it."""
+    if wants_fragment(request):
+        return _render(request, **screen, success=success)
+    messages.success(request, success)
+    return redirect(url)
+
+
 @require_GET
 @vary_on_htmx
 def book(request: HttpRequest) -> HttpResponse:
@@ -138,10 +146,8 @@ def book_slot(request: HttpRequest) -> HttpResponse:
         f"Booked {booking.appointment.title} for {booking.customer.full_name} "
         f"on {start:%a %d %b, %H:%M}."
     )
-    if wants_fragment(request):
-        return _render(request, **screen_args, success=success)
-    messages.success(request, success)
-    return redirect(selectors.booking_screen_url(service=service, customer=customer, day=start))
+    url = selectors.booking_screen_url(service=service, customer=customer, day=start)
+    return _succeeded(request, success, url=url, **screen_args)
 
 
 @require_POST
@@ -163,11 +169,7 @@ def cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
     except AppointmentError as refusal:
         return _refused(request, refusal, **screen_args)
     success = f"Cancelled {booking.appointment.title} for {booking.customer.full_name}."
-    if wants_fragment(request):
-        return _render(request, **screen_args, success=success)
-    messages.success(request, success)
-    return redirect(
-        selectors.booking_screen_url(
-            service=booking.appointment, customer=booking.customer, day=booking.start
-        )
+    url = selectors.booking_screen_url(
+        service=booking.appointment, customer=booking.customer, day=booking.start
     )
+    return _succeeded(request, success, url=url, **screen_args)
