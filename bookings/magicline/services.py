@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from django.db import transaction
 from django.utils import timezone
 
+from bookings.errors import AppointmentError
 from bookings.magicline import sync
 from bookings.magicline.client import MagiclineClient, MagiclineError
 from bookings.magicline.models import (
@@ -23,8 +24,8 @@ from calendar_app.tenancy.access import require_owner
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
-class ConnectionRefused(ValueError):
-    """A connection the app refuses; the message is meant for the owner."""
+class ConnectionRefused(AppointmentError):
+    """A connection or link the app refuses; the message is meant for the owner (400)."""
 
 
 @transaction.atomic
