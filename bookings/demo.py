@@ -10,7 +10,7 @@ import random
 from datetime import date, time, timedelta
 
 from bookings import selectors, services
-from bookings.backends import BookingRefused
+from bookings.errors import BookingRefused
 from bookings.models import (
     BookableAppointment,
     Contingent,

@@ -1,9 +1,11 @@
 """The appointments contract on the wire ⇄ the local model: one module for every side.
 
-The JSON API the app serves, the outgoing webhooks and (later) the Magicline client all speak the
-contract (``specs/magicline-appointments.md``) through these functions: camelCase names, the
-contract's enum strings, integer ids, and date-times as Java's ``ZonedDateTime`` writes them,
-``2022-06-22T08:00:00.000+02:00[Europe/Berlin]`` (§1.10).
+The JSON API the app serves, the outgoing webhooks, the Magicline webhook intake and the Magicline
+client all speak the contract (``specs/magicline-appointments.md``) through these functions and
+the shapes of ``bookings.contract``: camelCase names, the contract's enum strings, integer ids,
+and date-times as Java's ``ZonedDateTime`` writes them,
+``2022-06-22T08:00:00.000+02:00[Europe/Berlin]`` (§1.10). A body that is not in its shape is a
+``ContractError`` whose sentence and ``reference`` name the field.
 
 Local staff resources have GUID string ids while the contract's instructor ids are integers: an
 instructor's number is the resource id itself when that is a decimal number (an upstream's id)
@@ -18,11 +20,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from pydantic import BaseModel, ValidationError
+
+from bookings import contract
+from bookings.contract import MAX_ID
+from bookings.errors import ContractError
 from bookings.models import AppointmentBooking, BookableAppointment, Customer
 from bookings.slots import Instructor, Slot
 from calendar_app.models import Resource
-
-MAX_ID = 2**63 - 1
 
 _ZONED_DATE_TIME = re.compile(
     r"(?P<local>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)"
@@ -30,17 +35,6 @@ _ZONED_DATE_TIME = re.compile(
     r"(?:\[(?P<zone>[A-Za-z0-9_+\-/]{1,64})\])?"
 )
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-class ContractError(ValueError):
-    """A value that is not in the contract's form; the message says what was expected.
-
-    ``reference`` is the field's name in the contract (ErrorResponse ``reference``).
-    """
-
-    def __init__(self, message: str, *, reference: str):
-        self.reference = reference
-        super().__init__(message)
 
 
 # --- date-times and dates --------------------------------------------------------------------
@@ -112,13 +106,59 @@ def parse_date(text: str, *, reference: str) -> date:
         ) from None
 
 
-def parse_id(value: object, *, reference: str) -> int:
-    """A contract id: a JSON integer (not a boolean, not a string), positive and 64-bit."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ContractError(f"{reference} must be a whole number.", reference=reference)
-    if not 1 <= value <= MAX_ID:
-        raise ContractError(f"{reference} is not a valid id.", reference=reference)
-    return value
+# --- parsing a body into its shape ------------------------------------------------------------
+
+_LIMITS = {
+    "greater_than_equal": ("at least", "ge"),
+    "greater_than": ("more than", "gt"),
+    "less_than_equal": ("at most", "le"),
+    "less_than": ("less than", "lt"),
+}
+
+
+def _sentence(error: dict) -> tuple[str, str | None]:
+    """A pydantic error as (a sentence naming the field, the field's ``reference``).
+
+    The reference is the dotted path of names (``payload.type``); the sentence also says which
+    element of a list (``payload[0].type``).
+    """
+    path = ""
+    for part in error["loc"]:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    reference = ".".join(str(part) for part in error["loc"] if not isinstance(part, int))
+    kind, context = error["type"], error.get("ctx") or {}
+    if not path:
+        return "The request body must be a JSON object.", None
+    if kind == "missing":
+        return f"{path} is required.", reference
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"{path} must be a whole number.", reference
+    if kind in _LIMITS:
+        words, key = _LIMITS[kind]
+        return f"{path} is out of range: it must be {words} {context[key]}.", reference
+    if kind == "string_type":
+        return f"{path} must be text.", reference
+    if kind == "string_too_long":
+        return f"{path} must be at most {context['max_length']} characters.", reference
+    if kind == "string_too_short":
+        return f"{path} must not be empty.", reference
+    if kind == "list_type":
+        return f"{path} must be a list.", reference
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"{path} must be a JSON object.", reference
+    if kind in ("enum", "literal_error"):
+        return f"{path} must be one of {context['expected']}.", reference
+    return f"{path}: {error['msg']}.", reference
+
+
+def parse_shape[S: BaseModel](shape: type[S], body: object) -> S:
+    """``body`` (parsed JSON) as the contract's ``shape``; the first wrong field is a
+    ``ContractError`` whose sentence and reference name it."""
+    try:
+        return shape.model_validate(body)
+    except ValidationError as error:
+        message, reference = _sentence(error.errors(include_url=False)[0])
+        raise ContractError(message, reference=reference) from None
 
 
 # --- instructors -----------------------------------------------------------------------------
@@ -142,38 +182,34 @@ def staff_resource_ids(numbers: Iterable[int], *, staff_ids: Iterable[str]) -> l
     return [by_number.get(number, f"unknown-instructor-{number}") for number in numbers]
 
 
-def instructor_to_json(resource_id: str, name: str) -> dict:
+def instructor(resource_id: str, name: str) -> contract.Instructor:
     """A staff member as the contract's instructor; the name is split at its first space."""
     first, _, last = name.strip().partition(" ")
-    return {
-        "id": instructor_number(resource_id),
-        "firstName": first,
-        "lastName": last.strip(),
-        "publicName": name,
-    }
+    return contract.Instructor(
+        id=instructor_number(resource_id),
+        first_name=first,
+        last_name=last.strip(),
+        public_name=name,
+    )
 
 
 # --- objects ---------------------------------------------------------------------------------
 
 
-def _present(fields: dict) -> dict:
-    """The optional fields that have a value (the contract leaves absent ones out)."""
-    return {k: v for k, v in fields.items() if v not in ("", None)}
+def _text(value: str) -> str | None:
+    """An optional text field: an empty one is left out, as the contract does."""
+    return value or None
 
 
 def bookable_appointment_to_json(appointment: BookableAppointment) -> dict:
     """A bookable appointment (§2.1/2.2): ``id``, ``title``, ``duration`` in minutes, …"""
-    return {
-        "id": appointment.pk,
-        **_present(
-            {
-                "title": appointment.title,
-                "duration": appointment.duration_minutes,
-                "category": appointment.category,
-                "description": appointment.description,
-            }
-        ),
-    }
+    return contract.BookableAppointment(
+        id=appointment.pk,
+        title=_text(appointment.title),
+        duration=appointment.duration_minutes,
+        category=_text(appointment.category),
+        description=_text(appointment.description),
+    ).to_json()
 
 
 def slots_to_json(slots: Iterable[Slot], zone: zoneinfo.ZoneInfo) -> list[dict]:
@@ -181,19 +217,19 @@ def slots_to_json(slots: Iterable[Slot], zone: zoneinfo.ZoneInfo) -> list[dict]:
 
     A window lists the same few instructors thousands of times: each is mapped once.
     """
-    instructors: dict[str, dict] = {}
+    instructors: dict[str, contract.Instructor] = {}
 
-    def instructor(staff: Instructor) -> dict:
+    def of(staff: Instructor) -> contract.Instructor:
         if staff.id not in instructors:
-            instructors[staff.id] = instructor_to_json(staff.id, staff.name)
+            instructors[staff.id] = instructor(staff.id, staff.name)
         return instructors[staff.id]
 
     return [
-        {
-            "startDateTime": format_date_time(slot.start, zone),
-            "endDateTime": format_date_time(slot.end, zone),
-            "instructors": [instructor(staff) for staff in slot.instructors],
-        }
+        contract.Slot(
+            start_date_time=format_date_time(slot.start, zone),
+            end_date_time=format_date_time(slot.end, zone),
+            instructors=[of(staff) for staff in slot.instructors],
+        ).to_json()
         for slot in slots
     ]
 
@@ -206,62 +242,49 @@ def booking_to_json(
     Expects ``appointment`` and ``booking_resources__resource`` loaded (instructors: its staff).
     """
     appointment = booking.appointment
-    instructors = [
-        instructor_to_json(held.resource_id, held.resource.name)
-        for held in booking.booking_resources.all()
-        if held.resource.type == Resource.Type.STAFF
-    ]
-    data = {
-        "bookingId": booking.pk,
-        "bookingStatus": booking.booking_status,
-        "startDateTime": format_date_time(booking.start, zone),
-        "endDateTime": format_date_time(booking.end, zone),
-        **_present(
-            {
-                "title": appointment.title,
-                "duration": appointment.duration_minutes,
-                "category": appointment.category,
-                "description": appointment.description,
-            }
-        ),
-        "instructors": instructors,
-        "appointmentStatus": booking.appointment_status,
-        "participantStatus": booking.participant_status,
-    }
-    if with_customer:
-        data["customerId"] = booking.customer_id
-    return data
+    return contract.AppointmentBooking(
+        booking_id=booking.pk,
+        booking_status=booking.booking_status,
+        start_date_time=format_date_time(booking.start, zone),
+        end_date_time=format_date_time(booking.end, zone),
+        title=_text(appointment.title),
+        duration=appointment.duration_minutes,
+        category=_text(appointment.category),
+        description=_text(appointment.description),
+        instructors=[
+            instructor(held.resource_id, held.resource.name)
+            for held in booking.booking_resources.all()
+            if held.resource.type == Resource.Type.STAFF
+        ],
+        appointment_status=booking.appointment_status,
+        participant_status=booking.participant_status,
+        customer_id=booking.customer_id if with_customer else None,
+    ).to_json()
 
 
 def customer_to_json(customer: Customer, *, zone: zoneinfo.ZoneInfo) -> dict:
     """A customer (§2.10) with its idle periods; expects ``idle_periods`` prefetched."""
-    return {
-        "id": customer.pk,
-        **_present(
-            {
-                "firstName": customer.first_name,
-                "lastName": customer.last_name,
-                "email": customer.email,
-                "phonePrivateMobile": customer.phone,
-            }
-        ),
-        "status": customer.status,
-        "studioId": customer.business_id,
-        "createdDateTime": format_date_time(customer.created_date, zone),
-        "idlePeriods": [
-            _present(
-                {
-                    "id": period.pk,
-                    "startDate": period.start_date.isoformat(),
-                    "endDate": period.end_date.isoformat(),
-                    "reason": period.reason,
-                }
+    return contract.Customer(
+        id=customer.pk,
+        first_name=_text(customer.first_name),
+        last_name=_text(customer.last_name),
+        email=_text(customer.email),
+        phone_private_mobile=_text(customer.phone),
+        status=customer.status,
+        studio_id=customer.business_id,
+        created_date_time=format_date_time(customer.created_date, zone),
+        idle_periods=[
+            contract.IdlePeriod(
+                id=period.pk,
+                start_date=period.start_date.isoformat(),
+                end_date=period.end_date.isoformat(),
+                reason=_text(period.reason),
+                unlimited=False,
             )
-            | {"unlimited": False}
             for period in customer.idle_periods.all()
         ],
-        "accessRefusal": False,
-    }
+        access_refusal=False,
+    ).to_json()
 
 
 # --- requests --------------------------------------------------------------------------------
@@ -269,7 +292,7 @@ def customer_to_json(customer: Customer, *, zone: zoneinfo.ZoneInfo) -> dict:
 
 @dataclass(frozen=True)
 class SlotRequest:
-    """The body of validate and book (§2.4/2.5), parsed."""
+    """The body of validate and book (§2.4/2.5), parsed into instants."""
 
     customer_id: int
     bookable_appointment_id: int
@@ -280,26 +303,13 @@ class SlotRequest:
 
 def parse_slot_request(body: object) -> SlotRequest:
     """The validate/book body; a wrong or missing field is a ``ContractError`` naming it."""
-    if not isinstance(body, dict):
-        raise ContractError("The request body must be a JSON object.", reference="")
-    for name in ("customerId", "bookableAppointmentId", "startDateTime", "endDateTime"):
-        if body.get(name) is None:
-            raise ContractError(f"{name} is required.", reference=name)
-    numbers = body.get("instructorIds")
-    if numbers is not None:
-        if not isinstance(numbers, list):
-            raise ContractError(
-                "instructorIds must be a list of whole numbers.", reference="instructorIds"
-            )
-        numbers = [parse_id(n, reference="instructorIds") for n in numbers]
+    shape = parse_shape(contract.SlotRequest, body)
     return SlotRequest(
-        customer_id=parse_id(body["customerId"], reference="customerId"),
-        bookable_appointment_id=parse_id(
-            body["bookableAppointmentId"], reference="bookableAppointmentId"
-        ),
-        start=parse_date_time(body["startDateTime"], reference="startDateTime"),
-        end=parse_date_time(body["endDateTime"], reference="endDateTime"),
-        instructor_numbers=numbers or None,
+        customer_id=shape.customer_id,
+        bookable_appointment_id=shape.bookable_appointment_id,
+        start=parse_date_time(shape.start_date_time, reference="startDateTime"),
+        end=parse_date_time(shape.end_date_time, reference="endDateTime"),
+        instructor_numbers=shape.instructor_ids or None,
     )
 
 
@@ -313,34 +323,14 @@ class CustomerSearch:
     date_of_birth: date | None = None
 
 
-CARD_NUMBER_FORMATS = ("DECIMAL", "HEX_MSB", "HEX_LSB")
-
-
 def parse_customer_search(body: object) -> CustomerSearch:
     """The search body; strings must be strings, ``dateOfBirth`` a date, the card format known."""
-    if not isinstance(body, dict):
-        raise ContractError("The request body must be a JSON object.", reference="")
-    texts = {}
-    for name in ("firstName", "lastName", "email"):
-        value = body.get(name)
-        if value is None:
-            value = ""
-        if not isinstance(value, str) or len(value) > 200:
-            raise ContractError(f"{name} must be text (at most 200 characters).", reference=name)
-        texts[name] = value.strip()
-    card_format = body.get("cardNumberFormat")
-    if card_format is not None and card_format not in CARD_NUMBER_FORMATS:
-        raise ContractError(
-            "cardNumberFormat must be one of DECIMAL, HEX_MSB, HEX_LSB.",
-            reference="cardNumberFormat",
-        )
-    birth = body.get("dateOfBirth")
-    if birth is not None and not isinstance(birth, str):
-        raise ContractError("dateOfBirth must be a date as YYYY-MM-DD.", reference="dateOfBirth")
+    shape = parse_shape(contract.CustomerSearchRequest, body)
+    birth = shape.date_of_birth
     return CustomerSearch(
-        first_name=texts["firstName"],
-        last_name=texts["lastName"],
-        email=texts["email"],
+        first_name=(shape.first_name or "").strip(),
+        last_name=(shape.last_name or "").strip(),
+        email=(shape.email or "").strip(),
         date_of_birth=parse_date(birth, reference="dateOfBirth") if birth else None,
     )
 
@@ -348,18 +338,15 @@ def parse_customer_search(body: object) -> CustomerSearch:
 # --- webhooks --------------------------------------------------------------------------------
 
 
-class BookingEventType:
-    """The contract's event types for appointment bookings (note ``CANCELLED`` with two Ls)."""
-
-    CREATED = "APPOINTMENT_BOOKING_CREATED"
-    UPDATED = "APPOINTMENT_BOOKING_UPDATED"
-    CANCELLED = "APPOINTMENT_BOOKING_CANCELLED"
+def parse_webhook_envelope(body: object) -> contract.WebhookEnvelope:
+    """A webhook's envelope (§5.3): ``entityId``, ``uuid`` and the ``payload`` events."""
+    return parse_shape(contract.WebhookEnvelope, body)
 
 
 def webhook_envelope(*, entity_id: int, event_type: str, uuid: str, at: datetime) -> dict:
     """The webhook envelope (§5.3): one payload element, ``timestamp`` in epoch milliseconds."""
-    return {
-        "entityId": entity_id,
-        "uuid": uuid,
-        "payload": [{"timestamp": round(at.timestamp() * 1000), "type": event_type}],
-    }
+    return contract.WebhookEnvelope(
+        entity_id=entity_id,
+        uuid=uuid,
+        payload=[contract.WebhookEvent(timestamp=round(at.timestamp() * 1000), type=event_type)],
+    ).to_json()

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings import selectors, services
-from bookings.backends import AppointmentError
+from bookings.errors import AppointmentError
 from bookings.forms import HoursOverrideForm, ResourceForm, WorkingHoursForm
 from bookings.models import WorkingHours, WorkingHoursOverride
 from calendar_app.models import Resource

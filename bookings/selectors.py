@@ -8,7 +8,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils.timezone import localdate, now
 
-from bookings.backends import AppointmentError, appointment_backend
+from bookings.backends import LocalAppointmentBackend, appointment_backend
+from bookings.contract import ValidationStatus
+from bookings.errors import VALIDATION_MESSAGES, AppointmentError
 from bookings.models import (
     AppointmentBooking,
     BookableAppointment,
@@ -18,14 +20,7 @@ from bookings.models import (
     WorkingHours,
     WorkingHoursOverride,
 )
-from bookings.slots import (
-    MAX_DAYS_AHEAD,
-    VALIDATION_MESSAGES,
-    Instructor,
-    Slot,
-    ValidationStatus,
-    window_days,
-)
+from bookings.slots import MAX_DAYS_AHEAD, Instructor, Slot, window_days
 from calendar_app.models import Business, Event, EventResource, Resource
 
 
@@ -44,7 +39,8 @@ def available_slots(
     """Free slots of ``appointment`` in ``days_ahead`` (1-6) days from the start date.
 
     No start date means today in the business's zone; a bad ``days_ahead`` raises
-    ``SlotWindowError``; an empty list means no slots.
+    ``SlotWindowError``; an empty list means no slots; ``BackendUnavailable`` when the
+    business's upstream does not answer.
     """
     return appointment_backend(appointment.business).available_slots(
         appointment=appointment,
@@ -80,9 +76,17 @@ def customer_bookings(*, business: Business, customer: Customer) -> list[Appoint
     return appointment_backend(business).customer_bookings(business=business, customer=customer)
 
 
-def booking(*, business: Business, booking_id: int) -> AppointmentBooking | None:
-    """One of the facility's bookings by its id (another facility's id finds nothing)."""
+def current_booking(*, business: Business, booking_id: int) -> AppointmentBooking | None:
+    """One of the facility's bookings as its booking system has it now (an upstream re-reads
+    it first: ``BackendUnavailable`` when it does not answer); another facility's id finds
+    nothing."""
     return appointment_backend(business).booking(business=business, booking_id=booking_id)
+
+
+def stored_booking(*, business: Business, booking_id: int) -> AppointmentBooking | None:
+    """One of the facility's bookings as the local store has it, with what the contract shows
+    of it; another facility's id finds nothing."""
+    return LocalAppointmentBackend().booking(business=business, booking_id=booking_id)
 
 
 def group_business_ids(business: Business) -> list[int]:

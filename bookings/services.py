@@ -1,4 +1,8 @@
-"""Appointment writes: the business's backend and the audit record, in one place."""
+"""Appointment writes: the business's backend and the audit record, in one place.
+
+Every write checks its actor first (``calendar_app.tenancy.access``): a member of another
+business, or an inactive one, is refused before anything is read or changed.
+"""
 
 from datetime import date, datetime, time
 
@@ -6,8 +10,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from bookings.backends import AppointmentError, appointment_backend
-from bookings.mapping import BookingEventType
+from bookings.backends import appointment_backend
+from bookings.contract import BookingEventType
+from bookings.errors import AppointmentError
 from bookings.models import (
     AppointmentBooking,
     BookableAppointment,
@@ -18,7 +23,7 @@ from bookings.models import (
 from bookings.tasks import queue_booking_event
 from calendar_app.audit import record_change
 from calendar_app.models import Business, Membership, Resource
-from calendar_app.tenancy.access import require_owner
+from calendar_app.tenancy.access import require_member, require_owner
 
 
 @transaction.atomic
@@ -32,11 +37,13 @@ def book_appointment(
     instructor_ids: list[str] | None = None,
     slot_token: str = "",
 ) -> AppointmentBooking:
-    """Book a slot for a customer; refused with ``BookingRefused`` (its validation status).
+    """Book a slot for a customer; refused with ``BookingRefused`` (its validation status), or
+    ``BackendUnavailable`` (nothing booked) when the business's upstream does not answer.
 
     The booking lives in the appointment's facility, also for a customer of another facility.
     ``slot_token`` is the slot's token when the screen got one from an upstream's slot list.
     """
+    require_member(actor, appointment.business_id, what="book appointments")
     booking = appointment_backend(appointment.business).book(
         actor=actor,
         appointment=appointment,
@@ -56,6 +63,7 @@ def book_appointment(
 @transaction.atomic
 def cancel_booking(*, actor: Membership | None, booking: AppointmentBooking) -> AppointmentBooking:
     """Cancel a booking before its deadline; refused with ``CancellationRefused`` after it."""
+    require_member(actor, booking.business_id, what="cancel bookings")
     cancelled = appointment_backend(booking.business).cancel(actor=actor, booking=booking)
     record_change(
         business=cancelled.business,
@@ -73,7 +81,7 @@ def create_resource(
     *, actor: Membership | None, business: Business, name: str, type: str
 ) -> Resource:
     """A new staff member, room or piece of equipment of the business (owners)."""
-    require_owner(actor, "manage resources")
+    require_owner(actor, "manage resources", business_id=business.pk)
     resource = Resource.objects.create(business=business, name=name, type=type)
     record_change(
         business=business, actor=actor, obj=resource, action="create", revision_before=None
@@ -86,7 +94,7 @@ def update_resource(
     *, actor: Membership | None, resource: Resource, name: str, type: str
 ) -> Resource:
     """Rename a resource or change its type (owners); its revision goes up by one."""
-    require_owner(actor, "manage resources")
+    require_owner(actor, "manage resources", business_id=resource.business_id)
     before = resource.revision
     Resource.objects.filter(pk=resource.pk).update(
         name=name, type=type, revision=F("revision") + 1, updated_date=timezone.now()
@@ -107,7 +115,7 @@ def add_working_hours(
     *, actor: Membership | None, resource: Resource, weekday: int, start_time: time, end_time: time
 ) -> WorkingHours:
     """Weekly hours for a resource; hours overlapping others of that weekday are refused."""
-    require_owner(actor, "manage working hours")
+    require_owner(actor, "manage working hours", business_id=resource.business_id)
     Resource.objects.select_for_update().filter(pk=resource.pk).first()
     if end_time <= start_time:
         raise AppointmentError("The hours must end after they start.")
@@ -136,7 +144,7 @@ def add_hours_override(
     note: str = "",
 ) -> WorkingHoursOverride:
     """A dated exception to a resource's weekly hours: closed that day, or other hours."""
-    require_owner(actor, "manage working hours")
+    require_owner(actor, "manage working hours", business_id=resource.business_id)
     Resource.objects.select_for_update().filter(pk=resource.pk).first()
     if not closed and (start_time is None or end_time is None or end_time <= start_time):
         raise AppointmentError("Give the day's hours (ending after they start), or close it.")
@@ -164,7 +172,7 @@ def add_hours_override(
 @transaction.atomic
 def remove_hours(*, actor: Membership | None, hours: WorkingHours | WorkingHoursOverride) -> None:
     """Remove weekly hours or a dated exception of a resource (owners)."""
-    require_owner(actor, "manage working hours")
+    require_owner(actor, "manage working hours", business_id=hours.resource.business_id)
     record_change(
         business=hours.resource.business,
         actor=actor,

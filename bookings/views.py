@@ -3,7 +3,9 @@ the customer's upcoming bookings with cancel buttons.
 
 Every action answers HTMX with the ``workspace`` partial of ``book.html`` (a refusal is its
 sentence inside the partial, with a 200, so it is swapped in place also under DEBUG) and a plain
-request with the whole page (a refusal with 400, a lost race with 409) or a redirect.
+request with the whole page or a redirect. A refusal (any error of ``bookings.errors``) is
+answered in one place, ``_refused``, with the error's own status: 400 for a refusal, 409 for a
+lost race, 503 when the studio's booking system does not answer.
 """
 
 from datetime import datetime, timedelta
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from bookings import selectors, services
-from bookings.backends import AppointmentError, BackendUnavailable, BookingRefused
+from bookings.errors import AppointmentError
 from bookings.forms import BookForm, ScreenQueryForm, first_error
 from bookings.models import AppointmentBooking, BookableAppointment, Customer
 from calendar_app.views.helpers import render_page, require_business, wants_fragment
@@ -78,6 +80,23 @@ def _render(
     return render_page(request, TEMPLATE, {"screen": screen}, fragment=fragment, status=status)
 
 
+def _refused(
+    request: HttpRequest, refusal: AppointmentError, *, slot_local: datetime | None = None, **screen
+) -> HttpResponse:
+    """The screen again with the refusal's sentence, answered with the refusal's status."""
+    return _render(
+        request, **screen, slot_local=slot_local, notice=str(refusal), status=refusal.http_status
+    )
+
+
+def _succeeded(request: HttpRequest, success: str, *, url: str, **screen) -> HttpResponse:
+    """HTMX: the screen with the success sentence; a plain request: a redirect that shows it."""
+    if wants_fragment(request):
+        return _render(request, **screen, success=success)
+    messages.success(request, success)
+    return redirect(url)
+
+
 @require_GET
 @vary_on_htmx
 def book(request: HttpRequest) -> HttpResponse:
@@ -121,27 +140,14 @@ def book_slot(request: HttpRequest) -> HttpResponse:
             instructor_ids=[data["instructor"]] if data["instructor"] else None,
             slot_token=data["slot_token"],
         )
-    except BookingRefused as refused:
-        return _render(
-            request,
-            **screen_args,
-            slot_local=data["slot"],
-            notice=str(refused),
-            status=409 if refused.lost_race else 400,
-        )
-    except AppointmentError as refused:
-        status = 503 if isinstance(refused, BackendUnavailable) else 400
-        return _render(
-            request, **screen_args, slot_local=data["slot"], notice=str(refused), status=status
-        )
+    except AppointmentError as refusal:
+        return _refused(request, refusal, slot_local=data["slot"], **screen_args)
     success = (
         f"Booked {booking.appointment.title} for {booking.customer.full_name} "
         f"on {start:%a %d %b, %H:%M}."
     )
-    if wants_fragment(request):
-        return _render(request, **screen_args, success=success)
-    messages.success(request, success)
-    return redirect(selectors.booking_screen_url(service=service, customer=customer, day=start))
+    url = selectors.booking_screen_url(service=service, customer=customer, day=start)
+    return _succeeded(request, success, url=url, **screen_args)
 
 
 @require_POST
@@ -160,14 +166,10 @@ def cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
     }
     try:
         services.cancel_booking(actor=request.membership, booking=booking)
-    except AppointmentError as refused:
-        return _render(request, **screen_args, notice=str(refused), status=400)
+    except AppointmentError as refusal:
+        return _refused(request, refusal, **screen_args)
     success = f"Cancelled {booking.appointment.title} for {booking.customer.full_name}."
-    if wants_fragment(request):
-        return _render(request, **screen_args, success=success)
-    messages.success(request, success)
-    return redirect(
-        selectors.booking_screen_url(
-            service=booking.appointment, customer=booking.customer, day=booking.start
-        )
+    url = selectors.booking_screen_url(
+        service=booking.appointment, customer=booking.customer, day=booking.start
     )
+    return _succeeded(request, success, url=url, **screen_args)

@@ -1,5 +1,7 @@
 """The JSON API's door: the facility's ``X-API-KEY``, the methods a path takes, and every error
-in the contract's ErrorResponse shape (§1.8).
+in the contract's ErrorResponse shape (§1.8), mapped in one place (``error_response``) from the
+bookings' error taxonomy by each error's ``http_status``: an upstream outage is a 503 with
+``Retry-After``, never a 500.
 
 No session and no CSRF: a request is the key's facility or a 401. ``HEAD`` on any path only
 checks the key (§1.3). A key is looked up by its sha256, so the secret is never compared byte by
@@ -7,6 +9,7 @@ byte (no timing leak) nor stored.
 """
 
 import hashlib
+import math
 import secrets
 from collections.abc import Callable
 
@@ -14,7 +17,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from bookings.mapping import ContractError
+from bookings.contract import ErrorResponse
+from bookings.errors import AppointmentError, BackendUnavailable
 from bookings.models import ApiKey
 from calendar_app.models import Business
 
@@ -23,16 +27,18 @@ KEY_PREFIX = "dk_"
 Handler = Callable[..., HttpResponse]
 
 
-class ApiError(Exception):
-    """An answer other than 2xx: its status and a sentence for the person reading it."""
+class KeyRefused(AppointmentError):
+    """No key, or one that is unknown or revoked."""
 
-    def __init__(
-        self, status: int, message: str, *, code: str | None = None, reference: str | None = None
-    ):
-        self.status = status
-        self.code = code
-        self.reference = reference
-        super().__init__(message)
+    http_status = 401
+    error_code = "UNAUTHORIZED"
+
+
+class MethodRefused(AppointmentError):
+    """A method the path does not take."""
+
+    http_status = 405
+    error_code = "METHOD_NOT_ALLOWED"
 
 
 def new_key() -> str:
@@ -54,21 +60,16 @@ def key_business(raw_key: str) -> Business | None:
     return found.business if found else None
 
 
-def error_response(
-    status: int,
-    message: str,
-    *,
-    code: str | None = None,
-    reference: str | None = None,
-    headers: dict | None = None,
-) -> JsonResponse:
-    """The contract's ErrorResponse: ``errorMessage`` always, ``errorCode``/``reference`` if any."""
-    body = {"errorMessage": message}
-    if code:
-        body["errorCode"] = code
-    if reference:
-        body["reference"] = reference
-    return JsonResponse(body, status=status, headers=headers)
+def error_response(error: AppointmentError, *, headers: dict | None = None) -> JsonResponse:
+    """The contract's ErrorResponse of any refusal, with the error's status; an outage also says
+    when to try again (``Retry-After``, in seconds)."""
+    body = ErrorResponse(
+        error_message=str(error), error_code=error.error_code, reference=error.reference or None
+    )
+    headers = dict(headers or {})
+    if isinstance(error, BackendUnavailable):
+        headers["Retry-After"] = str(math.ceil(error.retry_after))
+    return JsonResponse(body.to_json(), status=error.http_status, headers=headers)
 
 
 def api_route(**handlers: Handler) -> Handler:
@@ -82,30 +83,24 @@ def api_route(**handlers: Handler) -> Handler:
         raw_key = request.headers.get("X-API-KEY", "")
         if not raw_key:
             return error_response(
-                401, "Send your facility's API key in the X-API-KEY header.", code="UNAUTHORIZED"
+                KeyRefused("Send your facility's API key in the X-API-KEY header.")
             )
         business = key_business(raw_key)
         if business is None:
-            return error_response(
-                401, "This API key is not valid or has been revoked.", code="UNAUTHORIZED"
-            )
+            return error_response(KeyRefused("This API key is not valid or has been revoked."))
         if request.method == "HEAD":
             return HttpResponse(status=200)
         handler = handlers.get(request.method.lower())
         if handler is None:
             return error_response(
-                405,
-                f"{request.method} is not allowed here; use {' or '.join(accepted)}.",
-                code="METHOD_NOT_ALLOWED",
+                MethodRefused(
+                    f"{request.method} is not allowed here; use {' or '.join(accepted)}."
+                ),
                 headers={"Allow": ", ".join([*accepted, "HEAD"])},
             )
         try:
             return handler(request, business, **kwargs)
-        except ContractError as error:
-            return error_response(400, str(error), code="BAD_REQUEST", reference=error.reference)
-        except ApiError as error:
-            return error_response(
-                error.status, str(error), code=error.code, reference=error.reference
-            )
+        except AppointmentError as error:
+            return error_response(error)
 
     return view

@@ -1,7 +1,10 @@
 """The appointments contract's endpoints under ``/api/v1/`` (§2), for the key's facility.
 
-Each handler parses the query or body (``bookings.mapping``), calls one selector or service and
-answers the contract's JSON. Another facility's ids are a 404 like unknown ones.
+Each handler parses the query or body (``bookings.mapping``, the body into its
+``bookings.contract`` shape), calls one selector or service and answers the contract's JSON.
+Refusals are raised from ``bookings.errors`` and answered by ``api_route`` in one place (a 503
+with Retry-After when the studio's booking system is down). Another facility's ids are a 404
+like unknown ones.
 """
 
 import json
@@ -10,10 +13,11 @@ from django.http import HttpRequest, JsonResponse
 
 from bookings import mapping, selectors, services
 from bookings.api import selectors as api_selectors
-from bookings.api.auth import ApiError, api_route
-from bookings.backends import BookingRefused, CancellationRefused
+from bookings.api.auth import api_route
+from bookings.contract import MAX_ID, DeleteResult, SlicedResult, ValidationResult
+from bookings.errors import AppointmentNotFound, ContractError
 from bookings.models import BookableAppointment, Customer
-from bookings.slots import MAX_DAYS_AHEAD, SlotWindowError
+from bookings.slots import MAX_DAYS_AHEAD
 from calendar_app.models import Business
 
 DEFAULT_SLICE_SIZE = 10
@@ -35,12 +39,7 @@ def _query_int(request: HttpRequest, name: str) -> int | None:
         return None
     number = _digits(value.removeprefix("-"), lowest=0)
     if number is None:
-        raise ApiError(
-            400,
-            f"{name} must be a whole number, not {value[:40]!r}.",
-            code="BAD_REQUEST",
-            reference=name,
-        )
+        raise ContractError(f"{name} must be a whole number, not {value[:40]!r}.", reference=name)
     return -number if value.startswith("-") else number
 
 
@@ -49,14 +48,14 @@ def _digits(text: str, *, lowest: int) -> int | None:
     if not (text.isascii() and text.isdecimal() and len(text) <= 19):
         return None
     number = int(text)
-    return number if lowest <= number <= mapping.MAX_ID else None
+    return number if lowest <= number <= MAX_ID else None
 
 
 def _path_id(value: str, what: str) -> int:
     """An id from the path; anything that cannot be an id is a 404 for that kind of object."""
     number = _digits(value, lowest=1)
     if number is None:
-        raise ApiError(404, f"There is no {what} with the id {value[:40]!r}.", code="NOT_FOUND")
+        raise AppointmentNotFound(f"There is no {what} with the id {value[:40]!r}.")
     return number
 
 
@@ -64,28 +63,24 @@ def _paging(request: HttpRequest) -> tuple[int, int]:
     """``offset`` (the last id seen, default "0") and ``sliceSize`` (1-50, default 10)."""
     offset = _digits(_query(request, "offset") or "0", lowest=0)
     if offset is None:
-        raise ApiError(
-            400,
+        raise ContractError(
             "offset must be the offset of the previous answer (a string of digits).",
-            code="BAD_REQUEST",
             reference="offset",
         )
     slice_size = _query_int(request, "sliceSize")
     if slice_size is None:
         slice_size = DEFAULT_SLICE_SIZE
     if slice_size < 1:
-        raise ApiError(
-            400,
+        raise ContractError(
             "sliceSize must be at least 1.",
-            code="errormessage.validation.min",
             reference="sliceSize",
+            error_code="errormessage.validation.min",
         )
     if slice_size > MAX_SLICE_SIZE:
-        raise ApiError(
-            400,
+        raise ContractError(
             f"sliceSize must be at most {MAX_SLICE_SIZE}.",
-            code="errormessage.validation.max",
             reference="sliceSize",
+            error_code="errormessage.validation.max",
         )
     return offset, slice_size
 
@@ -94,13 +89,13 @@ def _json_body(request: HttpRequest) -> object:
     try:
         body = json.loads(request.body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise ApiError(400, "The request body is not valid JSON.", code="BAD_REQUEST") from None
+        raise ContractError("The request body is not valid JSON.", reference=None) from None
     try:
         has_nul = _has_nul(body)
     except RecursionError:
-        raise ApiError(400, "The request body is nested too deeply.", code="BAD_REQUEST") from None
+        raise ContractError("The request body is nested too deeply.", reference=None) from None
     if has_nul:
-        raise ApiError(400, "The request body contains a NUL character.", code="BAD_REQUEST")
+        raise ContractError("The request body contains a NUL character.", reference=None)
     return body
 
 
@@ -116,20 +111,17 @@ def _has_nul(value: object) -> bool:
 
 
 def _sliced(rows: api_selectors.Slice, to_json) -> JsonResponse:
-    return JsonResponse(
-        {
-            "result": [to_json(row) for row in rows.result],
-            "hasNext": rows.has_next,
-            "offset": rows.offset,
-        }
+    sliced = SlicedResult[dict](
+        result=[to_json(row) for row in rows.result], offset=rows.offset, has_next=rows.has_next
     )
+    return JsonResponse(sliced.to_json())
 
 
 def _customer_for_booking(business: Business, customer_id: int) -> Customer:
     """A customer who may book here (own, or of a facility of the group) or a 404."""
     found = selectors.customer_for_booking(business=business, customer_id=customer_id)
     if found is None:
-        raise ApiError(404, f"There is no customer with the id {customer_id}.", code="NOT_FOUND")
+        raise AppointmentNotFound(f"There is no customer with the id {customer_id}.")
     return found
 
 
@@ -137,9 +129,7 @@ def _listed_appointment(business: Business, appointment_id: str) -> BookableAppo
     number = _path_id(appointment_id, "bookable appointment")
     found = api_selectors.listed_appointment(business=business, appointment_id=number)
     if found is None:
-        raise ApiError(
-            404, f"There is no bookable appointment with the id {number}.", code="NOT_FOUND"
-        )
+        raise AppointmentNotFound(f"There is no bookable appointment with the id {number}.")
     return found
 
 
@@ -150,10 +140,8 @@ def _slot_request(business: Business, request: HttpRequest):
         business=business, appointment_id=slot.bookable_appointment_id
     )
     if appointment is None:
-        raise ApiError(
-            404,
+        raise AppointmentNotFound(
             f"There is no bookable appointment with the id {slot.bookable_appointment_id}.",
-            code="NOT_FOUND",
             reference="bookableAppointmentId",
         )
     customer = _customer_for_booking(business, slot.customer_id)
@@ -165,11 +153,13 @@ def _slot_request(business: Business, request: HttpRequest):
     return slot, appointment, customer, instructor_ids
 
 
-def _booking(business: Business, booking_id: str):
+def _booking(business: Business, booking_id: str, *, current: bool = False):
+    """One of the facility's bookings: as stored, or ``current`` (re-read upstream first)."""
     number = _path_id(booking_id, "booking")
-    found = selectors.booking(business=business, booking_id=number)
+    read = selectors.current_booking if current else selectors.stored_booking
+    found = read(business=business, booking_id=number)
     if found is None:
-        raise ApiError(404, f"There is no booking with the id {number}.", code="NOT_FOUND")
+        raise AppointmentNotFound(f"There is no booking with the id {number}.")
     return found
 
 
@@ -201,15 +191,12 @@ def _bookable_slots(request: HttpRequest, business: Business, appointment_id: st
         mapping.parse_date(start_text, reference="slotWindowStartDate") if start_text else None
     )
     days_ahead = _query_int(request, "daysAhead")
-    try:
-        slots = selectors.available_slots(
-            appointment=appointment,
-            slot_window_start_date=start_date,
-            days_ahead=MAX_DAYS_AHEAD if days_ahead is None else days_ahead,
-            customer=customer,
-        )
-    except SlotWindowError as error:
-        raise ApiError(400, str(error), code="BAD_REQUEST", reference="daysAhead") from None
+    slots = selectors.available_slots(
+        appointment=appointment,
+        slot_window_start_date=start_date,
+        days_ahead=MAX_DAYS_AHEAD if days_ahead is None else days_ahead,
+        customer=customer,
+    )
     return JsonResponse(mapping.slots_to_json(slots, business.zone), safe=False)
 
 
@@ -223,51 +210,43 @@ def _validate(request: HttpRequest, business: Business) -> JsonResponse:
         end=slot.end,
         instructor_ids=instructor_ids,
     )
-    return JsonResponse({"validationStatus": str(status)})
+    return JsonResponse(ValidationResult(validation_status=status).to_json())
 
 
 def _book(request: HttpRequest, business: Business) -> JsonResponse:
     """POST appointments/booking/book: 200 with the booking; 409 when someone was faster,
     400 with the validation status as ``errorCode`` for any other refusal."""
     slot, appointment, customer, instructor_ids = _slot_request(business, request)
-    try:
-        booked = services.book_appointment(
-            actor=None,
-            appointment=appointment,
-            customer=customer,
-            start=slot.start,
-            end=slot.end,
-            instructor_ids=instructor_ids,
-        )
-    except BookingRefused as refusal:
-        raise ApiError(
-            409 if refusal.lost_race else 400, str(refusal), code=str(refusal.status)
-        ) from None
-    shown = selectors.booking(business=business, booking_id=booked.pk)
+    booked = services.book_appointment(
+        actor=None,
+        appointment=appointment,
+        customer=customer,
+        start=slot.start,
+        end=slot.end,
+        instructor_ids=instructor_ids,
+    )
+    shown = selectors.stored_booking(business=business, booking_id=booked.pk)
     return JsonResponse(mapping.booking_to_json(shown, zone=business.zone))
 
 
 def _booking_one(request: HttpRequest, business: Business, booking_id: str) -> JsonResponse:
     """GET appointments/booking/{id}: the booking with its ``customerId``."""
-    booking = _booking(business, booking_id)
+    booking = _booking(business, booking_id, current=True)
     return JsonResponse(mapping.booking_to_json(booking, zone=business.zone, with_customer=True))
 
 
 def _booking_cancel(request: HttpRequest, business: Business, booking_id: str) -> JsonResponse:
     """DELETE appointments/booking/{id}: cancel before the deadline, else a 400 saying why."""
     booking = _booking(business, booking_id)
-    try:
-        services.cancel_booking(actor=None, booking=booking)
-    except CancellationRefused as refusal:
-        raise ApiError(400, str(refusal), code="CANCELLATION_REFUSED") from None
-    return JsonResponse({"success": "true"})
+    services.cancel_booking(actor=None, booking=booking)
+    return JsonResponse(DeleteResult(success="true").to_json())
 
 
 def _customer_bookings(request: HttpRequest, business: Business) -> JsonResponse:
     """GET appointments/booking?customerId=: the customer's bookings here within ±2 weeks."""
     customer_id = _query_int(request, "customerId")
     if customer_id is None:
-        raise ApiError(400, "customerId is required.", code="BAD_REQUEST", reference="customerId")
+        raise ContractError("customerId is required.", reference="customerId")
     customer = _customer_for_booking(business, customer_id)
     bookings = selectors.customer_bookings(business=business, customer=customer)
     zone = business.zone
@@ -282,10 +261,8 @@ def _customer_list(request: HttpRequest, business: Business) -> JsonResponse:
     after_id, slice_size = _paging(request)
     status = _query(request, "customerStatus") or None
     if status is not None and status not in Customer.Status.values:
-        raise ApiError(
-            400,
+        raise ContractError(
             f"customerStatus must be one of {', '.join(Customer.Status.values)}.",
-            code="BAD_REQUEST",
             reference="customerStatus",
         )
     rows = api_selectors.customer_slice(
@@ -300,7 +277,7 @@ def _customer_one(request: HttpRequest, business: Business, customer_id: str) ->
     number = _path_id(customer_id, "customer")
     found = api_selectors.customer(business=business, customer_id=number)
     if found is None:
-        raise ApiError(404, f"There is no customer with the id {number}.", code="NOT_FOUND")
+        raise AppointmentNotFound(f"There is no customer with the id {number}.")
     return JsonResponse(mapping.customer_to_json(found, zone=business.zone))
 
 
@@ -313,7 +290,7 @@ def _customer_search(request: HttpRequest, business: Business) -> JsonResponse:
 
 
 def _unknown_path(request: HttpRequest, business: Business, **kwargs) -> JsonResponse:
-    raise ApiError(404, f"There is no endpoint {request.path}.", code="NOT_FOUND")
+    raise AppointmentNotFound(f"There is no endpoint {request.path}.")
 
 
 bookable_list = api_route(get=_bookable_list)

@@ -2,32 +2,38 @@
 
 Every call about the studio uses that studio's connection (its URL and key), also for a customer
 of another studio (§1.5). Answers are applied to the local store through ``sync`` so the calendar
-shows every booking the app has seen. Slots carry no id in Magicline: each listed slot gets a
-signed token holding its date-time strings exactly as received and its instructor ids (the booking
-screen hands it back through the browser; it is also kept in Django's cache for the API), so
-validate and book always send Magicline its own strings. A slot with neither a valid token nor a
-cached one is looked up again in Magicline's slots of its day; a slot Magicline no longer lists is
-no longer free. Magicline's instructors are the studio's staff resources (``MagiclineInstructor``),
-so slots and bookings show on the same staff as a local business's.
+shows every booking the app has seen. Slots carry no id in Magicline: each listed time gets a
+signed token (``slot_tokens``), so validate and book always send Magicline its own strings. A
+slot with neither a valid token nor a cached one is looked up again in Magicline's slots of its
+day; a slot Magicline no longer lists is no longer free. Magicline's instructors are the studio's
+staff resources (``MagiclineInstructor``), so slots and bookings show on the same staff as a
+local business's. Magicline's failures become errors of ``bookings.errors`` in one place
+(``_translated``): an outage is ``BackendUnavailable``, and nothing is changed locally.
+
+``magicline_backend(business)`` is the resolver ``apps.py`` registers with
+``bookings.backends.registry``: the studio's enabled connection claims the business.
 """
 
 import logging
 from datetime import date, datetime, timedelta
 
-from django.core import signing
 from django.core.cache import cache
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from bookings import slots
-from bookings.backends import (
+from bookings.contract import ValidationStatus
+from bookings.errors import (
     AppointmentError,
+    AppointmentNotFound,
     BackendUnavailable,
     BookingRefused,
     CancellationRefused,
 )
-from bookings.magicline import sync
+from bookings.magicline import slot_tokens, sync
 from bookings.magicline.client import (
+    MagiclineAuthError,
     MagiclineClient,
     MagiclineError,
     MagiclineNetworkError,
@@ -36,19 +42,21 @@ from bookings.magicline.client import (
     MagiclineSlot,
     MagiclineUnavailable,
 )
+from bookings.magicline.customer_search import mirror_matching_customers
 from bookings.magicline.models import MagiclineConnection, MagiclineInstructor
 from bookings.mapping import parse_date_time
 from bookings.models import AppointmentBooking, BookableAppointment, Customer
-from bookings.slots import Candidate, Instructor, Slot, ValidationStatus
+from bookings.slots import Candidate, Instructor, Slot
 from calendar_app.models import Business, Membership
 
 logger = logging.getLogger(__name__)
 
-SLOT_TOKEN_SECONDS = 3600
 TYPES_APPLIED_SECONDS = 600
-SLOT_TOKEN_SALT = "bookings.magicline.slot"
-SEARCH_CACHE_SECONDS = 60
 UNREACHABLE = "The studio's Magicline is not answering right now; please try again in a moment."
+KEY_REFUSED = (
+    "The studio's Magicline refuses the app's key right now; the owner should check the "
+    "connection on the Magicline settings page."
+)
 
 
 def _status(value: str) -> ValidationStatus:
@@ -58,11 +66,28 @@ def _status(value: str) -> ValidationStatus:
         return ValidationStatus.NOT_AVAILABLE
 
 
-def _for_a_person(error: MagiclineError) -> AppointmentError:
-    """Magicline's translated message for a refusal; one sentence for an outage."""
-    if isinstance(error, MagiclineUnavailable | MagiclineRateLimited):
+def _translated(error: MagiclineError) -> AppointmentError:
+    """Magicline's failure in the bookings' taxonomy: an outage (5xx, 429, no answer) or a key
+    it no longer takes is ``BackendUnavailable`` (after a 429: its ``Retry-After``); an unknown
+    object a 404; any other refusal Magicline's own translated sentence (400)."""
+    if isinstance(error, MagiclineRateLimited):
+        return BackendUnavailable(UNREACHABLE, retry_after=error.retry_after)
+    if isinstance(error, MagiclineUnavailable):
         return BackendUnavailable(UNREACHABLE)
+    if isinstance(error, MagiclineAuthError):
+        return BackendUnavailable(KEY_REFUSED)
+    if isinstance(error, MagiclineNotFound):
+        return AppointmentNotFound(error.message)
     return AppointmentError(error.message)
+
+
+def magicline_backend(business: Business) -> "MagiclineAppointmentBackend | None":
+    """The backend of a business with an enabled Magicline connection; None for any other."""
+    try:
+        connection = business.magicline_connection
+    except ObjectDoesNotExist:
+        return None
+    return MagiclineAppointmentBackend(connection) if connection.enabled else None
 
 
 class MagiclineAppointmentBackend:
@@ -86,48 +111,6 @@ class MagiclineAppointmentBackend:
             raise AppointmentError("This customer is not known to Magicline.")
         return link.magicline_id
 
-    def _cache_key(self, type_id: int, start: datetime, end: datetime) -> str:
-        return (
-            f"magicline:{self.connection.pk}:slot:{type_id}:"
-            f"{start.timestamp():.0f}:{end.timestamp():.0f}"
-        )
-
-    def _token(self, type_id: int, variants: list[MagiclineSlot]) -> str:
-        """The signed token of one time on the grid: the studio, the type, and each slot Magicline
-        listed at that time (its strings as received, its instructors)."""
-        return signing.dumps(
-            {
-                "c": self.connection.pk,
-                "a": type_id,
-                "v": [[v.start_date_time, v.end_date_time, v.instructor_ids] for v in variants],
-            },
-            salt=SLOT_TOKEN_SALT,
-            compress=True,
-        )
-
-    def _from_token(
-        self, token: str, type_id: int, start: datetime, end: datetime
-    ) -> list[MagiclineSlot]:
-        """The slots a token names, if it is genuine, recent, of this studio and type, and for
-        these instants (a token is never a way to book another slot than the one asked for)."""
-        try:
-            data = signing.loads(token, salt=SLOT_TOKEN_SALT, max_age=SLOT_TOKEN_SECONDS)
-            if data["c"] != self.connection.pk or data["a"] != type_id:
-                return []
-            variants = [
-                MagiclineSlot.from_json(
-                    {
-                        "startDateTime": start_raw,
-                        "endDateTime": end_raw,
-                        "instructors": [{"id": number} for number in numbers],
-                    }
-                )
-                for start_raw, end_raw, numbers in data["v"]
-            ]
-        except (signing.BadSignature, KeyError, TypeError, ValueError):
-            return []
-        return [v for v in variants if (v.start, v.end) == (start, end)]
-
     def _listed_slot(
         self,
         appointment: BookableAppointment,
@@ -147,8 +130,10 @@ class MagiclineAppointmentBackend:
                 (v for v in variants if set(instructor_numbers) <= set(v.instructor_ids)), None
             )
 
-        for token in (slot_token, cache.get(self._cache_key(type_id, start, end))):
-            slot = chosen(self._from_token(token, type_id, start, end)) if token else None
+        for variants in slot_tokens.known_slots(
+            slot_token, connection_id=self.connection.pk, type_id=type_id, period=(start, end)
+        ):
+            slot = chosen(variants)
             if slot is not None:
                 return slot
         customer_link = getattr(customer, "magicline", None)
@@ -249,7 +234,7 @@ class MagiclineAppointmentBackend:
                 customer_id=customer_link.magicline_id if customer_link else None,
             )
         except MagiclineError as error:
-            raise _for_a_person(error) from error
+            raise _translated(error) from error
         finally:
             self._keep_learned_window()
         staff = sync.staff_of_slots(
@@ -260,11 +245,11 @@ class MagiclineAppointmentBackend:
         by_time: dict[tuple[datetime, datetime], list[MagiclineSlot]] = {}
         for slot in found:  # Magicline may list a time once per instructor: one time here
             by_time.setdefault((slot.start, slot.end), []).append(slot)
-        tokens = {when: self._token(type_id, variants) for when, variants in by_time.items()}
-        cache.set_many(
-            {self._cache_key(type_id, *when): token for when, token in tokens.items()},
-            SLOT_TOKEN_SECONDS,
-        )
+        tokens = {
+            when: slot_tokens.sign(self.connection.pk, type_id, variants)
+            for when, variants in by_time.items()
+        }
+        slot_tokens.remember(self.connection.pk, type_id, tokens)
         zone = appointment.business.zone
         return [
             Slot(
@@ -318,7 +303,7 @@ class MagiclineAppointmentBackend:
                 return ValidationStatus.RESOURCE_NOT_AVAILABLE
             return _status(self.client.validate(**body))
         except MagiclineError as error:
-            raise _for_a_person(error) from error
+            raise _translated(error) from error
 
     def book(
         self,
@@ -350,7 +335,7 @@ class MagiclineAppointmentBackend:
                 if refused == ValidationStatus.NOT_AVAILABLE:
                     refused = ValidationStatus.RESOURCE_NOT_AVAILABLE
                 raise BookingRefused(refused, lost_race=True) from error
-            raise BackendUnavailable(UNREACHABLE) from error
+            raise _translated(error) from error
         return sync.apply_remote_booking(
             connection=self.connection, data=answer, customer=customer, appointment=appointment
         )
@@ -373,7 +358,8 @@ class MagiclineAppointmentBackend:
     def cancel(
         self, *, actor: Membership | None, booking: AppointmentBooking
     ) -> AppointmentBooking:
-        """Cancel in Magicline, then locally; a booking Magicline no longer knows is cancelled."""
+        """Cancel in Magicline, then locally; a booking Magicline no longer knows is cancelled
+        (also when it does not answer the re-read after a cancel it accepted)."""
         link = getattr(booking, "magicline", None)
         if link is None or link.connection_id != self.connection.pk:
             raise CancellationRefused("This booking is not one of the studio's Magicline bookings.")
@@ -386,8 +372,12 @@ class MagiclineAppointmentBackend:
         except MagiclineError as error:
             if error.status in (400, 409):
                 raise CancellationRefused(error.message) from error
-            raise BackendUnavailable(UNREACHABLE) from error
-        data = self.client.booking(booking_id=link.magicline_id)
+            raise _translated(error) from error
+        try:
+            data = self.client.booking(booking_id=link.magicline_id)
+        except MagiclineError as error:
+            logger.warning("Magicline booking %s not re-read after cancel: %s", link.pk, error)
+            data = None
         if data is None or data.get("bookingStatus") == "CANCELED":
             return sync.apply_booking_gone(
                 connection=self.connection, magicline_id=link.magicline_id
@@ -418,34 +408,25 @@ class MagiclineAppointmentBackend:
         )
 
     def refresh_customers(self, *, business: Business, query: str) -> None:
-        """Mirror the Magicline customers matching ``query`` (an e-mail, or name prefixes) across
-        every studio with the integration, so the local search finds them; briefly cached."""
-        words = query.split()
-        cache_key = f"magicline:{self.connection.pk}:search:{' '.join(words).lower()}"
-        if not words or cache.get(cache_key):
-            return
-        if "@" in query:
-            searches = [{"email": query.strip()}]
-        elif len(words) > 1:
-            searches = [{"firstName": words[0], "lastName": words[-1]}]
-        else:
-            searches = [{"firstName": words[0]}, {"lastName": words[0]}]
-        try:
-            found = {
-                item["id"]: item
-                for criteria in searches
-                for item in self.client.search_customers(cross_studio=True, **criteria)
-            }
-        except MagiclineError as error:
-            logger.warning("Magicline customer search not run: %s", error)
-            return
-        for magicline_id, data in list(found.items())[:20]:
-            sync.apply_remote_customer(
-                connection=self.connection, data=data, magicline_id=magicline_id
-            )
-        cache.set(cache_key, True, SEARCH_CACHE_SECONDS)
+        """Mirror the Magicline customers matching ``query``, so the local search finds them."""
+        mirror_matching_customers(connection=self.connection, client=self.client, query=query)
 
     def booking(self, *, business: Business, booking_id: int) -> AppointmentBooking | None:
+        """The booking re-read from Magicline first (§2.6) and applied: a 404 or CANCELED there
+        cancels it here; ``BackendUnavailable`` (nothing changed) when Magicline does not
+        answer. A booking the studio never had in Magicline is read as stored."""
+        found = _bookings(business).filter(pk=booking_id).first()
+        link = getattr(found, "magicline", None)
+        if link is None or link.connection_id != self.connection.pk:
+            return found
+        try:
+            data = self.client.booking(booking_id=link.magicline_id)
+        except MagiclineError as error:
+            raise _translated(error) from error
+        if data is None:
+            sync.apply_booking_gone(connection=self.connection, magicline_id=link.magicline_id)
+        else:
+            sync.apply_remote_booking(connection=self.connection, data=data)
         return _bookings(business).filter(pk=booking_id).first()
 
 

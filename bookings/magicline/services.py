@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from django.db import transaction
 from django.utils import timezone
 
+from bookings.errors import AppointmentError
 from bookings.magicline import sync
 from bookings.magicline.client import MagiclineClient, MagiclineError
 from bookings.magicline.models import (
@@ -18,12 +19,13 @@ from bookings.magicline.models import (
 from bookings.magicline.tasks import process_delivery, refresh_bookings
 from calendar_app.audit import record_change
 from calendar_app.models import Business, Membership, Resource
+from calendar_app.tenancy.access import require_owner
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
-class ConnectionRefused(ValueError):
-    """A connection the app refuses; the message is meant for the owner."""
+class ConnectionRefused(AppointmentError):
+    """A connection or link the app refuses; the message is meant for the owner (400)."""
 
 
 @transaction.atomic
@@ -41,6 +43,7 @@ def connect_studio(
     A webhook key names its studio, so one key cannot serve two studios. Magicline answers over
     HTTPS only; plain HTTP is accepted for loopback (a local fake studio) alone.
     """
+    require_owner(actor, "connect the studio to Magicline", business_id=business.pk)
     url = urlsplit(base_url)
     if url.scheme != "https" and not (url.scheme == "http" and url.hostname in LOOPBACK):
         raise ConnectionRefused("The base URL must start with https:// (Magicline is HTTPS only).")
@@ -88,6 +91,7 @@ def link_instructor(
     """Let one of the studio's staff members stand for a Magicline instructor: its slots and
     bookings show on that member from then on (and the bookings already kept move there)."""
     connection = instructor.connection
+    require_owner(actor, "link Magicline instructors", business_id=connection.business_id)
     if resource.business_id != connection.business_id or resource.type != Resource.Type.STAFF:
         raise ConnectionRefused("Pick a staff member of this studio.")
     if resource.removed_date is not None:

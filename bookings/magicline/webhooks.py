@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
+from bookings.errors import ContractError
 from bookings.magicline.models import MagiclineConnection, MagiclineWebhookDelivery, key_digest
+from bookings.mapping import parse_webhook_envelope
 
 
 class WebhookRejected(ValueError):
@@ -43,21 +45,13 @@ def connection_for_key(key: str | None) -> MagiclineConnection:
 
 
 def _envelope(body: object) -> tuple[str, int, list[dict]]:
-    """The envelope's ``uuid``, ``entityId`` and ``payload``, or a 400 that says what is wrong."""
-    if not isinstance(body, dict):
-        raise WebhookRejected("The body must be a JSON object (the webhook envelope).", status=400)
-    uuid, entity_id, payload = body.get("uuid"), body.get("entityId"), body.get("payload")
-    if not isinstance(uuid, str) or not 0 < len(uuid) <= 64:
-        raise WebhookRejected("uuid must be a string of up to 64 characters.", status=400)
-    if isinstance(entity_id, bool) or not isinstance(entity_id, int):
-        raise WebhookRejected("entityId must be an integer.", status=400)
-    if not -(2**63) <= entity_id < 2**63:
-        raise WebhookRejected("entityId is out of range.", status=400)
-    if not isinstance(payload, list) or not all(
-        isinstance(item, dict) and isinstance(item.get("type"), str) for item in payload
-    ):
-        raise WebhookRejected("payload must be a list of events, each with a type.", status=400)
-    return uuid, entity_id, payload
+    """The envelope's ``uuid``, ``entityId`` and ``payload`` (its contract shape, unknown fields
+    dropped), or a 400 whose sentence names the wrong field."""
+    try:
+        envelope = parse_webhook_envelope(body)
+    except ContractError as error:
+        raise WebhookRejected(str(error), status=400) from None
+    return envelope.uuid, envelope.entity_id, [event.to_json() for event in envelope.payload]
 
 
 def receive_delivery(*, key: str | None, body: object) -> Intake:

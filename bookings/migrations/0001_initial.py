@@ -7,7 +7,7 @@ from django.db import migrations, models
 EXCLUSION_CONSTRAINT = "booking_resource_no_overlap"
 
 
-def add_exclusion_constraint(apps, schema_editor):
+def add_exclusion_constraint(_apps, schema_editor):
     """PostgreSQL only: no two active holds of one resource overlap (SQLite has no EXCLUDE)."""
     if schema_editor.connection.vendor != "postgresql":
         return
@@ -19,7 +19,7 @@ def add_exclusion_constraint(apps, schema_editor):
     )
 
 
-def drop_exclusion_constraint(apps, schema_editor):
+def drop_exclusion_constraint(_apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from bookings.backends import JUST_TAKEN
+from bookings.errors import JUST_TAKEN
 from bookings.mapping import format_date_time, instructor_number
 from bookings.models import AppointmentBooking, Contingent
 from tests.bookings.conftest import BERLIN, MONDAY, berlin

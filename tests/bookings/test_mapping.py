@@ -1,19 +1,21 @@
-"""The contract's wire forms: zoned date-times both ways, ids, instructor numbers, envelopes."""
+"""The contract's wire forms: zoned date-times both ways, ids, instructor numbers, bodies parsed
+into their shapes with a sentence naming a wrong field, envelopes."""
 
 import zoneinfo
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bookings.errors import ContractError
 from bookings.mapping import (
-    ContractError,
     format_date_time,
+    instructor,
     instructor_number,
-    instructor_to_json,
+    parse_customer_search,
     parse_date,
     parse_date_time,
-    parse_id,
     parse_slot_request,
+    parse_webhook_envelope,
     staff_resource_ids,
     webhook_envelope,
 )
@@ -90,10 +92,75 @@ def test_dates_are_year_month_day():
             parse_date(bad, reference="d")
 
 
+SLOT_BODY = {
+    "customerId": 203,
+    "bookableAppointmentId": 20334,
+    "startDateTime": "2022-06-22T08:00:00.000+02:00[Europe/Berlin]",
+    "endDateTime": "2022-06-22T10:00:00.000+02:00[Europe/Berlin]",
+}
+
+
 @pytest.mark.parametrize("value", [True, "12", 1.5, 0, -3, 2**63])
 def test_an_id_is_a_positive_64_bit_json_integer(value):
-    with pytest.raises(ContractError):
-        parse_id(value, reference="customerId")
+    with pytest.raises(ContractError) as raised:
+        parse_slot_request(SLOT_BODY | {"customerId": value})
+
+    assert raised.value.reference == "customerId"
+    assert str(raised.value).startswith("customerId ")
+
+
+def test_a_slot_request_parses_into_instants_and_instructor_numbers():
+    parsed = parse_slot_request(SLOT_BODY | {"instructorIds": [101], "somethingNew": 1})
+
+    assert parsed.start == datetime(2022, 6, 22, 6, 0, tzinfo=UTC)
+    assert parsed.end - parsed.start == timedelta(hours=2)
+    assert parsed.instructor_numbers == [101]
+
+
+@pytest.mark.parametrize(
+    ("body", "message", "reference"),
+    [
+        ([1, 2], "The request body must be a JSON object.", None),
+        (SLOT_BODY | {"customerId": "203"}, "customerId must be a whole number.", "customerId"),
+        (
+            SLOT_BODY | {"instructorIds": [101, "x"]},
+            "instructorIds[1] must be a whole number.",
+            "instructorIds",
+        ),
+        (SLOT_BODY | {"instructorIds": 101}, "instructorIds must be a list.", "instructorIds"),
+        (
+            SLOT_BODY | {"bookableAppointmentId": 0},
+            "bookableAppointmentId is out of range: it must be at least 1.",
+            "bookableAppointmentId",
+        ),
+    ],
+)
+def test_a_wrong_field_is_named_in_a_sentence(body, message, reference):
+    with pytest.raises(ContractError) as raised:
+        parse_slot_request(body)
+
+    assert str(raised.value) == message
+    assert raised.value.reference == reference
+
+
+def test_a_search_names_the_card_number_formats_it_takes():
+    with pytest.raises(ContractError) as raised:
+        parse_customer_search({"cardNumberFormat": "OCTAL"})
+
+    assert str(raised.value) == (
+        "cardNumberFormat must be one of 'DECIMAL', 'HEX_MSB' or 'HEX_LSB'."
+    )
+
+
+def test_a_webhook_envelope_names_the_event_that_lacks_a_type():
+    with pytest.raises(ContractError, match=r"payload\[1\]\.type is required"):
+        parse_webhook_envelope(
+            {
+                "entityId": 1,
+                "uuid": "u",
+                "payload": [{"timestamp": 1, "type": "X"}, {"timestamp": 2}],
+            }
+        )
 
 
 def test_a_guid_staff_id_gets_a_stable_javascript_safe_number_that_maps_back():
@@ -115,7 +182,7 @@ def test_an_unknown_instructor_number_matches_no_staff_member():
 
 
 def test_an_instructor_is_split_into_first_and_last_name():
-    assert instructor_to_json("101", "Anna Maria Chodakowska") == {
+    assert instructor("101", "Anna Maria Chodakowska").to_json() == {
         "id": 101,
         "firstName": "Anna",
         "lastName": "Maria Chodakowska",

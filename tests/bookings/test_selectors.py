@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings import selectors
+from bookings.errors import SlotWindowError
 from bookings.services import book_appointment
-from bookings.slots import SlotWindowError
 from calendar_app.models import Event
 from tests.bookings.conftest import MONDAY, berlin, local
 from tests.factories import (
@@ -72,13 +72,14 @@ def test_customer_bookings_are_those_within_two_weeks(training, member):
     )
 
     assert selectors.customer_bookings(business=training.business, customer=member) == [soon]
-    assert selectors.booking(business=training.business, booking_id=soon.pk) == soon
+    assert selectors.stored_booking(business=training.business, booking_id=soon.pk) == soon
+    assert selectors.current_booking(business=training.business, booking_id=soon.pk) == soon
 
 
 def test_another_facilitys_booking_is_not_found(training, member, other_business):
     booking = AppointmentBookingFactory(appointment=training, customer=member)
 
-    assert selectors.booking(business=other_business, booking_id=booking.pk) is None
+    assert selectors.current_booking(business=other_business, booking_id=booking.pk) is None
 
 
 def test_an_event_placed_on_a_booked_resource_names_the_booking(

@@ -1,25 +1,35 @@
 """Booking and cancelling through the services, on the local backend and real PostgreSQL."""
 
 import threading
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.utils import timezone
 
-from bookings.backends import BookingRefused, CancellationRefused
+from bookings.contract import ValidationStatus
+from bookings.errors import BookingRefused, CancellationRefused
 from bookings.models import AppointmentBooking, BookingResource, Contingent
-from bookings.services import book_appointment, cancel_booking
-from bookings.slots import ValidationStatus
+from bookings.services import (
+    add_hours_override,
+    add_working_hours,
+    book_appointment,
+    cancel_booking,
+    create_resource,
+    remove_hours,
+    update_resource,
+)
 from calendar_app.conferencing.models import Meeting
 from calendar_app.models import ChangeRecord, Event
 from calendar_app.selectors import busy_times
-from tests.bookings.conftest import berlin, local
+from tests.bookings.conftest import MONDAY, berlin, local
 from tests.factories import (
     ConferencingAutomationFactory,
     ContingentFactory,
     CustomerFactory,
     FacilityFactory,
+    MembershipFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -204,3 +214,53 @@ def test_fifty_parallel_bookings_of_one_slot_make_exactly_one(business, anna):
         )
     )
     assert credits == [0] + [1] * 49
+
+
+# --- who may act ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def inactive_membership(business):
+    return MembershipFactory(business=business, role="owner", is_active=False)
+
+
+@pytest.mark.parametrize("who", ["outsider", "inactive"])
+def test_a_member_of_another_business_or_an_inactive_one_cannot_book_or_cancel(
+    training, member, outsider, inactive_membership, who
+):
+    actor = outsider.memberships.get() if who == "outsider" else inactive_membership
+    booking = _book(training, member, berlin(9))
+
+    with pytest.raises(PermissionDenied):
+        _book(training, member, berlin(11), actor=actor)
+    with pytest.raises(PermissionDenied):
+        cancel_booking(actor=actor, booking=booking)
+
+    assert AppointmentBooking.objects.get().is_active
+
+
+def test_staff_book_and_cancel_for_their_own_business(training, member, staff_membership):
+    booking = _book(training, member, berlin(9), actor=staff_membership)
+
+    assert cancel_booking(actor=staff_membership, booking=booking).booking_status == "CANCELED"
+
+
+def test_only_an_owner_of_the_business_manages_resources_and_hours(
+    business, anna, outsider, staff_membership
+):
+    for actor in (outsider.memberships.get(), staff_membership):
+        with pytest.raises(PermissionDenied):
+            create_resource(actor=actor, business=business, name="Cleo", type="STAFF")
+        with pytest.raises(PermissionDenied):
+            update_resource(actor=actor, resource=anna, name="Ann", type="STAFF")
+        with pytest.raises(PermissionDenied):
+            add_working_hours(
+                actor=actor, resource=anna, weekday=2, start_time=time(9), end_time=time(12)
+            )
+        with pytest.raises(PermissionDenied):
+            add_hours_override(actor=actor, resource=anna, date=MONDAY, closed=True)
+        with pytest.raises(PermissionDenied):
+            remove_hours(actor=actor, hours=anna.working_hours.get())
+
+    anna.refresh_from_db()
+    assert (anna.name, anna.working_hours.count()) == ("Anna", 1)

@@ -4,13 +4,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bookings.slots import (
-    VALIDATION_MESSAGES,
-    SlotWindowError,
-    ValidationStatus,
-    compute_slots,
-    validate_slot,
-)
+from bookings.contract import ValidationStatus
+from bookings.errors import VALIDATION_MESSAGES, SlotWindowError
+from bookings.slots import compute_slots, validate_slot
 from calendar_app.models import Resource
 from tests.bookings.conftest import BERLIN_NINE, MONDAY, berlin
 from tests.factories import (

@@ -10,7 +10,8 @@ Scripted behaviour: slots per appointment type (date-times with the bracketed zo
 API sends them; ``date_time_style="java"`` writes them as Java's ``ZonedDateTime.toString()``
 does, without zero seconds, ``2022-06-22T08:00+02:00[Europe/Berlin]``), a per-studio maximum
 ``daysAhead`` (a 3-day studio answers 400 to a 6-day window), queued faults (``fail_next``: 429
-with Retry-After, 503, 500), a book that commits and then drops the connection
+with Retry-After, 503, 500), a whole outage (``go_down``: every call answers 503 with
+Retry-After until ``come_back``), a book that commits and then drops the connection
 (``drop_after_book``) or drops it before booking (``drop_before_book``), cancelled bookings
 answered as 404 or CANCELED.
 """
@@ -84,6 +85,7 @@ class FakeMagicline(LoopbackServer):
         self.customers: dict[int, dict] = {}
         self.requests: list[Recorded] = []
         self.faults: list[Fault] = []
+        self.outage: Fault | None = None
         self.lock = threading.Lock()
         self._booking_ids = count(900001)
         self._trace_ids = count(1)
@@ -187,6 +189,13 @@ class FakeMagicline(LoopbackServer):
     ) -> None:
         self.faults.append(Fault(method, path_contains, status, retry_after))
 
+    def go_down(self, status: int = 503, *, retry_after: int | None = 120) -> None:
+        """Every studio answers every call (but HEAD) with ``status`` until ``come_back``."""
+        self.outage = Fault("*", "", status, retry_after)
+
+    def come_back(self) -> None:
+        self.outage = None
+
     def keys_used(self, tenant: str) -> set[str | None]:
         return {r.api_key for r in self.requests if r.tenant == tenant}
 
@@ -273,7 +282,7 @@ class FakeMagicline(LoopbackServer):
                 return self._error(401, "The API key is missing or invalid.")
             if method == "HEAD":
                 return 200, None, {}
-            fault = self._take_fault(method, path)
+            fault = self.outage or self._take_fault(method, path)
             if fault is not None:
                 status, error, _ = self._error(fault.status, f"Fault {fault.status} injected.")
                 headers = (

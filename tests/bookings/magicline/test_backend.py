@@ -6,19 +6,15 @@ import pytest
 from django.core.cache import cache
 
 from bookings import selectors, services
-from bookings.backends import (
-    AppointmentError,
-    BookingRefused,
-    LocalAppointmentBackend,
-    appointment_backend,
-)
+from bookings.backends import LocalAppointmentBackend, appointment_backend
+from bookings.contract import ValidationStatus
+from bookings.errors import AppointmentError, BookingRefused
 from bookings.magicline.backend import MagiclineAppointmentBackend
 from bookings.magicline.client import MagiclineClient
 from bookings.magicline.models import MagiclineBooking
 from bookings.magicline.sync import apply_remote_customer
 from bookings.magicline.tasks import refresh_booking
 from bookings.models import AppointmentBooking
-from bookings.slots import ValidationStatus
 from calendar_app.models import Resource
 from tests.bookings.magicline.conftest import (
     GUEST_ID,
@@ -296,24 +292,6 @@ def test_an_instructor_the_slot_does_not_have_is_not_free(fake, berlin_connectio
         instructor_ids=["not-a-staff-member"],
     )
     assert status == ValidationStatus.RESOURCE_NOT_AVAILABLE
-
-
-def test_a_token_of_another_studio_or_slot_is_not_believed(
-    fake, berlin_connection, hamburg_connection, hamburg_studio, training, mia
-):
-    hamburg_training = selectors.bookable_appointments(business=hamburg_studio).get(
-        title="Personal training"
-    )
-    theirs = selectors.available_slots(
-        appointment=hamburg_training, slot_window_start_date=day_at(2, 0).date(), days_ahead=1
-    )[0]
-    mine = first_slot(training, mia)
-    backend = MagiclineAppointmentBackend(berlin_connection)
-    assert backend._from_token(theirs.token, TRAINING, mine.start, mine.end) == []
-    (listed,) = backend._from_token(mine.token, TRAINING, mine.start, mine.end)
-    assert listed.instructor_ids == [101, 102]
-    assert backend._from_token(mine.token, TRAINING, mine.end, mine.end) == []
-    assert backend._from_token(mine.token + "x", TRAINING, mine.start, mine.end) == []
 
 
 def test_a_booking_moved_to_another_instructor_moves_to_their_column(

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.urls import reverse
 
 from bookings.magicline.models import MagiclineBooking
 from bookings.magicline.sync import apply_remote_customer
@@ -153,6 +154,28 @@ def test_magicline_down_is_a_503_with_a_sentence(berlin_owner_client, fake, trai
     assert answer.status_code == 503
     assert "not answering right now" in answer.text
     assert not fake.studios["berlin"].bookings
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_cancelling_while_magicline_is_down_is_a_503_like_booking_and_changes_nothing(
+    berlin_owner_client, fake, training, mia, htmx
+):
+    page = screen(berlin_owner_client, training, mia, slot=f"{day_at(2, 9):%Y-%m-%dT%H:%M}")
+    berlin_owner_client.post("/bookings/book/", pick_form(page))
+    booking = MagiclineBooking.objects.get().booking
+    fake.go_down()
+
+    answer = berlin_owner_client.post(
+        reverse("bookings:cancel", args=[booking.pk]),
+        headers={"HX-Request": "true"} if htmx else {},
+    )
+
+    assert answer.status_code == (200 if htmx else 503)  # HTMX swaps the sentence in place
+    assert "not answering right now" in answer.text
+    booking.refresh_from_db()
+    assert booking.is_active
+    (made,) = fake.studios["berlin"].bookings.values()
+    assert made["bookingStatus"] == "BOOKED"
 
 
 def test_the_grid_says_so_when_magicline_is_down(berlin_owner_client, fake, training, mia):

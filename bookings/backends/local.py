@@ -1,20 +1,18 @@
-"""Where appointment reads of slots and all booking writes go: ``appointment_backend(business)``.
+"""``LocalAppointmentBackend``: the app as its own booking system (the embedded default).
 
-``LocalAppointmentBackend`` is the embedded default: the app computes slots from its own working
-hours and holds, validates with its own rules and books into its own tables. An upstream backend
-(Magicline over httpx) will satisfy the same Protocol and apply the upstream's answers to the
-local store, so views, services and the API never ask which one they talk to.
+It computes slots from its own working hours and holds, validates with its own rules and books
+into its own tables; each booking is a calendar event of the business's appointments schedule.
 """
 
 from datetime import date, datetime, timedelta
-from typing import Protocol
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from bookings import slots
+from bookings.contract import ValidationStatus
+from bookings.errors import BookingRefused, CancellationRefused
 from bookings.models import (
     AppointmentBooking,
     BookableAppointment,
@@ -22,85 +20,10 @@ from bookings.models import (
     Contingent,
     Customer,
 )
-from bookings.slots import Candidate, Slot, ValidationStatus
+from bookings.slots import Candidate, Slot
 from calendar_app import services as calendar_services
 from calendar_app.models import Business, Event, Membership, Resource, Schedule
 from calendar_app.signals import event_changed
-
-JUST_TAKEN = "Someone else has just taken this slot; please pick another one."
-
-
-class AppointmentError(ValueError):
-    """A booking write the backend refuses; the message is meant for the person who asked."""
-
-
-class BookingRefused(AppointmentError):
-    """Booking refused with a validation status; ``lost_race`` when another booking just won."""
-
-    def __init__(self, status: ValidationStatus, *, lost_race: bool = False):
-        self.status = status
-        self.lost_race = lost_race
-        super().__init__(JUST_TAKEN if lost_race else slots.VALIDATION_MESSAGES[status])
-
-
-class BackendUnavailable(AppointmentError):
-    """The upstream booking system is not answering; the person may try again (HTTP 503)."""
-
-
-class CancellationRefused(AppointmentError):
-    """A cancellation after the deadline, or of a booking already cancelled."""
-
-
-class AppointmentBackend(Protocol):
-    def bookable_appointments(self, *, business: Business) -> QuerySet[BookableAppointment]: ...
-
-    def available_slots(
-        self,
-        *,
-        appointment: BookableAppointment,
-        slot_window_start_date: date | None,
-        days_ahead: int,
-        customer: Customer | None = None,
-    ) -> list[Slot]: ...
-
-    def slot_grid(
-        self, *, appointment: BookableAppointment, days: list[date], customer: Customer | None
-    ) -> list[Candidate]: ...
-
-    def validate(
-        self,
-        *,
-        appointment: BookableAppointment,
-        customer: Customer,
-        start: datetime,
-        end: datetime,
-        instructor_ids: list[str] | None = None,
-        slot_token: str = "",
-    ) -> ValidationStatus: ...
-
-    def book(
-        self,
-        *,
-        actor: Membership | None,
-        appointment: BookableAppointment,
-        customer: Customer,
-        start: datetime,
-        end: datetime,
-        instructor_ids: list[str] | None = None,
-        slot_token: str = "",
-    ) -> AppointmentBooking: ...
-
-    def cancel(
-        self, *, actor: Membership | None, booking: AppointmentBooking
-    ) -> AppointmentBooking: ...
-
-    def customer_bookings(
-        self, *, business: Business, customer: Customer
-    ) -> list[AppointmentBooking]: ...
-
-    def refresh_customers(self, *, business: Business, query: str) -> None: ...
-
-    def booking(self, *, business: Business, booking_id: int) -> AppointmentBooking | None: ...
 
 
 def appointments_schedule(business: Business) -> Schedule:
@@ -314,17 +237,3 @@ def _bookings(business: Business) -> QuerySet[AppointmentBooking]:
         .prefetch_related("booking_resources__resource")
         .order_by("start", "id")
     )
-
-
-def appointment_backend(business: Business) -> AppointmentBackend:
-    """The backend the business books through: Magicline when the business has an enabled
-    Magicline connection, else the local one."""
-    from bookings.magicline.backend import MagiclineAppointmentBackend
-
-    try:
-        connection = business.magicline_connection
-    except ObjectDoesNotExist:
-        return LocalAppointmentBackend()
-    if not connection.enabled:
-        return LocalAppointmentBackend()
-    return MagiclineAppointmentBackend(connection)

@@ -1,0 +1,238 @@
+"""The appointments contract's JSON shapes (``specs/magicline-appointments.md``) as pydantic models.
+
+One model per shape, with the contract's names on the wire (camelCase aliases of the snake_case
+attributes) and its enums. Date-times and dates stay the strings the wire carries: turning them
+into instants is ``bookings.mapping``'s job, which also turns a ``ValidationError`` into a
+``ContractError`` naming the field. Unknown fields are ignored (the contract keeps growing);
+the request bodies the app receives are strict (``"1"`` is no id, ``true`` is no number).
+"""
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from bookings.models import AppointmentBooking as StoredBooking
+from bookings.models import Customer as StoredCustomer
+
+MAX_ID = 2**63 - 1
+
+# A contract id: a JSON integer (never a string or a boolean), positive, 64-bit.
+Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
+Text = Annotated[str, Field(strict=True, max_length=200)]
+
+# The statuses the local store keeps are the contract's enums already.
+BookingStatus = StoredBooking.BookingStatus
+AppointmentStatus = StoredBooking.AppointmentStatus
+ParticipantStatus = StoredBooking.ParticipantStatus
+CustomerStatus = StoredCustomer.Status
+
+
+class ValidationStatus(StrEnum):
+    """``validationStatus`` of validate (§2.4), exactly."""
+
+    AVAILABLE = "AVAILABLE"
+    PAST_START_DATE_TIME = "PAST_START_DATE_TIME"
+    END_DATE_TIME_NOT_AFTER_START_DATE_TIME = "END_DATE_TIME_NOT_AFTER_START_DATE_TIME"
+    PERIOD_DOES_NOT_MATCH = "PERIOD_DOES_NOT_MATCH"
+    CUSTOMER_IN_OTHER_BOOKING = "CUSTOMER_IN_OTHER_BOOKING"
+    CUSTOMER_IDLE = "CUSTOMER_IDLE"
+    NO_CONTINGENT = "NO_CONTINGENT"
+    BOOKABLE_APPOINTMENT_RESTRICTIONS_NOT_FULFILLED = (
+        "BOOKABLE_APPOINTMENT_RESTRICTIONS_NOT_FULFILLED"
+    )
+    BOOKING_LIMIT_REACHED = "BOOKING_LIMIT_REACHED"
+    DATE_TIME_BEFORE_EARLIEST_BOOKING_DATE_TIME = "DATE_TIME_BEFORE_EARLIEST_BOOKING_DATE_TIME"
+    DATE_TIME_AFTER_LATEST_BOOKING_DATE_TIME = "DATE_TIME_AFTER_LATEST_BOOKING_DATE_TIME"
+    STUDIO_CLOSED = "STUDIO_CLOSED"
+    RESOURCE_NOT_AVAILABLE = "RESOURCE_NOT_AVAILABLE"
+    NOT_AVAILABLE = "NOT_AVAILABLE"
+
+
+class CardNumberFormat(StrEnum):
+    DECIMAL = "DECIMAL"
+    HEX_MSB = "HEX_MSB"
+    HEX_LSB = "HEX_LSB"
+
+
+class TypedArgType(StrEnum):
+    """``typedArgs[].type`` of the ErrorResponse (§1.8)."""
+
+    TIMESTAMP = "TIMESTAMP"
+    BOOLEAN = "BOOLEAN"
+    DATE = "DATE"
+    MONTH_DAY = "MONTH_DAY"
+    TIME = "TIME"
+    TERM = "TERM"
+    TERM_LIST = "TERM_LIST"
+    INTEGER = "INTEGER"
+    DECIMAL = "DECIMAL"
+    STRING = "STRING"
+    MONEY = "MONEY"
+    LIMITABLE_CONFIG_PROPERTY = "LIMITABLE_CONFIG_PROPERTY"
+    I18N_KEY = "I18N_KEY"
+    I18N_KEY_LIST = "I18N_KEY_LIST"
+    PERMISSION_LIST = "PERMISSION_LIST"
+    ENUM = "ENUM"
+    AVAILABILITY_LIST = "AVAILABILITY_LIST"
+
+
+class BookingEventType(StrEnum):
+    """The webhook event types about appointment bookings (§5.5; ``CANCELLED`` with two Ls)."""
+
+    CREATED = "APPOINTMENT_BOOKING_CREATED"
+    UPDATED = "APPOINTMENT_BOOKING_UPDATED"
+    CANCELLED = "APPOINTMENT_BOOKING_CANCELLED"
+
+
+class Shape(BaseModel):
+    """A contract shape: camelCase on the wire, unknown fields ignored, immutable."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, validate_by_name=True, extra="ignore", frozen=True
+    )
+
+    def to_json(self) -> dict:
+        """The shape as the wire carries it: contract names, absent optional fields left out."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+# --- §1.8 errors --------------------------------------------------------------------------------
+
+
+class TypedArg(Shape):
+    value: Any
+    type: TypedArgType
+
+
+class ErrorResponse(Shape):
+    error_message: str
+    error_code: str | None = None
+    trace_id: str | None = None
+    reference: str | None = None
+    args: list[Any] | None = None
+    typed_args: list[TypedArg] | None = None
+
+
+# --- §2.1-2.8 appointments ----------------------------------------------------------------------
+
+
+class BookableAppointment(Shape):
+    id: Id
+    title: str | None = None
+    duration: int | None = None
+    category: str | None = None
+    description: str | None = None
+    img_url: str | None = None
+
+
+class Instructor(Shape):
+    id: int
+    first_name: str
+    last_name: str
+    public_name: str | None = None
+
+
+class Slot(Shape):
+    start_date_time: str | None = None
+    end_date_time: str | None = None
+    instructors: list[Instructor] | None = None
+
+
+class SlotRequest(Shape):
+    """The body of validate and book (§2.4, §2.5)."""
+
+    customer_id: Id
+    bookable_appointment_id: Id
+    start_date_time: Annotated[str, Field(strict=True)]
+    end_date_time: Annotated[str, Field(strict=True)]
+    instructor_ids: list[Id] | None = None
+
+
+class ValidationResult(Shape):
+    validation_status: ValidationStatus
+
+
+class AppointmentBooking(Shape):
+    """A booking (§2.5); ``customerId`` only in the one-booking read (§2.6)."""
+
+    booking_id: Id
+    booking_status: BookingStatus
+    start_date_time: str
+    end_date_time: str
+    title: str | None = None
+    duration: int | None = None
+    category: str | None = None
+    description: str | None = None
+    img_url: str | None = None
+    instructors: list[Instructor] | None = None
+    appointment_status: AppointmentStatus
+    participant_status: ParticipantStatus
+    customer_id: Id | None = None
+
+
+class DeleteResult(Shape):
+    success: str | None = None
+
+
+# --- §2.10 customers ----------------------------------------------------------------------------
+
+
+class IdlePeriod(Shape):
+    id: int
+    start_date: str
+    end_date: str
+    reason: str | None = None
+    unlimited: bool
+
+
+class Customer(Shape):
+    id: Id
+    customer_number: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    date_of_birth: str | None = None
+    status: CustomerStatus
+    studio_id: int | None = None
+    phone_private_mobile: str | None = None
+    created_date_time: str | None = None
+    idle_periods: list[IdlePeriod] | None = None
+    access_refusal: bool
+
+
+class CustomerSearchRequest(Shape):
+    """The body of customer search: every field optional."""
+
+    first_name: Text | None = None
+    last_name: Text | None = None
+    email: Text | None = None
+    date_of_birth: Annotated[str, Field(strict=True)] | None = None
+    card_number_format: CardNumberFormat | None = None
+
+
+# --- §1.9 slices --------------------------------------------------------------------------------
+
+
+class SlicedResult[T](Shape):
+    result: list[T]
+    offset: str
+    has_next: bool
+
+
+# --- §5.3 webhooks ------------------------------------------------------------------------------
+
+
+class WebhookEvent(Shape):
+    """One element of a webhook's ``payload``: ``type`` stays a string (unknown types exist)."""
+
+    timestamp: Annotated[int, Field(strict=True)]
+    type: Annotated[str, Field(strict=True, min_length=1, max_length=100)]
+    content: dict[str, Any] | None = None
+
+
+class WebhookEnvelope(Shape):
+    entity_id: Annotated[int, Field(strict=True, ge=-(2**63), le=MAX_ID)]
+    uuid: Annotated[str, Field(strict=True, min_length=1, max_length=64)]
+    payload: list[WebhookEvent]
