@@ -12,19 +12,19 @@ from bookings.errors import AppointmentError
 from bookings.forms import HoursOverrideForm, ResourceForm, WorkingHoursForm
 from bookings.models import WorkingHours, WorkingHoursOverride
 from calendar_app.models import Resource
-from calendar_app.views.helpers import require_owner
+from calendar_app.tenancy.access import require_owner_request
 
 
 def _resource(request: HttpRequest, resource_id: str) -> Resource:
     """A resource of this business (owners only); any other id is a 404."""
-    require_owner(request)
+    require_owner_request(request)
     return get_object_or_404(Resource, business=request.business, pk=resource_id)
 
 
 @require_http_methods(["GET", "POST"])
 def resources(request: HttpRequest) -> HttpResponse:
     """Every resource with a summary of its hours; a form adds one."""
-    require_owner(request)
+    require_owner_request(request)
     form = ResourceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         resource = services.create_resource(

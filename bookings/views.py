@@ -20,7 +20,8 @@ from bookings import selectors, services
 from bookings.errors import AppointmentError
 from bookings.forms import BookForm, ScreenQueryForm, first_error
 from bookings.models import AppointmentBooking, BookableAppointment, Customer
-from calendar_app.views.helpers import render_page, require_business, wants_fragment
+from calendar_app.tenancy.access import require_business
+from calendar_app.views.helpers import render_page, wants_fragment
 
 TEMPLATE = "bookings/book.html"
 vary_on_htmx = vary_on_headers("HX-Request")

@@ -7,18 +7,18 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from calendar_app import audit, services
+from calendar_app import audit
 from calendar_app.errors import CalendarError
 from calendar_app.models import (
     BulkOperation,
-    Business,
     ChangeRecord,
     Event,
     EventResource,
-    Membership,
     Resource,
     Schedule,
 )
+from calendar_app.tenancy import services
+from calendar_app.tenancy.models import Business, Membership
 
 
 class ReadOnlyAdmin:
@@ -91,7 +91,7 @@ class MembershipAdminForm(forms.ModelForm):
             cleaned.get("role") != Membership.Role.OWNER or not cleaned.get("is_active")
         ):
             try:
-                services.keep_an_active_owner(membership)
+                services.keep_an_active_owner(membership=membership)
             except CalendarError as error:
                 raise ValidationError(str(error)) from error
         return cleaned

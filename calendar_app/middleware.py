@@ -1,78 +1,23 @@
-"""Login for every page, HTMX-aware; the business the signed-in user is working in
-(``request.business``/``.membership``); requests refused before the database when they carry
-NUL bytes; unsafe requests atomic (unless their view manages its own transactions); ETags that
-the per-response CSRF mask does not change."""
+"""The HTTP plumbing of every request: requests refused before the database when they carry NUL
+bytes; unsafe requests atomic (unless their view manages its own transactions); the
+Permissions-Policy header; ETags that the per-response CSRF mask does not change. Login and the
+current business are ``calendar_app.tenancy.middleware``'s."""
 
 import re
 
 from django.conf import settings
-from django.contrib.auth import middleware as auth_middleware
-from django.contrib.auth.views import redirect_to_login
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.middleware.http import ConditionalGetMiddleware
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.cache import quote_etag
 from django.utils.crypto import salted_hmac
-from django_htmx.http import HttpResponseClientRedirect
 
-from calendar_app.models import Business, Membership
 from calendar_app.validation import has_nul
 
-SESSION_KEY = "business_id"
 NUL_MESSAGE = "The address or the form contains a NUL character; remove it."
 JSON_API_PREFIX = "/api/"
-
-
-class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
-    """Django's login requirement; an HTMX request gets ``HX-Redirect`` instead of a 302.
-
-    htmx would follow a 302 and swap the login page into the part of the page it was updating
-    (a session that expired while the calendar was open); ``HX-Redirect`` makes it load the
-    login page as a whole page, with ``next`` the page the person was on.
-    """
-
-    def handle_no_permission(self, request: HttpRequest, view_func) -> HttpResponse:
-        if not request.htmx:
-            return super().handle_no_permission(request, view_func)
-        login = redirect_to_login(
-            request.htmx.current_url_abs_path or request.get_full_path(),
-            self.get_login_url(view_func),
-            self.get_redirect_field_name(view_func),
-        )
-        return HttpResponseClientRedirect(login.url)
-
-
-class CurrentBusinessMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest):
-        request.membership = None
-        request.business = None
-        if request.user.is_authenticated:
-            request.membership = current_membership(request)
-            request.business = request.membership.business if request.membership else None
-        return self.get_response(request)
-
-
-def current_membership(request: HttpRequest) -> Membership | None:
-    """The active membership chosen in the session, else the user's first active one."""
-    memberships = Membership.objects.filter(user=request.user, is_active=True).select_related(
-        "business", "user"
-    )
-    chosen = request.session.get(SESSION_KEY)
-    membership = None
-    if chosen is not None:
-        membership = memberships.filter(business_id=chosen).first()
-    if membership is None:
-        membership = memberships.order_by("business__name").first()
-    return membership
-
-
-def switch_business(request: HttpRequest, business: Business) -> None:
-    request.session[SESSION_KEY] = business.pk
 
 
 class RejectNulBytesMiddleware:

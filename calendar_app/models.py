@@ -1,4 +1,4 @@
-"""Tenancy and the local store of the Calendar V3 objects.
+"""The local store of the Calendar V3 objects.
 
 Field names are the snake_case forms of the spec's camelCase names (``recurrenceType`` →
 ``recurrence_type``); enum values are the spec's strings. ``start``/``end`` hold the UTC instant
@@ -15,14 +15,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from calendar_app.tenancy.models import Business, Membership  # noqa: F401 (the app's models are found here)
+
 
 def new_id() -> str:
     """A GUID string, the shape of the spec's ids."""
     return str(uuid.uuid4())
-
-
-def time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
 LOCAL_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
@@ -39,61 +37,6 @@ def format_local_date(value: datetime) -> str:
 
 def parse_local_date(value: str) -> datetime:
     return datetime.strptime(value, LOCAL_DATE_FORMAT)
-
-
-class Business(models.Model):
-    class Backend(models.TextChoices):
-        LOCAL = "local", "Local (this app is the calendar)"
-        WIX = "wix", "Wix Calendar V3 (mirrored, written through)"
-
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(unique=True)
-    time_zone = models.CharField(max_length=64, default="Europe/Berlin")
-    backend = models.CharField(max_length=20, choices=Backend.choices, default=Backend.LOCAL)
-    events_view_end_date = models.DateTimeField(
-        null=True,
-        blank=True,
-        help_text="Recurring instances are materialized up to this instant (the events view).",
-    )
-    created_date = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name_plural = "businesses"
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def zone(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.time_zone)
-
-
-class Membership(models.Model):
-    class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        STAFF = "staff", "Staff"
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
-    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.STAFF)
-    is_active = models.BooleanField(default=True)
-    created_date = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "business"], name="unique_membership"),
-        ]
-        ordering = ["business__name", "user__username"]
-
-    def __str__(self) -> str:
-        return f"{self.user} @ {self.business} ({self.role})"
-
-    @property
-    def is_owner(self) -> bool:
-        return self.role == self.Role.OWNER
 
 
 class Schedule(models.Model):

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from calendar_app.views import calendar, events, schedules, team
+from calendar_app.tenancy import views as team
+from calendar_app.views import calendar, events, schedules
 
 app_name = "calendar_app"
 

@@ -108,11 +108,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "calendar_app.middleware.AtomicUnsafeRequestsMiddleware",
-    "calendar_app.middleware.LoginRequiredMiddleware",  # Django's, answering HTMX with HX-Redirect
+    "calendar_app.tenancy.middleware.LoginRequiredMiddleware",  # Django's; HTMX gets HX-Redirect
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "calendar_app.middleware.CurrentBusinessMiddleware",
+    "calendar_app.tenancy.middleware.CurrentBusinessMiddleware",
     "calendar_app.middleware.RejectNulBytesMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
@@ -130,7 +130,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "calendar_app.context_processors.current_business",
+                "calendar_app.tenancy.context_processors.current_business",
             ],
         },
     },
@@ -188,7 +188,7 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "calendar_app.views.login.locked_out"
+AXES_LOCKOUT_CALLABLE = "calendar_app.tenancy.views.locked_out"
 AXES_CLIENT_IP_CALLABLE = "config.proxy.client_ip"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "calendar_app:home"

@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from bookings.magicline import views as magicline_views
 from calendar_app.feeds.views import calendar_feed
-from calendar_app.login_form import LoginForm
+from calendar_app.tenancy.forms import LoginForm
 from calendar_app.views.health import healthz
 from calendar_app.views.site import favicon
 from calendar_app.wix import views as wix_views

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from bookings.api import selectors, services
 from bookings.api.forms import ApiKeyForm, WebhookForm
 from bookings.models import ApiKey, WebhookSubscription
-from calendar_app.views.helpers import require_owner
+from calendar_app.tenancy.access import require_owner_request
 
 TEMPLATE = "bookings/api_settings.html"
 
@@ -29,13 +29,13 @@ class NewSecret:
 
 @require_GET
 def settings_page(request: HttpRequest) -> HttpResponse:
-    require_owner(request)
+    require_owner_request(request)
     return _page(request)
 
 
 @require_POST
 def key_create(request: HttpRequest) -> HttpResponse:
-    require_owner(request)
+    require_owner_request(request)
     form = ApiKeyForm(request.POST)
     if not form.is_valid():
         return _page(request, key_form=form, status=400)
@@ -47,7 +47,7 @@ def key_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
-    require_owner(request)
+    require_owner_request(request)
     api_key = get_object_or_404(ApiKey, pk=key_id, business=request.business)
     services.revoke_api_key(actor=request.membership, api_key=api_key)
     messages.success(request, f"The key “{api_key.name}” is revoked: it no longer opens the API.")
@@ -56,7 +56,7 @@ def key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
 
 @require_POST
 def webhook_create(request: HttpRequest) -> HttpResponse:
-    require_owner(request)
+    require_owner_request(request)
     form = WebhookForm(request.POST)
     if not form.is_valid():
         return _page(request, webhook_form=form, status=400)
@@ -74,7 +74,7 @@ def webhook_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def webhook_delete(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    require_owner(request)
+    require_owner_request(request)
     subscription = get_object_or_404(
         WebhookSubscription, pk=subscription_id, business=request.business
     )

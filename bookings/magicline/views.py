@@ -20,7 +20,7 @@ from bookings.magicline import selectors, services
 from bookings.magicline.forms import ConnectionForm, LinkInstructorForm
 from bookings.magicline.models import MagiclineInstructor, MagiclineWebhookDelivery
 from bookings.magicline.webhooks import WebhookRejected, receive_delivery
-from calendar_app.views.helpers import require_owner
+from calendar_app.tenancy.access import require_owner_request
 
 TEMPLATE = "magicline/settings.html"
 HEALTH = "magicline/health.html"
@@ -43,13 +43,13 @@ def webhook(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def settings_page(request: HttpRequest) -> HttpResponse:
-    require_owner(request)
+    require_owner_request(request)
     return _page(request)
 
 
 @require_POST
 def connect(request: HttpRequest) -> HttpResponse:
-    require_owner(request)
+    require_owner_request(request)
     form = ConnectionForm(request.POST)
     if not form.is_valid():
         return _page(request, form=form, status=400)
@@ -70,7 +70,7 @@ def connect(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def check(request: HttpRequest) -> HttpResponse:
-    require_owner(request)
+    require_owner_request(request)
     health = selectors.connection_health(business=request.business)
     if health is None:
         messages.error(request, "Connect the studio first.")
@@ -83,7 +83,7 @@ def check(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def link_instructor(request: HttpRequest, instructor_id: int) -> HttpResponse:
-    require_owner(request)
+    require_owner_request(request)
     instructor = get_object_or_404(
         MagiclineInstructor.objects.select_related("connection", "resource"),
         connection__business=request.business,
@@ -106,13 +106,13 @@ def link_instructor(request: HttpRequest, instructor_id: int) -> HttpResponse:
 
 @require_GET
 def health(request: HttpRequest) -> HttpResponse:
-    require_owner(request)
+    require_owner_request(request)
     return render(request, HEALTH, {"health": _health(request)})
 
 
 @require_POST
 def retry(request: HttpRequest, delivery_id: int) -> HttpResponse:
-    require_owner(request)
+    require_owner_request(request)
     delivery = get_object_or_404(
         MagiclineWebhookDelivery, connection__business=request.business, pk=delivery_id
     )
@@ -127,7 +127,7 @@ def retry(request: HttpRequest, delivery_id: int) -> HttpResponse:
 
 @require_POST
 def refresh(request: HttpRequest) -> HttpResponse:
-    require_owner(request)
+    require_owner_request(request)
     services.refresh_now(connection=_health(request).connection)
     messages.success(request, "Refresh queued: the studio's recent bookings are read again.")
     return redirect("magicline:health")

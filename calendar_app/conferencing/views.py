@@ -15,7 +15,8 @@ from django.views.decorators.vary import vary_on_headers
 from calendar_app.conferencing import selectors, services
 from calendar_app.conferencing.forms import AutomationForm, GoogleCredentialsForm
 from calendar_app.conferencing.selectors import SCHEDULE
-from calendar_app.views.helpers import render_page, require_owner, wants_fragment
+from calendar_app.tenancy.access import require_owner_request
+from calendar_app.views.helpers import render_page, wants_fragment
 
 PAGE = "conferencing/settings.html"
 
@@ -24,7 +25,7 @@ PAGE = "conferencing/settings.html"
 @vary_on_headers("HX-Request")
 def conferencing_settings(request: HttpRequest) -> HttpResponse:
     """The automations and the Google credentials form (POST saves the credentials)."""
-    require_owner(request)
+    require_owner_request(request)
     if request.method != "POST":
         return _page(request)
     form = GoogleCredentialsForm(request.POST)
@@ -46,7 +47,7 @@ def conferencing_settings(request: HttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def automation_save(request: HttpRequest) -> HttpResponse:
     """Switch the automation of one schedule or service, with its provider."""
-    require_owner(request)
+    require_owner_request(request)
     form = AutomationForm(request.POST)
     if not form.is_valid():
         return _page(request, problem="Choose a schedule or service and a provider.", status=400)

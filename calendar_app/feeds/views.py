@@ -18,7 +18,8 @@ from calendar_app.feeds import selectors, services
 from calendar_app.feeds.forms import FeedTargetForm, PersonalDataForm
 from calendar_app.feeds.models import CalendarFeed
 from calendar_app.models import Resource, Schedule
-from calendar_app.views.helpers import render_page, require_business, require_owner, wants_fragment
+from calendar_app.tenancy.access import require_business, require_owner_request
+from calendar_app.views.helpers import render_page, wants_fragment
 
 PAGE = "feeds/subscribe.html"
 
@@ -56,7 +57,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def feed_create(request: HttpRequest) -> HttpResponse:
     """Make the link of the business's, a schedule's or a resource's feed (owners)."""
-    require_owner(request)
+    require_owner_request(request)
     form = FeedTargetForm(request.POST)
     if not form.is_valid():
         problem = " ".join(message for errors in form.errors.values() for message in errors)
@@ -109,7 +110,7 @@ def feed_personal_data(request: HttpRequest, feed_id: int) -> HttpResponse:
 
 def _owned_feed(request: HttpRequest, feed_id: int) -> CalendarFeed:
     """A feed of this business an owner may change (another business's id is a 404)."""
-    require_owner(request)
+    require_owner_request(request)
     return get_object_or_404(
         CalendarFeed.objects.select_related("business", "schedule", "resource"),
         business=request.business,

@@ -1,13 +1,19 @@
-"""Who may do what, for every service that changes data: one function per rule.
+"""Who may do what: one function per rule, for services (the acting member) and views (the
+request's member).
 
 ``actor`` is the acting Membership, or None for the system (tasks, webhooks, management
 commands), which may do anything. A member of another business, or an inactive one, is refused
 by ``require_member`` before any other rule is asked.
+
+Views ask the same rules of the request: ``require_business`` (no business is a 404, never
+data) and ``require_owner_request`` (``require_owner`` of the request's member).
 """
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
 
-from calendar_app.models import Event, Membership
+from calendar_app.models import Event
+from calendar_app.tenancy.models import Business, Membership
 
 
 def require_member(
@@ -43,3 +49,17 @@ def require_may_change_event(
     require_member(actor, event.business_id, what="change events")
     if whole_series or not may_change_event(actor, event):
         require_owner(actor, "change a whole series or blocked time")
+
+
+def require_business(request: HttpRequest) -> Business:
+    """The request's business; a user with no active membership sees a 404, never data."""
+    if request.business is None:
+        raise Http404("You are not a member of any business.")
+    return request.business
+
+
+def require_owner_request(request: HttpRequest) -> Membership:
+    """The request's member, who must be an owner of its business (``require_owner``)."""
+    require_business(request)
+    require_owner(request.membership, "do this")
+    return request.membership

@@ -16,8 +16,9 @@ from django.views.decorators.http import require_safe
 
 from calendar_app import layouts
 from calendar_app.selectors import EventQueryError, resources_for, schedules_for
+from calendar_app.tenancy.access import require_business
 from calendar_app.validation import DATE_RANGE_MESSAGE, MAX_YEAR, MIN_YEAR
-from calendar_app.views.helpers import render_page, require_business, wants_fragment
+from calendar_app.views.helpers import render_page, wants_fragment
 
 TEMPLATE = "calendar_app/calendar.html"
 

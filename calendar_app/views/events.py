@@ -28,14 +28,8 @@ from calendar_app.forms import (
     create_initial,
 )
 from calendar_app.models import Event
-from calendar_app.tenancy.access import may_change_event
-from calendar_app.views.helpers import (
-    redirect_page,
-    render_page,
-    require_business,
-    require_owner,
-    wants_fragment,
-)
+from calendar_app.tenancy.access import may_change_event, require_business, require_owner_request
+from calendar_app.views.helpers import redirect_page, render_page, wants_fragment
 
 DETAIL = "calendar_app/event_detail.html"
 FORM = "calendar_app/event_form.html"
@@ -246,7 +240,7 @@ def _created_message(events: list[Event]) -> str:
 @vary_on_headers("HX-Request")
 def block_time(request: HttpRequest) -> HttpResponse:
     """Block several resources (owners): one event on the blocked-time schedule holds them all."""
-    require_owner(request)
+    require_owner_request(request)
     business = request.business
     if request.method == "GET":
         form = BlockTimeForm(business=business, initial={"interval": 1})

@@ -1,25 +1,13 @@
-"""Small helpers shared by the calendar views: tenancy lookups that raise 404, roles, and the
-page-or-fragment answer every HTMX-aware view gives."""
+"""Small helpers shared by the calendar views: lookups in the current business that raise 404,
+and the page-or-fragment answer every HTMX-aware view gives. Who may do what is asked of
+``calendar_app.tenancy.access``."""
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django_htmx.http import HttpResponseClientRedirect
 
 from calendar_app.models import Event, Schedule
-
-
-def require_business(request: HttpRequest):
-    """The current business; a user with no active membership sees a 404, never data."""
-    if request.business is None:
-        raise Http404("You are not a member of any business.")
-    return request.business
-
-
-def require_owner(request: HttpRequest) -> None:
-    require_business(request)
-    if not request.membership.is_owner:
-        raise PermissionDenied("Only an owner can do this.")
+from calendar_app.tenancy.access import require_business
 
 
 def get_event(request: HttpRequest, event_id: str) -> Event:

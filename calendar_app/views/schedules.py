@@ -17,14 +17,8 @@ from calendar_app import selectors, services
 from calendar_app.errors import CalendarError, RevisionConflict
 from calendar_app.forms import EventActionForm, ScheduleEditForm, ScheduleForm
 from calendar_app.models import Schedule
-from calendar_app.views.helpers import (
-    get_schedule,
-    redirect_page,
-    render_page,
-    require_business,
-    require_owner,
-    wants_fragment,
-)
+from calendar_app.tenancy.access import require_business, require_owner_request
+from calendar_app.views.helpers import get_schedule, redirect_page, render_page, wants_fragment
 
 LIST = "calendar_app/schedules.html"
 FORM = "calendar_app/schedule_form.html"
@@ -43,7 +37,7 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def schedule_create(request: HttpRequest) -> HttpResponse:
     """A new schedule (owners): a name, a default capacity and a default location."""
-    require_owner(request)
+    require_owner_request(request)
     if request.method == "GET":
         return render_page(request, FORM, {"form": ScheduleForm()}, fragment="form")
     form = ScheduleForm(request.POST)
@@ -113,7 +107,7 @@ def schedule_restore(request: HttpRequest, schedule_id: str) -> HttpResponse:
 def bulk_operation(request: HttpRequest, operation_id: str) -> HttpResponse:
     """An operation's progress (owners, who start them): the page polls its fragment until it
     has finished, and the finished fragment shows the result without polling."""
-    require_owner(request)
+    require_owner_request(request)
     operation = selectors.operation_of(request.business, operation_id)
     if operation is None:
         raise Http404("No such operation.")
@@ -161,7 +155,7 @@ def _status_action(request: HttpRequest, schedule_id: str, action, done) -> Http
 
 def _changeable_schedule(request: HttpRequest, schedule_id: str) -> Schedule:
     """A schedule of this business that an owner may change here (not the blocked time)."""
-    require_owner(request)
+    require_owner_request(request)
     schedule = get_schedule(request, schedule_id)
     if schedule.is_blocked_time:
         raise PermissionDenied("Blocked time is managed from Block time.")

@@ -19,7 +19,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from calendar_app.views.helpers import redirect_page, render_page, require_owner, wants_fragment
+from calendar_app.tenancy.access import require_owner_request
+from calendar_app.views.helpers import redirect_page, render_page, wants_fragment
 from calendar_app.wix import backfill, reconcile, selectors, services, webhooks
 from calendar_app.wix.forms import ConnectWixForm
 from calendar_app.wix.models import WebhookDelivery, WixConnection
@@ -31,7 +32,7 @@ HEALTH = "wix/health.html"
 @require_http_methods(["GET", "POST"])
 def wix_settings(request: HttpRequest) -> HttpResponse:
     """The connection form (the API key is never shown back); saving queues the backfill."""
-    require_owner(request)
+    require_owner_request(request)
     connection = selectors.connection_for(request.business)
     if request.method != "POST":
         return _page(request, ConnectWixForm(initial=selectors.form_initial(connection)))
@@ -77,7 +78,7 @@ def webhook(request: HttpRequest) -> HttpResponse:
 
 def _connection(request: HttpRequest) -> WixConnection:
     """The current business's connection (owners only); a local business has none: 404."""
-    require_owner(request)
+    require_owner_request(request)
     return get_object_or_404(
         WixConnection.objects.select_related("business"), business=request.business
     )

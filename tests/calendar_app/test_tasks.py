@@ -11,6 +11,7 @@ from calendar_app import services, tasks
 from calendar_app.backends import Scope
 from calendar_app.errors import CalendarError
 from calendar_app.models import BulkOperation, ChangeRecord, Event, Schedule
+from calendar_app.services import bulk
 from tests.factories import BulkOperationFactory, EventFactory, next_monday
 
 pytestmark = pytest.mark.django_db
@@ -148,7 +149,7 @@ def test_a_failing_batch_marks_the_operation_failed_and_keeps_the_batches_before
     schedule, events, owner_membership, django_capture_on_commit_callbacks, monkeypatch
 ):
     operation = cancel(schedule, owner_membership, django_capture_on_commit_callbacks)
-    real_batch = services._cancel_schedule_batch
+    real_batch = bulk._cancel_schedule_batch
     calls = []
 
     def second_batch_fails(*args, **kwargs):
@@ -157,7 +158,7 @@ def test_a_failing_batch_marks_the_operation_failed_and_keeps_the_batches_before
             raise ValueError("disk full")
         return real_batch(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_cancel_schedule_batch", second_batch_fails)
+    monkeypatch.setattr(bulk, "_cancel_schedule_batch", second_batch_fails)
 
     with pytest.raises(ValueError):
         tasks.run_bulk_operation(str(operation.pk))

@@ -2,12 +2,12 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest  # django-axes needs the request to authenticate
 from django.urls import reverse
 
-from calendar_app.models import ChangeRecord, Membership
-from calendar_app.services import create_staff_account, set_membership_role
+from calendar_app.models import ChangeRecord
+from calendar_app.tenancy.models import Membership
+from calendar_app.tenancy.services import set_membership_role
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -122,11 +122,6 @@ def test_a_missing_field_is_shown_next_to_it(owner_client, business):
 
     assert response.status_code == 400
     assert response.context["form"].errors == {"email": ["Enter a valid email address."]}
-
-
-def test_the_service_refuses_a_staff_actor(staff_membership, business):
-    with pytest.raises(PermissionDenied):
-        create_staff_account(actor=staff_membership, business=business, **NEW_ACCOUNT)
 
 
 # Deactivating and reactivating

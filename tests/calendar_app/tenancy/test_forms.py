@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from calendar_app.login_form import DEACTIVATED, NO_BUSINESS
+from calendar_app.tenancy.forms import DEACTIVATED, NO_BUSINESS
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory
 

@@ -1,24 +1,22 @@
-"""Calendar services on the local backend: recurrence, exceptions, cancel/restore, revisions."""
+"""Series services on the local backend: weekly rules, materialized instances and the events
+view, series edits and cancellations, this and the following occurrences."""
 
-import threading
-import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from calendar_app import services
 from calendar_app.backends import Scope, events_view_end, instance_id
 from calendar_app.errors import CalendarError, CapacityError, RevisionConflict
-from calendar_app.models import ChangeRecord, Event, Schedule
+from calendar_app.models import ChangeRecord, Event
 from calendar_app.recurrence import weekly_rule
-from participants.services import add_participation
 from tests.factories import (
     EventFactory,
     ParticipationFactory,
@@ -123,30 +121,6 @@ def test_it_refuses_a_rule_the_spec_does_not_allow(schedule, rule):
     assert not Event.objects.exists()
 
 
-def test_it_refuses_an_event_that_ends_before_it_starts(schedule):
-    with pytest.raises(CalendarError, match="end after"):
-        services.create_event(
-            actor=None,
-            schedule=schedule,
-            title="Backwards",
-            start_local=next_monday(10),
-            end_local=next_monday(9),
-        )
-
-
-def test_it_refuses_another_business_resource(schedule, other_business):
-    foreign = ResourceFactory(business=other_business)
-    with pytest.raises(CalendarError, match="does not exist"):
-        services.create_event(
-            actor=None,
-            schedule=schedule,
-            title="Sneaky",
-            start_local=next_monday(),
-            end_local=next_monday(10),
-            resource_ids=[foreign.id],
-        )
-
-
 def test_materializing_twice_creates_nothing_twice(series, business):
     before = occurrences(series).count()
 
@@ -213,63 +187,6 @@ def test_make_run_extends_the_horizon_at_start_without_a_worker(series, settings
 
     assert occurrences(series).count() == before + 3
     assert "(3 new)" in out.getvalue()
-
-
-def test_editing_an_instance_turns_it_into_an_exception(series, owner_membership):
-    instance = occurrences(series)[2]
-
-    edited = services.update_event(
-        actor=owner_membership,
-        event=instance,
-        expected_revision=instance.revision,
-        changes={"title": "Yoga with a guest teacher"},
-    )
-
-    assert edited.recurrence_type == "EXCEPTION"
-    assert edited.id == instance.id
-    assert edited.revision == instance.revision + 1
-    assert "TITLE" not in edited.inherited_fields
-    assert "TIME" in edited.inherited_fields
-    assert occurrences(series).filter(recurrence_type="INSTANCE").count() == (
-        occurrences(series).count() - 1
-    )
-
-
-def test_a_stale_revision_is_a_conflict_that_changes_nothing(series, owner_membership):
-    instance = occurrences(series)[1]
-    services.update_event(
-        actor=owner_membership,
-        event=instance,
-        expected_revision=instance.revision,
-        changes={"title": "First edit"},
-    )
-
-    with pytest.raises(RevisionConflict) as conflict:
-        services.update_event(
-            actor=owner_membership,
-            event=instance,
-            expected_revision=instance.revision,
-            changes={"title": "Second edit from a stale form"},
-        )
-
-    instance.refresh_from_db()
-    assert instance.title == "First edit"
-    assert conflict.value.current.title == "First edit"
-
-
-def test_moving_an_instance_updates_its_utc_instant(series, owner_membership, business):
-    instance = occurrences(series)[0]
-    new_start = instance.start_local + timedelta(hours=2)
-
-    moved = services.update_event(
-        actor=owner_membership,
-        event=instance,
-        expected_revision=instance.revision,
-        changes={"start_local_date": new_start, "end_local_date": new_start + timedelta(hours=1)},
-    )
-
-    assert moved.start.astimezone(business.zone).hour == 11
-    assert "TIME" not in moved.inherited_fields
 
 
 def test_editing_the_master_reaches_future_instances_but_not_edited_fields_of_exceptions(
@@ -358,19 +275,6 @@ def test_retiming_a_series_moves_free_instances_and_keeps_booked_ones(series, ow
     assert hours == {10}
     assert booked.start_local.hour == 9
     assert booked.recurrence_type == "EXCEPTION"
-
-
-def test_cancelling_one_instance_leaves_the_rest(series, owner_membership):
-    instance = occurrences(series)[1]
-
-    cancelled = services.cancel_event(
-        actor=owner_membership, event=instance, expected_revision=instance.revision
-    )
-
-    assert cancelled.status == "CANCELLED"
-    assert occurrences(series).filter(status="CANCELLED").count() == 1
-    series.refresh_from_db()
-    assert series.status == "CONFIRMED"
 
 
 def test_a_cancelled_instance_is_not_recreated_by_materialization(series, business):
@@ -487,31 +391,6 @@ def test_restoring_a_series_brings_back_its_future_occurrences(series, owner_mem
     assert not occurrences(series).filter(status="CANCELLED").exists()
 
 
-def test_restoring_one_instance(series, staff_membership):
-    instance = occurrences(series)[0]
-    services.cancel_event(
-        actor=staff_membership, event=instance, expected_revision=instance.revision
-    )
-    instance.refresh_from_db()
-
-    restored = services.restore_event(
-        actor=staff_membership, event=instance, expected_revision=instance.revision
-    )
-
-    assert restored.status == "CONFIRMED"
-
-
-def test_a_cancelled_event_cannot_be_cancelled_again_or_edited(schedule):
-    event = EventFactory(schedule=schedule, status="CANCELLED")
-
-    with pytest.raises(CalendarError, match="already cancelled"):
-        services.cancel_event(actor=None, event=event, expected_revision=event.revision)
-    with pytest.raises(CalendarError, match="restore it first"):
-        services.update_event(
-            actor=None, event=event, expected_revision=event.revision, changes={"title": "x"}
-        )
-
-
 def test_staff_cannot_change_a_whole_series(series, staff_membership):
     instance = occurrences(series)[0]
 
@@ -535,94 +414,6 @@ def test_staff_cannot_change_a_whole_series(series, staff_membership):
     assert not Event.objects.filter(status="CANCELLED").exists()
 
 
-def test_cancelling_a_schedule_cancels_its_future_events_and_blocks_new_ones(
-    series, schedule, owner_membership
-):
-    services.cancel_schedule(
-        actor=owner_membership, schedule=schedule, expected_revision=schedule.revision
-    )
-
-    assert not Event.objects.filter(schedule=schedule, status="CONFIRMED").exists()
-    schedule.refresh_from_db()
-    assert schedule.status == Schedule.Status.CANCELLED
-    with pytest.raises(CalendarError, match="cancelled"):
-        services.create_event(
-            actor=owner_membership,
-            schedule=schedule,
-            title="Late",
-            start_local=next_monday(),
-            end_local=next_monday(10),
-        )
-
-    services.restore_schedule(
-        actor=owner_membership, schedule=schedule, expected_revision=schedule.revision
-    )
-    schedule.refresh_from_db()
-    assert schedule.status == Schedule.Status.ACTIVE
-
-
-def test_every_write_is_audited_with_who_and_revisions(series, owner_membership):
-    instance = occurrences(series)[0]
-    services.update_event(
-        actor=owner_membership,
-        event=instance,
-        expected_revision=instance.revision,
-        changes={"notes": "Bring mats"},
-    )
-
-    record = ChangeRecord.objects.filter(object_id=instance.id, action="update").get()
-    assert record.changes == {
-        "notes": ["", "Bring mats"],
-        "recurrence_type": ["INSTANCE", "EXCEPTION"],
-    }
-    assert record.actor == owner_membership.user
-    assert record.actor_kind == "user"
-    assert (record.action, record.revision_before, record.revision_after) == (
-        "update",
-        instance.revision,
-        instance.revision + 1,
-    )
-    assert ChangeRecord.objects.filter(object_id=series.id, action="create").exists()
-
-
-def test_updating_a_schedule_checks_its_revision_and_keeps_app_id(schedule, owner_membership):
-    updated = services.update_schedule(
-        actor=owner_membership,
-        schedule=schedule,
-        expected_revision=schedule.revision,
-        changes={"name": "Morning classes", "default_capacity": 14},
-    )
-
-    assert (updated.name, updated.default_capacity) == ("Morning classes", 14)
-    assert updated.revision == schedule.revision + 1
-    with pytest.raises(RevisionConflict):
-        services.update_schedule(
-            actor=owner_membership,
-            schedule=schedule,
-            expected_revision=schedule.revision,
-            changes={"name": "Stale"},
-        )
-    with pytest.raises(CalendarError, match="cannot be edited"):
-        services.update_schedule(
-            actor=owner_membership,
-            schedule=updated,
-            expected_revision=updated.revision,
-            changes={"app_id": "another-app"},
-        )
-    schedule.refresh_from_db()
-    assert schedule.name == "Morning classes"
-
-
-def test_staff_cannot_change_a_schedule(schedule, staff_membership):
-    with pytest.raises(PermissionDenied):
-        services.update_schedule(
-            actor=staff_membership,
-            schedule=schedule,
-            expected_revision=schedule.revision,
-            changes={"name": "Mine"},
-        )
-
-
 def test_restoring_a_series_leaves_an_occurrence_cancelled_on_its_own_cancelled(
     series, owner_membership
 ):
@@ -638,35 +429,6 @@ def test_restoring_a_series_leaves_an_occurrence_cancelled_on_its_own_cancelled(
     cancelled = list(occurrences(series).filter(status="CANCELLED").values_list("pk", flat=True))
     assert cancelled == [on_its_own.pk]
     assert occurrences(series).filter(status="CONFIRMED").count() == occurrences(series).count() - 1
-
-
-# Capacity
-
-
-def test_the_capacity_cannot_go_below_the_places_booked(schedule, owner_membership):
-    event = EventFactory(schedule=schedule, total_capacity=6, remaining_capacity=6)
-    ParticipationFactory(event=event, party_size=3)
-    ParticipationFactory(event=event, party_size=2, cancelled_date=timezone.now())
-
-    with pytest.raises(CapacityError, match="3 places are already booked"):
-        services.update_event(
-            actor=owner_membership,
-            event=event,
-            expected_revision=event.revision,
-            changes={"total_capacity": 2, "title": "Smaller"},
-        )
-    updated = services.update_event(
-        actor=owner_membership,
-        event=event,
-        expected_revision=event.revision,
-        changes={"total_capacity": 3},
-    )
-
-    assert (updated.total_capacity, updated.remaining_capacity, updated.title) == (
-        3,
-        0,
-        event.title,
-    )
 
 
 def test_a_series_capacity_below_an_occurrence_bookings_is_refused_and_changes_nothing(
@@ -730,104 +492,11 @@ def test_a_series_edit_runs_the_same_queries_however_many_occurrences(schedule, 
     assert renamed.count() == occurrences(weekly).count()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_capacity_edit_waits_for_a_booking_in_flight_and_counts_it(schedule, owner_membership):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
-    event = EventFactory(schedule=schedule, total_capacity=4, remaining_capacity=4)
-    ParticipationFactory(event=event, party_size=2)
-    outcome = []
-
-    def lower_capacity():
-        try:
-            services.update_event(
-                actor=owner_membership,
-                event=event,
-                expected_revision=event.revision,
-                changes={"total_capacity": 3},
-            )
-            outcome.append("saved")
-        except CapacityError as error:
-            outcome.append(str(error))
-        finally:
-            connection.close()
-
-    with transaction.atomic():
-        add_participation(actor=owner_membership, event=event, name="Late pair", party_size=2)
-        editor = threading.Thread(target=lower_capacity)
-        editor.start()
-        time.sleep(0.5)  # the edit is now waiting for the booking's row lock
-        assert outcome == []
-
-    editor.join()
-    event.refresh_from_db()
-    assert outcome == ["4 places are already booked; the capacity cannot be lower."]
-    assert (event.total_capacity, event.remaining_capacity) == (4, 0)
-
-
-# Permissions live in the services, whoever calls them
-
-
 def test_staff_cannot_create_a_recurring_series(schedule, staff_membership):
     with pytest.raises(PermissionDenied, match="recurring series"):
         weekly_series(schedule, actor=staff_membership)
 
     assert not Event.objects.exists()
-
-
-def test_staff_cannot_change_blocked_time(business, owner_membership, staff_membership):
-    room = ResourceFactory(business=business)
-    [blocked] = services.block_time(
-        actor=owner_membership,
-        business=business,
-        resource_ids=[room.pk],
-        start_local=next_monday(13),
-        end_local=next_monday(15),
-    )
-
-    with pytest.raises(PermissionDenied):
-        services.update_event(
-            actor=staff_membership,
-            event=blocked,
-            expected_revision=blocked.revision,
-            changes={"title": "Free after all"},
-        )
-    with pytest.raises(PermissionDenied):
-        services.cancel_event(
-            actor=staff_membership, event=blocked, expected_revision=blocked.revision
-        )
-    with pytest.raises(PermissionDenied):
-        services.create_event(
-            actor=staff_membership,
-            schedule=blocked.schedule,
-            title="Blocked",
-            start_local=next_monday(16),
-            end_local=next_monday(17),
-        )
-
-    blocked.refresh_from_db()
-    assert (blocked.status, blocked.revision) == ("CONFIRMED", 1)
-
-
-def test_cancelling_a_schedule_audits_each_event_it_cancels(series, schedule, owner_membership):
-    future = occurrences(series).count() + 1  # the instances and the MASTER
-
-    services.cancel_schedule(
-        actor=owner_membership, schedule=schedule, expected_revision=schedule.revision
-    )
-
-    records = ChangeRecord.objects.filter(
-        action="cancel_with_schedule", actor=owner_membership.user
-    )
-    assert records.count() == future
-    record = records.get(object_id=series.pk)
-    assert (record.revision_before, record.revision_after) == (
-        series.revision,
-        series.revision + 1,
-    )
-
-
-# DST
 
 
 def test_a_weekly_class_in_the_spring_forward_gap_keeps_its_length(business, owner_membership):
@@ -850,41 +519,6 @@ def test_a_weekly_class_in_the_spring_forward_gap_keeps_its_length(business, own
     assert len(gap_day) == 1  # the last Sunday of March, within the year ahead
     assert gap_day[0].start.astimezone(zone).month == 3
     assert gap_day[0].end.astimezone(zone).hour == 4
-
-
-def test_a_one_off_event_in_the_spring_forward_gap_moves_forward_whole(schedule, owner_membership):
-    event = services.create_event(
-        actor=owner_membership,
-        schedule=schedule,
-        title="Early",
-        start_local=datetime(2027, 3, 28, 2, 30),
-        end_local=datetime(2027, 3, 28, 3, 30),
-    )
-
-    zone = ZoneInfo("Europe/Berlin")
-    assert event.end - event.start == timedelta(hours=1)
-    assert f"{event.start.astimezone(zone):%H:%M}" == "03:30"
-
-
-def test_a_schedule_is_cancelled_or_restored_only_once(schedule, owner_membership):
-    with pytest.raises(CalendarError, match="not cancelled"):
-        services.restore_schedule(
-            actor=owner_membership, schedule=schedule, expected_revision=schedule.revision
-        )
-    cancelled = services.cancel_schedule(
-        actor=owner_membership, schedule=schedule, expected_revision=schedule.revision
-    )
-
-    with pytest.raises(CalendarError, match="already cancelled"):
-        services.cancel_schedule(
-            actor=owner_membership, schedule=cancelled, expected_revision=cancelled.revision
-        )
-
-    cancelled.refresh_from_db()
-    assert cancelled.revision == schedule.revision + 1
-
-
-# Bounded work ----------------------------------------------------------------------------------
 
 
 def test_a_member_s_series_may_start_at_most_90_days_ago(schedule, owner_membership):

@@ -1,18 +1,20 @@
-"""Business switching and the team page: owners add staff accounts, change roles, deactivate."""
+"""Who works here, as pages: switching business, the team page (owners add staff accounts,
+change roles, deactivate) and the answer to a locked-out login."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from calendar_app import services
 from calendar_app.errors import CalendarError
-from calendar_app.middleware import switch_business
-from calendar_app.models import Membership
-from calendar_app.selectors import active_memberships
-from calendar_app.team_forms import ActiveForm, RoleForm, StaffAccountForm
-from calendar_app.views.helpers import require_owner
+from calendar_app.tenancy import services
+from calendar_app.tenancy.access import require_owner_request
+from calendar_app.tenancy.forms import ActiveForm, RoleForm, StaffAccountForm
+from calendar_app.tenancy.middleware import switch_business
+from calendar_app.tenancy.models import Membership
+from calendar_app.tenancy.selectors import active_memberships
 
 
 @require_POST
@@ -29,7 +31,7 @@ def switch_business_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def team(request: HttpRequest) -> HttpResponse:
     """The business's members; a POST creates a staff account (a login plus a membership)."""
-    require_owner(request)
+    require_owner_request(request)
     if request.method != "POST":
         return _team_page(request, form=StaffAccountForm())
     form = StaffAccountForm(request.POST)
@@ -53,7 +55,7 @@ def team(request: HttpRequest) -> HttpResponse:
 @require_POST
 def membership_active(request: HttpRequest, membership_id: int) -> HttpResponse:
     """Deactivate or reactivate a member (POST is_active=0|1)."""
-    require_owner(request)
+    require_owner_request(request)
     membership = _get_membership(request, membership_id)
     form = ActiveForm(request.POST)
     if not form.is_valid():
@@ -73,7 +75,7 @@ def membership_active(request: HttpRequest, membership_id: int) -> HttpResponse:
 @require_POST
 def membership_role(request: HttpRequest, membership_id: int) -> HttpResponse:
     """Make a member an owner or staff (POST role=owner|staff)."""
-    require_owner(request)
+    require_owner_request(request)
     membership = _get_membership(request, membership_id)
     form = RoleForm(request.POST)
     if not form.is_valid():
@@ -127,3 +129,17 @@ def _team_page(
         "roles": Membership.Role.choices,
     }
     return render(request, "calendar_app/team.html", context, status=status)
+
+
+def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer to a locked-out login: 429 with when to retry, in the app's layout
+    (every failure during the lockout starts the cool-off again)."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    response = render(
+        request,
+        "registration/locked_out.html",
+        {"retry_minutes": minutes},
+        status=settings.AXES_HTTP_RESPONSE_CODE,
+    )
+    response["Retry-After"] = str(minutes * 60)
+    return response
