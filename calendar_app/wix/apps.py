@@ -7,3 +7,14 @@ class WixConfig(AppConfig):
     name = "calendar_app.wix"
     label = "wix"
     verbose_name = "Wix Calendar V3"
+
+    def ready(self) -> None:
+        """Answer the calendar writes of businesses set to mirror Wix (the core never names
+        this app: it looks the backend up), and tell optional apps Wix Bookings' app id."""
+        from calendar_app import extensions
+        from calendar_app.backends import register_calendar_backend
+        from calendar_app.models import Business
+        from calendar_app.wix.backend import bookings_app_id, wix_backend
+
+        register_calendar_backend(Business.Backend.WIX, wix_backend)
+        extensions.bookings_app_id.register(bookings_app_id)
