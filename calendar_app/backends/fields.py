@@ -8,6 +8,7 @@ from calendar_app.models import EventResource, format_local_date
 
 
 def as_local(value) -> datetime:
+    """A wall-clock date-time given as a stored ``localDate`` or as a naive datetime."""
     return value if isinstance(value, datetime) else recurrence.parse_local_date(value)
 
 

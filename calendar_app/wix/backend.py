@@ -395,7 +395,7 @@ class NotConnectedBackend:
         raise CalendarError(f"{NOT_CONNECTED} Nothing was changed.")
 
     create_schedule = cancel_schedule = restore_schedule = update_schedule = _refuse
-    create_event = update_event = cancel_event = restore_event = _refuse
+    create_event = update_event = update_following = cancel_event = restore_event = _refuse
     add_participation = update_participation = _refuse
     cancel_participation = restore_participation = _refuse
 
