@@ -38,3 +38,7 @@ event_meeting = Hook("event_meeting", lambda event: None)
 # Of the given events (a queryset), the ids whose links a cancellation must clear because an
 # app wrote them (one query); the core clears nothing by itself.
 links_to_forget_on_cancel = Hook("links_to_forget_on_cancel", lambda events: [])
+
+# The appId an upstream gives the schedules and events of its booking services (Wix Bookings),
+# for apps that follow booked services; None when no such upstream is installed.
+bookings_app_id = Hook("bookings_app_id", lambda: None)

@@ -1,8 +1,9 @@
 """Weekly recurrence as the Calendar V3 spec allows it, expanded in local wall-clock time."""
 
+import re
 import zoneinfo
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from dateutil import rrule
 
@@ -10,6 +11,8 @@ from calendar_app.models import format_local_date, parse_local_date
 
 DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 RRULE_WEEKDAYS = (rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA, rrule.SU)
+# The end of an occurrence id the local backend made: ``{master}_{YYYYMMDDTHHMM}``.
+OCCURRENCE_SUFFIX = re.compile(r"_(\d{4})(\d{2})(\d{2})T\d{4}\Z")
 
 
 class RecurrenceRuleError(ValueError):
@@ -96,3 +99,17 @@ def occurrences(
 
 def weekday_of(local: datetime) -> str:
     return DAYS[local.weekday()]
+
+
+def occurrence_day(event_id: str, start_local_date: str) -> date:
+    """The day of its series an occurrence stands for: the local day its id was made for (an
+    occurrence moved to another day, or into a series split off, keeps it), else (an
+    upstream's opaque id) the day it starts.
+
+    The one reading of an occurrence's day: the local backend keeps one occurrence per day with
+    it, and the feed finds the rule's day an occurrence overrides.
+    """
+    made_for = OCCURRENCE_SUFFIX.search(event_id)
+    if made_for:
+        return date(*map(int, made_for.groups()))
+    return date.fromisoformat(start_local_date[:10])

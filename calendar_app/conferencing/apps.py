@@ -8,4 +8,16 @@ class ConferencingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from calendar_app.conferencing import receivers  # noqa: F401 (connects the signal)
+        """Follow the calendar's signals, and answer the core's conferencing hooks (the core
+        never imports this app)."""
+        from calendar_app import extensions
+        from calendar_app.conferencing import receivers  # noqa: F401 (connects the signals)
+        from calendar_app.conferencing.selectors import (
+            automation_links_to_forget,
+            event_conferencing,
+            meeting_for_event,
+        )
+
+        extensions.links_to_forget_on_cancel.register(automation_links_to_forget)
+        extensions.event_conferencing.register(event_conferencing)
+        extensions.event_meeting.register(meeting_for_event)

@@ -1,4 +1,5 @@
-"""The calendar's signals, answered by the conferencing automation."""
+"""The calendar's signals, answered by the conferencing automation (each receiver takes the
+signal's keyword arguments only; Django passes ``sender`` among them)."""
 
 from django.dispatch import receiver
 
@@ -7,15 +8,15 @@ from calendar_app.signals import event_changed, events_changed, occurrences_crea
 
 
 @receiver(event_changed, dispatch_uid="conferencing.event_changed")
-def follow_event(sender, *, event, **kwargs) -> None:
+def follow_event(*, event, **kwargs) -> None:
     services.event_changed(event=event)
 
 
 @receiver(occurrences_created, dispatch_uid="conferencing.occurrences_created")
-def follow_new_occurrences(sender, *, business, event_ids, **kwargs) -> None:
+def follow_new_occurrences(*, business, event_ids, **kwargs) -> None:
     services.request_meetings(business=business, event_ids=event_ids)
 
 
 @receiver(events_changed, dispatch_uid="conferencing.events_changed")
-def follow_changed_events(sender, *, business, event_ids, **kwargs) -> None:
+def follow_changed_events(*, business, event_ids, **kwargs) -> None:
     services.request_meetings(business=business, event_ids=event_ids)

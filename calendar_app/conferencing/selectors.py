@@ -1,10 +1,12 @@
-"""Reads of the conferencing automation: the settings page and an event's meeting."""
+"""Reads of the conferencing automation: which events are automated, the settings page, and an
+event's meeting and links."""
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from bookings.models import BookableAppointment
+from bookings.models import AppointmentBooking, BookableAppointment
+from calendar_app import extensions
 from calendar_app.conferencing.models import (
     ConferencingAutomation,
     GoogleCredentials,
@@ -12,10 +14,61 @@ from calendar_app.conferencing.models import (
     Provider,
 )
 from calendar_app.models import Business, Event, Schedule
-from calendar_app.wix.mapping import WIX_BOOKINGS_APP_ID
 
 SCHEDULE = "schedule"
 SERVICE = "service"
+
+
+# Which events are automated ------------------------------------------------------------------
+
+
+def is_live(event: Event) -> bool:
+    """An occurrence that takes place: not cancelled, not removed, not a series' MASTER."""
+    return not links_gone(event) and event.recurrence_type != Event.RecurrenceType.MASTER
+
+
+def is_service_event(app_id: str | None) -> bool:
+    """Whether an event (or schedule) of a connected business with this ``appId`` belongs to
+    the upstream's bookings app, whose schedules stand for its services."""
+    return bool(app_id) and app_id == extensions.bookings_app_id()
+
+
+def service_automation(
+    *, business: Business, app_id: str | None, external_schedule_id: str | None
+) -> ConferencingAutomation | None:
+    """The seed's filter for a connected business: the event's ``appId`` is the upstream's
+    bookings app (Wix Bookings) and its ``externalScheduleId`` is the service id of a schedule
+    whose automation is on."""
+    if not is_service_event(app_id) or not external_schedule_id:
+        return None
+    return (
+        ConferencingAutomation.objects.filter(
+            business=business, enabled=True, schedule__external_id=external_schedule_id
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def automation_for_event(event: Event) -> ConferencingAutomation | None:
+    """The automation that covers the event (its schedule, or the service it was booked for)."""
+    business = event.business
+    if business.backend == Business.Backend.WIX:
+        return service_automation(
+            business=business,
+            app_id=event.app_id,
+            external_schedule_id=event.external_schedule_id,
+        )
+    appointment_ids = AppointmentBooking.objects.filter(event_id=event.pk).values("appointment_id")
+    return (
+        ConferencingAutomation.objects.filter(business=business, enabled=True)
+        .filter(Q(schedule_id=event.schedule_id) | Q(appointment_id__in=appointment_ids))
+        .order_by("pk")
+        .first()
+    )
+
+
+# The settings page ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -46,7 +99,7 @@ def automation_targets(business: Business):
         business=business, status=Schedule.Status.ACTIVE, is_blocked_time=False
     )
     if business.backend == Business.Backend.WIX:
-        return schedules.filter(app_id=WIX_BOOKINGS_APP_ID).exclude(external_id=""), (
+        return schedules.filter(app_id=extensions.bookings_app_id()).exclude(external_id=""), (
             BookableAppointment.objects.none()
         )
     return schedules, BookableAppointment.objects.filter(business=business)

@@ -9,13 +9,13 @@ fails is marked failed on the meeting, with the reason, for the event page.
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 
-from calendar_app.conferencing import services
 from calendar_app.conferencing.providers import ProviderUnavailable
+from calendar_app.conferencing.services import meetings
 
 
 class MeetingTask(DjangoTask):
-    def on_failure(self, exc, task_id, args, kwargs, einfo):
-        services.mark_failed(event_id=args[0], error=str(exc))
+    def on_failure(self, exc, _task_id, args, kwargs, _einfo):
+        meetings.mark_failed(event_id=args[0], error=str(exc))
 
 
 @shared_task(
@@ -30,4 +30,4 @@ class MeetingTask(DjangoTask):
 )
 def ensure_meeting(event_id: str) -> str:
     """Ensure the meeting of one event (created, updated, deleted or left as it is)."""
-    return services.ensure_meeting(event_id=event_id)
+    return meetings.ensure_meeting(event_id=event_id)

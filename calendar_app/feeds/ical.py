@@ -8,7 +8,6 @@ removed or (for a resource's feed) reassigned occurrence becomes an EXDATE, one 
 occurrences whose series is not in the feed are VEVENTs of their own.
 """
 
-import re
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
@@ -44,7 +43,6 @@ ROW_FIELDS = (
     "revision",
 )
 STATUSES = {"CONFIRMED": "CONFIRMED", "PENDING_CONFIRMATION": "TENTATIVE"}
-OCCURRENCE_SUFFIX = re.compile(r"\d{8}T\d{4}")
 # VTIMEZONE transitions are written for this long after the window starts.
 TIME_ZONE_YEARS = 6
 
@@ -142,7 +140,7 @@ def _series(
     master_shown = _shown(master, content)
     exdates, overrides = [], []
     for row in rows:
-        day = _occurrence_day(row)
+        day = recurrence.occurrence_day(row.id, row.start_local_date)
         if (
             day < first_day
             or (day - first_day) % step
@@ -192,15 +190,6 @@ def _first_rule_day(first_day: date, step: timedelta, window_day: date) -> date:
         return first_day
     steps = -(-(window_day - first_day).days // step.days)
     return first_day + steps * step
-
-
-def _occurrence_day(row: EventRow) -> date:
-    """The day of the rule an occurrence stands for: the day its id was made for by the local
-    backend (an occurrence moved to another day keeps it), else the day it starts."""
-    day = row.id[len(row.recurring_event_id) + 1 :]
-    if row.id.startswith(f"{row.recurring_event_id}_") and OCCURRENCE_SUFFIX.fullmatch(day):
-        return date(int(day[:4]), int(day[4:6]), int(day[6:8]))
-    return date.fromisoformat(row.start_local_date[:10])
 
 
 def _shown(row: EventRow, content: FeedContent) -> tuple:

@@ -9,7 +9,16 @@ class WixConfig(AppConfig):
     verbose_name = "Wix Calendar V3"
 
     def ready(self) -> None:
+        """Answer the calendar writes of businesses set to mirror Wix (the core never names
+        this app: it looks the backend up), tell optional apps Wix Bookings' app id, and give
+        the pages their notice for a business not connected yet."""
+        from calendar_app import extensions
+        from calendar_app.backends import register_calendar_backend
+        from calendar_app.models import Business
         from calendar_app.tenancy import navigation
+        from calendar_app.wix.backend import bookings_app_id, wix_backend
         from calendar_app.wix.selectors import not_connected_notice
 
+        register_calendar_backend(Business.Backend.WIX, wix_backend)
+        extensions.bookings_app_id.register(bookings_app_id)
         navigation.backend_notice.register(not_connected_notice)

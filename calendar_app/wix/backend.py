@@ -8,7 +8,7 @@ store changes only with what the upstream accepted:
   local backend, carrying the row as stored (refreshed from the upstream when it answers), so the
   views show the same conflict fragment and nothing the person typed overwrites anything;
 - an upstream that is down, too slow or rate-limiting after the client's retries raises
-  ``CalendarError("The calendar service is not reachable; nothing was changed.")``;
+  ``CalendarUnavailable`` (503: "the calendar service is not reachable; nothing was changed");
 - what the upstream cannot do is refused with a clear message: reactivating a cancelled schedule
   or event (spec §3.1, §3.3: no such endpoint), undoing a deleted participation, and any
   participation write on Wix Bookings events (§6.6: Bookings owns them).
@@ -26,7 +26,14 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from calendar_app.backends import CalendarBackend, Scope
+from calendar_app.backends import (
+    EDITABLE_ATTRIBUTES,
+    SCHEDULE_EDITABLE_ATTRIBUTES,
+    CalendarBackend,
+    Scope,
+    refuse_uneditable,
+    stored_current,
+)
 from calendar_app.errors import CalendarError, CalendarUnavailable, RevisionConflict
 from calendar_app.models import Business, Event, Schedule
 from calendar_app.wix import mapping
@@ -53,25 +60,16 @@ BOOKINGS_READ_ONLY = (
     "Wix Bookings manages the participants of this event, so they are read-only here: "
     "change them in Wix Bookings."
 )
-# Dashboard fields of an event that the upstream takes in Update Event.
-EDITABLE_ATTRIBUTES = (
-    "title",
-    "start_local_date",
-    "end_local_date",
-    "location",
-    "total_capacity",
-    "conferencing_details",
-    "notes",
-    "transparency",
-)
-SCHEDULE_EDITABLE = {
-    "name": "name",
-    "time_zone": "timeZone",
-    "default_title": "defaultTitle",
-    "default_location": "defaultLocation",
-    "default_capacity": "defaultCapacity",
-    "default_conferencing_details": "defaultConferencingDetails",
-}
+
+
+def _wire_name(attribute: str) -> str:
+    """A model attribute's REST name (``default_title`` → ``defaultTitle``)."""
+    first, *rest = attribute.split("_")
+    return first + "".join(word.title() for word in rest)
+
+
+# The Update Schedule patch's names of the schedule attributes a dashboard edit may change.
+SCHEDULE_WIRE_NAMES = {name: _wire_name(name) for name in SCHEDULE_EDITABLE_ATTRIBUTES}
 
 
 class WixCalendarBackend:
@@ -132,14 +130,6 @@ class WixCalendarBackend:
                 )
         return type(row).objects.get(pk=row.pk)
 
-    @staticmethod
-    def _check_revision(model, pk, expected_revision: int):
-        """A stale page is a conflict before anything is sent upstream."""
-        current = model.objects.get(pk=pk)
-        if current.revision != expected_revision:
-            raise RevisionConflict(current)
-        return current
-
     def _apply_event(self, data: dict) -> Event:
         apply_remote_event(connection=self.connection, data=data, source=SOURCE, client=self.client)
         return Event.objects.get(pk=data["id"])
@@ -165,7 +155,7 @@ class WixCalendarBackend:
     def cancel_schedule(self, *, schedule: Schedule, expected_revision: int) -> Schedule:
         """Cancel upstream (one call): Wix cancels the future events itself, and their
         cancellations arrive through the sync, each audited as an upstream change."""
-        current = self._check_revision(Schedule, schedule.pk, expected_revision)
+        current = stored_current(Schedule, schedule.pk, expected_revision)
         if current.status == Schedule.Status.CANCELLED:
             raise CalendarError("This schedule is already cancelled.")
         data = self._call(lambda: self.client.cancel_schedule(schedule.pk), stale_row=current)
@@ -189,13 +179,11 @@ class WixCalendarBackend:
     def update_schedule(
         self, *, schedule: Schedule, expected_revision: int, changes: dict
     ) -> Schedule:
-        unknown = set(changes) - set(SCHEDULE_EDITABLE)
-        if unknown:
-            raise CalendarError(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
-        current = self._check_revision(Schedule, schedule.pk, expected_revision)
+        refuse_uneditable(changes, SCHEDULE_EDITABLE_ATTRIBUTES)
+        current = stored_current(Schedule, schedule.pk, expected_revision)
         if current.status == Schedule.Status.CANCELLED:
             raise CalendarError("A cancelled schedule cannot be changed.")
-        patch = {SCHEDULE_EDITABLE[name]: value for name, value in changes.items()}
+        patch = {SCHEDULE_WIRE_NAMES[name]: value for name, value in changes.items()}
         data = self._call(
             lambda: self.client.update_schedule(
                 schedule.pk, revision=expected_revision, changes=patch
@@ -229,10 +217,8 @@ class WixCalendarBackend:
     def update_event(self, *, event: Event, expected_revision: int, changes: dict) -> Event:
         """Update Event with the known revision (an INSTANCE becomes an EXCEPTION upstream; a
         MASTER's changes reach its future occurrences through the sync)."""
-        unknown = set(changes) - {*EDITABLE_ATTRIBUTES, "resource_ids"}
-        if unknown:
-            raise CalendarError(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
-        current = self._check_revision(Event, event.pk, expected_revision)
+        refuse_uneditable(changes, (*EDITABLE_ATTRIBUTES, "resource_ids"))
+        current = stored_current(Event, event.pk, expected_revision)
         if current.is_cancelled:
             raise CalendarError("A cancelled event cannot be edited.")
         start = changes.get("start_local_date", current.start_local)
@@ -265,7 +251,7 @@ class WixCalendarBackend:
                 "cancel them one by one or cancel the series."
             )
         whole_series = scope == Scope.ALL
-        current = self._check_revision(Event, event.pk, expected_revision)
+        current = stored_current(Event, event.pk, expected_revision)
         if current.is_cancelled and not whole_series:
             raise CalendarError("This event is already cancelled.")
         target = current.series_id if whole_series else current.pk
@@ -378,6 +364,11 @@ class WixCalendarBackend:
         )
 
 
+def bookings_app_id() -> str:
+    """The appId of Wix Bookings' schedules and events (its services and their sessions)."""
+    return mapping.WIX_BOOKINGS_APP_ID
+
+
 def wix_backend(business: Business) -> CalendarBackend:
     """The backend of a business whose ``backend`` is ``wix``: write-through when its
     connection is complete, else one that refuses every write with ``NOT_CONNECTED``."""
@@ -404,7 +395,7 @@ class NotConnectedBackend:
         raise CalendarError(f"{NOT_CONNECTED} Nothing was changed.")
 
     create_schedule = cancel_schedule = restore_schedule = update_schedule = _refuse
-    create_event = update_event = cancel_event = restore_event = _refuse
+    create_event = update_event = update_following = cancel_event = restore_event = _refuse
     add_participation = update_participation = _refuse
     cancel_participation = restore_participation = _refuse
 

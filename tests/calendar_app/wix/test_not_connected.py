@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from calendar_app.backends import calendar_backend
+from calendar_app.errors import CalendarError
 from calendar_app.models import Business, Event, Schedule
 from calendar_app.wix.backend import NOT_CONNECTED, NotConnectedBackend, WixCalendarBackend
 from participants.models import Participation
@@ -51,6 +52,13 @@ def test_the_business_gets_the_refusing_backend(unconnected):
         or backend.can_restore_participation
     )
     assert backend.extend_events_view(business=unconnected) == 0
+
+
+def test_an_edit_of_the_following_occurrences_is_refused_too(unconnected, mirrored):
+    with pytest.raises(CalendarError, match="not connected yet"):
+        calendar_backend(unconnected).update_following(
+            occurrence=mirrored, expected_revision=mirrored.revision, changes={"title": "New"}
+        )
 
 
 def test_a_complete_connection_writes_through():
