@@ -7,9 +7,9 @@ from functools import cached_property
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 
+from calendar_app import extensions
 from calendar_app.backends import calendar_backend
 from calendar_app.capacity import Capacity, event_capacity
-from calendar_app.conferencing.selectors import event_conferencing
 from calendar_app.locations import location_text
 from calendar_app.models import Business, Event, EventResource
 from participants.models import Participation
@@ -38,7 +38,7 @@ class EventHeader:
 
     @cached_property
     def conferencing(self) -> dict:
-        return event_conferencing(self.event) or {}
+        return extensions.event_conferencing(self.event) or {}
 
 
 def participations_for_event(event: Event, *, search: str | None = None) -> QuerySet:
