@@ -28,6 +28,7 @@ from calendar_app.selectors.history import HISTORY_LIMIT, HistoryEntry, event_hi
 from calendar_app.selectors.pages import (
     SchedulesPage,
     active_memberships,
+    active_schedules,
     has_unfinished_operation,
     operation_of,
     resources_for,
@@ -66,6 +67,7 @@ __all__ = [
     "Reach",
     "SchedulesPage",
     "active_memberships",
+    "active_schedules",
     "busy_times",
     "cancel_reach",
     "clashes",

@@ -26,6 +26,13 @@ def schedules_for(business: Business) -> QuerySet[Schedule]:
     return Schedule.objects.filter(business=business).order_by("name")
 
 
+def active_schedules(business: Business) -> QuerySet[Schedule]:
+    """Schedules that take new events: active, and not the dedicated blocked-time schedule."""
+    return Schedule.objects.filter(
+        business=business, status=Schedule.Status.ACTIVE, is_blocked_time=False
+    ).order_by("name")
+
+
 @dataclass(frozen=True)
 class SchedulesPage:
     """The schedules list, whether a cancelled schedule can be restored (not upstream, where
