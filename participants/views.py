@@ -1,282 +1,142 @@
 """Participant dashboard per event: header, list, search, CSV export and inline actions.
 
-Each action answers an HTMX request with the affected partial of ``dashboard.html`` (status 400
-for an invalid form, 409 for a stale revision) and a plain POST with a redirect, or with the
-whole page carrying the errors, so everything works with JavaScript off.
+Each action answers an HTMX request with the affected partial of ``dashboard.html`` and a plain
+POST with a redirect, or with the whole page carrying the errors, so everything works with
+JavaScript off. A refusal is shown on its form or row and answered with its status by
+``calendar_app.views.errors`` (400 for an invalid form, 409 for a stale revision, 503 when the
+calendar cannot be reached).
 """
-
-import csv
-import re
-from datetime import datetime
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from bookings import selectors as customer_selectors
 from calendar_app.models import Event
+from calendar_app.views.errors import refusal
 from calendar_app.views.helpers import get_event, wants_fragment
-from participants import selectors, services
+from participants import export, selectors, services
 from participants.forms import AddParticipationForm, EditParticipationForm, RevisionForm
 from participants.models import Participation
+from participants.selectors import ParticipationRow, who
 from participants.services import ParticipationError, RevisionConflict
 
 TEMPLATE = "participants/dashboard.html"
-
-ROW_ACTIONS = ("row", "edit", "cancel", "restore")
-ID_SLOT = "participation-id-slot"
+CANCELLED_EDIT = "Undo the cancel to edit this participation."
+STALE_ROW = "This row is out of date; reload the page."
 
 vary_on_htmx = vary_on_headers("HX-Request")
 
 
-def _event(request: HttpRequest, event_id: str) -> Event:
-    """An event of this business that takes participants; blocked time is a 404 for everyone."""
-    event = get_event(request, event_id)
-    if event.schedule.is_blocked_time:
-        raise Http404("Blocked time has no participants.")
-    return event
-
-
-def _participation(request: HttpRequest, event: Event, participation_id: str) -> Participation:
-    """A participation of this event and business; any other id is a 404."""
-    participation = get_object_or_404(
-        Participation, business=request.business, event=event, pk=participation_id
-    )
-    participation.event = event
-    return participation
-
-
-def _dashboard_url(event: Event, participation: Participation | None = None) -> str:
-    """The dashboard, or the page of it that shows ``participation``, scrolled to its row."""
-    url = reverse("participants:dashboard", args=[event.pk])
-    if participation is None:
-        return url
-    page = selectors.page_number_of(participation)
-    return f"{url}?page={page}#p-{participation.pk}" if page > 1 else f"{url}#p-{participation.pk}"
-
-
-def _list_context(
-    request: HttpRequest, event: Event, *, marked: Participation | None = None
-) -> dict:
-    """The list's context: the requested page (``?page=``) of the rows matching ``?q=``, or
-    the page of the whole list that has the ``marked`` row, shown in its marked state."""
-    if marked is None:
-        search = request.GET.get("q", "").strip()
-        page = request.GET.get("page")
-    else:
-        search, page = "", selectors.page_number_of(marked)
-    rows = selectors.participations_page(event, search=search, page=page)
-    participations = _with_urls(list(rows))
-    if marked is not None:
-        participations = [marked if p.pk == marked.pk else p for p in participations]
-    return {"search": search, "rows": rows, "participations": participations}
-
-
-def _who(participation: Participation) -> str:
-    """The participant as a status line names them: "Jane Doe", "Jane Doe (party of 2)"."""
-    if participation.party_size > 1:
-        return f"{participation.name} (party of {participation.party_size})"
-    return participation.name
-
-
-def _with_urls(participations: list[Participation]) -> list[Participation]:
-    """Ready rows for the template: action URLs reversed once per list instead of four times
-    per row, the participant as status lines name them, and the row-state attributes the
-    template reads (``_mark`` sets them otherwise)."""
-    patterns: dict[str, dict[str, str]] = {}
-    for p in participations:
-        for attribute, default in (("edit_form", None), ("conflict", False), ("error", "")):
-            vars(p).setdefault(attribute, default)
-        if p.event_id not in patterns:
-            patterns[p.event_id] = {
-                name: reverse(f"participants:{name}", args=[p.event_id, ID_SLOT])
-                for name in ROW_ACTIONS
-            }
-        p.urls = {name: url.replace(ID_SLOT, p.pk) for name, url in patterns[p.event_id].items()}
-        p.who = _who(p)
-    return participations
-
-
-def _render_page(
-    request: HttpRequest,
-    event: Event,
-    *,
-    add_form: AddParticipationForm | None = None,
-    marked: Participation | None = None,
-    status: int = 200,
-    extra: dict | None = None,
-) -> HttpResponse:
-    """The whole dashboard; ``marked`` is a row shown in its edit, conflict or error state, on
-    the page of the list that has it."""
-    listing = _list_context(request, event, marked=marked)
-    header = selectors.event_header(event, business=request.business)
-    context = {
-        "event": event,
-        "header": header,
-        "capacity": header.capacity,
-        **listing,
-        "add_form": add_form or AddParticipationForm(),
-        "read_only_reason": header.read_only_reason,
-        "can_undo_cancel": header.can_undo_cancel,
-        **(extra or {}),
-    }
-    return render(request, TEMPLATE, context, status=status)
-
-
-def _render_fragment(
-    request: HttpRequest, name: str, context: dict, *, status: int = 200
-) -> HttpResponse:
-    """A partial of the dashboard; its rows offer only the actions the page would offer."""
-    context = {**selectors.row_permissions(context["event"], business=request.business), **context}
-    return render(request, f"{TEMPLATE}#{name}", context, status=status)
-
-
-def _row_response(
-    request: HttpRequest,
-    event: Event,
-    participation: Participation,
-    *,
-    status_message: str = "",
-    status: int = 200,
-) -> HttpResponse:
-    """The updated row, with the capacity summary and a status line swapped out of band."""
-    context = {
-        "event": event,
-        "p": participation,
-        "capacity": selectors.event_capacity(event),
-        "status_message": status_message,
-        "oob": True,
-    }
-    return _render_fragment(request, "row_update", context, status=status)
-
-
-def _row_problem(
-    request: HttpRequest, event: Event, participation: Participation, *, status: int
-) -> HttpResponse:
-    """The row in its edit, conflict or error state: a fragment, or the whole page."""
-    if wants_fragment(request):
-        if participation.conflict:
-            name = "conflict_row"
-        elif participation.edit_form is not None:
-            name = "edit_row"
-        else:
-            name = "row"
-        return _render_fragment(request, name, {"event": event, "p": participation}, status=status)
-    return _render_page(request, event, marked=participation, status=status)
-
-
-def _mark(
-    participation: Participation,
-    *,
-    edit_form: EditParticipationForm | None = None,
-    conflict: bool = False,
-    error: str = "",
-) -> Participation:
-    participation.edit_form = edit_form
-    participation.conflict = conflict
-    participation.error = error
-    _with_urls([participation])
-    return participation
+# Dashboard -------------------------------------------------------------------------------------
 
 
 @require_GET
 @vary_on_htmx
 def dashboard(request: HttpRequest, event_id: str) -> HttpResponse:
-    """The event's header and participations; ``?q=`` searches the list."""
+    """The event's header and participations; ``?q=`` searches the list, ``?customer_q=``
+    finds a customer to add and ``?customer=<id>`` fills the add form with them."""
     event = _event(request, event_id)
     if event.recurrence_type == Event.RecurrenceType.MASTER:
-        occurrence = selectors.next_occurrence(event, now=timezone.now())
-        if occurrence is None:
-            messages.info(request, "This series has no occurrences.")
-            return redirect("calendar_app:home")
-        return redirect("participants:dashboard", event_id=occurrence.pk)
-    if wants_fragment(request) and request.htmx.target in ("participations", "load-more"):
-        context = {"event": event, **_list_context(request, event)}
-        name = "participations" if request.htmx.target == "participations" else "more_rows"
-        return _render_fragment(request, name, context)
+        return _to_next_occurrence(request, event)
+    target = request.htmx.target if wants_fragment(request) else None
+    if target in ("participations", "load-more"):
+        name = "participations" if target == "participations" else "more_rows"
+        return _render_fragment(request, name, {"event": event, **_listing(request, event)})
     customer_search = request.GET.get("customer_q", "").strip()[:100]
-    matches = (
-        customer_selectors.search_customers(business=request.business, query=customer_search)
-        if customer_search
-        else []
-    )
-    add_form = None
-    if request.GET.get("customer", "").isdigit():
-        customer = customer_selectors.customer_for_booking(
-            business=request.business, customer_id=int(request.GET["customer"])
-        )
-        if customer is None:
-            raise Http404("No such customer.")
-        add_form = AddParticipationForm.for_customer(customer)
     context = {
         "event": event,
         "customer_search": customer_search,
-        "customer_matches": matches,
+        "customer_matches": _customer_matches(request, customer_search),
     }
-    if wants_fragment(request) and request.htmx.target == "customer-matches":
+    add_form = _add_form_for_customer(request)
+    if target == "customer-matches":
         return _render_fragment(request, "customer_matches", context)
-    if wants_fragment(request) and request.htmx.target == "add-participant":
+    if target == "add-participant":
         return _render_fragment(request, "add_form", {**context, "add_form": add_form})
     return _render_page(request, event, add_form=add_form, extra=context)
+
+
+def _to_next_occurrence(request: HttpRequest, master: Event) -> HttpResponse:
+    """A series has no participants of its own: its next occurrence's dashboard instead."""
+    occurrence = selectors.next_occurrence(master, now=timezone.now())
+    if occurrence is None:
+        messages.info(request, "This series has no occurrences.")
+        return redirect("calendar_app:home")
+    return redirect("participants:dashboard", event_id=occurrence.pk)
+
+
+def _customer_matches(request: HttpRequest, search: str) -> list:
+    if not search:
+        return []
+    return customer_selectors.search_customers(business=request.business, query=search)
+
+
+def _add_form_for_customer(request: HttpRequest) -> AddParticipationForm | None:
+    """The add form filled from ``?customer=<id>`` (another business's customer is a 404)."""
+    if not request.GET.get("customer", "").isdigit():
+        return None
+    customer = customer_selectors.customer_for_booking(
+        business=request.business, customer_id=int(request.GET["customer"])
+    )
+    if customer is None:
+        raise Http404("No such customer.")
+    return AddParticipationForm.for_customer(customer)
+
+
+# Actions ---------------------------------------------------------------------------------------
 
 
 @require_POST
 @vary_on_htmx
 def participation_add(request: HttpRequest, event_id: str) -> HttpResponse:
-    """Add a participant; a double submit (same form key) creates one participation.
-
-    Over HTMX with a search active (``q``, posted from the list), the list is re-rendered with
-    that search instead of the new row being appended, so rows and match count stay true.
-    """
+    """Add a participant; a double submit (same form key) creates one participation."""
     event = _event(request, event_id)
     form = AddParticipationForm(request.POST)
-    if form.is_valid():
-        try:
-            participation, created = services.add_participation(
-                actor=request.membership,
-                event=event,
-                idempotency_key=form.cleaned_data["idempotency_key"],
-                customer_id=form.cleaned_data["customer"],
-                **form.values(),
-            )
-        except ParticipationError as error:
-            form.add_error(error.field, str(error))
     if not form.is_valid():
-        if wants_fragment(request):
-            return _render_fragment(
-                request, "add_form", {"event": event, "add_form": form}, status=400
-            )
-        return _render_page(request, event, add_form=form, status=400)
-    if created:
-        note = f"Added {_who(participation)}."
-    else:
-        note = f"{participation.name} was already added."
+        return _add_form(request, event, form, status=400)
+    try:
+        participation, created = services.add_participation(
+            actor=request.membership,
+            event=event,
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            customer_id=form.cleaned_data["customer"],
+            **form.values(),
+        )
+    except ParticipationError as error:
+        form.add_error(error.field, str(error))
+        return refusal(_add_form(request, event, form), error)
+    note = f"Added {who(participation)}." if created else f"{participation.name} was already added."
     if not wants_fragment(request):
         messages.success(request, note)
         return redirect(_dashboard_url(event, participation))
+    return _added(request, event, participation, created=created, note=note)
+
+
+def _added(
+    request: HttpRequest, event: Event, participation: Participation, *, created: bool, note: str
+) -> HttpResponse:
+    """The new row (or, with a search active, the list re-rendered with that search, so rows
+    and match count stay true), a fresh add form, the capacity and the status line."""
     search = request.POST.get("q", "").strip() if created else ""
-    listing = {"search": search}
+    context = {"search": search}
     if search:
-        rows = selectors.participations_page(event, search=search)
-        listing.update(rows=rows, participations=_with_urls(list(rows)))
-        matches = selectors.participations_for_event(event, search=search)
-        if not matches.filter(pk=participation.pk).exists():
+        context.update(_listing_context(selectors.participant_list(event, search=search)))
+        if not selectors.matches_search(event, participation, search=search):
             note += f" Not listed: it does not match “{search}”."
-    context = {
-        "event": event,
-        "p": _mark(participation),
-        "created": created,
-        "add_form": AddParticipationForm(),
-        "capacity": selectors.event_capacity(event),
-        **listing,
-        "status_message": note,
-        "oob": True,
-    }
+    context.update(
+        event=event,
+        p=selectors.participation_row(participation),
+        created=created,
+        add_form=AddParticipationForm(),
+        capacity=selectors.event_capacity(event),
+        status_message=note,
+        oob=True,
+    )
     return _render_fragment(request, "add_response", context)
 
 
@@ -288,7 +148,8 @@ def participation_row(request: HttpRequest, event_id: str, participation_id: str
     participation = _participation(request, event, participation_id)
     if not wants_fragment(request):
         return redirect(_dashboard_url(event, participation))
-    return _render_fragment(request, "row", {"event": event, "p": _mark(participation)})
+    context = {"event": event, "p": selectors.participation_row(participation)}
+    return _render_fragment(request, "row", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -297,70 +158,28 @@ def participation_edit(request: HttpRequest, event_id: str, participation_id: st
     """GET opens the row's inline edit form; POST saves it against the revision it showed."""
     event = _event(request, event_id)
     participation = _participation(request, event, participation_id)
+    row = selectors.participation_row(participation)
     if participation.is_cancelled:
-        _mark(participation, error="Undo the cancel to edit this participation.")
-        return _row_problem(request, event, participation, status=400)
+        return _row_in_state(request, event, row.shown(error=CANCELLED_EDIT), status=400)
     if request.method == "GET":
         form = EditParticipationForm.for_participation(participation)
-        _mark(participation, edit_form=form)
-        if wants_fragment(request):
-            return _render_fragment(request, "edit_row", {"event": event, "p": participation})
-        return _render_page(request, event, marked=participation)
-
+        return _row_in_state(request, event, row.shown(edit_form=form))
     form = EditParticipationForm.for_participation(participation, data=request.POST)
-    if form.is_valid():
-        try:
-            updated = services.update_participation(
-                actor=request.membership,
-                participation=participation,
-                expected_revision=form.cleaned_data["revision"],
-                changes=form.values(),
-            )
-        except RevisionConflict as conflict:
-            current = conflict.current
-            current.event = event
-            mine = None
-            if not current.is_cancelled:
-                mine = EditParticipationForm.over_revision(current, request.POST)
-            _mark(current, conflict=True, edit_form=mine)
-            return _row_problem(request, event, current, status=409)
-        except ParticipationError as error:
-            form.add_error(error.field, str(error))
     if not form.is_valid():
-        return _row_problem(request, event, _mark(participation, edit_form=form), status=400)
-    note = f"Saved {updated.name}."
-    if not wants_fragment(request):
-        messages.success(request, note)
-        return redirect(_dashboard_url(event, updated))
-    return _row_response(request, event, _mark(updated), status_message=note)
-
-
-def _revision_action(request: HttpRequest, event_id: str, participation_id: str, *, action):
-    """Cancel or undo: a revision-checked service call, then the row (or a redirect)."""
-    event = _event(request, event_id)
-    participation = _participation(request, event, participation_id)
-    form = RevisionForm(request.POST)
-    if not form.is_valid():
-        _mark(participation, error="This row is out of date; reload the page.")
-        return _row_problem(request, event, participation, status=400)
+        return _row_in_state(request, event, row.shown(edit_form=form), status=400)
     try:
-        updated = action(
+        updated = services.update_participation(
             actor=request.membership,
             participation=participation,
             expected_revision=form.cleaned_data["revision"],
+            changes=form.values(),
         )
     except RevisionConflict as conflict:
-        current = conflict.current
-        current.event = event
-        return _row_problem(request, event, _mark(current, conflict=True), status=409)
+        return _conflict(request, event, conflict, keep=request.POST)
     except ParticipationError as error:
-        return _row_problem(request, event, _mark(participation, error=str(error)), status=400)
-    verb = "Cancelled" if updated.is_cancelled else "Restored"
-    note = f"{verb} {_who(updated)}."
-    if not wants_fragment(request):
-        messages.success(request, note)
-        return redirect(_dashboard_url(event, updated))
-    return _row_response(request, event, _mark(updated), status_message=note)
+        form.add_error(error.field, str(error))
+        return refusal(_row_in_state(request, event, row.shown(edit_form=form)), error)
+    return _row_done(request, event, updated, f"Saved {updated.name}.")
 
 
 @require_POST
@@ -381,72 +200,173 @@ def participation_restore(request: HttpRequest, event_id: str, participation_id:
     )
 
 
-CSV_COLUMNS = ["Name", "Email", "Phone", "Party size", "Status", "Notes", "Added", "Cancelled"]
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-PHONE_NUMBER = re.compile(r"\+[\d ()./x-]+")  # x: an extension
-LEFT_TO_RIGHT_MARK = "\u200e"
-# A separator or line break inside a cell, followed (after spaces or quotes) by a formula start.
-INNER_FORMULA_START = re.compile(r"([,;\n\r])(?=[ \"]*[=+\-@\t\r])")
-
-
-def _csv_cell(value) -> str:
-    """Text that Excel, LibreOffice and Sheets show as text, never run as a formula.
-
-    Cells are quoted (``QUOTE_ALL``), which keeps ``x;=cmd`` one cell for a reader that splits
-    at commas. A spreadsheet whose locale splits at ``;`` (German Excel) stops honouring the
-    quotes after the first cell of a comma file, so a ``;`` or line break inside a cell can
-    start a new cell there: such a part gets an invisible left-to-right mark in front, and so
-    does a phone number (``+49 30 1234``), instead of a visible ``'``. The mark is not
-    whitespace, so no import trims it away, and it keeps a number's ``+`` on the left in
-    right-to-left sheets. Anything else that starts like a formula gets the ``'`` that marks
-    text (and shows that the value was defused).
-    """
-    text = "" if value is None else str(value)
-    text = INNER_FORMULA_START.sub(lambda match: match.group(1) + LEFT_TO_RIGHT_MARK, text)
-    if not text.startswith(FORMULA_STARTS):
-        return text
-    if PHONE_NUMBER.fullmatch(text):
-        return LEFT_TO_RIGHT_MARK + text
-    return f"'{text}"
-
-
-class _Echo:
-    """A file-like object whose ``write`` hands the line back (for a streamed csv.writer)."""
-
-    def write(self, value: str) -> str:
-        return value
+def _revision_action(request: HttpRequest, event_id: str, participation_id: str, *, action):
+    """Cancel or undo: a revision-checked service call, then the row (or a redirect)."""
+    event = _event(request, event_id)
+    participation = _participation(request, event, participation_id)
+    row = selectors.participation_row(participation)
+    form = RevisionForm(request.POST)
+    if not form.is_valid():
+        return _row_in_state(request, event, row.shown(error=STALE_ROW), status=400)
+    try:
+        updated = action(
+            actor=request.membership,
+            participation=participation,
+            expected_revision=form.cleaned_data["revision"],
+        )
+    except RevisionConflict as conflict:
+        return _conflict(request, event, conflict)
+    except ParticipationError as error:
+        return refusal(_row_in_state(request, event, row.shown(error=str(error))), error)
+    verb = "Cancelled" if updated.is_cancelled else "Restored"
+    return _row_done(request, event, updated, f"{verb} {who(updated)}.")
 
 
 @require_GET
 def export_csv(request: HttpRequest, event_id: str) -> StreamingHttpResponse:
-    """Every participation of the event (cancelled ones marked), whatever the page or search
-    shown, as CSV in the business zone; streamed in chunks, so its size never matters."""
+    """Every participation of the event as CSV (``participants.export``), streamed."""
     event = _event(request, event_id)
-    zone = request.business.zone
-
-    def local(value: datetime | None) -> str:
-        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
-
-    def lines():
-        writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
-        yield "\ufeff" + writer.writerow(CSV_COLUMNS)  # the BOM: Excel reads UTF-8 (the mark)
-        for p in selectors.participations_for_event(event).iterator(chunk_size=2000):
-            row = [
-                p.name,
-                p.email,
-                p.phone,
-                p.party_size,
-                p.get_status_display(),
-                p.notes,
-                local(p.created_date),
-                local(p.cancelled_date),
-            ]
-            yield writer.writerow([_csv_cell(v) for v in row])
-
-    date = event.start.astimezone(zone).strftime("%Y-%m-%d")
-    filename = f"participants-{slugify(event.title) or 'event'}-{date}.csv"
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response = StreamingHttpResponse(
+        export.csv_lines(event), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{export.csv_filename(event)}"'
     return response
+
+
+# Shared pieces ---------------------------------------------------------------------------------
+
+
+def _event(request: HttpRequest, event_id: str) -> Event:
+    """An event of this business that takes participants; blocked time is a 404 for everyone."""
+    event = get_event(request, event_id)
+    if event.schedule.is_blocked_time:
+        raise Http404("Blocked time has no participants.")
+    return event
+
+
+def _participation(request: HttpRequest, event: Event, participation_id: str) -> Participation:
+    """A participation of this event and business; any other id is a 404."""
+    participation = get_object_or_404(
+        Participation, business=request.business, event=event, pk=participation_id
+    )
+    participation.event = event  # the event is loaded already: no second query for it
+    return participation
+
+
+def _dashboard_url(event: Event, participation: Participation | None = None) -> str:
+    """The dashboard, or the page of it that shows ``participation``, scrolled to its row."""
+    url = reverse("participants:dashboard", args=[event.pk])
+    if participation is None:
+        return url
+    page = selectors.page_number_of(participation)
+    return f"{url}?page={page}#p-{participation.pk}" if page > 1 else f"{url}#p-{participation.pk}"
+
+
+def _listing(request: HttpRequest, event: Event, *, marked: ParticipationRow | None = None) -> dict:
+    """The list's context: the requested page (``?page=``) of the rows matching ``?q=``, or
+    the page of the whole list that has the ``marked`` row, shown in its marked state."""
+    listing = selectors.participant_list(
+        event,
+        search=request.GET.get("q", "").strip(),
+        page=request.GET.get("page"),
+        marked=marked,
+    )
+    return _listing_context(listing)
+
+
+def _listing_context(listing: selectors.ParticipantList) -> dict:
+    return {
+        "search": listing.search,
+        "rows": listing.rows,
+        "participations": listing.participations,
+    }
+
+
+def _render_page(
+    request: HttpRequest,
+    event: Event,
+    *,
+    add_form: AddParticipationForm | None = None,
+    marked: ParticipationRow | None = None,
+    status: int = 200,
+    extra: dict | None = None,
+) -> HttpResponse:
+    """The whole dashboard; ``marked`` is a row shown in its edit, conflict or error state, on
+    the page of the list that has it."""
+    header = selectors.event_header(event, business=request.business)
+    context = {
+        "event": event,
+        "header": header,
+        "capacity": header.capacity,
+        **_listing(request, event, marked=marked),
+        "add_form": add_form or AddParticipationForm(),
+        "read_only_reason": header.read_only_reason,
+        "can_undo_cancel": header.can_undo_cancel,
+        **(extra or {}),
+    }
+    return render(request, TEMPLATE, context, status=status)
+
+
+def _render_fragment(
+    request: HttpRequest, name: str, context: dict, *, status: int = 200
+) -> HttpResponse:
+    """A partial of the dashboard; its rows offer only the actions the page would offer."""
+    context = {**selectors.row_permissions(context["event"], business=request.business), **context}
+    return render(request, f"{TEMPLATE}#{name}", context, status=status)
+
+
+def _add_form(
+    request: HttpRequest, event: Event, form: AddParticipationForm, *, status: int = 200
+) -> HttpResponse:
+    """The add form with its errors: the fragment, or the whole page."""
+    if wants_fragment(request):
+        context = {"event": event, "add_form": form}
+        return _render_fragment(request, "add_form", context, status=status)
+    return _render_page(request, event, add_form=form, status=status)
+
+
+def _row_in_state(
+    request: HttpRequest, event: Event, row: ParticipationRow, *, status: int = 200
+) -> HttpResponse:
+    """The row in its edit, conflict or error state: a fragment, or the whole page."""
+    if not wants_fragment(request):
+        return _render_page(request, event, marked=row, status=status)
+    if row.conflict:
+        name = "conflict_row"
+    elif row.edit_form is not None:
+        name = "edit_row"
+    else:
+        name = "row"
+    return _render_fragment(request, name, {"event": event, "p": row}, status=status)
+
+
+def _conflict(
+    request: HttpRequest, event: Event, conflict: RevisionConflict, *, keep=None
+) -> HttpResponse:
+    """409: the participation changed first. Its current values, and what was typed (``keep``,
+    over the current revision) unless it is cancelled now."""
+    current = conflict.current
+    current.event = event
+    mine = None
+    if keep is not None and not current.is_cancelled:
+        mine = EditParticipationForm.over_revision(current, keep)
+    row = selectors.participation_row(current).shown(conflict=True, edit_form=mine)
+    return refusal(_row_in_state(request, event, row), conflict)
+
+
+def _row_done(
+    request: HttpRequest, event: Event, participation: Participation, note: str
+) -> HttpResponse:
+    """After a change: the updated row, with the capacity summary and a status line swapped
+    out of band (HTMX), or the dashboard page that has the row."""
+    if not wants_fragment(request):
+        messages.success(request, note)
+        return redirect(_dashboard_url(event, participation))
+    context = {
+        "event": event,
+        "p": selectors.participation_row(participation),
+        "capacity": selectors.event_capacity(event),
+        "status_message": note,
+        "oob": True,
+    }
+    return _render_fragment(request, "row_update", context)

@@ -9,7 +9,6 @@ from datetime import date, datetime
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
@@ -43,45 +42,22 @@ def calendar_page(request: HttpRequest, view: str) -> HttpResponse:
         raise Http404("Unknown calendar view.")
     business = require_business(request)
     now = timezone.now().astimezone(business.zone)
-    today = now.date()
-    schedules = list(schedules_for(business))
-    resources = list(resources_for(business))
+    schedules, resources = list(schedules_for(business)), list(resources_for(business))
     try:
-        query = _parse_query(request, view, today, schedules, resources)
+        query = _parse_query(request, view, now.date(), schedules, resources)
     except BadDate as error:
-        context = {"date_error": str(error), "today_url": layouts.CalendarQuery(view, today).url()}
-        return _respond(request, context, status=400)
+        return _respond(request, _bad_date_context(view, now.date(), error), status=400)
     context = {
-        "view": view,
-        "query": query,
-        "day": query.day,
         "schedules": schedules,
         "resources": resources,
-        "path": reverse("calendar_app:calendar", args=[view]),
-        "time_zone": business.time_zone,
-        "view_links": [
-            (name, label, query.url(view=name)) for name, label in layouts.VIEWS.items()
-        ],
-        "today_url": query.url(day=today),
-        **layouts.navigation(query),
+        **layouts.frame(query, today=now.date(), time_zone=business.time_zone),
     }
+    cursor, after = request.GET.get("cursor") or None, request.GET.get("after", "")
     try:
-        if view == "agenda":
-            context.update(
-                layouts.agenda(
-                    business,
-                    query,
-                    today,
-                    cursor=request.GET.get("cursor") or None,
-                    after=request.GET.get("after", ""),
-                )
-            )
-        else:
-            context.update(layouts.grid(business, query, now))
+        context.update(layouts.laid_out(business, query, now, cursor=cursor, after=after))
     except EventQueryError as error:
-        context["query_error"] = str(error)
-        return _respond(request, context, status=400)
-    if view == "agenda" and request.GET.get("cursor") and wants_fragment(request):
+        return _respond(request, {**context, "query_error": str(error)}, status=400)
+    if view == "agenda" and cursor and wants_fragment(request):
         return _respond(request, context, fragment="agenda_page")
     response = _respond(request, context)
     if wants_fragment(request):
@@ -117,6 +93,10 @@ def _parse_query(
         resource_id=resource_id,
         show_cancelled=request.GET.get("cancelled") == "1",
     )
+
+
+def _bad_date_context(view: str, today: date, error: BadDate) -> dict:
+    return {"date_error": str(error), "today_url": layouts.CalendarQuery(view, today).url()}
 
 
 def _respond(

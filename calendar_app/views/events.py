@@ -3,22 +3,20 @@ create events, block time.
 
 Every URL answers an HTMX request with a partial of its page (``page.html#fragment``) and a
 plain request with the whole page or a redirect, so each action works without JavaScript.
+Refusals are shown where they happen and answered with their status by ``views.errors``.
 """
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from bookings.selectors import booking_clashes
-from calendar_app import recurrence, selectors, services
+from calendar_app import selectors, services
 from calendar_app.backends import Scope
-from calendar_app.capacity import stored_places_taken
-from calendar_app.conferencing.selectors import links_gone, meeting_for_event
 from calendar_app.errors import CalendarError, CapacityError, RevisionConflict
 from calendar_app.forms import (
     BlockTimeForm,
@@ -28,13 +26,16 @@ from calendar_app.forms import (
     create_initial,
 )
 from calendar_app.models import Event
+from calendar_app.selectors import EventDetails, describe_rule
 from calendar_app.tenancy.access import may_change_event, require_business, require_owner_request
+from calendar_app.views.errors import refusal, refused
 from calendar_app.views.helpers import redirect_page, render_page, wants_fragment
 
 DETAIL = "calendar_app/event_detail.html"
 FORM = "calendar_app/event_form.html"
 BLOCK_TIME = "calendar_app/block_time.html"
 CONFLICT = f"{DETAIL}#conflict"
+OUT_OF_DATE = "This form is out of date; reload it."
 
 
 # Event detail ----------------------------------------------------------------------------------
@@ -44,8 +45,8 @@ CONFLICT = f"{DETAIL}#conflict"
 @vary_on_headers("HX-Request")
 def event_detail(request: HttpRequest, event_id: str) -> HttpResponse:
     """One event with its time, series, place, resources, capacity and the actions allowed."""
-    event = _load_event(request, event_id)
-    return render_page(request, DETAIL, _detail_context(request, event), fragment="event")
+    details = _load_event(request, event_id)
+    return render_page(request, DETAIL, _detail_context(request, details), fragment="event")
 
 
 @require_POST
@@ -63,30 +64,27 @@ def event_restore(request: HttpRequest, event_id: str) -> HttpResponse:
 
 
 def _status_action(request: HttpRequest, event_id: str, action, done: str) -> HttpResponse:
-    event = _load_event(request, event_id)
-    _require_may_change(request, event)
+    details = _changeable_event(request, event_id)
     form = EventActionForm(request.POST)
     if not form.is_valid():
-        return _summary(request, event, status=400, error="This form is out of date; reload it.")
+        return _summary(request, details, status=400, error=OUT_OF_DATE)
     try:
         action(
             actor=request.membership,
-            event=event,
+            event=details.event,
             expected_revision=form.cleaned_data["revision"],
             scope=form.scope_value,
         )
     except RevisionConflict as conflict:
-        return _conflict(
-            request, event, conflict.current, reload_url=_detail_url(event), page=DETAIL
-        )
+        return _conflict(request, details, conflict, reload_url=_detail_url(details.event))
     except CalendarError as error:
-        return _summary(request, event, status=400, error=str(error))
-    what = _what_changed(event, form.scope_value)
+        context = _detail_context(request, details, error=str(error))
+        return refused(request, DETAIL, context, fragment="summary", error=error)
+    notice = f"{_what_changed(details.event, form.scope_value)} was {done}."
     if wants_fragment(request):
-        fresh = _load_event(request, event_id)
-        return _summary(request, fresh, notice=f"{what} was {done}.")
-    messages.success(request, f"{what} was {done}.")
-    return redirect(_detail_url(event))
+        return _summary(request, _load_event(request, event_id), notice=notice)
+    messages.success(request, notice)
+    return redirect(_detail_url(details.event))
 
 
 # Edit ------------------------------------------------------------------------------------------
@@ -100,64 +98,39 @@ def event_edit(request: HttpRequest, event_id: str) -> HttpResponse:
     An owner editing an occurrence chooses this occurrence or the whole series; staff edit
     only the occurrence. A save based on a stale revision is a 409 that overwrites nothing.
     """
-    event = _load_event(request, event_id)
-    _require_may_change(request, event)
-    form_kwargs = {
-        "business": request.business,
-        "event": event,
-        "master": event.master,
-    }
-    if request.method == "GET":
-        form = EventEditForm(**form_kwargs)
-        return render_page(request, FORM, _form_context(form, event=event), fragment="form")
-
-    form = EventEditForm(request.POST, **form_kwargs)
-    if form.is_valid():
-        series_wide = form.applies_to_series or form.applies_to_following
-        clashing = [] if series_wide else _clashes(request, form, excluding=event.pk)
-        if clashing:
-            context = _form_context(form, event=event, clashes=clashing)
-            return render_page(request, FORM, context, fragment="form", status=409)
-        try:
-            saved = _save_edit(request, form)
-        except RevisionConflict as conflict:
-            return _conflict(
-                request,
-                event,
-                conflict.current,
-                reload_url=reverse("calendar_app:event_edit", args=[event.pk]),
-                page=FORM,
-                form=form,
-            )
-        except CalendarError as error:
-            form.add_error("capacity" if isinstance(error, CapacityError) else None, str(error))
-        else:
-            return _done(request, saved, f"“{saved.title}” was saved.")
-    return render_page(request, FORM, _form_context(form, event=event), fragment="form", status=400)
+    details = _changeable_event(request, event_id)
+    form = EventEditForm(
+        request.POST if request.method == "POST" else None,
+        business=request.business,
+        event=details.event,
+        master=details.master,
+    )
+    if request.method == "GET" or not form.is_valid():
+        return _form_page(request, form, details, status=200 if request.method == "GET" else 400)
+    series_wide = form.applies_to_series or form.applies_to_following
+    clashing = [] if series_wide else _clashes(request, form, excluding=event_id)
+    if clashing:
+        return _form_page(request, form, details, clashes=clashing, status=409)
+    try:
+        saved = _save_edit(request, form)
+    except RevisionConflict as conflict:
+        reload_url = reverse("calendar_app:event_edit", args=[event_id])
+        return _conflict(request, details, conflict, reload_url=reload_url, form=form)
+    except CalendarError as error:
+        form.add_error("capacity" if isinstance(error, CapacityError) else None, str(error))
+        return refusal(_form_page(request, form, details), error)
+    return _done(request, saved, f"“{saved.title}” was saved.")
 
 
 def _save_edit(request: HttpRequest, form: EventEditForm) -> Event:
-    """Apply the edit to the occurrence or to the MASTER; returns the event to show next."""
-    event = form.event
+    """Apply the edit to the occurrence, to the series from it on, or to the MASTER; returns
+    the event to show next. With nothing changed, only the revision is checked."""
+    event, master = form.event, form.master
     if form.applies_to_following:
-        changes = form.changes()
-        if not changes:
-            if event.master.revision != form.cleaned_data["series_revision"]:
-                raise RevisionConflict(event.master)
-            return event
-        follower = services.update_following(
-            actor=request.membership,
-            occurrence=event,
-            expected_revision=form.cleaned_data["series_revision"],
-            changes=changes,
-        )
-        return selectors.occurrence_after_series_edit(event, follower)
+        return _save_following(request, form)
     if form.applies_to_series:
-        target, expected, changes = (
-            event.master,
-            form.cleaned_data["series_revision"],
-            form.series_changes(),
-        )
+        target, expected = master, form.cleaned_data["series_revision"]
+        changes = form.series_changes()
     else:
         target, expected, changes = event, form.cleaned_data["revision"], form.changes()
     if not changes:
@@ -170,6 +143,19 @@ def _save_edit(request: HttpRequest, form: EventEditForm) -> Event:
     if target is event:
         return updated
     return selectors.occurrence_after_series_edit(event, updated)
+
+
+def _save_following(request: HttpRequest, form: EventEditForm) -> Event:
+    """Apply the edit to this occurrence and the following ones (a new series from here)."""
+    event, expected, changes = form.event, form.cleaned_data["series_revision"], form.changes()
+    if not changes:
+        if form.master.revision != expected:
+            raise RevisionConflict(form.master)
+        return event
+    follower = services.update_following(
+        actor=request.membership, occurrence=event, expected_revision=expected, changes=changes
+    )
+    return selectors.occurrence_after_series_edit(event, follower)
 
 
 # Create ----------------------------------------------------------------------------------------
@@ -187,24 +173,19 @@ def event_create(request: HttpRequest) -> HttpResponse:
         initial = create_initial(
             start=request.GET.get("start"), schedule=request.GET.get("schedule")
         )
-        form = EventCreateForm(business=business, initial=initial)
-        return render_page(request, FORM, _form_context(form), fragment="form")
-
+        return _form_page(request, EventCreateForm(business=business, initial=initial))
     form = EventCreateForm(request.POST, business=business)
-    if form.is_valid():
-        clashing = _clashes(request, form)
-        if clashing:
-            return render_page(
-                request, FORM, _form_context(form, clashes=clashing), fragment="form", status=409
-            )
-        try:
-            events = _create_events(request, form)
-        except CalendarError as error:
-            form.add_error(None, str(error))
-        else:
-            first = selectors.first_occurrence(events[0])
-            return _done(request, first, _created_message(events))
-    return render_page(request, FORM, _form_context(form), fragment="form", status=400)
+    if not form.is_valid():
+        return _form_page(request, form, status=400)
+    clashing = _clashes(request, form)
+    if clashing:
+        return _form_page(request, form, clashes=clashing, status=409)
+    try:
+        events = _create_events(request, form)
+    except CalendarError as error:
+        form.add_error(None, str(error))
+        return refusal(_form_page(request, form), error)
+    return _done(request, selectors.first_occurrence(events[0]), _created_message(events))
 
 
 def _create_events(request: HttpRequest, form: EventCreateForm) -> list[Event]:
@@ -246,21 +227,21 @@ def block_time(request: HttpRequest) -> HttpResponse:
         form = BlockTimeForm(business=business, initial={"interval": 1})
         return render_page(request, BLOCK_TIME, {"form": form}, fragment="form")
     form = BlockTimeForm(request.POST, business=business)
-    if form.is_valid():
-        clashing = _clashes(request, form)
-        if clashing:
-            context = {"form": form, "clashes": clashing}
-            return render_page(request, BLOCK_TIME, context, fragment="form", status=409)
-        try:
-            events = services.block_time(
-                actor=request.membership, business=business, **form.service_kwargs()
-            )
-        except CalendarError as error:
-            form.add_error(None, str(error))
-        else:
-            names = ", ".join(r.name for r in form.cleaned_data["resources"])
-            return _done(request, selectors.first_occurrence(events[0]), f"Blocked {names}.")
-    return render_page(request, BLOCK_TIME, {"form": form}, fragment="form", status=400)
+    if not form.is_valid():
+        return render_page(request, BLOCK_TIME, {"form": form}, fragment="form", status=400)
+    clashing = _clashes(request, form)
+    if clashing:
+        context = {"form": form, "clashes": clashing}
+        return render_page(request, BLOCK_TIME, context, fragment="form", status=409)
+    try:
+        events = services.block_time(
+            actor=request.membership, business=business, **form.service_kwargs()
+        )
+    except CalendarError as error:
+        form.add_error(None, str(error))
+        return refused(request, BLOCK_TIME, {"form": form}, fragment="form", error=error)
+    names = ", ".join(r.name for r in form.cleaned_data["resources"])
+    return _done(request, selectors.first_occurrence(events[0]), f"Blocked {names}.")
 
 
 # Shared pieces ---------------------------------------------------------------------------------
@@ -291,130 +272,92 @@ def _done(request: HttpRequest, event: Event, message: str) -> HttpResponse:
     return redirect_page(request, _detail_url(event))
 
 
-def _load_event(request: HttpRequest, event_id: str) -> Event:
+def _load_event(request: HttpRequest, event_id: str) -> EventDetails:
     """The event of the current business (404 otherwise), with its resources and MASTER."""
-    event = selectors.event_with_details(require_business(request), event_id)
-    if event is None:
+    details = selectors.event_with_details(require_business(request), event_id)
+    if details is None:
         raise Http404("No such event.")
-    return event
+    return details
 
 
-def _require_may_change(request: HttpRequest, event: Event) -> None:
-    if not may_change_event(request.membership, event):
+def _changeable_event(request: HttpRequest, event_id: str) -> EventDetails:
+    """``_load_event``, for a member who may change it (a series and blocked time: owners)."""
+    details = _load_event(request, event_id)
+    if not may_change_event(request.membership, details.event):
         raise PermissionDenied("Only an owner can change a whole series or blocked time.")
+    return details
 
 
 def _what_changed(event: Event, scope: Scope) -> str:
-    if scope == Scope.ALL or _is_master(event):
+    if scope == Scope.ALL or event.recurrence_type == Event.RecurrenceType.MASTER:
         return "The series"
     if scope == Scope.FOLLOWING:
         return f"“{event.title}” from {event.start_local:%-d %B} on"
     return f"“{event.title}”"
 
 
-def _is_master(event: Event) -> bool:
-    return event.recurrence_type == Event.RecurrenceType.MASTER
-
-
 def _detail_url(event: Event) -> str:
     return reverse("calendar_app:event_detail", args=[event.pk])
 
 
-def _detail_context(request: HttpRequest, event: Event, **extra) -> dict:
-    membership = request.membership
-    business = request.business
-    master = event.master
-    is_owner = membership.is_owner
-    in_series = master is not None
-    zone = business.zone
-    start = event.start.astimezone(zone).replace(tzinfo=None)
-    end = event.end.astimezone(zone).replace(tzinfo=None)
-    return {
-        "event": event,
-        "master": master,
-        "is_master": _is_master(event),
-        "is_exception": event.recurrence_type == Event.RecurrenceType.EXCEPTION,
-        "rule_text": describe_rule((master or event).recurrence_rule),
-        "resources": [er.resource for er in event.event_resources.all()],
-        "used": stored_places_taken(event),
-        "start": start,
-        "end": end,
-        "own_zone_differs": event.time_zone != business.time_zone,
-        "can_change": may_change_event(membership, event),
-        "can_restore": selectors.can_restore_events(business),
-        "history": selectors.event_history(business, event),
-        "meeting": meeting_for_event(event),
-        "meeting_links_gone": links_gone(event),
-        "offers_series_scope": is_owner and in_series,
-        "reach": _reach_labels(event) if not event.is_cancelled else {},
-        "calendar_url": (
-            f"{reverse('calendar_app:calendar', args=['week'])}?date={start:%Y-%m-%d}"
-        ),
-        **extra,
-    }
+def _detail_context(request: HttpRequest, details: EventDetails, **extra) -> dict:
+    page = selectors.event_detail_page(details=details, membership=request.membership)
+    return {"page": page, **extra}
 
 
-def _reach_labels(event: Event) -> dict[str, str]:
-    """What each cancel choice reaches, in words, for the confirmation ("3 occurrences, 12
-    participants booked")."""
-    labels = {}
-    for scope, reach in selectors.cancel_reach(event).items():
-        people = f"{reach.participants} participant{pluralize(reach.participants)} booked"
-        if scope == Scope.THIS:
-            labels[scope.value] = people
-        else:
-            labels[scope.value] = (
-                f"{reach.occurrences} occurrence{pluralize(reach.occurrences)}, {people}"
-            )
-    return labels
-
-
-def _summary(request: HttpRequest, event: Event, *, status: int = 200, **extra) -> HttpResponse:
+def _summary(
+    request: HttpRequest, details: EventDetails, *, status: int = 200, **extra
+) -> HttpResponse:
     """The header with status and actions: a fragment for HTMX, the whole page otherwise."""
-    context = _detail_context(request, event, **extra)
+    context = _detail_context(request, details, **extra)
     return render_page(request, DETAIL, context, fragment="summary", status=status)
 
 
 def _conflict(
-    request: HttpRequest, event: Event, current: Event, *, reload_url: str, page: str, form=None
+    request: HttpRequest,
+    details: EventDetails,
+    conflict: RevisionConflict,
+    *,
+    reload_url: str,
+    form: EventEditForm | None = None,
 ) -> HttpResponse:
-    """409: someone changed the event first. Show its current values and a reload link."""
-    conflict = {
+    """409: someone changed the event first. Show its current values and a reload link, on the
+    edit form when there is one (keeping what was typed), else on the event page."""
+    current = conflict.current
+    shown = {
         "current": current,
         "reload_url": reload_url,
-        "is_series": current.pk != event.pk,
+        "is_series": current.pk != details.event.pk,
     }
     if wants_fragment(request):
-        response = render(request, CONFLICT, {"conflict": conflict}, status=409)
+        response = refusal(render(request, CONFLICT, {"conflict": shown}), conflict)
         response["HX-Retarget"] = "#conflict-slot"
         response["HX-Reswap"] = "innerHTML"
         return response
-    if page == FORM:
-        context = _form_context(form, event=event, conflict=conflict)
-    else:
-        context = _detail_context(request, _load_event(request, event.pk), conflict=conflict)
-    return render(request, page, context, status=409)
+    if form is not None:
+        return refusal(
+            render(request, FORM, _form_context(form, details, conflict=shown)), conflict
+        )
+    fresh = _load_event(request, details.event.pk)
+    return refusal(
+        render(request, DETAIL, _detail_context(request, fresh, conflict=shown)), conflict
+    )
 
 
-def _form_context(form, *, event: Event | None = None, **extra) -> dict:
-    context = {"form": form, "event": event, **extra}
-    if event is None:
-        context["has_schedules"] = form.fields["schedule"].queryset.exists()
-    return context
+def _form_page(
+    request: HttpRequest,
+    form,
+    details: EventDetails | None = None,
+    *,
+    status: int = 200,
+    **extra,
+) -> HttpResponse:
+    """The create or edit form (its ``form`` fragment for HTMX)."""
+    context = _form_context(form, details, **extra)
+    return render_page(request, FORM, context, fragment="form", status=status)
 
 
-def describe_rule(rule: dict | None, *, days_only: bool = False) -> str:
-    """A recurrence rule in words: "Weekly on Monday, every 2 weeks, until 30 June 2026"."""
-    if not rule:
-        return ""
-    day = rule["days"][0].title()
-    if days_only:
-        return day
-    text = f"Weekly on {day}"
-    if rule.get("interval", 1) > 1:
-        text += f", every {rule['interval']} weeks"
-    until = (rule.get("until") or {}).get("localDate")
-    if until:
-        last = recurrence.parse_local_date(until)
-        text += f", until {last.day} {last:%B %Y}"
-    return text
+def _form_context(form, details: EventDetails | None, **extra) -> dict:
+    if details is None:
+        return {"form": form, "has_schedules": form.fields["schedule"].queryset.exists(), **extra}
+    return {"form": form, "event": details.event, "master": details.master, **extra}

@@ -2,7 +2,8 @@
 
 The blocked-time schedule is listed but changed only through Block time. Every action answers
 an HTMX request with a partial of its page and a plain POST with a redirect, or with the page
-showing the problem (400, or 409 for a stale revision), so it all works without JavaScript.
+showing the problem (with the refusal's status from ``views.errors``: 400, 409 for a stale
+revision, 503 when the calendar cannot be reached), so it all works without JavaScript.
 """
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from calendar_app.errors import CalendarError, RevisionConflict
 from calendar_app.forms import EventActionForm, ScheduleEditForm, ScheduleForm
 from calendar_app.models import Schedule
 from calendar_app.tenancy.access import require_business, require_owner_request
+from calendar_app.views.errors import refusal, refused
 from calendar_app.views.helpers import get_schedule, redirect_page, render_page, wants_fragment
 
 LIST = "calendar_app/schedules.html"
@@ -41,18 +43,17 @@ def schedule_create(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render_page(request, FORM, {"form": ScheduleForm()}, fragment="form")
     form = ScheduleForm(request.POST)
-    if form.is_valid():
-        try:
-            schedule = services.create_schedule(
-                actor=request.membership, business=request.business, **form.service_kwargs()
-            )
-        except CalendarError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, f"Schedule “{schedule.name}” was created. Add its events.")
-            url = f"{reverse('calendar_app:event_create')}?schedule={schedule.pk}"
-            return redirect_page(request, url)
-    return render_page(request, FORM, {"form": form}, fragment="form", status=400)
+    if not form.is_valid():
+        return render_page(request, FORM, {"form": form}, fragment="form", status=400)
+    try:
+        schedule = services.create_schedule(
+            actor=request.membership, business=request.business, **form.service_kwargs()
+        )
+    except CalendarError as error:
+        form.add_error(None, str(error))
+        return refused(request, FORM, {"form": form}, fragment="form", error=error)
+    messages.success(request, f"Schedule “{schedule.name}” was created. Add its events.")
+    return redirect_page(request, f"{reverse('calendar_app:event_create')}?schedule={schedule.pk}")
 
 
 @require_http_methods(["GET", "POST"])
@@ -63,17 +64,17 @@ def schedule_edit(request: HttpRequest, schedule_id: str) -> HttpResponse:
     if request.method == "GET":
         return _form(request, ScheduleEditForm(schedule=schedule))
     form = ScheduleEditForm(request.POST, schedule=schedule)
-    if form.is_valid():
-        try:
-            schedule = _save(request, form)
-        except RevisionConflict as conflict:
-            return _edit_conflict(request, conflict.current)
-        except CalendarError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, f"Schedule “{schedule.name}” was saved.")
-            return redirect_page(request, reverse("calendar_app:schedules"))
-    return _form(request, form, status=400)
+    if not form.is_valid():
+        return _form(request, form, status=400)
+    try:
+        schedule = _save(request, form)
+    except RevisionConflict as conflict:
+        return _edit_conflict(request, conflict)
+    except CalendarError as error:
+        form.add_error(None, str(error))
+        return refusal(_form(request, form), error)
+    messages.success(request, f"Schedule “{schedule.name}” was saved.")
+    return redirect_page(request, reverse("calendar_app:schedules"))
 
 
 @require_POST
@@ -85,7 +86,7 @@ def schedule_cancel(request: HttpRequest, schedule_id: str) -> HttpResponse:
 
 
 def _cancelled(schedule: Schedule) -> str:
-    if selectors.unfinished_operations(schedule.business).filter(schedule=schedule).exists():
+    if selectors.has_unfinished_operation(schedule):
         return "was cancelled; its future events are being cancelled now (progress below)"
     return "was cancelled, with its future events"
 
@@ -143,9 +144,9 @@ def _status_action(request: HttpRequest, schedule_id: str, action, done) -> Http
             f"“{conflict.current.name}” changed since this page was loaded, so nothing was "
             "done. The list now shows it as it is; try again if you still want to."
         )
-        return _list(request, problem=problem, status=409)
+        return refusal(_list(request, problem=problem), conflict)
     except CalendarError as error:
-        return _list(request, problem=str(error), status=400)
+        return refusal(_list(request, problem=str(error)), error)
     notice = f"Schedule “{updated.name}” {done(updated)}."
     if wants_fragment(request):
         return _list(request, notice=notice)
@@ -166,14 +167,7 @@ def _list(
     request: HttpRequest, *, notice: str = "", problem: str = "", status: int = 200
 ) -> HttpResponse:
     page = selectors.schedules_page(request.business)
-    context = {
-        "schedules": page.schedules,
-        "can_restore": page.can_restore,
-        "operations": page.operations,
-        "busy_schedule_ids": {operation.schedule_id for operation in page.operations},
-        "notice": notice,
-        "problem": problem,
-    }
+    context = {"page": page, "notice": notice, "problem": problem}
     return render_page(request, LIST, context, fragment="schedules", status=status)
 
 
@@ -188,10 +182,11 @@ def _form(
     return render_page(request, FORM, context, fragment="form", status=status)
 
 
-def _edit_conflict(request: HttpRequest, current: Schedule) -> HttpResponse:
+def _edit_conflict(request: HttpRequest, conflict: RevisionConflict) -> HttpResponse:
     """409: someone changed the schedule first. Show it as it is now and keep what was typed,
     based on the current revision, so saving again is a deliberate choice to replace it."""
+    current = conflict.current
     data = request.POST.copy()
     data["revision"] = current.revision
     form = ScheduleEditForm(data, schedule=current)
-    return _form(request, form, conflict=current, status=409)
+    return refusal(_form(request, form, conflict=current), conflict)

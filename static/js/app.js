@@ -3,16 +3,17 @@
   "use strict";
   document.documentElement.classList.add("js"); // the time grid places events only with JS
 
-  // Errors in place under every setting. Form errors and conflicts come back as 400/409
-  // fragments that htmx swaps into their form (see the htmx-config meta tag). With DEBUG on,
-  // django-htmx's debug script would replace the whole document with any 400; it listens on
-  // the document while bubbling, so this capture listener lets only Django's own error pages
-  // (whole documents) reach it.
+  // Errors in place under every setting. Form errors, conflicts and an unreachable calendar
+  // come back as 400/409/503 fragments that htmx swaps into their form (see the htmx-config
+  // meta tag). With DEBUG on, django-htmx's debug script would replace the whole document with
+  // any such answer; it listens on the document while bubbling, so this capture listener lets
+  // only Django's own error pages (whole documents) reach it.
   document.addEventListener(
     "htmx:beforeOnLoad",
     function (event) {
       var xhr = event.detail.xhr;
-      if ((xhr.status === 400 || xhr.status === 409) && !/<html[\s>]/i.test(xhr.responseText)) {
+      var inPlace = xhr.status === 400 || xhr.status === 409 || xhr.status === 503;
+      if (inPlace && !/<html[\s>]/i.test(xhr.responseText)) {
         event.stopPropagation();
       }
     },

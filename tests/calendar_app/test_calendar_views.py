@@ -407,7 +407,7 @@ def test_the_agenda_groups_the_next_30_days_by_day(owner_client, schedule):
 
 
 def test_the_agenda_pages_with_a_load_more_link(owner_client, schedule, monkeypatch):
-    monkeypatch.setattr(layouts, "AGENDA_PAGE_SIZE", 2)
+    monkeypatch.setattr(layouts.agendas, "AGENDA_PAGE_SIZE", 2)
     events = [
         EventFactory(schedule=schedule, start_local=datetime(2026, 6, 1 + i, 9)) for i in range(3)
     ]
@@ -484,7 +484,7 @@ def test_the_resource_filter_shows_only_events_holding_that_resource(
 
 
 def test_a_window_with_too_many_events_says_so(owner_client, schedule, monkeypatch):
-    monkeypatch.setattr(layouts, "CALENDAR_EVENT_LIMIT", 2)
+    monkeypatch.setattr(layouts.grids, "CALENDAR_EVENT_LIMIT", 2)
     for hour in (9, 10, 11):
         EventFactory(schedule=schedule, start_local=datetime(2026, 6, 1, hour))
 

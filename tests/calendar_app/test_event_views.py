@@ -126,6 +126,41 @@ def test_the_detail_shows_time_place_resources_capacity_and_links(owner_client, 
     assert response["Vary"].startswith("HX-Request") or "HX-Request" in response["Vary"]
 
 
+STRUCTURED = {
+    "type": "CUSTOM",
+    "name": "Main hall",
+    "address": {"formatted": "Hauptstr. 1, 10115 Berlin", "city": "Berlin"},
+}
+
+
+def test_the_detail_shows_a_structured_address_as_one_line(owner_client, one_off):
+    Event.objects.filter(pk=one_off.pk).update(location=STRUCTURED)
+
+    html = owner_client.get(url("event_detail", one_off)).content.decode()
+
+    assert 'Main hall<br><span class="muted">Hauptstr. 1, 10115 Berlin</span>' in html
+    assert "formatted" not in html
+
+
+def test_an_unchanged_structured_address_is_kept_as_it_is(owner_client, one_off):
+    Event.objects.filter(pk=one_off.pk).update(location=STRUCTURED)
+
+    form = owner_client.get(url("event_edit", one_off)).content.decode()
+    response = owner_client.post(
+        url("event_edit", one_off),
+        edit_data(
+            one_off,
+            title="Renamed",
+            location_name="Main hall",
+            location_address="Hauptstr. 1, 10115 Berlin",
+        ),
+    )
+
+    assert 'value="Hauptstr. 1, 10115 Berlin"' in form
+    assert response.status_code == 302
+    assert (fresh(one_off).title, fresh(one_off).location) == ("Renamed", STRUCTURED)
+
+
 def test_the_detail_shows_the_events_own_zone_when_it_differs(owner_client, schedule):
     event = EventFactory(
         schedule=schedule, time_zone="America/New_York", start_local=datetime(2026, 6, 1, 9)

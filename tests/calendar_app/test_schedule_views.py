@@ -72,7 +72,8 @@ def test_the_owner_sees_each_schedule_with_its_status_and_defaults(
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert [s.name for s in response.context["schedules"]] == ["Aqua", "Blocked time", "Classes"]
+    listed = [s.name for s in response.context["page"].schedules]
+    assert listed == ["Aqua", "Blocked time", "Classes"]
     assert "Their classes" not in html
     assert f'<tr id="schedule-{cancelled.pk}" class="cancelled">' in html
     assert '<span class="badge cancelled">Cancelled</span>' in html

@@ -1,4 +1,5 @@
-"""Forms for events, schedules and blocked time.
+"""Event forms: create (one-off or weekly), edit (one occurrence, the following ones or the
+series), and the cancel/restore action.
 
 Forms parse and check what a person typed; the calendar rules stay in ``services``. Each form
 turns its input into the keyword arguments (or the ``changes`` dict) a service takes.
@@ -9,117 +10,24 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 
-from calendar_app import recurrence
 from calendar_app.backends import Scope
-from calendar_app.locations import address_text
-from calendar_app.models import (
-    Business,
-    Event,
-    Resource,
-    Schedule,
-    format_local_date,
+from calendar_app.forms.fields import (
+    EVENT_TYPE_CHOICES,
+    SCOPE_CHOICES,
+    SCOPE_FOLLOWING,
+    SCOPE_SERIES,
+    SCOPE_THIS,
+    STATUS_SCOPE_CHOICES,
+    Form,
+    RepeatMixin,
+    ResourceChoiceField,
+    TimeRangeMixin,
+    repeat_fields,
 )
+from calendar_app.locations import address_text
+from calendar_app.models import Business, Event, Resource, Schedule, format_local_date
+from calendar_app.selectors import active_schedules, resources_for
 from calendar_app.validation import MAX_YEAR, MIN_YEAR, BoundedDateField
-
-SCOPE_THIS = Scope.THIS.value
-SCOPE_FOLLOWING = Scope.FOLLOWING.value
-SCOPE_SERIES = Scope.ALL.value
-# Edits, cancels and restores reach as far as calendars offer (Google Calendar's three choices).
-STATUS_SCOPE_CHOICES = [
-    (Scope.THIS.value, "Only this occurrence"),
-    (Scope.FOLLOWING.value, "This and the following occurrences"),
-    (Scope.ALL.value, "All occurrences of the series"),
-]
-SCOPE_CHOICES = STATUS_SCOPE_CHOICES
-WEEKDAY_CHOICES = [(day, day.title()) for day in recurrence.DAYS]
-INTERVAL_CHOICES = [
-    (1, "Every week"),
-    (2, "Every 2 weeks"),
-    (3, "Every 3 weeks"),
-    (4, "Every 4 weeks"),
-]
-EVENT_TYPE_CHOICES = [
-    (Event.Type.CLASS, "Class"),
-    (Event.Type.APPOINTMENT, "Appointment"),
-    (Event.Type.COURSE, "Course"),
-    (Event.Type.DEFAULT, "Other"),
-]
-
-
-class Form(forms.Form):
-    """Labels without the trailing colon."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-
-class ResourceChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Resource) -> str:
-        return f"{obj.name} ({obj.get_type_display()})"
-
-
-def business_resources(business: Business):
-    return Resource.objects.filter(business=business, removed_date__isnull=True).order_by(
-        "type", "name"
-    )
-
-
-def active_schedules(business: Business):
-    """Schedules that take new events: active, and not the dedicated blocked-time schedule."""
-    return Schedule.objects.filter(
-        business=business, status=Schedule.Status.ACTIVE, is_blocked_time=False
-    ).order_by("name")
-
-
-class TimeRangeMixin:
-    """A date plus start and end times of day (an event ends on the day it starts)."""
-
-    def clean_time_range(self, cleaned: dict) -> None:
-        day, start, end = cleaned.get("date"), cleaned.get("start_time"), cleaned.get("end_time")
-        if day and start and end:
-            cleaned["start_local"] = datetime.combine(day, start)
-            cleaned["end_local"] = datetime.combine(day, end)
-            if cleaned["end_local"] <= cleaned["start_local"]:
-                self.add_error("end_time", "The end time must be after the start time.")
-
-
-class RepeatMixin:
-    """'Repeat weekly' with weekday checkboxes, an interval and an optional last day."""
-
-    def clean_repeat(self, cleaned: dict) -> None:
-        if not cleaned.get("repeat_weekly"):
-            cleaned["days"] = []
-            return
-        day = cleaned.get("date")
-        if not cleaned.get("days") and day:
-            cleaned["days"] = [recurrence.weekday_of(datetime.combine(day, time()))]
-        until = cleaned.get("until")
-        if until and day and until < day:
-            self.add_error("until", "The series must end on or after its first day.")
-        cleaned["until_local"] = datetime.combine(until, time(23, 59)) if until else None
-
-
-def repeat_fields() -> dict:
-    return {
-        "repeat_weekly": forms.BooleanField(label="Repeat weekly", required=False),
-        "days": forms.MultipleChoiceField(
-            label="On",
-            choices=WEEKDAY_CHOICES,
-            required=False,
-            widget=forms.CheckboxSelectMultiple,
-            help_text="Each weekday becomes its own series. None ticked: the first day's weekday.",
-        ),
-        "interval": forms.TypedChoiceField(
-            label="Repeat", choices=INTERVAL_CHOICES, coerce=int, initial=1, required=False
-        ),
-        "until": BoundedDateField(
-            label="Last day",
-            required=False,
-            widget=forms.DateInput(attrs={"type": "date"}),
-            help_text="Leave empty for a series that keeps going.",
-        ),
-    }
 
 
 class EventForm(TimeRangeMixin, Form):
@@ -150,7 +58,7 @@ class EventForm(TimeRangeMixin, Form):
     def __init__(self, *args, business: Business, **kwargs):
         super().__init__(*args, **kwargs)
         self.business = business
-        self.fields["resources"].queryset = business_resources(business)
+        self.fields["resources"].queryset = resources_for(business)
 
     def clean(self):
         cleaned = super().clean()
@@ -164,7 +72,7 @@ class EventForm(TimeRangeMixin, Form):
         name = self.cleaned_data["location_name"].strip()
         address = self.cleaned_data["location_address"].strip()
         current = current or {}
-        if (name, address) == (current.get("name", ""), current.get("address", "")):
+        if (name, address) == (current.get("name") or "", address_text(current)):
             return current or None
         if not name and not address:
             return None
@@ -354,8 +262,8 @@ def initial_for(event: Event, master: Event | None = None) -> dict:
         "date": event.start_local.date(),
         "start_time": event.start_local.time(),
         "end_time": event.end_local.time(),
-        "location_name": location.get("name", ""),
-        "location_address": location.get("address", ""),
+        "location_name": location.get("name") or "",
+        "location_address": address_text(location),
         "capacity": event.total_capacity,
         "resources": [er.resource_id for er in event.event_resources.all()],
         "guest_url": conferencing.get("guestUrl", ""),
@@ -399,108 +307,3 @@ class EventActionForm(Form):
     @property
     def scope_value(self) -> Scope:
         return Scope(self.cleaned_data.get("scope") or Scope.THIS)
-
-
-class ScheduleForm(Form):
-    name = forms.CharField(max_length=200)
-    default_capacity = forms.IntegerField(
-        label="Default capacity", min_value=1, max_value=10000, required=False
-    )
-    default_location_name = forms.CharField(
-        label="Default location", max_length=150, required=False
-    )
-
-    def service_kwargs(self) -> dict:
-        data = self.cleaned_data
-        location = data["default_location_name"].strip()
-        return {
-            "name": data["name"].strip(),
-            "default_capacity": data["default_capacity"],
-            "default_location": {"type": "CUSTOM", "name": location} if location else None,
-        }
-
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise forms.ValidationError("Give the schedule a name.")
-        return name
-
-
-class ScheduleEditForm(ScheduleForm):
-    """Rename a schedule or change its defaults, from the revision the form was opened at."""
-
-    revision = forms.IntegerField(widget=forms.HiddenInput)
-
-    def __init__(self, *args, schedule: Schedule, **kwargs):
-        self.schedule = schedule
-        kwargs.setdefault(
-            "initial",
-            {
-                "name": schedule.name,
-                "default_capacity": schedule.default_capacity,
-                "default_location_name": (schedule.default_location or {}).get("name", ""),
-                "revision": schedule.revision,
-            },
-        )
-        super().__init__(*args, **kwargs)
-
-    def changes(self) -> dict:
-        """What the person changed, as ``services.update_schedule`` changes.
-
-        New events take their title from the schedule's default title, which follows the name
-        unless it was set apart from it; an unchanged location name keeps the location as it is.
-        """
-        schedule = self.schedule
-        wanted = self.service_kwargs()
-        changes: dict = {}
-        if wanted["name"] != schedule.name:
-            changes["name"] = wanted["name"]
-            if schedule.default_title in ("", schedule.name):
-                changes["default_title"] = wanted["name"]
-        if wanted["default_capacity"] != schedule.default_capacity:
-            changes["default_capacity"] = wanted["default_capacity"]
-        location = self.cleaned_data["default_location_name"].strip()
-        if location != (schedule.default_location or {}).get("name", ""):
-            changes["default_location"] = wanted["default_location"]
-        return changes
-
-
-class BlockTimeForm(RepeatMixin, TimeRangeMixin, Form):
-    """Block several resources at once for a time, once or every week."""
-
-    reason = forms.CharField(
-        max_length=180,
-        required=False,
-        help_text="Shown on the calendar after “Blocked:”, as in “Blocked: Maintenance”.",
-    )
-    resources = ResourceChoiceField(
-        queryset=Resource.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Pick at least one resource to block."},
-    )
-    date = BoundedDateField(widget=forms.DateInput(attrs={"type": "date"}))
-    start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    end_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-
-    def __init__(self, *args, business: Business, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["resources"].queryset = business_resources(business)
-        self.fields.update(repeat_fields())
-
-    def clean(self):
-        cleaned = super().clean()
-        self.clean_time_range(cleaned)
-        self.clean_repeat(cleaned)
-        return cleaned
-
-    def service_kwargs(self) -> dict:
-        data = self.cleaned_data
-        return {
-            "reason": data["reason"].strip(),
-            "resource_ids": [r.pk for r in data["resources"]],
-            "start_local": data["start_local"],
-            "end_local": data["end_local"],
-            "days": data["days"],
-            "interval": data.get("interval") or 1,
-            "until_local": data.get("until_local"),
-        }

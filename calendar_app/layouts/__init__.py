@@ -1,0 +1,35 @@
+"""Calendar layouts: month, week and day grids and agenda pages, laid out from Query Events.
+
+Each layout asks ``query_events`` for one window (or one agenda page) and places the events on
+days and hour slots in the business's time zone, with the links a page needs to move around.
+
+- ``query``: what the page shows (``CalendarQuery``) and its navigation links;
+- ``entries``: an event placed on a day (``Entry``), a ``Day``, and their markup;
+- ``grids``: month, week and day grids; ``agendas``: agenda pages;
+- ``page``: a calendar page's context (``frame`` and ``laid_out``).
+"""
+
+from calendar_app.layouts.agendas import AGENDA_PAGE_SIZE, agenda
+from calendar_app.layouts.entries import MONTH_DAY_EVENTS, Day, Entry, Slot, escape, event_links
+from calendar_app.layouts.grids import CALENDAR_EVENT_LIMIT, grid
+from calendar_app.layouts.page import frame, laid_out
+from calendar_app.layouts.query import AGENDA_DAYS, VIEWS, CalendarQuery, navigation
+
+__all__ = [
+    "AGENDA_DAYS",
+    "AGENDA_PAGE_SIZE",
+    "CALENDAR_EVENT_LIMIT",
+    "MONTH_DAY_EVENTS",
+    "VIEWS",
+    "CalendarQuery",
+    "Day",
+    "Entry",
+    "Slot",
+    "agenda",
+    "escape",
+    "event_links",
+    "frame",
+    "grid",
+    "laid_out",
+    "navigation",
+]

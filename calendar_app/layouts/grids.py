@@ -1,0 +1,194 @@
+"""Month, week and day grids: the window's events placed on days and, for week and day, on an
+hour grid in side-by-side lanes, with a create link per empty hour."""
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from calendar_app.layouts.entries import MONTH_DAY_EVENTS, Day, Entry, Slot, event_links
+from calendar_app.layouts.query import CalendarQuery
+from calendar_app.models import Business, Event
+from calendar_app.selectors import CalendarEvent, events_per_day, query_events
+
+CALENDAR_EVENT_LIMIT = 10_000  # one window query for week/day; more shows a notice
+FIRST_HOUR, LAST_HOUR = 7, 20  # hour range of week and day grids, widened to fit the events
+MIN_HEIGHT_MINUTES = 20  # a short event is drawn at least this tall, so its title stays readable
+
+
+def _window(query: CalendarQuery) -> tuple[date, int]:
+    """First day and number of days the grid shows."""
+    if query.view == "month":
+        first = query.day.replace(day=1)
+        return first - timedelta(days=first.weekday()), 42
+    if query.view == "week":
+        return query.day - timedelta(days=query.day.weekday()), 7
+    return query.day, 1
+
+
+def grid(business: Business, query: CalendarQuery, now: datetime) -> dict:
+    """Month, week or day: the window's events placed on days (and, for week and day, on a
+    time grid), with the links each day and empty hour needs."""
+    today = now.date()
+    first_day, count = _window(query)
+    day_view = replace(query, view="day")
+    days = [
+        Day(
+            date=d,
+            url=day_view.url(day=d),
+            is_today=d == today,
+            in_month=query.view != "month" or d.month == query.day.month,
+        )
+        for d in (first_day + timedelta(days=i) for i in range(count))
+    ]
+    if query.view == "month":
+        _fill_month(business, query, days)
+        return {
+            "days": days,
+            "weeks": [days[i : i + 7] for i in range(0, len(days), 7)],
+            "weekday_names": [f"{d.date:%a}" for d in days[:7]],
+        }
+    page = query_events(
+        business,
+        from_local_date=datetime.combine(first_day, datetime.min.time()),
+        to_local_date=datetime.combine(first_day + timedelta(days=count), datetime.min.time()),
+        time_zone=business.time_zone,
+        filter=query.event_filter,
+        limit=CALENDAR_EVENT_LIMIT,
+    )
+    _place(page.events, days, business, event_links())
+    return {
+        "days": days,
+        "truncated": page.has_next,
+        "event_limit": CALENDAR_EVENT_LIMIT,
+        "hours": _time_grid(days, query, now),
+    }
+
+
+def _fill_month(business: Business, query: CalendarQuery, days: list[Day]) -> None:
+    """Each month day's first events and its count, both from the database (any size)."""
+    per_day = events_per_day(
+        business,
+        first_day=days[0].date,
+        days=len(days),
+        filter=query.event_filter,
+        per_day=MONTH_DAY_EVENTS,
+    )
+    zone = business.zone
+    link = event_links()
+    for day, events, total in zip(days, per_day.shown, per_day.counts, strict=True):
+        day.entries = [
+            Entry(
+                event,
+                event.start.astimezone(zone),
+                event.end.astimezone(zone),
+                day.date,
+                link(event.id),
+            )
+            for event in events[:MONTH_DAY_EVENTS]
+        ]
+        day.total = total
+
+
+def _place(
+    events: list[CalendarEvent], days: list[Day], business: Business, link: Callable[[str], str]
+) -> None:
+    """Put each event on every grid day it overlaps, in the business's zone."""
+    zone = business.zone
+    by_date = {day.date: day for day in days}
+    for event in events:
+        start, end = event.start.astimezone(zone), event.end.astimezone(zone)
+        first = start.date()
+        last = (end - timedelta(microseconds=1)).date() if end > start else first
+        href = link(event.id)
+        if first == last:  # most events: one day
+            if day := by_date.get(first):
+                day.entries.append(Entry(event, start, end, first, href))
+            continue
+        current = max(first, days[0].date)
+        while current <= last and current in by_date:
+            by_date[current].entries.append(Entry(event, start, end, current, href))
+            current += timedelta(days=1)
+
+
+def _time_grid(days: list[Day], query: CalendarQuery, now: datetime) -> list[str]:
+    """Lay out week/day: untimed entries above, timed ones by minute in side-by-side lanes, an
+    hour range that fits every timed event, and a create link per empty hour."""
+    for day in days:
+        _mark_clashes(day.entries)
+        for entry in day.entries:
+            (day.untimed if entry.untimed else day.timed).append(entry)
+    day_spans = [[(entry, *entry.minutes_on_day()) for entry in day.timed] for day in days]
+    spans = [span for each_day in day_spans for span in each_day]
+    first = min([FIRST_HOUR, *(begin // 60 for _, begin, _ in spans)])
+    last = max([LAST_HOUR, *(-(-finish // 60) for _, _, finish in spans)])
+    create_path = reverse("calendar_app:event_create")
+    extra = f"&{urlencode({'schedule': query.schedule_id})}" if query.schedule_id else ""
+    for day, each_day in zip(days, day_spans, strict=True):
+        _lay_out_lanes(day.timed, each_day, offset=first * 60)
+        day.slots = [
+            Slot(hour, f"{create_path}?start={day.date.isoformat()}T{hour:02d}:00{extra}")
+            for hour in range(first, last)
+        ]
+        if day.is_today:
+            minute = now.hour * 60 + now.minute
+            if first * 60 <= minute < last * 60:
+                day.now_top = minute - first * 60
+    return [f"{hour:02d}:00" for hour in range(first, last)]
+
+
+def _mark_clashes(entries: list[Entry]) -> None:
+    """Mark the entries of one day that hold a resource OPAQUE while another entry holds it."""
+    holders: dict[str, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        if entry.event.is_cancelled or entry.event.transparency != Event.Transparency.OPAQUE:
+            continue
+        for ref in entry.event.resource_refs:
+            if ref.transparency == Event.Transparency.OPAQUE:
+                holders[ref.id].append(entry)
+    for held in holders.values():
+        held.sort(key=lambda e: e.start)
+        latest: Entry | None = None
+        for entry in held:
+            if latest is not None and entry.start < latest.end:
+                entry.clash = latest.clash = True
+            if latest is None or entry.end > latest.end:
+                latest = entry
+
+
+def _lay_out_lanes(
+    entries: list[Entry], spans: list[tuple[Entry, int, int]], *, offset: int
+) -> None:
+    """Place one day's timed entries (``spans``: each with its minutes on the day, and
+    ``entries`` put in their order): overlapping ones share their group's width in lanes.
+
+    Entries are taken by start; a group ends when the next entry starts after every entry in it
+    has ended, and each entry takes the first lane that is free by its start (as calendars do).
+    """
+    spans = sorted(spans, key=lambda span: (span[1], -span[2]))
+    entries[:] = [entry for entry, _, _ in spans]
+    group: list[Entry] = []
+    lane_ends: list[int] = []
+    group_end = -1
+    for entry, begin, finish in spans:
+        finish = max(finish, begin + MIN_HEIGHT_MINUTES)
+        if begin >= group_end:
+            _close_group(group, len(lane_ends))
+            group, lane_ends = [], []
+        lane = next((i for i, end in enumerate(lane_ends) if end <= begin), len(lane_ends))
+        if lane == len(lane_ends):
+            lane_ends.append(finish)
+        else:
+            lane_ends[lane] = finish
+        entry.top, entry.height, entry.lane = begin - offset, finish - begin, lane
+        group.append(entry)
+        group_end = max(group_end, finish)
+    _close_group(group, len(lane_ends))
+
+
+def _close_group(group: list[Entry], lanes: int) -> None:
+    for entry in group:
+        entry.lanes = lanes

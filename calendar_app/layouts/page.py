@@ -1,0 +1,36 @@
+"""A calendar page's context: the frame every view shares (title, links to move around) and the
+events laid out for its view."""
+
+from datetime import date, datetime
+
+from django.urls import reverse
+
+from calendar_app.layouts.agendas import agenda
+from calendar_app.layouts.grids import grid
+from calendar_app.layouts.query import VIEWS, CalendarQuery, navigation
+from calendar_app.models import Business
+
+
+def frame(query: CalendarQuery, *, today: date, time_zone: str) -> dict:
+    """What every calendar page shows around its events: the view and its date, the links to
+    the other views, to today and to the previous and next period, and the page's title."""
+    return {
+        "view": query.view,
+        "query": query,
+        "day": query.day,
+        "path": reverse("calendar_app:calendar", args=[query.view]),
+        "time_zone": time_zone,
+        "view_links": [(name, label, query.url(view=name)) for name, label in VIEWS.items()],
+        "today_url": query.url(day=today),
+        **navigation(query),
+    }
+
+
+def laid_out(
+    business: Business, query: CalendarQuery, now: datetime, *, cursor: str | None, after: str
+) -> dict:
+    """The view's events: an agenda page (from ``cursor``, ``after`` the day the previous page
+    ended on) or a grid. Raises ``EventQueryError`` for a cursor that is not valid any more."""
+    if query.view == "agenda":
+        return agenda(business, query, now.date(), cursor=cursor, after=after)
+    return grid(business, query, now)

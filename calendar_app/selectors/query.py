@@ -1,0 +1,371 @@
+"""Query Events over the local store: one window (or one page) of events as plain rows.
+
+Every calendar page is rendered from ``query_events``; a page's cursor carries its query, signed.
+"""
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import OuterRef, Q, QuerySet, StringAgg, Subquery, Value
+from django.db.models.functions import Concat
+
+from calendar_app import recurrence
+from calendar_app.models import (
+    Business,
+    Event,
+    EventResource,
+    Resource,
+    Schedule,
+    format_local_date,
+    parse_local_date,
+)
+from calendar_app.selectors.filters import EventQueryError, filter_q, names_type
+from calendar_app.validation import DATE_RANGE_MESSAGE, validate_year_range
+
+DEFAULT_RECURRENCE_TYPES = ("NONE", "INSTANCE", "EXCEPTION")
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 10_000  # the calendar's month window; one page never reads more rows
+CURSOR_SALT = "calendar_app.query_events"
+SORTS = {("start", "ASC"), ("end", "DESC")}
+
+
+class EventResourceRef(NamedTuple):
+    """An event's resource as Query Events returns it (the spec's ``event.resources[]``)."""
+
+    id: str
+    name: str
+    type: str
+    transparency: str
+
+
+# The columns a calendar page shows of an event, in ``CalendarEvent``'s order.
+ROW_FIELDS = (
+    "id",
+    "title",
+    "status",
+    "type",
+    "schedule_id",
+    "start",
+    "end",
+    "start_local_date",
+    "time_zone",
+    "all_day",
+    "recurrence_type",
+    "recurring_event_id",
+    "transparency",
+    "total_capacity",
+    "remaining_capacity",
+    "revision",
+)
+
+
+@dataclass(slots=True)
+class CalendarEvent:
+    """An event as the calendar pages show it: a plain row, not a model instance.
+
+    A week can hold thousands of events; building a model instance for each cost more than
+    the rest of the page. ``schedule`` is shared by the events of a schedule.
+    """
+
+    id: str
+    title: str
+    status: str
+    type: str
+    schedule_id: str
+    start: datetime
+    end: datetime
+    start_local_date: str
+    time_zone: str
+    all_day: bool
+    recurrence_type: str
+    recurring_event_id: str
+    transparency: str
+    total_capacity: int | None
+    remaining_capacity: int | None
+    revision: int
+    schedule: Schedule | None = None
+    resource_refs: list[EventResourceRef] = field(default_factory=list)
+
+    @property
+    def pk(self) -> str:
+        return self.id
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == Event.Status.CANCELLED
+
+    @property
+    def start_local(self) -> datetime:
+        return parse_local_date(self.start_local_date)
+
+
+@dataclass(frozen=True)
+class EventPage:
+    """One page of events; each has ``schedule`` loaded and ``resource_refs`` attached."""
+
+    events: list[CalendarEvent]
+    next_cursor: str | None
+    has_next: bool
+    time_zone: str
+
+    @property
+    def count(self) -> int:
+        return len(self.events)
+
+
+@dataclass(frozen=True)
+class Query:
+    from_local_date: str | None
+    to_local_date: str | None
+    time_zone: str
+    recurrence_type: tuple[str, ...]
+    filter: dict = field(default_factory=dict)
+    sort: tuple[str, str] = ("start", "ASC")
+    limit: int = DEFAULT_LIMIT
+
+
+def query_events(
+    business: Business,
+    *,
+    from_local_date: datetime | str | None = None,
+    to_local_date: datetime | str | None = None,
+    time_zone: str | None = None,
+    recurrence_type: list[str] | tuple[str, ...] | None = None,
+    filter: dict | None = None,
+    sort: tuple[str, str] = ("start", "ASC"),
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> EventPage:
+    """Calendar V3 Query Events over the local store.
+
+    The window is read in ``time_zone`` (the business's by default) and keeps every event that
+    overlaps it. ``filter`` uses the spec's keys and operators; ``WORKING_HOURS`` events come back
+    only when the ``type`` filter names them. With a ``cursor`` the original filter, sort and
+    window are taken from the cursor, as upstream does.
+    """
+    after: list | None = None
+    if cursor:
+        query, after = _decode_cursor(cursor)
+    else:
+        query = Query(
+            from_local_date=_local(from_local_date),
+            to_local_date=_local(to_local_date),
+            time_zone=time_zone or business.time_zone,
+            recurrence_type=tuple(recurrence_type or DEFAULT_RECURRENCE_TYPES),
+            filter=filter or {},
+            sort=tuple(sort),
+            limit=limit,
+        )
+        validate_query(query)
+    sort_field, order = query.sort
+    past = "gt" if order == "ASC" else "lt"
+    page = Q()
+    if after:
+        page = Q(**{f"{sort_field}__{past}": after[0]}) | Q(
+            **{sort_field: after[0], f"id__{past}": after[1]}
+        )
+    ordering = (sort_field, "id") if order == "ASC" else (f"-{sort_field}", "-id")
+    parts = [
+        part.filter(page)
+        .annotate(links=RESOURCE_LINKS)
+        .order_by()
+        .values_list(*ROW_FIELDS, "links")
+        for part in _window_parts(business, query)
+    ]
+    if len(parts) > 1:
+        if connection.features.supports_slicing_ordering_in_compound:
+            # Each part ordered and cut on its own too (not on SQLite): read in index order,
+            # it stops at the page.
+            parts = [part.order_by(*ordering)[: query.limit + 1] for part in parts]
+        parts = [parts[0].union(*parts[1:], all=True)]
+    parts[0] = parts[0].order_by(*ordering)[: query.limit + 1]
+    rows = list(parts[0])
+    has_next = len(rows) > query.limit
+    events = [CalendarEvent(*row[:-1]) for row in rows[: query.limit]]
+    attach_schedules(events)
+    _attach_resource_refs(business, events, [row[-1] for row in rows])
+    next_cursor = None
+    if has_next:
+        last = events[-1]
+        next_cursor = _encode_cursor(query, [getattr(last, sort_field).isoformat(), last.id])
+    return EventPage(
+        events=events, next_cursor=next_cursor, has_next=has_next, time_zone=query.time_zone
+    )
+
+
+def shown_events(business: Business, query: Query) -> QuerySet[Event]:
+    """The business's events of the query's recurrence types, ``WORKING_HOURS`` only when the
+    filter names them, with no window and no filter yet."""
+    events = Event.objects.filter(
+        business=business,
+        removed_date__isnull=True,
+        recurrence_type__in=query.recurrence_type,
+    )
+    if not names_type(query.filter, "WORKING_HOURS"):
+        events = events.exclude(type=Event.Type.WORKING_HOURS)
+    return events
+
+
+def _window_parts(business: Business, query: Query) -> list[QuerySet[Event]]:
+    """The filtered window as parts to read as one union: the events starting in it, on a
+    range of the (business, start) index, and those already running at its start.
+
+    Read as one "ends after the start and starts before the end" test, the window costs a
+    visit to every earlier (or later) event of the business; the running ones are picked by
+    id from the index alone (``event_calendar_day`` holds ``end``) and only they are read.
+    """
+    shown = shown_events(business, query)
+    earlier, later = _window_bounds(query)
+    events = shown.filter(filter_q(query.filter))
+    if earlier is None:
+        return [events.filter(start__lt=later) if later else events]
+    starting = events.filter(start__gte=earlier)
+    if later:
+        starting = starting.filter(start__lt=later)
+    running = shown.filter(start__lt=earlier, end__gt=earlier).values("pk")
+    return [starting, events.filter(pk__in=running)]
+
+
+def _local(value: datetime | str | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError as error:
+            raise EventQueryError(
+                f"'{value}' is not a local date-time (YYYY-MM-DDThh:mm:ss)."
+            ) from error
+    if value.tzinfo is not None:
+        raise EventQueryError("fromLocalDate/toLocalDate are local times without an offset.")
+    try:
+        validate_year_range(value)
+    except ValidationError as error:
+        raise EventQueryError(DATE_RANGE_MESSAGE) from error
+    return format_local_date(value)
+
+
+def validate_query(query: Query) -> None:
+    try:
+        zoneinfo.ZoneInfo(query.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+        raise EventQueryError(f"Unknown time zone '{query.time_zone}'.") from error
+    if query.sort not in SORTS:
+        raise EventQueryError("Sort by start ascending or by end descending.")
+    if not 1 <= len(query.recurrence_type) <= 5 or not set(query.recurrence_type) <= set(
+        Event.RecurrenceType.values
+    ):
+        raise EventQueryError("recurrenceType takes 1 to 5 of NONE, MASTER, INSTANCE, EXCEPTION.")
+    if not 1 <= query.limit <= MAX_LIMIT:
+        raise EventQueryError(f"The page size must be 1 to {MAX_LIMIT}.")
+    if (
+        query.from_local_date
+        and query.to_local_date
+        and query.from_local_date >= query.to_local_date
+        and query.sort[1] == "ASC"
+    ):
+        raise EventQueryError("fromLocalDate must be earlier than toLocalDate.")
+    filter_q(query.filter)  # raises on unsupported keys or operators
+
+
+def _window_bounds(query: Query) -> tuple[datetime | None, datetime | None]:
+    """The window's ends in UTC; a descending query may name it from its later end."""
+    earlier, later = query.from_local_date, query.to_local_date
+    if earlier and later and earlier > later:  # only a descending sort gets past validate_query
+        earlier, later = later, earlier
+    return (
+        recurrence.to_utc(parse_local_date(earlier), query.time_zone) if earlier else None,
+        recurrence.to_utc(parse_local_date(later), query.time_zone) if later else None,
+    )
+
+
+def attach_schedules(events: list[CalendarEvent]) -> None:
+    """Every event's schedule in one query: a business has a few schedules and many events, so
+    one instance per schedule, not one per event as a join would build."""
+    schedules = Schedule.objects.in_bulk({event.schedule_id for event in events})
+    for event in events:
+        event.schedule = schedules[event.schedule_id]
+
+
+# Each event's resources as one text column of the event's own row: "transparency id" pairs
+# (control characters apart, which no id or enum holds), so no second query names the events.
+LINK, LINKS = "\x1f", "\x1e"
+RESOURCE_LINKS = Subquery(
+    EventResource.objects.filter(event=OuterRef("pk"))
+    .values("event")
+    .annotate(links=StringAgg(Concat("transparency", Value(LINK), "resource_id"), Value(LINKS)))
+    .values("links")
+)
+
+
+def _attach_resource_refs(
+    business: Business, events: list[CalendarEvent], links: list[str | None]
+) -> None:
+    """Every event's resources, by name, from its ``RESOURCE_LINKS`` and one query of the
+    business's resources (a few dozen, where a week holds thousands of links)."""
+    resources = {
+        pk: (name, type_)
+        for pk, name, type_ in Resource.objects.filter(business=business).values_list(
+            "id", "name", "type"
+        )
+    }
+    for event, held in zip(events, links, strict=False):
+        if not held:
+            continue
+        refs = []
+        for link in held.split(LINKS):
+            transparency, resource_id = link.split(LINK, 1)
+            refs.append(EventResourceRef(resource_id, *resources[resource_id], transparency))
+        event.resource_refs = sorted(refs, key=lambda ref: ref.name)
+
+
+def _encode_cursor(query: Query, after: list) -> str:
+    payload = {
+        "from": query.from_local_date,
+        "to": query.to_local_date,
+        "tz": query.time_zone,
+        "rt": list(query.recurrence_type),
+        "filter": query.filter,
+        "sort": list(query.sort),
+        "limit": query.limit,
+        "after": after,
+    }
+    return signing.dumps(payload, salt=CURSOR_SALT, compress=True)
+
+
+STALE_CURSOR = "This page link is not valid any more; start from the first page."
+
+
+def _decode_cursor(cursor: str) -> tuple[Query, list]:
+    """The query a cursor carries, checked exactly like a fresh query (and its position).
+
+    The signature only proves that this app wrote the cursor once; a cursor from an older
+    version, or one signed with a leaked key, must not reach the database unchecked.
+    """
+    try:
+        payload = signing.loads(cursor, salt=CURSOR_SALT)
+        query = Query(
+            from_local_date=_local(payload["from"]),
+            to_local_date=_local(payload["to"]),
+            time_zone=str(payload["tz"]),
+            recurrence_type=tuple(payload["rt"]),
+            filter=payload["filter"],
+            sort=tuple(payload["sort"]),
+            limit=int(payload["limit"]),
+        )
+        validate_query(query)
+        after = payload["after"]
+        sort_value, last_id = after
+        datetime.fromisoformat(sort_value)
+        if not isinstance(last_id, str):
+            raise EventQueryError(STALE_CURSOR)
+    except EventQueryError:
+        raise
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as error:
+        raise EventQueryError(STALE_CURSOR) from error
+    return query, after
