@@ -24,7 +24,7 @@ help:
 	@echo "make loadcheck  100 concurrent requests against gunicorn (part of make bench)"
 	@echo "make serve   production: collectstatic, gunicorn + WhiteNoise (DEBUG=0, SECRET_KEY, DATABASE_URL)"
 	@echo "make worker  a Celery worker with beat (needs REDIS_URL; BEAT=0 on every further machine)"
-	@echo "make lint    ruff check + ruff format --check"
+	@echo "make lint    ruff check + ruff format --check + lint-imports (the architecture contracts)"
 	@echo "make format  ruff format + ruff check --fix"
 
 # (Re)create .venv when it is missing or its Python is older than 3.12.
@@ -84,6 +84,7 @@ worker: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install
 	$(VENV)/bin/ruff format .
