@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 
 from bookings.magicline.client import MagiclineClient
+from bookings.magicline.customers import ANONYMISED_NAME
 from bookings.magicline.models import MagiclineBooking, MagiclineWebhookDelivery
-from bookings.magicline.sync import ANONYMISED_NAME
 from bookings.magicline.tasks import process_delivery, refresh_bookings
 from bookings.models import AppointmentBooking, Customer
 from calendar_app.models import Event
