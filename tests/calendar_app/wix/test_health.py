@@ -216,8 +216,25 @@ def test_another_business_s_delivery_is_a_404(owner_client, connection, other_bu
 
 def test_a_delivery_that_did_not_fail_cannot_be_retried(owner_client, connection):
     applied = delivery(connection, "applied")
+    waiting = delivery(connection, "received")  # its task is still coming
 
     assert owner_client.post(reverse("wix:delivery_retry", args=[applied.pk])).status_code == 404
+    assert owner_client.post(reverse("wix:delivery_retry", args=[waiting.pk])).status_code == 404
+
+
+def test_a_stalled_delivery_is_shown_and_retried(
+    owner_client, connection, django_capture_on_commit_callbacks
+):
+    stalled = delivery(connection, "received", received_at=timezone.now() - timedelta(hours=1))
+
+    page = owner_client.get(HEALTH)
+    with django_capture_on_commit_callbacks() as queued:
+        response = owner_client.post(reverse("wix:delivery_retry", args=[stalled.pk]))
+
+    assert [f.pk for f in page.context["health"].deliveries.failures] == [stalled.pk]
+    assert "<strong>Stalled.</strong>" in page.content.decode()
+    assert response.status_code == 302
+    assert len(queued) == 1
 
 
 def test_resync_now_queues_one_reconciliation_at_a_time(
