@@ -23,7 +23,6 @@ from calendar_app.sync.deliveries import DeliveryStore
 
 STORE = DeliveryStore(
     model=MagiclineWebhookDelivery,
-    upstream_id="uuid",
     received_at="received_date",
     applied_at="processed_date",
     applied=MagiclineWebhookDelivery.Status.PROCESSED,

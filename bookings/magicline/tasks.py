@@ -42,7 +42,7 @@ def _retry_countdown(error: MagiclineError, retries: int) -> float:
 class DeliveryTask(DjangoTask):
     """Writes the reason of a delivery that failed unexpectedly on its row (it fails alone)."""
 
-    def on_failure(self, exc, task_id, args, kwargs, einfo):
+    def on_failure(self, exc, _task_id, args, _kwargs, _einfo):
         STORE.record_error(delivery_pk=args[0], error=str(exc), failed=True)
 
 

@@ -1,7 +1,7 @@
 """Webhook deliveries of any upstream: stored once, claimed, applied, failed, retried, requeued.
 
-An upstream describes its table once with a ``DeliveryStore`` (the model, the column of the
-upstream's unique id, the names of its arrival and applied columns) and gets:
+An upstream describes its table once with a ``DeliveryStore`` (the model, the names of its
+arrival and applied columns, what its applied status is called) and gets:
 
 - ``insert_once``: the intake's one ``INSERT … ON CONFLICT DO NOTHING`` (plain SQL built once:
   on the intake's path the ORM's query building cost several times the query itself);
@@ -44,13 +44,12 @@ class DeliveryStore:
     """One upstream's table of webhook deliveries.
 
     The model has ``connection``, ``status`` (``received``/``failed`` and ``applied``, whatever
-    this upstream calls it), ``attempts``, ``error``, the unique ``upstream_id`` column, and the
-    arrival and applied instants. ``kind_columns`` and ``describe`` say what a delivery was
-    about on the health page.
+    this upstream calls it), ``attempts``, ``error``, a unique column of the upstream's delivery
+    id (what ``insert_once`` stores once), and the arrival and applied instants.
+    ``kind_columns`` and ``describe`` say what a delivery was about on the health page.
     """
 
     model: type[models.Model]
-    upstream_id: str
     received_at: str = "received_at"
     applied_at: str = "applied_at"
     applied: str = "applied"

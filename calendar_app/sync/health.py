@@ -56,10 +56,6 @@ class DeliveryHealth:
     def last_delivery_age(self) -> timedelta | None:
         return self.now - self.last_delivery if self.last_delivery else None
 
-    @property
-    def stalled(self) -> int:
-        return sum(1 for failure in self.failures if failure.stalled)
-
     def refused_count(self, key: str) -> int:
         return next((refused.count for refused in self.refused if refused.key == key), 0)
 

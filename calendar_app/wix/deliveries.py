@@ -53,7 +53,6 @@ Changes = list[tuple[str, dict[str, Any], bool]]  # (kind of change, spec payloa
 
 STORE = DeliveryStore(
     model=WebhookDelivery,
-    upstream_id="delivery_id",
     kind_columns=("entity_fqdn", "slug"),
     describe=lambda row: f"{row['entity_fqdn']} {row['slug']}",
 )

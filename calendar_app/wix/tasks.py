@@ -123,12 +123,12 @@ def requeue_stalled_deliveries(older_than_seconds: float = STALLED_AFTER.total_s
             "pk", "entity_fqdn", "slug", "connection_id"
         )
     )
-    batched = [(fqdn, slug) in deliveries.BATCHED for _pk, fqdn, slug, _cid in stalled]
-    for connection_id in sorted({row[3] for row, b in zip(stalled, batched, strict=True) if b}):
+    drains = sorted({cid for _pk, *kind, cid in stalled if tuple(kind) in deliveries.BATCHED})
+    for connection_id in drains:
         drain_deliveries.delay_on_commit(connection_id)
-    for row, in_batch in zip(stalled, batched, strict=True):
-        if not in_batch:
-            apply_delivery.delay_on_commit(row[0])
+    for delivery_pk, *kind, _cid in stalled:
+        if tuple(kind) not in deliveries.BATCHED:
+            apply_delivery.delay_on_commit(delivery_pk)
     return len(stalled)
 
 
