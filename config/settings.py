@@ -260,6 +260,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "calendar_app.wix.tasks.requeue_stalled_deliveries",
         "schedule": timedelta(minutes=5),
     },
+    "requeue-stalled-magicline-deliveries": {
+        "task": "bookings.magicline.tasks.requeue_stalled_deliveries",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # How far ahead the local backend keeps recurring instances materialized (the spec's events view

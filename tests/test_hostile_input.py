@@ -64,7 +64,7 @@ BAD_VALUES = [
 # Fields every form may get even when no page shows them (a forged or stale request).
 ALWAYS_SENT = {"revision", "series_revision", "cursor", "after", "date", "q", "start"}
 UNWATCHED_APPS = {"sessions", "admin", "contenttypes", "axes"}
-REFUSAL_COUNTERS = {"wix_health.IntakeRejection"}
+REFUSAL_COUNTERS = {"wix_health.IntakeRejection", "magicline.MagiclineIntakeRefusal"}
 NAME_ATTRIBUTE = re.compile(r'name="([a-z_]+)"')
 
 

@@ -4,12 +4,13 @@ One client is one studio: its base URL and its key, nothing else (§1.1, §1.5).
 every caller:
 - sends ``X-API-KEY`` and never logs it; errors become typed exceptions built from the
   ErrorResponse (§1.8), logged with their ``traceId``;
-- retries 429 and 503 a bounded number of times with exponential backoff, honouring
-  ``Retry-After`` up to ``max_wait`` seconds (a longer wait raises ``MagiclineRateLimited`` so a
-  Celery task can retry later); POSTs that may have reached the studio are never retried here;
-- keeps each endpoint under the documented 1000 requests/minute: a sliding one-minute window per
-  (connection, endpoint) in Redis, shared by every web and Celery process (in memory without
-  Redis); a call waits for its turn up to ``max_wait`` seconds, else ``MagiclineRateLimited``;
+- retries through the one retry policy (``calendar_app.sync.retry``): 429 and 503 (the studio
+  refused the call, so repeating it is safe), and a timeout or a dropped connection for reads;
+  exponential backoff with full jitter, ``Retry-After`` honoured up to ``max_wait`` seconds (a
+  longer wait raises ``MagiclineRateLimited`` so a Celery task can retry later); a POST that may
+  have reached the studio is never repeated here;
+- keeps each endpoint under the documented 1000 requests/minute (``ratelimit``): a call waits
+  for its turn up to ``max_wait`` seconds, else ``MagiclineRateLimited``;
 - follows sliced results to the end (§1.9), keeps date-times as the strings received (§1.10;
   parsed by ``bookings.mapping``), splits long slot windows into the studio's maximum and falls
   back to smaller windows on a 400 (§3); the appointment types list is cached for
@@ -20,26 +21,25 @@ import functools
 import logging
 import re
 import ssl
-import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
-import redis
-from django.conf import settings
 from django.core.cache import cache
 
+from bookings.magicline.ratelimit import LocalWindow, RedisWindow, shared_window
 from bookings.mapping import parse_date_time
+from calendar_app.sync.retry import RetryPolicy, retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
 TYPES_CACHE_SECONDS = 60
 REQUESTS_PER_MINUTE = 1000
 SLICE_SIZE = 50
-RETRIED_STATUSES = (429, 503)
+RETRIED_STATUSES = frozenset({429, 503})
+SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
 class MagiclineError(Exception):
@@ -136,70 +136,6 @@ class MagiclineSlot:
         )
 
 
-class _LocalWindow:
-    """At most ``limit`` reservations in any ``window`` seconds, in this process's memory (the
-    development setup without Redis, where one process makes every call)."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._times: dict[str, list[float]] = {}
-
-    def reserve(self, key: str, *, limit: int, window: float, max_wait: float) -> float | None:
-        with self._lock:
-            now = time.monotonic()
-            times = [t for t in self._times.get(key, []) if t > now - window]
-            at = now if len(times) < limit else times[len(times) - limit] + window
-            if at - now > max_wait:
-                self._times[key] = times
-                return None
-            self._times[key] = sorted([*times, at])
-            return at - now
-
-
-# A sliding window in a sorted set: drop what left the window, then reserve the first instant at
-# which one more call keeps ``limit`` calls in any ``window`` seconds (now, or when the oldest
-# call that counts leaves it), unless that is more than ``max_wait`` away. Redis's clock, so all
-# processes agree.
-_RESERVE = """
-local key, window, limit, max_wait, member =
-    KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-local count = redis.call('ZCARD', key)
-local at = now
-if count >= limit then
-  local oldest = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
-  at = tonumber(oldest[2]) + window
-end
-if at - now > max_wait then return {0, tostring(at - now)} end
-redis.call('ZADD', key, at, member)
-redis.call('EXPIRE', key, math.ceil(at - now + window) + 1)
-return {1, tostring(at - now)}
-"""
-
-
-class _RedisWindow:
-    """The same window shared by every process (web and Celery workers) through Redis: the
-    documented limit is Magicline's per key and endpoint, not per process."""
-
-    def __init__(self, url: str):
-        self._redis = redis.Redis.from_url(url)
-        self._script = self._redis.register_script(_RESERVE)
-
-    def reserve(self, key: str, *, limit: int, window: float, max_wait: float) -> float | None:
-        granted, wait = self._script(
-            keys=[f"magicline:rate:{key}"], args=[window, limit, max_wait, uuid.uuid4().hex]
-        )
-        return max(0.0, float(wait)) if granted else None
-
-
-@functools.cache
-def shared_window() -> _LocalWindow | _RedisWindow:
-    """The process's rate window: in Redis when there is one (``REDIS_URL``), else local."""
-    return _RedisWindow(settings.REDIS_URL) if settings.REDIS_URL else _LocalWindow()
-
-
 @functools.cache
 def _ssl_context() -> ssl.SSLContext:
     """httpx's verifying TLS context, made once per process: loading the CA bundle takes tens of
@@ -228,12 +164,16 @@ class MagiclineClient:
         max_wait: float = 5.0,
         sleep: Callable[[float], None] = time.sleep,
         requests_per_minute: int = REQUESTS_PER_MINUTE,
-        rate_window: "_LocalWindow | _RedisWindow | None" = None,
+        rate_window: LocalWindow | RedisWindow | None = None,
     ):
         self.connection_id = connection_id
         self.max_slot_window_days = max_slot_window_days
-        self.max_attempts = max_attempts
-        self.backoff_seconds = backoff_seconds
+        self.retry = RetryPolicy(
+            attempts=max_attempts,
+            backoff=backoff_seconds,
+            max_backoff=max_wait,
+            max_retry_after=max_wait,
+        )
         self.max_wait = max_wait
         self.sleep = sleep
         self.requests_per_minute = requests_per_minute
@@ -285,37 +225,26 @@ class MagiclineClient:
     def _request(
         self, method: str, path: str, *, params: dict | None = None, json: dict | None = None
     ) -> httpx.Response:
-        """One call, retried on 429/503 (the studio refused it, so a retry is safe)."""
-        for attempt in range(1, self.max_attempts + 1):
-            self._wait_for_token(method, path)
-            try:
-                response = self._http.request(method, path, params=params, json=json)
-            except httpx.TransportError as error:
-                logger.warning("Magicline %s %s failed: %s", method, path, type(error).__name__)
-                raise MagiclineNetworkError(
-                    0, "The studio's Magicline did not answer; try again in a moment."
-                ) from error
-            if response.status_code not in RETRIED_STATUSES or attempt == self.max_attempts:
-                return self._checked(method, path, response)
-            wait = self._retry_wait(response, attempt)
-            if wait > self.max_wait:
-                return self._checked(method, path, response)
-            logger.info(
-                "Magicline %s %s answered %s; retry %s in %.1fs",
-                method,
-                path,
-                response.status_code,
-                attempt,
-                wait,
-            )
-            self.sleep(wait)
-        raise AssertionError("unreachable: the last attempt returns")
+        """One call through the retry policy: 429/503 again, and no answer again for reads."""
 
-    def _retry_wait(self, response: httpx.Response, attempt: int) -> float:
-        retry_after = response.headers.get("Retry-After", "")
-        if retry_after.isdigit():
-            return float(retry_after)
-        return self.backoff_seconds * 2 ** (attempt - 1)
+        def call() -> httpx.Response:
+            self._wait_for_token(method, path)
+            return self._http.request(method, path, params=params, json=json)
+
+        try:
+            response = self.retry.send(
+                call,
+                sleep=self.sleep,
+                statuses=RETRIED_STATUSES,
+                repeat_on_no_answer=method in SAFE_METHODS,
+                what=f"Magicline {method} {path}",
+            )
+        except httpx.TransportError as error:
+            logger.warning("Magicline %s %s failed: %s", method, path, type(error).__name__)
+            raise MagiclineNetworkError(
+                0, "The studio's Magicline did not answer; try again in a moment."
+            ) from error
+        return self._checked(method, path, response)
 
     def _checked(self, method: str, path: str, response: httpx.Response) -> httpx.Response:
         if response.is_success:
@@ -342,8 +271,9 @@ class MagiclineClient:
             fields["trace_id"],
         )
         if status == 429:
-            wait = self._retry_wait(response, self.max_attempts)
-            raise MagiclineRateLimited(status, message, retry_after=wait, **fields)
+            wait = retry_after_seconds(response)
+            retry_after = self.max_wait if wait is None else wait
+            raise MagiclineRateLimited(status, message, retry_after=retry_after, **fields)
         error_class = _ERRORS_BY_STATUS.get(status, MagiclineUnavailable)
         raise error_class(status, message, **fields)
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from bookings.models import AppointmentBooking, BookableAppointment, Customer
 from calendar_app.models import Business, Resource
+from calendar_app.sync.refusals import RefusalCount, once_per_reason
 
 
 def key_digest(key: str) -> str:
@@ -173,7 +174,9 @@ class MagiclineBooking(models.Model):
 
 
 class MagiclineWebhookDelivery(models.Model):
-    """One webhook call as received; ``uuid`` is unique, so a repeated delivery is stored once."""
+    """One webhook call as received; ``uuid`` is unique, so a repeated delivery is stored once.
+    Stored, claimed, retried and requeued through ``calendar_app.sync.deliveries``
+    (``bookings.magicline.deliveries.STORE``)."""
 
     class Status(models.TextChoices):
         RECEIVED = "received", "Received"
@@ -196,7 +199,26 @@ class MagiclineWebhookDelivery(models.Model):
         ordering = ["-received_date"]
         indexes = [
             models.Index(fields=["connection", "status"], name="magicline_delivery_status"),
+            models.Index(fields=["status", "received_date"], name="magicline_delivery_waiting"),
         ]
 
     def __str__(self) -> str:
         return f"{self.uuid} ({self.status})"
+
+
+class MagiclineIntakeRefusal(RefusalCount):
+    """How many webhook bodies were refused, per studio and reason; ``connection`` is empty for
+    a key that names no studio (one counter, shown on every studio's health page)."""
+
+    class Reason(models.TextChoices):
+        UNKNOWN_KEY = "unknown_key", "Unknown or missing key"
+        MALFORMED = "malformed", "Malformed body"
+        OTHER_STUDIO = "other_studio", "Another studio's uuid"
+
+    connection = models.ForeignKey(
+        MagiclineConnection, on_delete=models.CASCADE, null=True, related_name="refusals"
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+
+    class Meta:
+        constraints = once_per_reason("magicline_refusal")

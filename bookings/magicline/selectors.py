@@ -1,60 +1,51 @@
 """Reads of the Magicline side: the connection, its instructors and its sync health."""
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from django.db.models import Count, Max, Q, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 
+from bookings.magicline.deliveries import STORE
 from bookings.magicline.models import (
     MagiclineConnection,
     MagiclineInstructor,
-    MagiclineWebhookDelivery,
+    MagiclineIntakeRefusal,
 )
 from calendar_app.models import Business, Resource
+from calendar_app.sync.health import DeliveryHealth, RefusedCount, delivery_health
+from calendar_app.sync.refusals import refusal_counts
+
+REFUSED = MagiclineIntakeRefusal.Reason
+REFUSALS = (  # (reason, the element id on the page, its label)
+    (REFUSED.UNKNOWN_KEY, "unknown-keys", "Deliveries with an unknown key (all studios)"),
+    (REFUSED.MALFORMED, "malformed", "Malformed bodies"),
+    (REFUSED.OTHER_STUDIO, "other-studio", "Deliveries of another studio's uuid"),
+)
 
 
 @dataclass(frozen=True)
 class ConnectionHealth:
-    connection: MagiclineConnection
-    received: int
-    processed: int
-    failed: int
-    pending: int
-    bookings: int
-    last_delivery: datetime | None
-    now: datetime
-    recent_failures: list[MagiclineWebhookDelivery]
+    """The studio's connection, its deliveries (the shared partial) and the bookings kept."""
 
-    @property
-    def backlog(self) -> int:
-        """Deliveries stored but not handled yet."""
-        return self.pending
+    connection: MagiclineConnection
+    deliveries: DeliveryHealth
+    bookings: int
 
 
 def connection_health(*, business: Business) -> ConnectionHealth | None:
-    """The studio's connection with its delivery counts and latest failures (None: not set up)."""
+    """The studio's connection with its delivery health (None: not set up); five queries."""
     connection = MagiclineConnection.objects.filter(business=business).first()
     if connection is None:
         return None
-    status = MagiclineWebhookDelivery.Status
-    counts = MagiclineWebhookDelivery.objects.filter(connection=connection).aggregate(
-        received=Count("pk"),
-        processed=Count("pk", filter=Q(status=status.PROCESSED)),
-        failed=Count("pk", filter=Q(status=status.FAILED)),
-        pending=Count("pk", filter=Q(status=status.RECEIVED)),
-        last_delivery=Max("received_date"),
+    counts = refusal_counts(
+        MagiclineIntakeRefusal, connection_id=connection.pk, unowned=[REFUSED.UNKNOWN_KEY]
     )
+    refused = [RefusedCount(key, label, counts.get(reason, 0)) for reason, key, label in REFUSALS]
     return ConnectionHealth(
         connection=connection,
-        bookings=connection.bookings.count(),
-        now=timezone.now(),
-        recent_failures=list(
-            MagiclineWebhookDelivery.objects.filter(
-                connection=connection, status=status.FAILED
-            ).order_by("-received_date")[:20]
+        deliveries=delivery_health(
+            STORE, connection_id=connection.pk, retry_url="magicline:retry", refused=refused
         ),
-        **counts,
+        bookings=connection.bookings.count(),
     )
 
 

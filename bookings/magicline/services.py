@@ -1,6 +1,6 @@
 """Connecting a studio to Magicline: one place for the settings page and ``connect_magicline``;
-the owner's other actions there (an instructor linked to a staff member, a failed delivery retried,
-a refresh asked for)."""
+the owner's other actions there (an instructor linked to a staff member, a failed or stalled
+delivery retried, a refresh asked for)."""
 
 from urllib.parse import urlsplit
 
@@ -10,6 +10,7 @@ from django.utils import timezone
 from bookings.errors import AppointmentError
 from bookings.magicline import sync
 from bookings.magicline.client import MagiclineClient, MagiclineError
+from bookings.magicline.deliveries import STORE
 from bookings.magicline.models import (
     MagiclineConnection,
     MagiclineInstructor,
@@ -19,6 +20,7 @@ from bookings.magicline.models import (
 from bookings.magicline.tasks import process_delivery, refresh_bookings
 from calendar_app.audit import record_change
 from calendar_app.models import Business, Membership, Resource
+from calendar_app.sync.deliveries import STALLED_AFTER
 from calendar_app.tenancy.access import require_owner
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -116,13 +118,14 @@ def link_instructor(
 
 
 def retry_delivery(*, delivery: MagiclineWebhookDelivery) -> None:
-    """Queue a failed delivery again (its Celery task re-reads everything it names)."""
-    if delivery.status != MagiclineWebhookDelivery.Status.FAILED:
-        raise ConnectionRefused("Only a failed delivery can be retried.")
+    """Queue a failed or stalled delivery again (the health page's Retry; its Celery task
+    re-reads everything it names). Refused for one that is neither."""
     with transaction.atomic():
-        MagiclineWebhookDelivery.objects.filter(pk=delivery.pk).update(
-            status=MagiclineWebhookDelivery.Status.RECEIVED, error=""
-        )
+        if not STORE.retry(delivery_pk=delivery.pk):
+            raise ConnectionRefused(
+                "Only a failed delivery can be retried. One still waiting can be retried once "
+                f"it has waited {int(STALLED_AFTER.total_seconds() // 60)} minutes."
+            )
         process_delivery.delay_on_commit(delivery.pk)
 
 

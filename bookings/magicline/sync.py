@@ -16,11 +16,16 @@ from django.utils import timezone
 
 from bookings.backends import appointments_schedule
 from bookings.magicline.client import MagiclineClient
+from bookings.magicline.customers import (
+    apply_remote_customer,
+    linked_customer,
+    locked,
+    save_changed,
+)
 from bookings.magicline.models import (
     MagiclineAppointmentType,
     MagiclineBooking,
     MagiclineConnection,
-    MagiclineCustomer,
     MagiclineInstructor,
 )
 from bookings.mapping import parse_date_time
@@ -29,32 +34,15 @@ from bookings.models import (
     BookableAppointment,
     BookingResource,
     Customer,
-    IdlePeriod,
 )
 from calendar_app import services as calendar_services
 from calendar_app.models import Event, EventResource, Resource, format_local_date
 
 logger = logging.getLogger(__name__)
 
-ANONYMISED_NAME = "Anonymised customer"
 _BOOKING_STATUSES = {choice.value for choice in AppointmentBooking.BookingStatus}
 _APPOINTMENT_STATUSES = {choice.value for choice in AppointmentBooking.AppointmentStatus}
 _PARTICIPANT_STATUSES = {choice.value for choice in AppointmentBooking.ParticipantStatus}
-_CUSTOMER_STATUSES = {choice.value for choice in Customer.Status}
-
-
-def _save_changed(obj, wanted: dict) -> list[str]:
-    """Set the fields of ``obj`` that differ from ``wanted`` and save only those."""
-    changed = [name for name, value in wanted.items() if getattr(obj, name) != value]
-    for name in changed:
-        setattr(obj, name, wanted[name])
-    if changed:
-        obj.save(update_fields=changed)
-    return changed
-
-
-def _locked(connection: MagiclineConnection) -> MagiclineConnection:
-    return MagiclineConnection.objects.select_for_update().get(pk=connection.pk)
 
 
 @transaction.atomic
@@ -63,7 +51,7 @@ def apply_appointment_types(
 ) -> list[BookableAppointment]:
     """Mirror the studio's bookable types: new ones created, changed ones updated, types no longer
     listed unlisted locally. Returns the listed appointments in Magicline's order."""
-    _locked(connection)
+    locked(connection)
     links = {
         link.magicline_id: link
         for link in MagiclineAppointmentType.objects.filter(
@@ -88,7 +76,7 @@ def apply_appointment_types(
             )
         else:
             appointment = link.appointment
-            _save_changed(appointment, wanted)
+            save_changed(appointment, wanted)
         listed.append(appointment)
     listed_ids = {item["id"] for item in items}
     gone = [link.appointment_id for mid, link in links.items() if mid not in listed_ids]
@@ -171,113 +159,11 @@ def staff_of_slots(
     return resources
 
 
-def _customer_fields(data: dict) -> dict:
-    status = data.get("status")
-    return {
-        "first_name": (data.get("firstName") or "")[:100],
-        "last_name": (data.get("lastName") or "")[:100],
-        "email": (data.get("email") or "")[:254],
-        "phone": (data.get("phonePrivateMobile") or "")[:50],
-        "status": status if status in _CUSTOMER_STATUSES else Customer.Status.MEMBER,
-    }
-
-
-def linked_customer(*, connection: MagiclineConnection, magicline_id: int) -> Customer | None:
-    """This studio's local customer of a Magicline id (each studio keeps its own, as a local
-    business does, so its booking screen finds a member of another studio it has seen)."""
-    link = (
-        MagiclineCustomer.objects.filter(connection=connection, magicline_id=magicline_id)
-        .select_related("customer")
-        .first()
-    )
-    return link.customer if link else None
-
-
-def access_disabled(*, magicline_id: int) -> bool:
-    """Whether Magicline said CUSTOMER_ACCESS_DISABLED for this customer (in any studio)."""
-    return MagiclineCustomer.objects.filter(
-        magicline_id=magicline_id, access_disabled=True
-    ).exists()
-
-
-@transaction.atomic
-def apply_remote_customer(
-    *, connection: MagiclineConnection, data: dict | None, magicline_id: int
-) -> Customer:
-    """Create this studio's local customer of a Magicline customer if it has none, and refresh
-    every studio's copy from ``data`` (§2.10; None when Magicline no longer answers for it): a
-    Magicline id is one person across studios. A customer whose access was disabled stays
-    anonymised, also in a studio that meets them afterwards."""
-    _locked(connection)
-    links = list(
-        MagiclineCustomer.objects.filter(magicline_id=magicline_id)
-        .select_related("customer")
-        .order_by("id")
-    )
-    own = next((link for link in links if link.connection_id == connection.pk), None)
-    if own is None:
-        disabled = any(link.access_disabled for link in links)
-        if disabled:
-            fields = {"first_name": "", "last_name": ANONYMISED_NAME}
-        elif data:
-            fields = _customer_fields(data)
-        else:
-            fields = {"first_name": "Magicline customer", "last_name": str(magicline_id)}
-        own = MagiclineCustomer.objects.create(
-            connection=connection,
-            magicline_id=magicline_id,
-            customer=Customer.objects.create(business=connection.business, **fields),
-            access_disabled=disabled,
-            refreshed_date=timezone.now(),
-        )
-    if data:
-        for link in links:  # the copies there were (a new one was made from ``data``)
-            if not link.access_disabled:
-                _save_changed(link.customer, _customer_fields(data))
-                link.refreshed_date = timezone.now()
-                link.save(update_fields=["refreshed_date"])
-    return own.customer
-
-
 def fetch_customer(*, client: MagiclineClient, magicline_id: int) -> dict | None:
     """The customer from the studio, else from any studio with the integration (cross-studio)."""
     return client.customer(customer_id=magicline_id) or client.customer(
         customer_id=magicline_id, cross_studio=True
     )
-
-
-@transaction.atomic
-def purge_customer(*, connection: MagiclineConnection, magicline_id: int) -> int:
-    """CUSTOMER_ACCESS_DISABLED: the customer's personal data removed; bookings stay, anonymised.
-
-    A customer not seen yet gets an anonymised placeholder, so a booking event that arrives
-    later attaches to it instead of importing the data. Returns how many customers were purged.
-    """
-    _locked(connection)
-    links = list(MagiclineCustomer.objects.filter(magicline_id=magicline_id))
-    if not links:
-        placeholder = Customer.objects.create(
-            business=connection.business, first_name="", last_name=ANONYMISED_NAME
-        )
-        links = [
-            MagiclineCustomer.objects.create(
-                connection=connection, magicline_id=magicline_id, customer=placeholder
-            )
-        ]
-    for link in links:
-        Customer.objects.filter(pk=link.customer_id).update(
-            first_name="",
-            last_name=ANONYMISED_NAME,
-            email="",
-            phone="",
-            rate="",
-            additional_modules=[],
-            member_codes=[],
-        )
-        IdlePeriod.objects.filter(customer_id=link.customer_id).delete()
-        link.access_disabled = True
-        link.save(update_fields=["access_disabled"])
-    return len(links)
 
 
 def _event_title(booking: AppointmentBooking) -> str:
@@ -325,7 +211,7 @@ def _hold_staff(booking: AppointmentBooking, staff_ids: list[str]) -> None:
                         booking=booking, resource_id=resource_id, **wanted
                     )
                 else:
-                    _save_changed(row, wanted)
+                    save_changed(row, wanted)
         except IntegrityError:
             logger.warning("Magicline booking %s overlaps a hold of %s", booking.pk, resource_id)
 
@@ -383,7 +269,7 @@ def apply_remote_booking(
     ``customer`` must be given when ``data`` has no ``customerId`` (the list of §2.7 and the
     book answer); otherwise the customer is looked up by id (it must have been applied first).
     """
-    _locked(connection)
+    locked(connection)
     link = (
         MagiclineBooking.objects.filter(connection=connection, magicline_id=data["bookingId"])
         .select_related("booking__appointment", "booking__customer", "booking__event")
@@ -456,7 +342,7 @@ def apply_booking_gone(
     *, connection: MagiclineConnection, magicline_id: int
 ) -> AppointmentBooking | None:
     """A booking Magicline answers 404 for: cancelled locally (nothing to do if never seen)."""
-    _locked(connection)
+    locked(connection)
     link = (
         MagiclineBooking.objects.filter(connection=connection, magicline_id=magicline_id)
         .select_related("booking__event", "booking__appointment", "booking__customer")
@@ -482,7 +368,7 @@ def link_instructor(
     instructor's appointments and bookings move to that member's column; the resource made for
     the instructor is removed when nothing else uses it. The caller checks that ``resource`` is
     a staff member of the studio standing for no other instructor."""
-    _locked(connection)
+    locked(connection)
     previous = instructor.resource
     if previous.pk == resource.pk:
         return instructor

@@ -1,93 +1,36 @@
-"""Celery tasks of the Magicline sync: webhook deliveries and the periodic refresh.
+"""Celery tasks of the Magicline sync: webhook deliveries, their stalled requeue, and the
+periodic refresh.
 
-Webhooks are notifications only (§5.3): a booking event re-reads the booking
-(``GET /v1/appointments/booking/{id}``; a 404 or CANCELED both mean cancelled), a customer or
-contract event re-reads a known customer, CUSTOMER_ACCESS_DISABLED purges the customer's personal
-data, and anything else is ignored. Every task is idempotent (the apply functions in ``sync``),
-``acks_late`` with ``reject_on_worker_lost``, and retries a bounded number of times on 429
-(after Retry-After) and on 5xx or network errors (exponential backoff).
+A delivery is applied by ``deliveries.apply_delivery`` (read Magicline, then apply under the
+delivery's row lock). Every task is idempotent, ``acks_late`` with ``reject_on_worker_lost``, and
+retries a bounded number of times on 429 (after Retry-After) and on 5xx or network errors
+(exponential backoff); a delivery that still fails is marked failed with its reason, for the
+sync health page, where Retry queues it again. A delivery whose task was lost is queued again by
+the beat (``requeue_stalled_deliveries``).
 """
 
 import logging
 from datetime import timedelta
 
 from celery import shared_task
+from celery.contrib.django.task import DjangoTask
 from django.db.models import Q
 from django.utils import timezone
 
-from bookings.magicline import sync
+from bookings.magicline import deliveries, sync
 from bookings.magicline.client import (
     MagiclineClient,
     MagiclineError,
     MagiclineRateLimited,
     MagiclineUnavailable,
 )
-from bookings.magicline.models import (
-    MagiclineBooking,
-    MagiclineConnection,
-    MagiclineCustomer,
-    MagiclineWebhookDelivery,
-)
+from bookings.magicline.deliveries import STORE
+from bookings.magicline.models import MagiclineBooking, MagiclineConnection, MagiclineCustomer
+from calendar_app.sync.deliveries import STALLED_AFTER
 
 logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 5
-BOOKING_EVENTS = frozenset(
-    {
-        "APPOINTMENT_BOOKING_CREATED",
-        "APPOINTMENT_BOOKING_UPDATED",
-        "APPOINTMENT_BOOKING_CANCELLED",
-    }
-)
-PURGE_EVENTS = frozenset({"CUSTOMER_ACCESS_DISABLED", "CUSTOMER_DELETED"})
-CUSTOMER_EVENT_PREFIXES = ("CUSTOMER_", "CONTRACT_")
-
-
-def handle_event(
-    *, connection: MagiclineConnection, client: MagiclineClient, event_type: str, entity_id: int
-) -> str:
-    """Apply one payload element; returns what was done (``ignored`` for unknown types)."""
-    if event_type in BOOKING_EVENTS:
-        return refresh_booking(connection=connection, client=client, booking_id=entity_id)
-    if event_type in PURGE_EVENTS:
-        sync.purge_customer(connection=connection, magicline_id=entity_id)
-        return "purged"
-    if event_type.startswith(CUSTOMER_EVENT_PREFIXES):
-        return refresh_customer(connection=connection, client=client, customer_id=entity_id)
-    return "ignored"
-
-
-def refresh_booking(
-    *, connection: MagiclineConnection, client: MagiclineClient, booking_id: int
-) -> str:
-    """Re-read one booking and apply it; its customer is mirrored first when new."""
-    data = client.booking(booking_id=booking_id)
-    if data is None:
-        sync.apply_booking_gone(connection=connection, magicline_id=booking_id)
-        return "cancelled"
-    customer_id = data["customerId"]
-    if sync.linked_customer(connection=connection, magicline_id=customer_id) is None:
-        sync.apply_remote_customer(
-            connection=connection,
-            data=None
-            if sync.access_disabled(magicline_id=customer_id)
-            else sync.fetch_customer(client=client, magicline_id=customer_id),
-            magicline_id=customer_id,
-        )
-    sync.apply_remote_booking(connection=connection, data=data)
-    return "booking"
-
-
-def refresh_customer(
-    *, connection: MagiclineConnection, client: MagiclineClient, customer_id: int
-) -> str:
-    """Re-read a customer the studio knows (others are not imported) and apply the answer."""
-    link = MagiclineCustomer.objects.filter(connection=connection, magicline_id=customer_id).first()
-    if link is None or link.access_disabled:
-        return "ignored"
-    data = sync.fetch_customer(client=client, magicline_id=customer_id)
-    sync.apply_remote_customer(connection=connection, data=data, magicline_id=customer_id)
-    return "customer"
 
 
 def _retry_countdown(error: MagiclineError, retries: int) -> float:
@@ -96,48 +39,56 @@ def _retry_countdown(error: MagiclineError, retries: int) -> float:
     return min(600.0, 2.0 * 2**retries)
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+class DeliveryTask(DjangoTask):
+    """Writes the reason of a delivery that failed unexpectedly on its row (it fails alone)."""
+
+    def on_failure(self, exc, _task_id, args, _kwargs, _einfo):
+        STORE.record_error(delivery_pk=args[0], error=str(exc), failed=True)
+
+
+@shared_task(
+    base=DeliveryTask,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+    ignore_result=True,
+)
 def process_delivery(self, delivery_id: int) -> str:
     """Handle every element of one stored delivery; retried on 429/5xx, failed after that."""
-    delivery = (
-        MagiclineWebhookDelivery.objects.select_related("connection__business")
-        .filter(pk=delivery_id)
-        .first()
-    )
-    if delivery is None or delivery.status == MagiclineWebhookDelivery.Status.PROCESSED:
-        return "skipped"
-    connection = delivery.connection
-    MagiclineWebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=delivery.attempts + 1)
-    done = []
     try:
-        with MagiclineClient.for_connection(connection) as client:
-            for element in delivery.payload:
-                done.append(
-                    handle_event(
-                        connection=connection,
-                        client=client,
-                        event_type=element.get("type", ""),
-                        entity_id=delivery.entity_id,
-                    )
-                )
+        return deliveries.apply_delivery(delivery_pk=delivery_id)
     except (MagiclineRateLimited, MagiclineUnavailable) as error:
         if self.request.retries >= self.max_retries:
-            _finish(delivery, MagiclineWebhookDelivery.Status.FAILED, str(error))
+            STORE.record_error(delivery_pk=delivery_id, error=str(error), failed=True)
             return "failed"
+        STORE.record_error(delivery_pk=delivery_id, error=f"Retrying: {error}", failed=False)
         raise self.retry(
             exc=error, countdown=_retry_countdown(error, self.request.retries)
         ) from error
     except MagiclineError as error:
-        _finish(delivery, MagiclineWebhookDelivery.Status.FAILED, str(error))
+        STORE.record_error(delivery_pk=delivery_id, error=str(error), failed=True)
         return "failed"
-    _finish(delivery, MagiclineWebhookDelivery.Status.PROCESSED, "")
-    return ",".join(done)
 
 
-def _finish(delivery: MagiclineWebhookDelivery, status: str, error: str) -> None:
-    MagiclineWebhookDelivery.objects.filter(pk=delivery.pk).update(
-        status=status, error=error[:500], processed_date=timezone.now()
+@shared_task(acks_late=True)
+def requeue_stalled_deliveries(older_than_seconds: float = STALLED_AFTER.total_seconds()) -> int:
+    """Beat: queue again the deliveries stored long ago and still not applied (their task was
+    lost); applying is idempotent. Returns how many were queued."""
+    stalled = list(
+        STORE.stalled(older_than=timedelta(seconds=older_than_seconds)).values_list("pk", flat=True)
     )
+    for delivery_pk in stalled:
+        process_delivery.delay_on_commit(delivery_pk)
+    return len(stalled)
+
+
+def refresh_booking(
+    *, connection: MagiclineConnection, client: MagiclineClient, booking_id: int
+) -> None:
+    """Re-read one booking and apply it (its customer mirrored first when new)."""
+    changes = deliveries.read_booking(connection=connection, client=client, booking_id=booking_id)
+    deliveries.apply_changes(connection=connection, changes=changes)
 
 
 def refresh_connection_bookings(*, connection: MagiclineConnection, client: MagiclineClient) -> int:

@@ -3,8 +3,10 @@
 The webhook answers JSON (200 on a stored or repeated delivery, 401 without a known key, 400 for
 a body that is no envelope), never calling Magicline. The settings page never shows a key back
 in full and links each Magicline instructor to a staff member; the sync health page shows the
-last delivery, the backlog and the failures (each with a retry) and asks for a refresh. Every
-action is a plain POST answered with a redirect (a refusal: the page with 400).
+deliveries through the shared partial (last delivery, backlog, failures and stalled deliveries
+each with a Retry, refused deliveries) and asks for a refresh. Every action is a plain POST
+answered with a redirect (a refusal: the page with 400); the health page's buttons answer HTMX
+with the page's ``health`` partial.
 """
 
 import json
@@ -13,14 +15,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from bookings.magicline import selectors, services
 from bookings.magicline.forms import ConnectionForm, LinkInstructorForm
 from bookings.magicline.models import MagiclineInstructor, MagiclineWebhookDelivery
 from bookings.magicline.webhooks import WebhookRejected, receive_delivery
 from calendar_app.tenancy.access import require_owner_request
+from calendar_app.views.helpers import redirect_page, render_page, wants_fragment
 
 TEMPLATE = "magicline/settings.html"
 HEALTH = "magicline/health.html"
@@ -105,13 +110,16 @@ def link_instructor(request: HttpRequest, instructor_id: int) -> HttpResponse:
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 def health(request: HttpRequest) -> HttpResponse:
     require_owner_request(request)
-    return render(request, HEALTH, {"health": _health(request)})
+    return _health_page(request)
 
 
 @require_POST
+@vary_on_headers("HX-Request")
 def retry(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    """Queue a failed or stalled delivery again."""
     require_owner_request(request)
     delivery = get_object_or_404(
         MagiclineWebhookDelivery, connection__business=request.business, pk=delivery_id
@@ -119,18 +127,29 @@ def retry(request: HttpRequest, delivery_id: int) -> HttpResponse:
     try:
         services.retry_delivery(delivery=delivery)
     except services.ConnectionRefused as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, f"Delivery {delivery.uuid} queued again.")
-    return redirect("magicline:health")
+        return _answer(request, str(refused), ok=False)
+    return _answer(request, f"Delivery {delivery.uuid} queued again.")
 
 
 @require_POST
+@vary_on_headers("HX-Request")
 def refresh(request: HttpRequest) -> HttpResponse:
     require_owner_request(request)
     services.refresh_now(connection=_health(request).connection)
-    messages.success(request, "Refresh queued: the studio's recent bookings are read again.")
-    return redirect("magicline:health")
+    return _answer(request, "Refresh queued: the studio's recent bookings are read again.")
+
+
+def _health_page(request: HttpRequest, *, notice: str = "", ok: bool = True) -> HttpResponse:
+    context = {"health": _health(request), "notice": notice, "notice_ok": ok}
+    return render_page(request, HEALTH, context, fragment="health")
+
+
+def _answer(request: HttpRequest, notice: str, *, ok: bool = True) -> HttpResponse:
+    """The health section with the notice for HTMX, else a message and a redirect."""
+    if wants_fragment(request):
+        return _health_page(request, notice=notice, ok=ok)
+    (messages.success if ok else messages.error)(request, notice)
+    return redirect_page(request, reverse("magicline:health"))
 
 
 def _health(request: HttpRequest) -> selectors.ConnectionHealth:

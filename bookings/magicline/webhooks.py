@@ -2,18 +2,28 @@
 
 The ``x-api-key`` header is the studio's webhook key: it names the studio (looked up by its
 SHA-256 digest, then compared in constant time). A delivery is stored under its unique ``uuid``
-(a repeat is acknowledged and dropped) and processed by ``tasks.process_delivery`` after the
-commit, so the request answers within milliseconds and never calls Magicline (§5.4).
+with the shared store's one ``INSERT … ON CONFLICT DO NOTHING`` (a repeat is acknowledged and
+dropped) and processed by ``tasks.process_delivery`` after the commit, so the request answers
+within milliseconds and never calls Magicline (§5.4). Refused bodies are counted per studio
+and reason for the sync health page.
 """
 
 import hmac
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
-
 from bookings.errors import ContractError
-from bookings.magicline.models import MagiclineConnection, MagiclineWebhookDelivery, key_digest
+from bookings.magicline.deliveries import STORE
+from bookings.magicline.models import (
+    MagiclineConnection,
+    MagiclineIntakeRefusal,
+    MagiclineWebhookDelivery,
+    key_digest,
+)
+from bookings.magicline.tasks import process_delivery
 from bookings.mapping import parse_webhook_envelope
+from calendar_app.sync.refusals import count_refusal
+
+REFUSED = MagiclineIntakeRefusal.Reason
 
 
 class WebhookRejected(ValueError):
@@ -56,21 +66,27 @@ def _envelope(body: object) -> tuple[str, int, list[dict]]:
 
 def receive_delivery(*, key: str | None, body: object) -> Intake:
     """Authenticate and store one delivery; its processing is queued after the commit."""
-    from bookings.magicline.tasks import process_delivery
-
-    connection = connection_for_key(key)
-    uuid, entity_id, payload = _envelope(body)
     try:
-        with transaction.atomic():
-            delivery = MagiclineWebhookDelivery.objects.create(
-                connection=connection, uuid=uuid, entity_id=entity_id, payload=payload
-            )
-            process_delivery.delay_on_commit(delivery.pk)
-    except IntegrityError:
+        connection = connection_for_key(key)
+    except WebhookRejected:
+        count_refusal(MagiclineIntakeRefusal, connection_id=None, reason=REFUSED.UNKNOWN_KEY)
+        raise
+    try:
+        uuid, entity_id, payload = _envelope(body)
+    except WebhookRejected:
+        count_refusal(MagiclineIntakeRefusal, connection_id=connection.pk, reason=REFUSED.MALFORMED)
+        raise
+    delivery = MagiclineWebhookDelivery(
+        connection=connection, uuid=uuid, entity_id=entity_id, payload=payload
+    )
+    delivery.pk = STORE.insert_once(delivery)
+    if delivery.pk is None:
         existing = MagiclineWebhookDelivery.objects.get(uuid=uuid)
         if existing.connection_id != connection.pk:
-            raise WebhookRejected(
-                "This uuid was already delivered for another studio.", status=409
-            ) from None
+            count_refusal(
+                MagiclineIntakeRefusal, connection_id=connection.pk, reason=REFUSED.OTHER_STUDIO
+            )
+            raise WebhookRejected("This uuid was already delivered for another studio.", status=409)
         return Intake(delivery=existing, duplicate=True)
+    process_delivery.delay_on_commit(delivery.pk)
     return Intake(delivery=delivery, duplicate=False)

@@ -12,13 +12,18 @@
   event and the meeting's generation, so an insert repeated after a lost worker answers 409 and
   the existing meeting is read instead of making a second one.
 
-Errors: ``ProviderUnavailable`` (unreachable, 429, 5xx, a conference still being made) is worth
-retrying; ``ProviderRefused`` (bad credentials, 4xx) is not. Neither message carries a secret.
+Every call goes through the one retry policy (``calendar_app.sync.retry``): 429, 5xx, timeouts
+and refused connections are tried again, honouring ``Retry-After``, with jittered backoff (every
+call is safe to repeat: the insert's event id is ours). Errors: ``ProviderUnavailable``
+(unreachable, 429, 5xx after the retries, a conference still being made) is worth retrying
+later; ``ProviderRefused`` (bad credentials, 4xx) is not. Neither message carries a secret.
 """
 
 import hashlib
 import logging
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -28,10 +33,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from calendar_app.conferencing.models import GoogleCredentials, Provider
+from calendar_app.sync.retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+RETRY = RetryPolicy(attempts=3, backoff=0.5, max_backoff=4.0, max_retry_after=10.0)
 
 
 @dataclass(frozen=True)
@@ -104,11 +111,27 @@ class BuiltinProvider:
 class GoogleMeetProvider:
     """Google Meet through the Google Calendar API v3 over httpx."""
 
-    def __init__(self, *, credentials: GoogleCredentials, http: httpx.Client | None = None):
+    def __init__(
+        self,
+        *,
+        credentials: GoogleCredentials,
+        http: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.credentials = credentials
         self.api_url = settings.GOOGLE_CALENDAR_API_URL.rstrip("/")
         self.token_url = settings.GOOGLE_OAUTH_TOKEN_URL
         self.http = http or httpx.Client(timeout=TIMEOUT)
+        self.sleep = sleep
+
+    def _send(self, method: str, url: str, what: str, **options) -> httpx.Response:
+        """One request through the retry policy; the last answer, or the last transport
+        error raised."""
+        return RETRY.send(
+            lambda: self.http.request(method, url, **options),
+            sleep=self.sleep,
+            what=f"Google {what}",
+        )
 
     # OAuth
 
@@ -118,8 +141,10 @@ class GoogleMeetProvider:
         if creds.access_token and fresh and not force:
             return creds.access_token
         try:
-            response = self.http.post(
+            response = self._send(
+                "POST",
                 self.token_url,
+                "token refresh",
                 data={
                     "client_id": creds.client_id,
                     "client_secret": creds.client_secret,
@@ -154,9 +179,10 @@ class GoogleMeetProvider:
         for attempt in (1, 2):
             token = self._access_token(force=attempt == 2)
             try:
-                response = self.http.request(
+                response = self._send(
                     method,
                     url,
+                    f"{method} event",
                     json=json,
                     params=params,
                     headers={"Authorization": f"Bearer {token}"},

@@ -7,10 +7,11 @@ participations of each page's events. Each listing is read by default and once m
 reconciliation, so the two agree on what is mirrored). Progress is stored on the connection
 as days of the window covered (``backfill_done`` of ``backfill_total``), so a page can show a
 bar while it runs.
-The dashboard never runs it inside a request: ``request_backfill`` queues the Celery task
-``tasks.backfill_connection`` (one at a time per connection), and the sync health page polls the
-progress; ``manage.py connect_wix`` runs ``run_backfill`` in its own process, printing it.
-Running it again is safe: the revision rule makes every apply idempotent.
+The dashboard never runs it inside a request: ``services.start_backfill`` marks it queued
+(``request_backfill``, one at a time per connection) and queues ``tasks.backfill_connection``,
+and the sync health page polls the progress; ``manage.py connect_wix`` runs ``run_backfill``
+in its own process, printing it. Running it again is safe: the revision rule makes every
+apply idempotent.
 """
 
 import logging
@@ -19,13 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from calendar_app.conferencing import services as conferencing
 from calendar_app.models import Event, format_local_date
 from calendar_app.recurrence import to_local
-from calendar_app.wix import mapping, tasks
+from calendar_app.wix import mapping
 from calendar_app.wix.apply import (
     apply_remote_events,
     apply_remote_participation,
@@ -84,22 +84,19 @@ def _save_progress(connection: WixConnection, **values) -> None:
 
 
 def request_backfill(*, connection: WixConnection) -> bool:
-    """Queue the backfill as a Celery task, unless one is queued or running already; True when
-    it was queued. The progress starts from zero and is stored on the connection."""
-    with transaction.atomic():
-        queued = (
-            WixConnection.objects.filter(pk=connection.pk)
-            .exclude(backfill_status__in=ACTIVE)
-            .update(
-                backfill_status=WixConnection.BackfillStatus.QUEUED,
-                backfill_done=0,
-                backfill_total=0,
-                backfill_error="",
-                updated_date=timezone.now(),
-            )
+    """Mark the backfill queued unless one is queued or running already; True when it was (the
+    caller queues the task on commit). The progress starts from zero."""
+    queued = (
+        WixConnection.objects.filter(pk=connection.pk)
+        .exclude(backfill_status__in=ACTIVE)
+        .update(
+            backfill_status=WixConnection.BackfillStatus.QUEUED,
+            backfill_done=0,
+            backfill_total=0,
+            backfill_error="",
+            updated_date=timezone.now(),
         )
-        if queued:
-            tasks.backfill_connection.delay_on_commit(connection.pk)
+    )
     connection.refresh_from_db(
         fields=["backfill_status", "backfill_done", "backfill_total", "backfill_error"]
     )

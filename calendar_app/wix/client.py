@@ -1,25 +1,22 @@
 """HTTP client of the Wix Calendar V3 REST API (httpx), spec §1, §3, §4.
 
 Every call sends the API key in ``Authorization``, the site in ``wix-site-id`` and an explicit
-``User-Agent``; it has timeouts, and retries 429, 5xx, timeouts and refused connections with
-exponential backoff and full jitter, honouring ``Retry-After`` (bounded). What still fails comes
-back as a typed error. List endpoints are cursor-paged generators that stop on ``hasNext`` false,
+``User-Agent``; it has timeouts, and retries 429, 5xx, timeouts and refused connections through
+the one retry policy (``calendar_app.sync.retry``: exponential backoff with full jitter,
+``Retry-After`` honoured up to ``max_retry_after``). What still fails comes back as a typed
+error. List endpoints are cursor-paged generators that stop on ``hasNext`` false,
 a missing cursor or a cursor that repeats. The API key is never logged nor put in a message.
 """
 
-import logging
-import random
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from email.utils import parsedate_to_datetime
 
 import httpx
 
-logger = logging.getLogger(__name__)
+from calendar_app.sync.retry import RETRY_STATUSES, RetryPolicy
 
 USER_AGENT = "owner-dashboard-calendar-sync/1.0 (+httpx)"
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 PI_FIELDS = ["PI_FIELDS"]
 
 
@@ -107,10 +104,12 @@ class WixClient:
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
             transport=transport,
         )
-        self.max_attempts = max(1, max_attempts)
-        self.backoff = backoff
-        self.max_backoff = max_backoff
-        self.max_retry_after = max_retry_after
+        self.retry = RetryPolicy(
+            attempts=max_attempts,
+            backoff=backoff,
+            max_backoff=max_backoff,
+            max_retry_after=max_retry_after,
+        )
         self._sleep = sleep
 
     @classmethod
@@ -132,52 +131,28 @@ class WixClient:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    # Transport: retries, backoff, typed errors
-
-    def _delay(self, attempt: int, response: httpx.Response | None) -> float:
-        """Seconds to wait before the next attempt: Retry-After when given (bounded), else
-        exponential backoff with full jitter."""
-        retry_after = response.headers.get("Retry-After") if response is not None else None
-        if retry_after:
-            try:
-                seconds = float(retry_after)
-            except ValueError:
-                try:
-                    seconds = parsedate_to_datetime(retry_after).timestamp() - time.time()
-                except (TypeError, ValueError):
-                    seconds = self.backoff
-            return min(max(seconds, 0.0), self.max_retry_after)
-        return random.uniform(0, min(self.max_backoff, self.backoff * 2**attempt))
+    # Transport: retries (the one policy), typed errors
 
     def request(self, method: str, path: str, *, json=None, params=None) -> dict:
         """One API call with retries; the decoded JSON body (``{}`` for an empty one)."""
-        for attempt in range(self.max_attempts):
-            last = attempt == self.max_attempts - 1
-            try:
-                response = self._http.request(method, path, json=json, params=params)
-            except (httpx.TimeoutException, httpx.TransportError) as error:
-                if last:
-                    raise WixUnavailable(
-                        f"The calendar service did not answer ({type(error).__name__})."
-                    ) from error
-                logger.info("%s %s: %s, retrying", method, path, type(error).__name__)
-                self._sleep(self._delay(attempt, None))
-                continue
-            if response.status_code in RETRY_STATUSES and not last:
-                logger.info("%s %s: %s, retrying", method, path, response.status_code)
-                self._sleep(self._delay(attempt, response))
-                continue
-            if response.is_error:
-                raise _error_for(response)
-            if not response.content:
-                return {}
-            try:
-                return response.json()
-            except ValueError as error:
-                raise WixUnavailable(
-                    "The calendar service sent an answer that is not JSON."
-                ) from error
-        raise AssertionError("unreachable")  # the loop returns or raises on its last attempt
+        try:
+            response = self.retry.send(
+                lambda: self._http.request(method, path, json=json, params=params),
+                sleep=lambda seconds: self._sleep(seconds),
+                what=f"{method} {path}",
+            )
+        except httpx.TransportError as error:  # timeouts and refused connections too
+            raise WixUnavailable(
+                f"The calendar service did not answer ({type(error).__name__})."
+            ) from error
+        if response.is_error:
+            raise _error_for(response)
+        if not response.content:
+            return {}
+        try:
+            return response.json()
+        except ValueError as error:
+            raise WixUnavailable("The calendar service sent an answer that is not JSON.") from error
 
     def _pages(self, path: str, body: dict, key: str, *, limit: int) -> Iterator[list[dict]]:
         """Cursor paging (§4): the same top-level fields on every page, the cursor in

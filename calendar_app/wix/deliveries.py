@@ -23,13 +23,19 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any
 
-from django.db import OperationalError, transaction
-from django.db.models import F, Q
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from calendar_app.conferencing import services as conferencing
 from calendar_app.models import Business, format_local_date
 from calendar_app.recurrence import to_local
+from calendar_app.sync.deliveries import (
+    DEADLOCK_RETRIES,
+    DeliveryFailed,
+    DeliveryStore,
+    first_without_deadlock,
+)
 from calendar_app.wix import apply, mapping
 from calendar_app.wix.client import WixClient
 from calendar_app.wix.models import WebhookDelivery, WixConnection
@@ -45,9 +51,11 @@ PROJECTION_UPDATED = (EVENTS_VIEW, "projection_updated")
 VIEW_EXTENDED = (EVENTS_VIEW, "extended")
 Changes = list[tuple[str, dict[str, Any], bool]]  # (kind of change, spec payload, removed)
 
-
-class DeliveryFailed(Exception):
-    """A delivery that cannot be applied as it is: retrying will not help."""
+STORE = DeliveryStore(
+    model=WebhookDelivery,
+    kind_columns=("entity_fqdn", "slug"),
+    describe=lambda row: f"{row['entity_fqdn']} {row['slug']}",
+)
 
 
 def client_for(connection: WixConnection) -> WixClient:
@@ -88,39 +96,38 @@ def apply_delivery(*, delivery_pk: int) -> str:
     if (fqdn, slug) in BATCHED:
         connection = WixConnection.objects.select_related("business").get(pk=connection_id)
         return apply_batch(connection=connection, delivery_pk=delivery_pk)
-    delivery = WebhookDelivery.objects.select_related("connection__business").get(pk=delivery_pk)
-    connection = delivery.connection
-    client = client_for(connection)
+    return STORE.apply_one(delivery_pk=delivery_pk, read=_read, write=_write)
+
+
+def _read(delivery: WebhookDelivery) -> Changes:
+    """What a delivery changes, read from the upstream when its payload is not the whole truth."""
     handler = HANDLERS.get((delivery.entity_fqdn, delivery.slug))
     if handler is None:
         raise DeliveryFailed(f"No handler for {delivery.entity_fqdn} {delivery.slug}.")
     try:
-        changes = handler(connection, delivery.payload, client)
+        return handler(delivery.connection, delivery.payload, client_for(delivery.connection))
     except (KeyError, TypeError, AttributeError, mapping.MappingError) as error:
         raise DeliveryFailed(f"The payload is not the spec's shape ({error!r}).") from error
-    with transaction.atomic():
-        locked = WebhookDelivery.objects.select_for_update().filter(pk=delivery_pk)
-        if locked.values_list("status", flat=True).first() != WebhookDelivery.Status.RECEIVED:
-            return WebhookDelivery.objects.get(pk=delivery_pk).status
-        try:
-            for kind, data, removed in changes:
-                APPLIERS[kind](
-                    connection=connection, data=data, removed=removed, source=SOURCE, client=client
-                )
-        except mapping.MappingError as error:
-            raise DeliveryFailed(f"The payload is not the spec's shape ({error}).") from error
-        if delivery.entity_fqdn == PARTICIPATION:  # the meeting's attendees follow
-            conferencing.request_meetings(
-                business=connection.business,
-                event_ids=sorted(
-                    {data["eventId"] for kind, data, _ in changes if data.get("eventId")}
-                ),
+
+
+def _write(delivery: WebhookDelivery, changes: Changes) -> str:
+    """Apply the changes (inside the transaction holding the delivery's row lock)."""
+    connection = delivery.connection
+    try:
+        for kind, data, removed in changes:
+            APPLIERS[kind](
+                connection=connection,
+                data=data,
+                removed=removed,
+                source=SOURCE,
+                client=client_for(connection),
             )
-        locked.update(
-            status=WebhookDelivery.Status.APPLIED,
-            applied_at=timezone.now(),
-            attempts=F("attempts") + 1,
-            error="",
+    except mapping.MappingError as error:
+        raise DeliveryFailed(f"The payload is not the spec's shape ({error}).") from error
+    if delivery.entity_fqdn == PARTICIPATION:  # the meeting's attendees follow
+        conferencing.request_meetings(
+            business=connection.business,
+            event_ids=sorted({data["eventId"] for _, data, _ in changes if data.get("eventId")}),
         )
     return WebhookDelivery.Status.APPLIED
 
@@ -139,12 +146,10 @@ def apply_batch(*, connection: WixConnection, delivery_pk: int) -> str:
     alone (one row lock at a time cannot deadlock) and leaves the rest to a drain or their own
     tasks.
     """
-    try:
-        taken = _take_batch(connection, own_pk=delivery_pk, size=BATCH_SIZE)
-    except OperationalError as error:
-        if not _deadlock(error):
-            raise
-        taken = _take_batch(connection, own_pk=delivery_pk, size=1)
+    taken = first_without_deadlock(
+        lambda: _take_batch(connection, own_pk=delivery_pk, size=BATCH_SIZE),
+        lambda: _take_batch(connection, own_pk=delivery_pk, size=1),
+    )
     if taken.own_failure:
         raise DeliveryFailed(taken.own_failure)
     return taken.own_status
@@ -154,31 +159,18 @@ def drain(*, connection_id: int) -> int:
     """Apply the connection's stored event deliveries, a batch at a time, until a batch finds
     fewer than ``BATCH_SIZE``; returns how many deliveries it took (the task
     ``tasks.drain_deliveries``, queued by the intake). A batch cancelled by a deadlock is simply
-    taken again (nothing of it was written).
+    taken again (nothing of it was written), at most ``DEADLOCK_RETRIES`` times.
     """
     connection = WixConnection.objects.select_related("business").filter(pk=connection_id).first()
     if connection is None:
         return 0
-    taken_in_all, deadlocks = 0, 0
+    take = [lambda: _take_batch(connection, own_pk=None, size=BATCH_SIZE)] * (DEADLOCK_RETRIES + 1)
+    taken_in_all = 0
     while True:
-        try:
-            taken = _take_batch(connection, own_pk=None, size=BATCH_SIZE)
-        except OperationalError as error:
-            deadlocks += 1
-            if not _deadlock(error) or deadlocks > DEADLOCK_RETRIES:
-                raise
-            continue
+        taken = first_without_deadlock(*take)
         taken_in_all += taken.count
         if taken.count < BATCH_SIZE:
             return taken_in_all
-
-
-DEADLOCK = "40P01"
-DEADLOCK_RETRIES = 3
-
-
-def _deadlock(error: OperationalError) -> bool:
-    return getattr(error.__cause__, "sqlstate", None) == DEADLOCK
 
 
 @dataclass(frozen=True)
@@ -198,22 +190,11 @@ def _take_batch(connection: WixConnection, *, own_pk: int | None, size: int) -> 
     failures: dict[int, str] = {}
     columns = ("pk", "entity_fqdn", "slug", "payload")
     with transaction.atomic():
-        own = []
-        if own_pk is not None:
-            own = list(
-                WebhookDelivery.objects.select_for_update()
-                .filter(pk=own_pk, status=WebhookDelivery.Status.RECEIVED)
-                .values_list(*columns)
-            )
-            if not own:  # applied (or failed) by another worker meanwhile
-                status = WebhookDelivery.objects.values_list("status", flat=True).get(pk=own_pk)
-                return Taken(0, own_status=status)
-        others = (
-            _claimable(connection)
-            .exclude(pk=own_pk)
-            .select_for_update(skip_locked=True)
-            .order_by("received_at", "pk")
-            .values_list(*columns)[: size - len(own)]
+        own = [] if own_pk is None else STORE.lock_waiting(own_pk, columns=columns)
+        if own_pk is not None and not own:  # applied (or failed) by another worker meanwhile
+            return Taken(0, own_status=STORE.status_of(own_pk))
+        others = STORE.claim(
+            _claimable(connection).exclude(pk=own_pk), size=size - len(own), columns=columns
         )
         claimed = [*own, *others]
         changes: dict[int, Changes] = {}
@@ -248,15 +229,10 @@ def _take_batch(connection: WixConnection, *, own_pk: int | None, size: int) -> 
         conferencing.projections_updated(
             connection=connection, bodies=[projections[pk] for pk in changes if pk in projections]
         )
-        WebhookDelivery.objects.filter(pk__in=list(changes)).update(
-            status=WebhookDelivery.Status.APPLIED,
-            applied_at=timezone.now(),
-            attempts=F("attempts") + 1,
-            error="",
-        )
+        STORE.mark_applied(list(changes))
         for pk, error in failures.items():
             if pk != own_pk:  # the task's own failure is written by the task (on_failure)
-                record_error(delivery_pk=pk, error=error, failed=True)
+                STORE.record_error(delivery_pk=pk, error=error, failed=True)
     own_status = "" if own_pk is None else WebhookDelivery.Status.APPLIED
     return Taken(len(claimed), own_status=own_status, own_failure=failures.get(own_pk, ""))
 
@@ -266,19 +242,7 @@ def _claimable(connection: WixConnection):
     kinds = Q()
     for fqdn, slug in BATCHED:
         kinds |= Q(entity_fqdn=fqdn, slug=slug)
-    return WebhookDelivery.objects.filter(
-        kinds, connection=connection, status=WebhookDelivery.Status.RECEIVED
-    )
-
-
-def record_error(*, delivery_pk: int, error: str, failed: bool) -> None:
-    """Count an attempt that did not apply and show why; ``failed`` when no retry follows."""
-    update: dict[str, Any] = {"error": error[:2000], "attempts": F("attempts") + 1}
-    if failed:
-        update["status"] = WebhookDelivery.Status.FAILED
-    WebhookDelivery.objects.filter(pk=delivery_pk, status=WebhookDelivery.Status.RECEIVED).update(
-        **update
-    )
+    return WebhookDelivery.objects.filter(kinds, connection=connection)
 
 
 def _apply_schedule(*, removed: bool, **kwargs) -> None:

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from calendar_app.conferencing import services as conferencing
 from calendar_app.models import Event
-from calendar_app.wix import apply, backfill, deliveries, mapping, tasks
+from calendar_app.wix import apply, backfill, deliveries, mapping
 from calendar_app.wix.health.models import Reconciliation
 from calendar_app.wix.models import WixConnection
 
@@ -32,17 +32,19 @@ SOURCE = "reconcile"
 ACTIVE = (Reconciliation.Status.QUEUED, Reconciliation.Status.RUNNING)
 
 
-def request_reconciliation(*, connection: WixConnection, requested_by_user: bool) -> bool:
-    """Queue a run unless one is already queued or running; True when one was queued."""
+def request_reconciliation(
+    *, connection: WixConnection, requested_by_user: bool
+) -> Reconciliation | None:
+    """A queued run of the connection, unless one is already queued or running (None then); the
+    caller queues its task on commit (``services.resync``, the beat's ``reconcile_connections``).
+    """
     with transaction.atomic():
         WixConnection.objects.select_for_update().filter(pk=connection.pk).first()
         if Reconciliation.objects.filter(connection=connection, status__in=ACTIVE).exists():
-            return False
-        run = Reconciliation.objects.create(
+            return None
+        return Reconciliation.objects.create(
             connection=connection, requested_by_user=requested_by_user
         )
-        tasks.reconcile_connection.delay_on_commit(run.pk)
-    return True
 
 
 def run_reconciliation(*, reconciliation_pk: int) -> int:

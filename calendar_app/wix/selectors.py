@@ -2,27 +2,25 @@
 typed page object for the health page and for ``manage.py sync_status``)."""
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
-
-from django.db.models import Count, Max, Q
-from django.utils import timezone
+from datetime import datetime
 
 from calendar_app.models import Business
+from calendar_app.sync.health import DeliveryHealth, RefusedCount, delivery_health
+from calendar_app.sync.refusals import refusal_counts
 from calendar_app.wix.backend import NOT_CONNECTED
+from calendar_app.wix.deliveries import STORE
 from calendar_app.wix.health.models import IntakeRejection, Reconciliation
-from calendar_app.wix.models import WebhookDelivery, WixConnection
+from calendar_app.wix.models import WixConnection
 
-FAILURES_SHOWN = 50
-
-
-@dataclass(frozen=True)
-class FailedDelivery:
-    pk: int
-    kind: str
-    entity_id: str
-    error: str
-    attempts: int
-    received_at: datetime
+REFUSALS = (  # (reason, the element id on the page, its label)
+    (IntakeRejection.Reason.SIGNATURE, "rejected-signatures", "Rejected signatures"),
+    (IntakeRejection.Reason.MALFORMED, "malformed", "Malformed bodies"),
+    (
+        IntakeRejection.Reason.UNKNOWN_INSTANCE,
+        "unknown-instances",
+        "Deliveries for an unknown instance (all connections)",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -75,22 +73,9 @@ class SyncHealth:
     business_slug: str
     site_id: str
     instance_id: str
-    now: datetime
-    last_delivery: datetime | None
-    backlog: int
-    failed: int
-    applied: int
-    dropped: int
-    failures: list[FailedDelivery]
-    rejected_signatures: int
-    malformed: int
-    unknown_instances: int
+    deliveries: DeliveryHealth
     last_reconciliation: ReconciliationSummary | None
     backfill: Backfill
-
-    @property
-    def last_delivery_age(self) -> timedelta | None:
-        return self.now - self.last_delivery if self.last_delivery else None
 
     @property
     def reconciliation_running(self) -> bool:
@@ -103,11 +88,28 @@ class SyncHealth:
 
     def as_json(self) -> dict:
         """Plain JSON values: dates as ISO strings, the age in whole seconds."""
-        data = asdict(self)
-        data["last_delivery_age_seconds"] = (
-            int(self.last_delivery_age.total_seconds()) if self.last_delivery_age else None
-        )
-        data["backfill"]["percent_done"] = self.backfill.percent_done
+        d = self.deliveries
+        age = d.last_delivery_age
+        data = {
+            "business_slug": self.business_slug,
+            "site_id": self.site_id,
+            "instance_id": self.instance_id,
+            "now": d.now,
+            "last_delivery": d.last_delivery,
+            "last_delivery_age_seconds": int(age.total_seconds()) if age else None,
+            "backlog": d.backlog,
+            "failed": d.failed,
+            "applied": d.applied,
+            "dropped": d.dropped,
+            "failures": [asdict(failure) for failure in d.failures],
+            "rejected_signatures": d.refused_count("rejected-signatures"),
+            "malformed": d.refused_count("malformed"),
+            "unknown_instances": d.refused_count("unknown-instances"),
+            "last_reconciliation": asdict(self.last_reconciliation)
+            if self.last_reconciliation
+            else None,
+            "backfill": {**asdict(self.backfill), "percent_done": self.backfill.percent_done},
+        }
         return _isoformat(data)
 
 
@@ -153,51 +155,20 @@ def form_initial(connection: WixConnection | None) -> dict:
 
 def sync_health(*, connection: WixConnection) -> SyncHealth:
     """The sync health of ``connection``, in four queries whatever the number of deliveries."""
-    statuses = WebhookDelivery.Status
-    totals = WebhookDelivery.objects.filter(connection=connection).aggregate(
-        last_delivery=Max("received_at"),
-        backlog=Count("pk", filter=Q(status=statuses.RECEIVED)),
-        failed=Count("pk", filter=Q(status=statuses.FAILED)),
-        applied=Count("pk", filter=Q(status=statuses.APPLIED)),
-        dropped=Count("pk", filter=Q(status=statuses.DROPPED)),
+    counts = refusal_counts(
+        IntakeRejection,
+        connection_id=connection.pk,
+        unowned=[IntakeRejection.Reason.UNKNOWN_INSTANCE],
     )
-    failed_rows = (
-        WebhookDelivery.objects.filter(connection=connection, status=statuses.FAILED)
-        .order_by("-received_at", "-pk")
-        .values_list("pk", "entity_fqdn", "slug", "entity_id", "error", "attempts", "received_at")
-    )
-    failures = [
-        FailedDelivery(
-            pk=pk,
-            kind=f"{fqdn} {slug}",
-            entity_id=entity_id,
-            error=error,
-            attempts=attempts,
-            received_at=received_at,
-        )
-        for pk, fqdn, slug, entity_id, error, attempts, received_at in failed_rows[:FAILURES_SHOWN]
-    ]
-    counts = dict(
-        IntakeRejection.objects.filter(
-            Q(connection=connection)
-            | Q(connection__isnull=True, reason=IntakeRejection.Reason.UNKNOWN_INSTANCE)
-        ).values_list("reason", "count")
-    )
+    refused = [RefusedCount(key, label, counts.get(reason, 0)) for reason, key, label in REFUSALS]
     latest = Reconciliation.objects.filter(connection=connection).first()
     return SyncHealth(
         business_slug=connection.business.slug,
         site_id=connection.site_id,
         instance_id=connection.instance_id,
-        now=timezone.now(),
-        last_delivery=totals["last_delivery"],
-        backlog=totals["backlog"],
-        failed=totals["failed"],
-        applied=totals["applied"],
-        dropped=totals["dropped"],
-        failures=failures,
-        rejected_signatures=counts.get(IntakeRejection.Reason.SIGNATURE, 0),
-        malformed=counts.get(IntakeRejection.Reason.MALFORMED, 0),
-        unknown_instances=counts.get(IntakeRejection.Reason.UNKNOWN_INSTANCE, 0),
+        deliveries=delivery_health(
+            STORE, connection_id=connection.pk, retry_url="wix:delivery_retry", refused=refused
+        ),
         last_reconciliation=_summary(latest) if latest else None,
         backfill=Backfill(
             status=connection.backfill_status,

@@ -1,4 +1,6 @@
-"""Connecting a business to its Wix site: one action for the settings page and the command."""
+"""The owner's Wix actions: connecting a business to its Wix site (the settings page and the
+command), and the sync health page's buttons (run the backfill, resync now, retry a delivery),
+each queueing its Celery task once the change is committed."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -6,7 +8,9 @@ from django.db import transaction
 from calendar_app.audit import record_change
 from calendar_app.models import Business, Membership
 from calendar_app.tenancy.access import require_owner
-from calendar_app.wix.models import DEFAULT_BASE_URL, WixConnection
+from calendar_app.wix import backfill, reconcile, tasks
+from calendar_app.wix.deliveries import STORE
+from calendar_app.wix.models import DEFAULT_BASE_URL, WebhookDelivery, WixConnection
 
 
 def check_public_key(pem: str) -> str:
@@ -87,3 +91,30 @@ def connect_wix(
         business=business, actor=actor, obj=connection, action=action, revision_before=None
     )
     return connection
+
+
+def start_backfill(*, connection: WixConnection) -> bool:
+    """Queue the backfill unless one is queued or running already; True when it was queued."""
+    if not backfill.request_backfill(connection=connection):
+        return False
+    tasks.backfill_connection.delay_on_commit(connection.pk)
+    return True
+
+
+def resync(*, connection: WixConnection) -> bool:
+    """Resync now: queue a reconciliation asked for by the owner, unless one is queued or
+    running already; True when it was queued."""
+    run = reconcile.request_reconciliation(connection=connection, requested_by_user=True)
+    if run is None:
+        return False
+    tasks.reconcile_connection.delay_on_commit(run.pk)
+    return True
+
+
+def retry_delivery(*, delivery: WebhookDelivery) -> bool:
+    """Queue a failed or stalled delivery again (the health page's Retry); False when it is
+    neither (applied meanwhile, say). Its attempts stay until the new attempt counts its own."""
+    if not STORE.retry(delivery_pk=delivery.pk):
+        return False
+    tasks.apply_delivery.delay_on_commit(delivery.pk)
+    return True

@@ -8,6 +8,7 @@ number of times; what still fails is marked failed on its row, with the reason, 
 health page.
 """
 
+from datetime import timedelta
 from functools import lru_cache
 
 import redis
@@ -16,8 +17,10 @@ from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 from django.conf import settings
 
-from calendar_app.wix import backfill, deliveries, reconcile, webhooks
+from calendar_app.sync.deliveries import STALLED_AFTER
+from calendar_app.wix import backfill, deliveries, reconcile
 from calendar_app.wix.client import WixUnavailable
+from calendar_app.wix.deliveries import STORE
 from calendar_app.wix.models import WixConnection
 
 RETRY = {
@@ -35,10 +38,10 @@ class DeliveryTask(DjangoTask):
     """Writes each failed attempt's reason on the delivery row."""
 
     def on_retry(self, exc, task_id, args, kwargs, einfo):
-        deliveries.record_error(delivery_pk=args[0], error=f"Retrying: {exc}", failed=False)
+        STORE.record_error(delivery_pk=args[0], error=f"Retrying: {exc}", failed=False)
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
-        deliveries.record_error(delivery_pk=args[0], error=str(exc), failed=True)
+        STORE.record_error(delivery_pk=args[0], error=str(exc), failed=True)
 
 
 # No result is stored: nobody waits for one, and with the Redis result backend every queued task
@@ -102,16 +105,31 @@ def reconcile_connections() -> int:
     started = 0
     for connection in WixConnection.objects.select_related("business"):
         if connection.is_complete:
-            started += reconcile.request_reconciliation(
-                connection=connection, requested_by_user=False
-            )
+            run = reconcile.request_reconciliation(connection=connection, requested_by_user=False)
+            if run is not None:
+                reconcile_connection.delay_on_commit(run.pk)
+                started += 1
     return started
 
 
 @shared_task(acks_late=True)
-def requeue_stalled_deliveries() -> int:
-    """Beat: queue again what was stored but whose task never ran (nothing is lost)."""
-    return webhooks.requeue_stalled_deliveries()
+def requeue_stalled_deliveries(older_than_seconds: float = STALLED_AFTER.total_seconds()) -> int:
+    """Beat: queue again the deliveries stored long ago and still not applied (their task was
+    lost, or a worker killed before it started its drain, whose mark then held new drains back).
+    Event deliveries get one drain per connection, queued whatever its mark says; the others
+    their own task each. Returns how many were found."""
+    stalled = list(
+        STORE.stalled(older_than=timedelta(seconds=older_than_seconds)).values_list(
+            "pk", "entity_fqdn", "slug", "connection_id"
+        )
+    )
+    drains = sorted({cid for _pk, *kind, cid in stalled if tuple(kind) in deliveries.BATCHED})
+    for connection_id in drains:
+        drain_deliveries.delay_on_commit(connection_id)
+    for delivery_pk, *kind, _cid in stalled:
+        if tuple(kind) not in deliveries.BATCHED:
+            apply_delivery.delay_on_commit(delivery_pk)
+    return len(stalled)
 
 
 class BackfillTask(DjangoTask):

@@ -2,7 +2,8 @@
 
 - Settings: connect the business's calendar to a Wix site; saving queues the backfill (a Celery
   task) and leads to the health page, where its progress shows.
-- Sync health: last delivery, backlog, failures (retry), refused deliveries, reconciliation
+- Sync health: the deliveries (the shared partial: last delivery, backlog, failures and stalled
+  deliveries with a Retry, refused deliveries), reconciliation
   ("Resync now") and backfill; one selector, each button one service, HTMX answered with the
   page's ``health`` partial and a plain POST with a redirect.
 - The webhook: the raw body goes to ``webhooks.receive_delivery``; the answer is what it says
@@ -21,7 +22,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from calendar_app.tenancy.access import require_owner_request
 from calendar_app.views.helpers import redirect_page, render_page, wants_fragment
-from calendar_app.wix import backfill, reconcile, selectors, services, webhooks
+from calendar_app.wix import selectors, services, webhooks
+from calendar_app.wix.deliveries import STORE
 from calendar_app.wix.forms import ConnectWixForm
 from calendar_app.wix.models import WebhookDelivery, WixConnection
 
@@ -51,7 +53,7 @@ def wix_settings(request: HttpRequest) -> HttpResponse:
 
 
 def _backfill_notice(connection: WixConnection) -> str:
-    if backfill.request_backfill(connection=connection):
+    if services.start_backfill(connection=connection):
         return "The backfill runs in the background; its progress is shown below."
     return "A backfill is already running; its progress is shown below."
 
@@ -99,14 +101,13 @@ def health(request: HttpRequest) -> HttpResponse:
 @require_POST
 @vary_on_headers("HX-Request")
 def delivery_retry(request: HttpRequest, delivery_id: int) -> HttpResponse:
-    """Queue a failed delivery again."""
+    """Queue a failed or stalled delivery again."""
     connection = _connection(request)
     delivery = get_object_or_404(
-        WebhookDelivery, connection=connection, pk=delivery_id, status=WebhookDelivery.Status.FAILED
+        WebhookDelivery.objects.filter(STORE.retriable()), connection=connection, pk=delivery_id
     )
-    webhooks.retry_delivery(delivery=delivery)
-    notice = "The delivery was queued again."
-    return _answer(request, connection, notice)
+    services.retry_delivery(delivery=delivery)
+    return _answer(request, connection, "The delivery was queued again.")
 
 
 @require_POST
@@ -114,10 +115,9 @@ def delivery_retry(request: HttpRequest, delivery_id: int) -> HttpResponse:
 def resync(request: HttpRequest) -> HttpResponse:
     """Resync now: re-read the upstream's events view and repair drift (one run at a time)."""
     connection = _connection(request)
-    started = reconcile.request_reconciliation(connection=connection, requested_by_user=True)
     notice = (
         "Resync started: the events view is read again and differences are repaired."
-        if started
+        if services.resync(connection=connection)
         else "A resync is already running; its progress is shown below."
     )
     return _answer(request, connection, notice)

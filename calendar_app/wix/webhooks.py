@@ -8,18 +8,17 @@ calls the upstream; the task (``calendar_app.wix.tasks``) applies the delivery.
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
-from django.utils import timezone
+from django.db import connection, transaction
 from jwt.utils import base64url_decode
 
+from calendar_app.sync.refusals import count_refusal
 from calendar_app.wix import deliveries, tasks
 from calendar_app.wix.health.models import IntakeRejection
 from calendar_app.wix.models import WebhookDelivery, WixConnection
@@ -191,7 +190,9 @@ def receive_delivery(*, body: bytes) -> IntakeAnswer:
 
     found = _connection_key(instance_id)
     if found is None:
-        count_rejection(connection_id=None, reason=IntakeRejection.Reason.UNKNOWN_INSTANCE)
+        count_refusal(
+            IntakeRejection, connection_id=None, reason=IntakeRejection.Reason.UNKNOWN_INSTANCE
+        )
         return IntakeAnswer(200, "No connection has this instanceId; the delivery was dropped.")
     connection_id, public_key_pem = found
     try:
@@ -207,7 +208,7 @@ def receive_delivery(*, body: bytes) -> IntakeAnswer:
         return _refuse(rejected, connection_id=connection_id)
 
     handled = verified.kind in deliveries.HANDLERS
-    delivery_pk = _insert_once(
+    delivery_pk = deliveries.STORE.insert_once(
         WebhookDelivery(
             connection_id=connection_id,
             delivery_id=verified.delivery_id,
@@ -232,21 +233,8 @@ def receive_delivery(*, body: bytes) -> IntakeAnswer:
 
 
 def _refuse(rejected: DeliveryRejected, *, connection_id: int | None) -> IntakeAnswer:
-    count_rejection(connection_id=connection_id, reason=rejected.reason)
+    count_refusal(IntakeRejection, connection_id=connection_id, reason=rejected.reason)
     return IntakeAnswer(rejected.status, str(rejected))
-
-
-def count_rejection(*, connection_id: int | None, reason: str) -> None:
-    """Add one to the (connection, reason) counter, creating it on first use."""
-    counters = IntakeRejection.objects.filter(connection_id=connection_id, reason=reason)
-    bump = {"count": F("count") + 1, "last_date": timezone.now()}
-    if counters.update(**bump):
-        return
-    try:
-        with transaction.atomic():
-            IntakeRejection.objects.create(connection_id=connection_id, reason=reason, count=1)
-    except IntegrityError:  # another request created it first
-        counters.update(**bump)
 
 
 @lru_cache(maxsize=1)
@@ -267,62 +255,3 @@ def _connection_key(instance_id: str) -> tuple[int, str] | None:
     with connection.cursor() as cursor:
         cursor.execute(_connection_key_sql(), [instance_id])
         return cursor.fetchone()
-
-
-@lru_cache(maxsize=1)
-def _insert_once_sql() -> tuple[str, tuple]:
-    meta = WebhookDelivery._meta
-    fields = tuple(field for field in meta.concrete_fields if not field.primary_key)
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}"
-    )
-    return sql, fields
-
-
-def _insert_once(delivery: WebhookDelivery) -> int | None:
-    """One ``INSERT … ON CONFLICT DO NOTHING``: the new row's pk, or None for a duplicate."""
-    sql, fields = _insert_once_sql()
-    values = [
-        field.get_db_prep_save(field.pre_save(delivery, add=True), connection) for field in fields
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
-def retry_delivery(*, delivery: WebhookDelivery) -> None:
-    """Queue a failed delivery again (the retry button of the health page); its attempts and
-    last reason stay until the new attempt writes its own."""
-    updated = WebhookDelivery.objects.filter(
-        pk=delivery.pk, status=WebhookDelivery.Status.FAILED
-    ).update(status=WebhookDelivery.Status.RECEIVED)
-    if updated:
-        tasks.apply_delivery.delay_on_commit(delivery.pk)
-
-
-STALLED_AFTER = timedelta(minutes=5)
-
-
-def requeue_stalled_deliveries(*, older_than: timedelta = STALLED_AFTER) -> int:
-    """Queue again the deliveries stored long ago and still not applied: their task was lost
-    (Redis down when the request committed, or flushed; a worker killed before it started its
-    drain, whose mark then held new drains back). Event deliveries get one drain per connection,
-    queued whatever its mark says; the others their own task each. Applying is idempotent, so a
-    delivery whose task is merely slow is harmless to queue twice. Returns how many were found.
-    """
-    stalled = list(
-        WebhookDelivery.objects.filter(
-            status=WebhookDelivery.Status.RECEIVED, received_at__lt=timezone.now() - older_than
-        ).values_list("pk", "entity_fqdn", "slug", "connection_id")[:10_000]
-    )
-    drains = sorted({cid for _pk, *kind, cid in stalled if tuple(kind) in deliveries.BATCHED})
-    for connection_id in drains:
-        tasks.drain_deliveries.delay_on_commit(connection_id)
-    for delivery_pk, *kind, _cid in stalled:
-        if tuple(kind) not in deliveries.BATCHED:
-            tasks.apply_delivery.delay_on_commit(delivery_pk)
-    return len(stalled)

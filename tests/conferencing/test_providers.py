@@ -41,10 +41,17 @@ def google():
 
 
 @pytest.fixture
-def provider(google, settings, business):
+def sleeps():
+    return []
+
+
+@pytest.fixture
+def provider(google, settings, business, sleeps):
     settings.GOOGLE_CALENDAR_API_URL = google.api_url
     settings.GOOGLE_OAUTH_TOKEN_URL = google.token_url
-    return GoogleMeetProvider(credentials=GoogleCredentialsFactory(business=business))
+    return GoogleMeetProvider(
+        credentials=GoogleCredentialsFactory(business=business), sleep=sleeps.append
+    )
 
 
 # Built-in rooms
@@ -171,12 +178,23 @@ def test_refused_credentials_are_a_clear_refusal_without_the_secret(provider, go
 
 
 @pytest.mark.parametrize("status", [429, 500, 503])
-def test_rate_limits_and_server_errors_are_worth_retrying(provider, google, status):
+def test_rate_limits_and_server_errors_are_worth_retrying(provider, google, sleeps, status):
     provider.create_meeting(request=meeting_request())  # token fetched
-    google.script(status)
+    google.script(status, status, status)
 
     with pytest.raises(ProviderUnavailable, match=str(status)):
         provider.create_meeting(request=meeting_request(event_id="event-2"))
+    assert len(sleeps) == 2  # three attempts, then the task retries later
+
+
+def test_a_passing_server_error_is_tried_again(provider, google, sleeps):
+    provider.create_meeting(request=meeting_request())  # token fetched
+    google.script(503)
+
+    details = provider.create_meeting(request=meeting_request(event_id="event-2"))
+
+    assert details.host_url.startswith("https://meet.google.com/")
+    assert len(sleeps) == 1
 
 
 def test_a_rejected_request_is_a_refusal_with_google_s_message(provider, google):
@@ -184,9 +202,11 @@ def test_a_rejected_request_is_a_refusal_with_google_s_message(provider, google)
         provider.update_meeting(external_id="dashunknown", request=meeting_request())
 
 
-def test_an_unreachable_google_is_worth_retrying(settings, business):
+def test_an_unreachable_google_is_worth_retrying(settings, business, sleeps):
     settings.GOOGLE_OAUTH_TOKEN_URL = "http://127.0.0.1:9/token"  # nothing listens on port 9
-    provider = GoogleMeetProvider(credentials=GoogleCredentialsFactory(business=business))
+    provider = GoogleMeetProvider(
+        credentials=GoogleCredentialsFactory(business=business), sleep=sleeps.append
+    )
 
     with pytest.raises(ProviderUnavailable, match="not reachable"):
         provider.create_meeting(request=meeting_request())

@@ -21,7 +21,7 @@ import pytest
 from calendar_app.models import Event, Schedule
 from calendar_app.wix.mapping import parse_instant
 from calendar_app.wix.models import WebhookDelivery
-from calendar_app.wix.webhooks import requeue_stalled_deliveries
+from calendar_app.wix.tasks import requeue_stalled_deliveries
 from participants.models import Participation
 from tests.factories import WixConnectionFactory
 from tests.fakes import wix_signing as signing
@@ -237,7 +237,7 @@ def test_a_worker_killed_mid_stream_loses_nothing(
     # What the killed worker held is still "received". Redis hands such a task back only after
     # its visibility timeout and kombu's restore cycle, which is not bounded in this test's time;
     # the beat's stalled-delivery sweep is the app's guarantee that nothing stays unapplied.
-    requeue_stalled_deliveries(older_than=timedelta(0))
+    requeue_stalled_deliveries(older_than_seconds=0)
     wait_for(settled(distinct), timeout=90, what="the second worker to finish", log=second.log)
 
     assert not WebhookDelivery.objects.exclude(status="applied").exists()

@@ -3,14 +3,14 @@
 from django.db import models
 from django.utils import timezone
 
+from calendar_app.sync.refusals import RefusalCount, once_per_reason
 
-class IntakeRejection(models.Model):
+
+class IntakeRejection(RefusalCount):
     """How many webhook bodies were refused, per connection and reason.
 
     ``connection`` is empty when the delivery could not be tied to a connection (a body with no
     readable ``instanceId``, or an ``instanceId`` no connection has: ``unknown_instance``).
-    One row per (connection, reason), incremented in place, so a flood of forgeries cannot grow
-    the table.
     """
 
     class Reason(models.TextChoices):
@@ -22,27 +22,9 @@ class IntakeRejection(models.Model):
         "wix.WixConnection", on_delete=models.CASCADE, null=True, related_name="rejections"
     )
     reason = models.CharField(max_length=20, choices=Reason.choices)
-    count = models.BigIntegerField(default=0)
-    last_date = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        # One counter per (connection, reason), and one per reason for the unowned rows: two
-        # partial unique indexes (not ``nulls_distinct=False``, which SQLite cannot build).
-        constraints = [
-            models.UniqueConstraint(
-                fields=["connection", "reason"],
-                condition=models.Q(connection__isnull=False),
-                name="intake_rejection_once_per_reason",
-            ),
-            models.UniqueConstraint(
-                fields=["reason"],
-                condition=models.Q(connection__isnull=True),
-                name="intake_rejection_unowned_once_per_reason",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.reason}: {self.count}"
+        constraints = once_per_reason("intake_rejection")
 
 
 class Reconciliation(models.Model):

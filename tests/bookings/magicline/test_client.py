@@ -4,18 +4,18 @@ import logging
 import time
 from datetime import timedelta
 
+import httpx
 import pytest
 from django.conf import settings
 
 from bookings.magicline.client import (
     MagiclineBadRequest,
+    MagiclineNetworkError,
     MagiclineNotFound,
     MagiclineRateLimited,
     MagiclineUnavailable,
-    _LocalWindow,
-    _RedisWindow,
-    shared_window,
 )
+from bookings.magicline.ratelimit import LocalWindow, RedisWindow, shared_window
 from tests.bookings.magicline.conftest import BERLIN, GUEST_ID, MEMBER_ID, TRAINING, day_at
 
 BERLIN_KEY = "berlin-open-api-key-0001"
@@ -96,7 +96,9 @@ def test_429_and_503_are_retried_with_backoff_honouring_retry_after(fake, client
     client = client_of("berlin", BERLIN_KEY, backoff_seconds=0.25)
     slots = client.slots(appointment_id=TRAINING, start_date=day_at(1, 0).date(), days=1)
     assert len(slots) == 2
-    assert client_of.waits == [2.0, 0.5]
+    assert client_of.waits[0] == 2.0  # the Retry-After
+    assert 0 <= client_of.waits[1] <= 0.5  # backoff with full jitter: 0.25 · 2
+    assert len(client_of.waits) == 2
     assert len(fake.requests) == 3
 
 
@@ -145,14 +147,14 @@ def test_the_per_endpoint_minute_waits_for_its_turn(fake, client_of):
 
 def test_every_process_counts_in_the_same_minute_of_an_endpoint(fake, client_of):
     """Two workers' clients of one studio, each with its own Redis connection."""
-    assert isinstance(shared_window(), _RedisWindow)
+    assert isinstance(shared_window(), RedisWindow)
     first, second = (
         client_of(
             "berlin",
             BERLIN_KEY,
             requests_per_minute=2,
             max_wait=1,
-            rate_window=_RedisWindow(settings.REDIS_URL),
+            rate_window=RedisWindow(settings.REDIS_URL),
         )
         for _ in range(2)
     )
@@ -165,7 +167,7 @@ def test_every_process_counts_in_the_same_minute_of_an_endpoint(fake, client_of)
 
 
 def test_without_redis_the_minute_is_kept_in_memory():
-    window = _LocalWindow()
+    window = LocalWindow()
     assert [window.reserve("k", limit=2, window=60, max_wait=1) for _ in range(2)] == [0, 0]
     assert window.reserve("k", limit=2, window=60, max_wait=1) is None
     assert 59 < window.reserve("k", limit=2, window=60, max_wait=60) <= 60
@@ -213,3 +215,19 @@ def test_customers_are_found_in_the_studio_or_across_studios(fake, client_of):
     assert [c["id"] for c in client.search_customers(cross_studio=True, lastName="gu")] == [
         GUEST_ID
     ]
+
+
+def test_a_read_that_gets_no_answer_is_tried_again_then_a_network_error(client_of):
+    client = client_of("berlin", BERLIN_KEY, max_attempts=3)
+    client._http = httpx.Client(base_url="http://127.0.0.1:9")  # nothing listens on port 9
+    with pytest.raises(MagiclineNetworkError):
+        client.customer_bookings(customer_id=MEMBER_ID)
+    assert len(client_of.waits) == 2  # three attempts
+
+
+def test_a_post_that_may_have_reached_the_studio_is_never_repeated(client_of):
+    client = client_of("berlin", BERLIN_KEY, max_attempts=3)
+    client._http = httpx.Client(base_url="http://127.0.0.1:9")
+    with pytest.raises(MagiclineNetworkError):
+        client.search_customers(firstName="Mia")
+    assert client_of.waits == []

@@ -3,13 +3,20 @@
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
+from bookings.magicline import deliveries
 from bookings.magicline.client import MagiclineClient
+from bookings.magicline.customers import ANONYMISED_NAME
 from bookings.magicline.models import MagiclineBooking, MagiclineWebhookDelivery
-from bookings.magicline.sync import ANONYMISED_NAME
-from bookings.magicline.tasks import process_delivery, refresh_bookings
+from bookings.magicline.tasks import (
+    process_delivery,
+    refresh_bookings,
+    requeue_stalled_deliveries,
+)
 from bookings.models import AppointmentBooking, Customer
 from calendar_app.models import Event
+from calendar_app.sync.deliveries import STALLED_AFTER
 from tests.bookings.magicline.conftest import GUEST_ID, MEMBER_ID, TRAINING, day_at
 from tests.bookings.magicline.test_backend import mirrored
 from tests.fakes.magicline_server import bracketed
@@ -207,3 +214,68 @@ def test_a_customer_purged_in_one_studio_arrives_anonymised_in_another(
     assert booking.customer.magicline.access_disabled
     assert not [r for r in fake.requests if "customers" in r.path]
     assert set(Customer.objects.values_list("last_name", flat=True)) == {ANONYMISED_NAME}
+
+
+def test_the_beat_queues_again_only_the_deliveries_whose_task_was_lost(
+    berlin_connection, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    for name, status, age in (
+        ("stalled", "received", STALLED_AFTER + timedelta(minutes=1)),
+        ("fresh", "received", timedelta(seconds=5)),
+        ("failed", "failed", timedelta(hours=1)),
+        ("processed", "processed", timedelta(hours=1)),
+    ):
+        MagiclineWebhookDelivery.objects.create(
+            connection=berlin_connection,
+            uuid=name,
+            entity_id=1,
+            payload=[{"type": "APPOINTMENT_BOOKING_CREATED"}],
+            status=status,
+            received_date=now - age,
+        )
+
+    with django_capture_on_commit_callbacks() as queued:
+        assert requeue_stalled_deliveries.apply().get() == 1
+
+    assert len(queued) == 1
+
+
+def test_a_requeued_delivery_that_was_applied_meanwhile_changes_nothing(
+    fake, berlin_connection, made_in_magicline
+):
+    delivery, _ = deliver(
+        berlin_connection, "APPOINTMENT_BOOKING_CREATED", made_in_magicline["bookingId"]
+    )
+    fake.requests.clear()
+
+    assert process_delivery.apply(args=[delivery.pk]).get() == "processed"
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1
+    assert fake.requests == []
+
+
+def test_an_unexpected_error_fails_the_delivery_alone_with_its_reason(
+    fake, berlin_connection, made_in_magicline, monkeypatch
+):
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(deliveries.sync, "apply_remote_booking", broken)
+    other = MagiclineWebhookDelivery.objects.create(
+        connection=berlin_connection, uuid="other", entity_id=5, payload=[]
+    )
+
+    delivery = MagiclineWebhookDelivery.objects.create(
+        connection=berlin_connection,
+        uuid="breaks",
+        entity_id=made_in_magicline["bookingId"],
+        payload=[{"type": "APPOINTMENT_BOOKING_CREATED"}],
+    )
+
+    assert process_delivery.apply(args=[delivery.pk]).failed()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.error, delivery.attempts) == ("failed", "disk full", 1)
+    assert not AppointmentBooking.objects.exists()  # nothing of it was applied
+    other.refresh_from_db()
+    assert other.status == "received"

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from bookings.magicline.models import MagiclineWebhookDelivery
+from bookings.magicline.models import MagiclineIntakeRefusal, MagiclineWebhookDelivery
 
 URL = "/webhooks/magicline/"
 BERLIN_HOOK = "berlin-webhook-key-0001"
@@ -115,6 +115,30 @@ def test_only_post_is_answered(client, berlin_connection):
 def test_the_webhook_answers_with_a_few_queries_and_no_call_to_magicline(
     client, fake, berlin_connection, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(6):  # key lookup, insert, two savepoints each released
+    with django_assert_max_num_queries(4):  # the key lookup, one INSERT … ON CONFLICT, and the
+        # request's savepoint and its release
         post(client, envelope(uuid="delivery-1"))
     assert fake.requests == []
+
+
+def refusals() -> dict:
+    return {
+        (refusal.connection_id, refusal.reason): refusal.count
+        for refusal in MagiclineIntakeRefusal.objects.all()
+    }
+
+
+def test_refused_deliveries_are_counted_per_studio_and_reason(
+    client, berlin_connection, hamburg_connection
+):
+    post(client, envelope(), key="no-such-key")
+    post(client, envelope(), key=None)
+    post(client, {"uuid": "u"})
+    post(client, envelope())
+    post(client, envelope(), key="hamburg-webhook-key-0002")  # berlin's uuid
+
+    assert refusals() == {
+        (None, "unknown_key"): 2,
+        (berlin_connection.pk, "malformed"): 1,
+        (hamburg_connection.pk, "other_studio"): 1,
+    }

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from django.db import connection as db_connection
 
+from bookings.magicline.customers import ANONYMISED_NAME
 from bookings.magicline.models import MagiclineBooking, MagiclineWebhookDelivery
-from bookings.magicline.sync import ANONYMISED_NAME
 from bookings.models import Customer
 from config.celery import app
 from tests.bookings.magicline.conftest import TRAINING, day_at

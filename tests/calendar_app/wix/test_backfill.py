@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from calendar_app.models import Event, EventResource, Resource, Schedule
-from calendar_app.wix import backfill, tasks
+from calendar_app.wix import backfill, services, tasks
 from calendar_app.wix.backfill import BackfillError, run_backfill
 from calendar_app.wix.models import WixConnection
 from participants.models import Participation
@@ -166,8 +166,8 @@ def test_working_hours_are_mirrored_too(connection, wix_server):
 
 def test_the_task_runs_a_queued_backfill_once(connection, site, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as queued:
-        assert backfill.request_backfill(connection=connection)
-        assert not backfill.request_backfill(connection=connection)  # one at a time
+        assert services.start_backfill(connection=connection)
+        assert not services.start_backfill(connection=connection)  # one at a time
     assert len(queued) == 1
     assert connection.backfill_status == "queued"
 

@@ -1,6 +1,7 @@
 """The Calendar V3 client against the fake server (real HTTP on loopback) and respx."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import httpx
 import pytest
@@ -102,16 +103,26 @@ def test_it_retries_429_honouring_retry_after(client, wix_server, sleeps):
 
     assert "endDate" in view
     assert sleeps[0] == 3.0
-    assert 0 <= sleeps[1] <= client.backoff * 2
+    assert 0 <= sleeps[1] <= client.retry.backoff * 2  # full jitter
     assert len(sleeps) == 2
 
 
-def test_a_retry_after_is_bounded(client, wix_server, sleeps):
+def test_a_retry_after_beyond_the_bound_is_left_to_the_task(client, wix_server, sleeps):
     wix_server.script((429, "3600"), path="/calendar/v3/events/view")
+
+    with pytest.raises(WixUnavailable, match="429"):
+        client.get_events_view()
+    assert sleeps == []  # a request never hangs for an hour; the task retries later
+
+
+def test_a_retry_after_given_as_a_date_is_honoured(client, wix_server, sleeps):
+    soon = format_datetime(datetime.now(UTC) + timedelta(seconds=5), usegmt=True)
+    wix_server.script((429, soon), path="/calendar/v3/events/view")
 
     client.get_events_view()
 
-    assert sleeps == [client.max_retry_after]
+    assert len(sleeps) == 1
+    assert 3 <= sleeps[0] <= 5
 
 
 def test_it_gives_up_after_the_last_attempt(client, wix_server, sleeps):
@@ -119,7 +130,7 @@ def test_it_gives_up_after_the_last_attempt(client, wix_server, sleeps):
 
     with pytest.raises(WixUnavailable):
         client.get_events_view()
-    assert len(sleeps) == client.max_attempts - 1
+    assert len(sleeps) == client.retry.attempts - 1
 
 
 def test_a_slow_answer_is_a_timeout_then_unavailable(wix_server, sleeps):

@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from calendar_app.sync.refusals import count_refusal
 from calendar_app.wix.health.models import IntakeRejection, Reconciliation
 from calendar_app.wix.models import WebhookDelivery
-from calendar_app.wix.webhooks import count_rejection
 from tests.factories import MagiclineConnectionFactory, MembershipFactory, WixConnectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,11 +56,11 @@ def activity(connection, other_business):
         error="Calendar service unavailable (503)",
         entity_id="evt-9",
     )
-    count_rejection(connection_id=connection.pk, reason="signature")
-    count_rejection(connection_id=connection.pk, reason="signature")
-    count_rejection(connection_id=None, reason="unknown_instance")
+    count_refusal(IntakeRejection, connection_id=connection.pk, reason="signature")
+    count_refusal(IntakeRejection, connection_id=connection.pk, reason="signature")
+    count_refusal(IntakeRejection, connection_id=None, reason="unknown_instance")
     theirs = WixConnectionFactory(business=other_business)
-    count_rejection(connection_id=theirs.pk, reason="signature")  # not ours
+    count_refusal(IntakeRejection, connection_id=theirs.pk, reason="signature")  # not ours
     Reconciliation.objects.create(
         connection=connection,
         status="done",
@@ -76,9 +76,11 @@ def test_it_shows_the_sync_health(owner_client, activity):
 
     assert response.status_code == 200
     health = response.context["health"]
-    assert (health.backlog, health.failed, health.applied) == (2, 1, 1)
-    assert (health.rejected_signatures, health.unknown_instances) == (2, 1)
-    assert health.last_delivery_age < timedelta(seconds=100)
+    deliveries = health.deliveries
+    assert (deliveries.backlog, deliveries.failed, deliveries.applied) == (2, 1, 1)
+    assert deliveries.refused_count("rejected-signatures") == 2
+    assert deliveries.refused_count("unknown-instances") == 1
+    assert deliveries.last_delivery_age < timedelta(seconds=100)
     assert health.last_reconciliation.repaired == 4
     assert health.backfill.percent_done == 25
     page = response.content.decode()
@@ -214,8 +216,25 @@ def test_another_business_s_delivery_is_a_404(owner_client, connection, other_bu
 
 def test_a_delivery_that_did_not_fail_cannot_be_retried(owner_client, connection):
     applied = delivery(connection, "applied")
+    waiting = delivery(connection, "received")  # its task is still coming
 
     assert owner_client.post(reverse("wix:delivery_retry", args=[applied.pk])).status_code == 404
+    assert owner_client.post(reverse("wix:delivery_retry", args=[waiting.pk])).status_code == 404
+
+
+def test_a_stalled_delivery_is_shown_and_retried(
+    owner_client, connection, django_capture_on_commit_callbacks
+):
+    stalled = delivery(connection, "received", received_at=timezone.now() - timedelta(hours=1))
+
+    page = owner_client.get(HEALTH)
+    with django_capture_on_commit_callbacks() as queued:
+        response = owner_client.post(reverse("wix:delivery_retry", args=[stalled.pk]))
+
+    assert [f.pk for f in page.context["health"].deliveries.failures] == [stalled.pk]
+    assert "<strong>Stalled.</strong>" in page.content.decode()
+    assert response.status_code == 302
+    assert len(queued) == 1
 
 
 def test_resync_now_queues_one_reconciliation_at_a_time(
@@ -309,8 +328,8 @@ def test_sync_status_says_when_a_business_is_local(business):
 
 
 def test_the_unknown_instance_counter_is_shared_by_every_connection(connection, other_business):
-    count_rejection(connection_id=None, reason="unknown_instance")
-    count_rejection(connection_id=None, reason="unknown_instance")
+    count_refusal(IntakeRejection, connection_id=None, reason="unknown_instance")
+    count_refusal(IntakeRejection, connection_id=None, reason="unknown_instance")
 
     assert IntakeRejection.objects.get(connection=None).count == 2
 

@@ -10,7 +10,7 @@ import redis
 from django.conf import settings
 
 from calendar_app.models import Business, ChangeRecord, Event
-from calendar_app.wix import deliveries, tasks, webhooks
+from calendar_app.wix import deliveries, services, tasks, webhooks
 from calendar_app.wix.models import WebhookDelivery
 from participants.models import Participation
 from tests.factories import WixConnectionFactory
@@ -231,7 +231,7 @@ def test_a_failed_delivery_retried_from_the_health_page_applies(connection, fake
     delivery = receive(connection, last_change(fake, "participation").domain_event())
     WebhookDelivery.objects.filter(pk=delivery.pk).update(status="failed", error="503")
 
-    webhooks.retry_delivery(delivery=delivery)
+    services.retry_delivery(delivery=delivery)
     delivery = run(delivery)
 
     assert delivery.status == "applied"

@@ -32,21 +32,22 @@ class Command(BaseCommand):
 
 
 def _lines(health: selectors.SyncHealth) -> list[str]:
-    age = health.last_delivery_age
+    d = health.deliveries
+    age = d.last_delivery_age
     last = (
-        f"{health.last_delivery:%Y-%m-%d %H:%M:%S} UTC ({int(age.total_seconds())} s ago)"
-        if health.last_delivery and age is not None
+        f"{d.last_delivery:%Y-%m-%d %H:%M:%S} UTC ({int(age.total_seconds())} s ago)"
+        if d.last_delivery and age is not None
         else "none yet"
     )
     lines = [
         f"Wix site {health.site_id} (instance {health.instance_id}) of {health.business_slug}",
         f"last delivery:        {last}",
-        f"backlog:              {health.backlog} stored, not yet applied",
-        f"applied:              {health.applied}",
-        f"failed:               {health.failed}",
-        f"rejected signatures:  {health.rejected_signatures}",
-        f"malformed bodies:     {health.malformed}",
-        f"unknown instance:     {health.unknown_instances} (all connections)",
+        f"backlog:              {d.backlog} stored, not yet applied",
+        f"applied:              {d.applied}",
+        f"failed:               {d.failed}",
+        f"rejected signatures:  {d.refused_count('rejected-signatures')}",
+        f"malformed bodies:     {d.refused_count('malformed')}",
+        f"unknown instance:     {d.refused_count('unknown-instances')} (all connections)",
         f"backfill:             {health.backfill.status_label}, "
         f"{health.backfill.done} of {health.backfill.total} days ({health.backfill.percent_done}%)",
     ]
@@ -58,5 +59,8 @@ def _lines(health: selectors.SyncHealth) -> list[str]:
             f"last reconciliation:  {run.status}, {run.events_read} events read, "
             f"{run.repaired} repaired ({run.percent_done}%)"
         )
-    lines += [f"  failed #{f.pk} {f.kind} {f.entity_id}: {f.error}" for f in health.failures]
+    lines += [
+        f"  {'stalled' if f.stalled else 'failed'} #{f.pk} {f.kind} {f.entity_id}: {f.error}"
+        for f in d.failures
+    ]
     return lines
