@@ -13,5 +13,10 @@ from django.dispatch import Signal
 event_changed = Signal()  # kwargs: event (calendar_app.models.Event)
 # Sent when the events view rolled forward and made new occurrences of a business's series.
 occurrences_created = Signal()  # kwargs: business, event_ids (list of str)
-# Sent when one write changed many events of a business at once (a schedule's cancellation).
+# Sent when one write changed many events of a business at once (a schedule's cancellation), or
+# an upstream's changes were applied to them (a webhook batch, a backfill or reconciliation page).
 events_changed = Signal()  # kwargs: business, event_ids (list of str)
+# Sent when an upstream's event changes were applied, with what each event says of its origin:
+# ``events`` is a list of (event_id, app_id, external_schedule_id), so an automation can pick the
+# events of the services it follows without reading the upstream's payloads.
+upstream_events_applied = Signal()  # kwargs: business, events (list of tuples of str or None)

@@ -4,7 +4,12 @@ signal's keyword arguments only; Django passes ``sender`` among them)."""
 from django.dispatch import receiver
 
 from calendar_app.conferencing import services
-from calendar_app.signals import event_changed, events_changed, occurrences_created
+from calendar_app.signals import (
+    event_changed,
+    events_changed,
+    occurrences_created,
+    upstream_events_applied,
+)
 
 
 @receiver(event_changed, dispatch_uid="conferencing.event_changed")
@@ -20,3 +25,8 @@ def follow_new_occurrences(*, business, event_ids, **kwargs) -> None:
 @receiver(events_changed, dispatch_uid="conferencing.events_changed")
 def follow_changed_events(*, business, event_ids, **kwargs) -> None:
     services.request_meetings(business=business, event_ids=event_ids)
+
+
+@receiver(upstream_events_applied, dispatch_uid="conferencing.upstream_events_applied")
+def follow_upstream_events(*, business, events, **kwargs) -> None:
+    services.upstream_events_applied(business=business, events=events)

@@ -22,9 +22,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from calendar_app.conferencing import services as conferencing
 from calendar_app.models import Event, format_local_date
 from calendar_app.recurrence import to_local
+from calendar_app.signals import events_changed
 from calendar_app.wix import mapping
 from calendar_app.wix.apply import (
     apply_remote_events,
@@ -226,7 +226,7 @@ def _run(connection, client, result: BackfillResult, report) -> None:
                 covered = start
         changed = _apply_participations(connection, client, [data["id"] for data in page], result)
         changed |= {applied.object_id for applied in page_results if applied.applied}
-        conferencing.wix_events_applied(connection=connection, event_ids=sorted(changed))
+        events_changed.send(sender=Event, business=connection.business, event_ids=sorted(changed))
         done = min(total_days, max(0, math.floor((covered - window_start) / timedelta(days=1))))
         _save_progress(connection, done=done)
         report(f"{result.events} events, {done}/{total_days} days of the window covered.")

@@ -27,9 +27,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from calendar_app.conferencing import services as conferencing
-from calendar_app.models import Business, format_local_date
+from calendar_app.models import Business, Event, format_local_date
 from calendar_app.recurrence import to_local
+from calendar_app.signals import events_changed, upstream_events_applied
 from calendar_app.sync.deliveries import (
     DEADLOCK_RETRIES,
     DeliveryFailed,
@@ -125,7 +125,8 @@ def _write(delivery: WebhookDelivery, changes: Changes) -> str:
     except mapping.MappingError as error:
         raise DeliveryFailed(f"The payload is not the spec's shape ({error}).") from error
     if delivery.entity_fqdn == PARTICIPATION:  # the meeting's attendees follow
-        conferencing.request_meetings(
+        events_changed.send(
+            sender=Event,
             business=connection.business,
             event_ids=sorted({data["eventId"] for _, data, _ in changes if data.get("eventId")}),
         )
@@ -226,8 +227,10 @@ def _take_batch(connection: WixConnection, *, own_pk: int | None, size: int) -> 
                 pk = applying[refused.index][0]
                 failures[pk] = f"The payload is not the spec's shape ({refused})."
                 del changes[pk]
-        conferencing.projections_updated(
-            connection=connection, bodies=[projections[pk] for pk in changes if pk in projections]
+        upstream_events_applied.send(
+            sender=Event,
+            business=connection.business,
+            events=_origins([projections[pk] for pk in changes if pk in projections]),
         )
         STORE.mark_applied(list(changes))
         for pk, error in failures.items():
@@ -369,3 +372,15 @@ HANDLERS: dict[tuple[str, str], Callable[[WixConnection, dict, Any], Changes]] =
 BATCHED = frozenset(
     kind for kind, handler in HANDLERS.items() if handler in (_projection_updated, _event_entity)
 )
+
+
+def _origins(bodies: list[dict]) -> list[tuple[str, str | None, str | None]]:
+    """(event id, appId, externalScheduleId) of each projection body's event, for those who
+    follow the events of some services (the conferencing automation)."""
+    origins = []
+    for body in bodies:
+        change = body.get("eventAddedOrUpdated") or body.get("eventRemoved") or {}
+        data = change.get("event") if isinstance(change, dict) else None
+        if isinstance(data, dict) and data.get("id"):
+            origins.append((str(data["id"]), body.get("appId"), data.get("externalScheduleId")))
+    return origins

@@ -22,8 +22,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from calendar_app.conferencing import services as conferencing
 from calendar_app.models import Event
+from calendar_app.signals import events_changed
 from calendar_app.wix import apply, backfill, deliveries, mapping
 from calendar_app.wix.health.models import Reconciliation
 from calendar_app.wix.models import WixConnection
@@ -92,8 +92,10 @@ def run_reconciliation(*, reconciliation_pk: int) -> int:
             seen.update(result.object_id for result in applied)
             run.repaired += sum(result.applied for result in applied)
             run.events_read += len(page)
-            conferencing.wix_events_applied(
-                connection=connection, event_ids=[r.object_id for r in applied if r.applied]
+            events_changed.send(
+                sender=Event,
+                business=connection.business,
+                event_ids=[r.object_id for r in applied if r.applied],
             )
             if page and shows_progress:
                 run.reached_date = _start_of(page[-1]) or run.reached_date
@@ -110,8 +112,10 @@ def run_reconciliation(*, reconciliation_pk: int) -> int:
             )
             removed.append(result)
             run.repaired += result.applied
-    conferencing.wix_events_applied(
-        connection=connection, event_ids=[r.object_id for r in removed if r.applied]
+    events_changed.send(
+        sender=Event,
+        business=connection.business,
+        event_ids=[r.object_id for r in removed if r.applied],
     )
     run.status = Reconciliation.Status.DONE
     run.finished_date = timezone.now()

@@ -13,9 +13,8 @@ from calendar_app.conferencing.services.meetings import (
 from calendar_app.conferencing.services.owner import save_google_credentials, set_automation
 from calendar_app.conferencing.services.triggers import (
     event_changed,
-    projections_updated,
     request_meetings,
-    wix_events_applied,
+    upstream_events_applied,
 )
 
 __all__ = [
@@ -23,9 +22,8 @@ __all__ = [
     "ensure_meeting",
     "event_changed",
     "mark_failed",
-    "projections_updated",
     "request_meetings",
     "save_google_credentials",
     "set_automation",
-    "wix_events_applied",
+    "upstream_events_applied",
 ]

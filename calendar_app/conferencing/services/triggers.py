@@ -4,11 +4,12 @@
 - ``event_changed``: a local write to an event of a local business (the calendar and participant
   services send ``calendar_app.signals.event_changed``); a series edit reaches its occurrences.
 - ``request_meetings``: occurrences made by the events view rolling forward, or many events
-  changed at once (``occurrences_created``, ``events_changed``).
-- ``projections_updated``: an applied Events View Projection Updated delivery of a business
-  connected to Wix, filtered as the seed flow says: ``actionEvent.body.appId`` is the Wix
-  Bookings app id and ``event.externalScheduleId`` is a service (schedule ``external_id``)
-  whose automation is on; ``wix_events_applied``: a backfill or reconciliation page.
+  changed at once (``occurrences_created``, ``events_changed``: a schedule's cancel, a
+  participation webhook, a backfill or reconciliation page of an upstream).
+- ``upstream_events_applied``: applied event changes of an upstream (the Wix Events View
+  Projection Updated deliveries), filtered as the seed flow says: the event's ``appId`` is the
+  Wix Bookings app id and its ``externalScheduleId`` is a service (schedule ``external_id``)
+  whose automation is on. The upstream sends the signal; this app never imports it.
 An event that already has a meeting is always followed, so a reschedule, a participant change,
 a cancellation or a removal reaches its meeting even after the automation was switched off.
 """
@@ -42,8 +43,7 @@ def request_meetings(*, business: Business, event_ids: list[str]) -> list[str]:
     already have a meeting; a new automated event gets its meeting row at once, pending.
     A connected business's events are automated by the seed's filter on their stored
     ``appId`` and ``externalScheduleId`` (as ``selectors.service_automation``); this is also
-    how the events a backfill or reconciliation page applied get their meetings
-    (``wix_events_applied``).
+    how the events a backfill or reconciliation page applied get their meetings.
 
     Returns the queued ids. A constant number of queries, whatever the number of events.
     """
@@ -123,34 +123,23 @@ def event_changed(*, event: Event) -> list[str]:
 _FOLLOWED_STATES = [Meeting.State.PENDING, Meeting.State.READY, Meeting.State.FAILED]
 
 
-def projections_updated(*, connection, bodies: list[dict]) -> list[str]:
-    """Events View Projection Updated deliveries were applied for ``connection``: queue the
-    meetings of the events in ``bodies`` that the seed's filter matches or that have a meeting.
+def upstream_events_applied(
+    *, business, events: list[tuple[str, str | None, str | None]]
+) -> list[str]:
+    """An upstream's changes to ``events`` ((event id, appId, externalScheduleId) each) were
+    applied: queue the meetings of those the seed's filter matches or that have a meeting.
 
     A business without conferencing pays one query for the whole batch.
     """
-    business = connection.business
-    if not bodies or not uses_conferencing(business):
+    if not events or not uses_conferencing(business):
         return []
-    event_ids = []
-    for body in bodies:
-        change = body.get("eventAddedOrUpdated") or body.get("eventRemoved") or {}
-        data = change.get("event") if isinstance(change, dict) else None
-        if not isinstance(data, dict) or not data.get("id"):
-            continue
-        event_id = str(data["id"])
-        automated = service_automation(
-            business=business,
-            app_id=body.get("appId"),
-            external_schedule_id=data.get("externalScheduleId"),
+    event_ids = [
+        event_id
+        for event_id, app_id, external_schedule_id in events
+        if service_automation(
+            business=business, app_id=app_id, external_schedule_id=external_schedule_id
         )
-        if automated is not None or Meeting.objects.filter(event_id=event_id).exists():
-            event_ids.append(event_id)
+        is not None
+        or Meeting.objects.filter(event_id=event_id).exists()
+    ]
     return request_meetings(business=business, event_ids=event_ids)
-
-
-def wix_events_applied(*, connection, event_ids: list[str]) -> list[str]:
-    """A backfill or reconciliation page was applied for ``connection``: the events it created,
-    updated or removed, or whose participants it changed (``event_ids``), get their meetings
-    made, kept in step or deleted, as a webhook's would."""
-    return request_meetings(business=connection.business, event_ids=event_ids)
