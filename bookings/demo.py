@@ -19,7 +19,8 @@ from bookings.models import (
     WorkingHours,
     WorkingHoursOverride,
 )
-from calendar_app.models import Business, Resource
+from calendar_app.models import Resource
+from calendar_app.tenancy.models import Business
 
 SEED = 20260701
 WEEKDAYS, SATURDAY, SUNDAY = range(5), 5, 6

@@ -9,7 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from calendar_app.models import Business, Event, Resource
+from calendar_app.models import Event, Resource
+from calendar_app.tenancy.models import Business
 
 
 class FacilityGroup(models.Model):

@@ -21,7 +21,8 @@ from bookings.models import (
     WorkingHoursOverride,
 )
 from bookings.slots import MAX_DAYS_AHEAD, Instructor, Slot, window_days
-from calendar_app.models import Business, Event, EventResource, Resource
+from calendar_app.models import Event, EventResource, Resource
+from calendar_app.tenancy.models import Business
 
 
 def bookable_appointments(*, business: Business) -> QuerySet[BookableAppointment]:

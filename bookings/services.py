@@ -22,8 +22,9 @@ from bookings.models import (
 )
 from bookings.tasks import queue_booking_event
 from calendar_app.audit import record_change
-from calendar_app.models import Business, Membership, Resource
+from calendar_app.models import Resource
 from calendar_app.tenancy.access import require_member, require_owner
+from calendar_app.tenancy.models import Business, Membership
 
 
 @transaction.atomic

@@ -9,7 +9,8 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
-from calendar_app.models import Business, ChangeRecord, Event, Membership
+from calendar_app.models import ChangeRecord, Event
+from calendar_app.tenancy.models import Business, Membership
 
 
 def record_change(

@@ -9,7 +9,8 @@ from django.db import transaction
 
 from calendar_app.audit import event_rows, record_event_changes
 from calendar_app.backends import calendar_backend
-from calendar_app.models import Business, Event
+from calendar_app.models import Event
+from calendar_app.tenancy.models import Business
 
 
 def write_event_changes(*, event: Event, changes: dict, action: str) -> Event:

@@ -5,7 +5,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from calendar_app import services
-from calendar_app.models import Business
+from calendar_app.tenancy.models import Business
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -4,7 +4,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from calendar_app.models import Business, Event, Schedule, new_id
+from calendar_app.models import Event, Schedule, new_id
+from calendar_app.tenancy.models import Business
 
 
 class Participation(models.Model):

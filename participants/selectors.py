@@ -17,7 +17,8 @@ from calendar_app import extensions
 from calendar_app.backends import calendar_backend
 from calendar_app.capacity import Capacity, event_capacity
 from calendar_app.locations import location_text
-from calendar_app.models import Business, Event, EventResource
+from calendar_app.models import Event, EventResource
+from calendar_app.tenancy.models import Business
 from participants.models import Participation
 
 OCCURRENCE_TYPES = (Event.RecurrenceType.INSTANCE, Event.RecurrenceType.EXCEPTION)

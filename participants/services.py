@@ -14,9 +14,10 @@ from calendar_app.audit import record_change
 from calendar_app.backends import calendar_backend, locked_current
 from calendar_app.capacity import free_places
 from calendar_app.errors import CalendarError, RevisionConflict
-from calendar_app.models import Event, Membership
+from calendar_app.models import Event
 from calendar_app.signals import event_changed
 from calendar_app.tenancy.access import require_member
+from calendar_app.tenancy.models import Membership
 from participants.models import Participation
 
 __all__ = [

@@ -32,15 +32,14 @@ from calendar_app.conferencing.models import (
 from calendar_app.feeds.models import CalendarFeed
 from calendar_app.models import (
     BulkOperation,
-    Business,
     ChangeRecord,
     Event,
     EventResource,
-    Membership,
     Resource,
     Schedule,
     format_local_date,
 )
+from calendar_app.tenancy.models import Business, Membership
 from calendar_app.wix.models import WixConnection
 from participants.models import Participation
 

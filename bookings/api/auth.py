@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from bookings.contract import ErrorResponse
 from bookings.errors import AppointmentError, BackendUnavailable
 from bookings.models import ApiKey
-from calendar_app.models import Business
+from calendar_app.tenancy.models import Business
 
 KEY_PREFIX = "dk_"
 

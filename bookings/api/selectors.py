@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from bookings import selectors
 from bookings.mapping import CustomerSearch
 from bookings.models import ApiKey, BookableAppointment, Customer, WebhookSubscription
-from calendar_app.models import Business
+from calendar_app.tenancy.models import Business
 
 
 @dataclass(frozen=True)

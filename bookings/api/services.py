@@ -10,8 +10,8 @@ from django.utils import timezone
 from bookings.api.auth import key_hash, new_key
 from bookings.models import ApiKey, WebhookSubscription
 from calendar_app.audit import record_change
-from calendar_app.models import Business, Membership
 from calendar_app.tenancy.access import require_owner
+from calendar_app.tenancy.models import Business, Membership
 
 
 @transaction.atomic

@@ -18,7 +18,7 @@ from bookings.contract import MAX_ID, DeleteResult, SlicedResult, ValidationResu
 from bookings.errors import AppointmentNotFound, ContractError
 from bookings.models import BookableAppointment, Customer
 from bookings.slots import MAX_DAYS_AHEAD
-from calendar_app.models import Business
+from calendar_app.tenancy.models import Business
 
 DEFAULT_SLICE_SIZE = 10
 MAX_SLICE_SIZE = 50

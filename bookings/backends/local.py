@@ -22,8 +22,9 @@ from bookings.models import (
 )
 from bookings.slots import Candidate, Slot
 from calendar_app import services as calendar_services
-from calendar_app.models import Business, Event, Membership, Resource, Schedule
+from calendar_app.models import Event, Resource, Schedule
 from calendar_app.signals import event_changed
+from calendar_app.tenancy.models import Business, Membership
 
 
 def appointments_schedule(business: Business) -> Schedule:

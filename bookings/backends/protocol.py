@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from bookings.contract import ValidationStatus
 from bookings.models import AppointmentBooking, BookableAppointment, Customer
 from bookings.slots import Candidate, Slot
-from calendar_app.models import Business, Membership
+from calendar_app.tenancy.models import Business, Membership
 
 
 class AppointmentBackend(Protocol):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from bookings.backends.local import LocalAppointmentBackend
 from bookings.backends.protocol import AppointmentBackend
-from calendar_app.models import Business
+from calendar_app.tenancy.models import Business
 
 Resolver = Callable[[Business], AppointmentBackend | None]
 

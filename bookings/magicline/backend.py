@@ -47,7 +47,7 @@ from bookings.magicline.models import MagiclineConnection, MagiclineInstructor
 from bookings.mapping import parse_date_time
 from bookings.models import AppointmentBooking, BookableAppointment, Customer
 from bookings.slots import Candidate, Instructor, Slot
-from calendar_app.models import Business, Membership
+from calendar_app.tenancy.models import Business, Membership
 
 logger = logging.getLogger(__name__)
 

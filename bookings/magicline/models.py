@@ -13,8 +13,9 @@ from django.db import models
 from django.utils import timezone
 
 from bookings.models import AppointmentBooking, BookableAppointment, Customer
-from calendar_app.models import Business, Resource
+from calendar_app.models import Resource
 from calendar_app.sync.refusals import RefusalCount, once_per_reason
+from calendar_app.tenancy.models import Business
 
 
 def key_digest(key: str) -> str:

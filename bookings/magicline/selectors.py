@@ -10,9 +10,10 @@ from bookings.magicline.models import (
     MagiclineInstructor,
     MagiclineIntakeRefusal,
 )
-from calendar_app.models import Business, Resource
+from calendar_app.models import Resource
 from calendar_app.sync.health import DeliveryHealth, RefusedCount, delivery_health
 from calendar_app.sync.refusals import refusal_counts
+from calendar_app.tenancy.models import Business
 
 REFUSED = MagiclineIntakeRefusal.Reason
 REFUSALS = (  # (reason, the element id on the page, its label)

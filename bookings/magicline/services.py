@@ -19,9 +19,10 @@ from bookings.magicline.models import (
 )
 from bookings.magicline.tasks import process_delivery, refresh_bookings
 from calendar_app.audit import record_change
-from calendar_app.models import Business, Membership, Resource
+from calendar_app.models import Resource
 from calendar_app.sync.deliveries import STALLED_AFTER
 from calendar_app.tenancy.access import require_owner
+from calendar_app.tenancy.models import Business, Membership
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 

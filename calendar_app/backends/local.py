@@ -27,7 +27,8 @@ from calendar_app.backends.revisions import bump_revision, locked_current
 from calendar_app.backends.series import propagate_master_changes, split_master
 from calendar_app.capacity import booked_places, remaining, sync_remaining_capacity
 from calendar_app.errors import CalendarError
-from calendar_app.models import Business, Event, Schedule, format_local_date
+from calendar_app.models import Event, Schedule, format_local_date
+from calendar_app.tenancy.models import Business
 from participants.models import Participation
 
 

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from calendar_app import recurrence
 from calendar_app.backends.protocol import INHERITABLE_FIELDS
-from calendar_app.models import Business, Event, EventResource, format_local_date
+from calendar_app.models import Event, EventResource, format_local_date
+from calendar_app.tenancy.models import Business
 
 # What a revived (soft-deleted, then wanted again) occurrence is given anew.
 MATERIALIZED_FIELDS = (

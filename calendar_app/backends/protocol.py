@@ -13,7 +13,8 @@ from typing import Protocol
 from django.db.models import QuerySet
 
 from calendar_app.errors import CalendarError
-from calendar_app.models import Business, Event, Schedule
+from calendar_app.models import Event, Schedule
+from calendar_app.tenancy.models import Business
 from participants.models import Participation
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from calendar_app.backends.local import LocalCalendarBackend
 from calendar_app.backends.protocol import CalendarBackend
-from calendar_app.models import Business
+from calendar_app.tenancy.models import Business
 
 _factories: dict[str, Callable[[Business], CalendarBackend]] = {}
 

@@ -17,7 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from bookings.models import BookableAppointment
-from calendar_app.models import Business, Event, Schedule
+from calendar_app.models import Event, Schedule
+from calendar_app.tenancy.models import Business
 
 
 class Provider(models.TextChoices):

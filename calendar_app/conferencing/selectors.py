@@ -13,7 +13,8 @@ from calendar_app.conferencing.models import (
     Meeting,
     Provider,
 )
-from calendar_app.models import Business, Event, Schedule
+from calendar_app.models import Event, Schedule
+from calendar_app.tenancy.models import Business
 
 SCHEDULE = "schedule"
 SERVICE = "service"

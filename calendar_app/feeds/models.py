@@ -10,7 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from calendar_app.models import Business, Resource, Schedule
+from calendar_app.models import Resource, Schedule
+from calendar_app.tenancy.models import Business
 
 
 def new_token() -> str:

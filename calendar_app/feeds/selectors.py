@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from calendar_app.feeds import ical
 from calendar_app.feeds.models import CalendarFeed
-from calendar_app.models import Business, Event, EventResource, Resource, Schedule
+from calendar_app.models import Event, EventResource, Resource, Schedule
+from calendar_app.tenancy.models import Business
 from participants.models import Participation
 
 # Changes whenever the feed's layout does, so subscribers fetch it again.

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from calendar_app.audit import record_change
 from calendar_app.feeds.models import CalendarFeed, new_token
-from calendar_app.models import Business, Membership, Resource, Schedule
+from calendar_app.models import Resource, Schedule
 from calendar_app.tenancy.access import require_owner
+from calendar_app.tenancy.models import Business, Membership
 
 
 @transaction.atomic

@@ -9,8 +9,9 @@ from calendar_app.forms.fields import (
     TimeRangeMixin,
     repeat_fields,
 )
-from calendar_app.models import Business, Resource
+from calendar_app.models import Resource
 from calendar_app.selectors import resources_for
+from calendar_app.tenancy.models import Business
 from calendar_app.validation import BoundedDateField
 
 

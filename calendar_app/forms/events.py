@@ -25,8 +25,9 @@ from calendar_app.forms.fields import (
     repeat_fields,
 )
 from calendar_app.locations import address_text
-from calendar_app.models import Business, Event, Resource, Schedule, format_local_date
+from calendar_app.models import Event, Resource, Schedule, format_local_date
 from calendar_app.selectors import active_schedules, resources_for
+from calendar_app.tenancy.models import Business
 from calendar_app.validation import MAX_YEAR, MIN_YEAR, BoundedDateField
 
 

@@ -6,8 +6,8 @@ from urllib.parse import urlencode
 
 from calendar_app.layouts.entries import Day, Entry, event_links
 from calendar_app.layouts.query import AGENDA_DAYS, CalendarQuery
-from calendar_app.models import Business
 from calendar_app.selectors import query_events
+from calendar_app.tenancy.models import Business
 
 AGENDA_PAGE_SIZE = 50
 

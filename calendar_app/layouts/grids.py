@@ -11,8 +11,9 @@ from django.urls import reverse
 
 from calendar_app.layouts.entries import MONTH_DAY_EVENTS, Day, Entry, Slot, event_links
 from calendar_app.layouts.query import CalendarQuery
-from calendar_app.models import Business, Event
+from calendar_app.models import Event
 from calendar_app.selectors import CalendarEvent, events_per_day, query_events
+from calendar_app.tenancy.models import Business
 
 CALENDAR_EVENT_LIMIT = 10_000  # one window query for week/day; more shows a notice
 FIRST_HOUR, LAST_HOUR = 7, 20  # hour range of week and day grids, widened to fit the events

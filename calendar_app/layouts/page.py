@@ -8,7 +8,7 @@ from django.urls import reverse
 from calendar_app.layouts.agendas import agenda
 from calendar_app.layouts.grids import grid
 from calendar_app.layouts.query import VIEWS, CalendarQuery, navigation
-from calendar_app.models import Business
+from calendar_app.tenancy.models import Business
 
 
 def frame(query: CalendarQuery, *, today: date, time_zone: str) -> dict:

@@ -6,8 +6,9 @@ from datetime import datetime
 from django.db.models import Exists, OuterRef
 
 from calendar_app import recurrence
-from calendar_app.models import Business, Event, EventResource
+from calendar_app.models import Event, EventResource
 from calendar_app.selectors.query import DEFAULT_RECURRENCE_TYPES
+from calendar_app.tenancy.models import Business
 
 
 def busy_times(

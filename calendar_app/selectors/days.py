@@ -10,7 +10,7 @@ from django.db.models import Count, QuerySet
 from django.db.models.expressions import RawSQL
 
 from calendar_app import recurrence
-from calendar_app.models import Business, Event, format_local_date
+from calendar_app.models import Event, format_local_date
 from calendar_app.selectors.filters import filter_q
 from calendar_app.selectors.query import (
     DEFAULT_RECURRENCE_TYPES,
@@ -21,6 +21,7 @@ from calendar_app.selectors.query import (
     shown_events,
     validate_query,
 )
+from calendar_app.tenancy.models import Business
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,10 @@ from calendar_app import extensions, recurrence
 from calendar_app.backends import Scope, calendar_backend
 from calendar_app.capacity import booked_places, booked_places_by_event, stored_places_taken
 from calendar_app.locations import address_text
-from calendar_app.models import Business, Event, EventResource, Membership, Resource
+from calendar_app.models import Event, EventResource, Resource
 from calendar_app.selectors.history import HistoryEntry, event_history
 from calendar_app.tenancy.access import may_change_event
+from calendar_app.tenancy.models import Business, Membership
 
 
 @dataclass(frozen=True)

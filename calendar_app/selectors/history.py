@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from calendar_app.models import Business, ChangeRecord, Event
+from calendar_app.models import ChangeRecord, Event
+from calendar_app.tenancy.models import Business
 
 HISTORY_LIMIT = 100
 

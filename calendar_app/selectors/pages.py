@@ -8,13 +8,8 @@ from functools import cached_property
 from django.db.models import QuerySet
 
 from calendar_app.backends import calendar_backend
-from calendar_app.models import (
-    BulkOperation,
-    Business,
-    Membership,
-    Resource,
-    Schedule,
-)
+from calendar_app.models import BulkOperation, Resource, Schedule
+from calendar_app.tenancy.models import Business, Membership
 
 
 def active_memberships(user) -> QuerySet[Membership]:

@@ -16,7 +16,6 @@ from django.db.models.functions import Concat
 
 from calendar_app import recurrence
 from calendar_app.models import (
-    Business,
     Event,
     EventResource,
     Resource,
@@ -25,6 +24,7 @@ from calendar_app.models import (
     parse_local_date,
 )
 from calendar_app.selectors.filters import EventQueryError, filter_q, names_type
+from calendar_app.tenancy.models import Business
 from calendar_app.validation import DATE_RANGE_MESSAGE, validate_year_range
 
 DEFAULT_RECURRENCE_TYPES = ("NONE", "INSTANCE", "EXCEPTION")

@@ -14,8 +14,8 @@ class WixConfig(AppConfig):
         the pages their notice for a business not connected yet."""
         from calendar_app import extensions
         from calendar_app.backends import register_calendar_backend
-        from calendar_app.models import Business
         from calendar_app.tenancy import navigation
+        from calendar_app.tenancy.models import Business
         from calendar_app.wix.backend import bookings_app_id, wix_backend
         from calendar_app.wix.selectors import not_connected_notice
 

@@ -35,7 +35,8 @@ from calendar_app.backends import (
     stored_current,
 )
 from calendar_app.errors import CalendarError, CalendarUnavailable, RevisionConflict
-from calendar_app.models import Business, Event, Schedule
+from calendar_app.models import Event, Schedule
+from calendar_app.tenancy.models import Business
 from calendar_app.wix import mapping
 from calendar_app.wix.apply import (
     apply_remote_event,

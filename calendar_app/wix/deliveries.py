@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from calendar_app.models import Business, Event, format_local_date
+from calendar_app.models import Event, format_local_date
 from calendar_app.recurrence import to_local
 from calendar_app.signals import events_changed, upstream_events_applied
 from calendar_app.sync.deliveries import (
@@ -36,6 +36,7 @@ from calendar_app.sync.deliveries import (
     DeliveryStore,
     first_without_deadlock,
 )
+from calendar_app.tenancy.models import Business
 from calendar_app.wix import apply, mapping
 from calendar_app.wix.client import WixClient
 from calendar_app.wix.models import WebhookDelivery, WixConnection

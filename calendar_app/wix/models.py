@@ -6,7 +6,7 @@ Secrets (the API key) are stored per business, shown back only masked and never 
 from django.db import models
 from django.utils import timezone
 
-from calendar_app.models import Business
+from calendar_app.tenancy.models import Business
 
 DEFAULT_BASE_URL = "https://www.wixapis.com"
 

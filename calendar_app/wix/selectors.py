@@ -4,9 +4,9 @@ typed page object for the health page and for ``manage.py sync_status``)."""
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from calendar_app.models import Business
 from calendar_app.sync.health import DeliveryHealth, RefusedCount, delivery_health
 from calendar_app.sync.refusals import refusal_counts
+from calendar_app.tenancy.models import Business
 from calendar_app.wix.backend import NOT_CONNECTED
 from calendar_app.wix.deliveries import STORE
 from calendar_app.wix.health.models import IntakeRejection, Reconciliation

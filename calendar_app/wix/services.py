@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from calendar_app.audit import record_change
-from calendar_app.models import Business, Membership
 from calendar_app.tenancy.access import require_owner
+from calendar_app.tenancy.models import Business, Membership
 from calendar_app.wix import backfill, reconcile, tasks
 from calendar_app.wix.deliveries import STORE
 from calendar_app.wix.models import DEFAULT_BASE_URL, WebhookDelivery, WixConnection

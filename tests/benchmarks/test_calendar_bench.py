@@ -14,7 +14,8 @@ from django.test import Client
 from django.urls import reverse
 
 from calendar_app import recurrence, services
-from calendar_app.models import Event, EventResource, Membership, Resource, format_local_date
+from calendar_app.models import Event, EventResource, Resource, format_local_date
+from calendar_app.tenancy.models import Membership
 from tests.benchmarks.conftest import time_get
 from tests.factories import BusinessFactory, MembershipFactory, ScheduleFactory
 

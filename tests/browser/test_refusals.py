@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from calendar_app.models import Business, Event
+from calendar_app.models import Event
+from calendar_app.tenancy.models import Business
 from calendar_app.wix.apply import apply_remote_event, apply_remote_schedule
 from tests.conftest import PASSWORD
 from tests.factories import WixConnectionFactory

@@ -6,7 +6,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from calendar_app.models import Business, ChangeRecord, Membership
+from calendar_app.models import ChangeRecord
+from calendar_app.tenancy.models import Business, Membership
 from tests.factories import (
     BulkOperationFactory,
     BusinessFactory,

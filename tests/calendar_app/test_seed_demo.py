@@ -10,16 +10,9 @@ from django.core.management import call_command
 from django.db.models import Sum
 from django.http import HttpRequest  # django-axes needs the request to authenticate
 
-from calendar_app.models import (
-    Business,
-    ChangeRecord,
-    Event,
-    EventResource,
-    Membership,
-    Resource,
-    Schedule,
-)
+from calendar_app.models import ChangeRecord, Event, EventResource, Resource, Schedule
 from calendar_app.selectors import query_events
+from calendar_app.tenancy.models import Business, Membership
 from participants.models import Participation
 
 pytestmark = pytest.mark.django_db

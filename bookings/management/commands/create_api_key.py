@@ -4,7 +4,7 @@ line (the only time it is shown)."""
 from django.core.management.base import BaseCommand, CommandError
 
 from bookings.api.services import create_api_key
-from calendar_app.models import Business
+from calendar_app.tenancy.models import Business
 
 
 class Command(BaseCommand):

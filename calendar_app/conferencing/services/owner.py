@@ -8,8 +8,9 @@ from django.utils import timezone
 from bookings.models import BookableAppointment
 from calendar_app.audit import record_change
 from calendar_app.conferencing.models import ConferencingAutomation, GoogleCredentials, Provider
-from calendar_app.models import Business, Membership, Schedule
+from calendar_app.models import Schedule
 from calendar_app.tenancy.access import require_owner
+from calendar_app.tenancy.models import Business, Membership
 
 
 @transaction.atomic

@@ -21,7 +21,8 @@ from bookings.models import AppointmentBooking
 from calendar_app.conferencing import tasks
 from calendar_app.conferencing.models import ConferencingAutomation, Meeting
 from calendar_app.conferencing.selectors import is_service_event, service_automation
-from calendar_app.models import Business, Event
+from calendar_app.models import Event
+from calendar_app.tenancy.models import Business
 
 
 def uses_conferencing(business: Business) -> bool:

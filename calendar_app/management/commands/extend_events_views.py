@@ -7,7 +7,7 @@ without Redis, so it runs this at every start instead.
 from django.core.management.base import BaseCommand
 
 from calendar_app import services
-from calendar_app.models import Business
+from calendar_app.tenancy.models import Business
 
 
 class Command(BaseCommand):

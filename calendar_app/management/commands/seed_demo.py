@@ -18,8 +18,9 @@ from django.db import transaction
 
 from bookings.demo import seed_bookings_demo
 from calendar_app import services
-from calendar_app.models import Business, Event, Membership, Resource
+from calendar_app.models import Event, Resource
 from calendar_app.recurrence import DAYS, weekly_rule
+from calendar_app.tenancy.models import Business, Membership
 from participants.models import Participation
 from participants.services import add_participation
 

@@ -5,7 +5,7 @@ import pytest
 
 from calendar_app import extensions
 from calendar_app.backends import calendar_backend
-from calendar_app.models import Business
+from calendar_app.tenancy.models import Business
 from calendar_app.wix.backend import WixCalendarBackend
 from calendar_app.wix.mapping import WIX_BOOKINGS_APP_ID
 from tests.factories import WixConnectionFactory

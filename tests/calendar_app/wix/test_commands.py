@@ -14,7 +14,8 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from calendar_app.models import Business, Event
+from calendar_app.models import Event
+from calendar_app.tenancy.models import Business
 from calendar_app.wix.apply import apply_remote_event
 from calendar_app.wix.models import WixConnection
 from tests.factories import (

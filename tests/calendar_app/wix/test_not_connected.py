@@ -9,7 +9,8 @@ from django.utils.html import escape
 
 from calendar_app.backends import calendar_backend
 from calendar_app.errors import CalendarError
-from calendar_app.models import Business, Event, Schedule
+from calendar_app.models import Event, Schedule
+from calendar_app.tenancy.models import Business
 from calendar_app.wix.backend import NOT_CONNECTED, NotConnectedBackend, WixCalendarBackend
 from participants.models import Participation
 from tests.factories import EventFactory, ParticipationFactory, WixConnectionFactory

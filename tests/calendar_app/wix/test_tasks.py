@@ -9,7 +9,8 @@ import pytest
 import redis
 from django.conf import settings
 
-from calendar_app.models import Business, ChangeRecord, Event
+from calendar_app.models import ChangeRecord, Event
+from calendar_app.tenancy.models import Business
 from calendar_app.wix import deliveries, services, tasks, webhooks
 from calendar_app.wix.models import WebhookDelivery
 from participants.models import Participation

@@ -5,7 +5,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.urls import reverse
 
-from calendar_app.models import Business
+from calendar_app.tenancy.models import Business
 from calendar_app.wix.models import WixConnection
 
 pytestmark = pytest.mark.django_db

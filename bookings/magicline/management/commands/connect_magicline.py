@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from bookings.magicline import services
-from calendar_app.models import Business
+from calendar_app.tenancy.models import Business
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from calendar_app.models import Business
+from calendar_app.tenancy.models import Business
 from calendar_app.wix.backfill import BackfillError, run_backfill
 from calendar_app.wix.models import DEFAULT_BASE_URL
 from calendar_app.wix.services import connect_wix

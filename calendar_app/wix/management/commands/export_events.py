@@ -4,7 +4,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from calendar_app.models import Business, Event
+from calendar_app.models import Event
+from calendar_app.tenancy.models import Business
 from calendar_app.wix.mapping import event_to_wire
 
 

@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from calendar_app.models import Business
+from calendar_app.tenancy.models import Business
 from calendar_app.wix import selectors
 
 
