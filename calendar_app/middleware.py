@@ -42,7 +42,7 @@ class RejectNulBytesMiddleware:
         request.body  # noqa: B018 (read for its side effect: the body is kept)
         return self.get_response(request)
 
-    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+    def process_view(self, request: HttpRequest, view_func, _view_args, _view_kwargs):
         if _carries_nul(request):
             if request.path.startswith(JSON_API_PREFIX):  # the contract's ErrorResponse shape
                 return JsonResponse(

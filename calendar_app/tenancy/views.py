@@ -131,7 +131,7 @@ def _team_page(
     return render(request, "calendar_app/team.html", context, status=status)
 
 
-def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+def locked_out(request: HttpRequest, _original_response=None, _credentials=None) -> HttpResponse:
     """django-axes' answer to a locked-out login: 429 with when to retry, in the app's layout
     (every failure during the lockout starts the cool-off again)."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)

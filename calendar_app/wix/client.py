@@ -128,7 +128,7 @@ class WixClient:
     def __enter__(self) -> "WixClient":
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *_exc_info) -> None:
         self.close()
 
     # Transport: retries (the one policy), typed errors

@@ -37,10 +37,10 @@ RETRY = {
 class DeliveryTask(DjangoTask):
     """Writes each failed attempt's reason on the delivery row."""
 
-    def on_retry(self, exc, task_id, args, kwargs, einfo):
+    def on_retry(self, exc, _task_id, args, kwargs, _einfo):
         STORE.record_error(delivery_pk=args[0], error=f"Retrying: {exc}", failed=False)
 
-    def on_failure(self, exc, task_id, args, kwargs, einfo):
+    def on_failure(self, exc, _task_id, args, kwargs, _einfo):
         STORE.record_error(delivery_pk=args[0], error=str(exc), failed=True)
 
 
@@ -88,7 +88,7 @@ def _marks() -> redis.Redis:
 
 
 class ReconciliationTask(DjangoTask):
-    def on_failure(self, exc, task_id, args, kwargs, einfo):
+    def on_failure(self, exc, _task_id, args, kwargs, _einfo):
         reconcile.mark_failed(reconciliation_pk=args[0], error=str(exc))
 
 
@@ -133,7 +133,7 @@ def requeue_stalled_deliveries(older_than_seconds: float = STALLED_AFTER.total_s
 
 
 class BackfillTask(DjangoTask):
-    def on_failure(self, exc, task_id, args, kwargs, einfo):
+    def on_failure(self, exc, _task_id, args, kwargs, _einfo):
         backfill.mark_failed(connection_pk=args[0], error=str(exc))
 
 
