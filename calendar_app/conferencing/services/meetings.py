@@ -4,7 +4,7 @@
 meeting row is unique per event and locked (``SELECT … FOR UPDATE``) while the provider is
 called, so repeated or reordered deliveries and parallel workers make one meeting; then it
 writes ``conferencingDetails`` (type CUSTOM, hostUrl, guestUrl, externalId) back through the
-business's calendar (``calendar_app.system_writes``) with the event's revision, re-reading and
+business's calendar (``calendar_app.services.system``) with the event's revision, re-reading and
 retrying on a revision conflict. A cancelled or removed event gets its meeting deleted at the
 provider.
 """
@@ -25,7 +25,7 @@ from calendar_app.conferencing.providers import (
 from calendar_app.conferencing.selectors import automation_for_event, is_live
 from calendar_app.errors import CalendarError, CalendarUnavailable, RevisionConflict
 from calendar_app.models import Event
-from calendar_app.system_writes import write_event_changes
+from calendar_app.services.system import write_event_changes
 from participants.models import Participation
 
 WRITE_ATTEMPTS = 3
