@@ -349,10 +349,15 @@ class UpdatedEvent[EntityT](Shape):
     current_entity: EntityT
 
 
-class DeletedEvent[EntityT](Shape):
-    """``{"deletedEntity": …}``, or ``{}`` when the upstream sends no entity."""
+def _empty_is_absent(value: Any) -> Any:
+    return None if value == {} else value
 
-    deleted_entity: EntityT | None = None
+
+class DeletedEvent[EntityT](Shape):
+    """``{"deletedEntity": …}``, or ``{}`` when the upstream sends no entity (an empty
+    ``deletedEntity`` counts as none too)."""
+
+    deleted_entity: Annotated[EntityT | None, BeforeValidator(_empty_is_absent)] = None
 
 
 class ActionEvent[BodyT](Shape):
@@ -392,8 +397,12 @@ class Envelope(Shape):
 
 
 class EventAddedOrUpdated(Shape):
+    """The event after the change; ``previousEvent`` (an Event, before it) is not read by this
+    app, so it is kept as JSON: parsing it would cost as much as the event itself, and a
+    delivery is not refused for a field nothing reads."""
+
     event: Event
-    previous_event: Event | None = None
+    previous_event: dict[str, Any] | None = None
 
 
 class EventRemoved(Shape):
