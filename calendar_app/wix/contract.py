@@ -354,8 +354,7 @@ def _empty_is_absent(value: Any) -> Any:
 
 
 class DeletedEvent[EntityT](Shape):
-    """``{"deletedEntity": …}``, or ``{}`` when the upstream sends no entity (an empty
-    ``deletedEntity`` counts as none too)."""
+    """``{"deletedEntity": …}``, or ``{}`` (or an empty entity) when the upstream sends none."""
 
     deleted_entity: Annotated[EntityT | None, BeforeValidator(_empty_is_absent)] = None
 
@@ -397,9 +396,8 @@ class Envelope(Shape):
 
 
 class EventAddedOrUpdated(Shape):
-    """The event after the change; ``previousEvent`` (an Event, before it) is not read by this
-    app, so it is kept as JSON: parsing it would cost as much as the event itself, and a
-    delivery is not refused for a field nothing reads."""
+    """``previousEvent`` (the Event before) is kept as JSON: nothing reads it, parsing it would
+    double a delivery's cost, and a delivery is not refused for it."""
 
     event: Event
     previous_event: dict[str, Any] | None = None
