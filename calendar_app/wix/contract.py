@@ -349,10 +349,14 @@ class UpdatedEvent[EntityT](Shape):
     current_entity: EntityT
 
 
-class DeletedEvent[EntityT](Shape):
-    """``{"deletedEntity": …}``, or ``{}`` when the upstream sends no entity."""
+def _empty_is_absent(value: Any) -> Any:
+    return None if value == {} else value
 
-    deleted_entity: EntityT | None = None
+
+class DeletedEvent[EntityT](Shape):
+    """``{"deletedEntity": …}``, or ``{}`` (or an empty entity) when the upstream sends none."""
+
+    deleted_entity: Annotated[EntityT | None, BeforeValidator(_empty_is_absent)] = None
 
 
 class ActionEvent[BodyT](Shape):
@@ -392,8 +396,11 @@ class Envelope(Shape):
 
 
 class EventAddedOrUpdated(Shape):
+    """``previousEvent`` (the Event before) is kept as JSON: nothing reads it, parsing it would
+    double a delivery's cost, and a delivery is not refused for it."""
+
     event: Event
-    previous_event: Event | None = None
+    previous_event: dict[str, Any] | None = None
 
 
 class EventRemoved(Shape):

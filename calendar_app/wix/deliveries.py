@@ -13,8 +13,9 @@ change) are applied in batches: the intake queues one drain per connection (``dr
 with ``SKIP LOCKED`` (never waiting, never taken twice) and applies each batch in one
 transaction through ``apply.apply_remote_events``. A single event delivery's task (the stalled
 sweep, the retry button) locks its own row first and takes a batch with it; the tasks of the
-deliveries a batch took find them applied and return. A delivery whose payload is not the
-spec's shape fails alone, with its reason.
+deliveries a batch took find them applied and return. Every payload is read as its kind's
+domain event (``contract.DOMAIN_EVENTS``) before anything is applied: one that is not the
+spec's shape fails alone, with a reason naming the field.
 """
 
 from collections.abc import Callable, Iterable
@@ -37,20 +38,19 @@ from calendar_app.sync.deliveries import (
     first_without_deadlock,
 )
 from calendar_app.tenancy.models import Business
-from calendar_app.wix import apply, mapping
+from calendar_app.wix import apply, contract, mapping
 from calendar_app.wix.client import WixClient
 from calendar_app.wix.models import WebhookDelivery, WixConnection
 from participants.models import Participation
 
 SOURCE = "webhook"
 
-EVENTS_VIEW = "wix.calendar.v3.events_view"
-EVENT = "wix.calendar.v3.event"
-SCHEDULE = "wix.calendar.v3.schedule"
-PARTICIPATION = "wix.calendar.v3.participation"
+EVENTS_VIEW, EVENT = contract.EVENTS_VIEW, contract.EVENT
+SCHEDULE, PARTICIPATION = contract.SCHEDULE, contract.PARTICIPATION
 PROJECTION_UPDATED = (EVENTS_VIEW, "projection_updated")
 VIEW_EXTENDED = (EVENTS_VIEW, "extended")
-Changes = list[tuple[str, dict[str, Any], bool]]  # (kind of change, spec payload, removed)
+# (kind of change, the object as its contract model, removed)
+Changes = list[tuple[str, Any, bool]]
 
 STORE = DeliveryStore(
     model=WebhookDelivery,
@@ -100,36 +100,44 @@ def apply_delivery(*, delivery_pk: int) -> str:
     return STORE.apply_one(delivery_pk=delivery_pk, read=_read, write=_write)
 
 
+def _parse(kind: tuple[str, str], payload: Any) -> contract.DomainEvent:
+    """A stored payload read as its kind's domain event (§5.3, §5.4); ``DeliveryFailed``
+    naming the field when it is not that shape (``The delivery has no actionEvent.body…``)."""
+    if kind not in HANDLERS:
+        raise DeliveryFailed(f"No handler for {kind[0]} {kind[1]}.")
+    try:
+        return mapping.parse(contract.DOMAIN_EVENTS[kind], payload, "delivery")
+    except mapping.MappingError as error:
+        raise DeliveryFailed(str(error)) from error
+
+
 def _read(delivery: WebhookDelivery) -> Changes:
     """What a delivery changes, read from the upstream when its payload is not the whole truth."""
-    handler = HANDLERS.get((delivery.entity_fqdn, delivery.slug))
-    if handler is None:
-        raise DeliveryFailed(f"No handler for {delivery.entity_fqdn} {delivery.slug}.")
+    kind = (delivery.entity_fqdn, delivery.slug)
+    parsed = _parse(kind, delivery.payload)
     try:
-        return handler(delivery.connection, delivery.payload, client_for(delivery.connection))
-    except (KeyError, TypeError, AttributeError, mapping.MappingError) as error:
-        raise DeliveryFailed(f"The payload is not the spec's shape ({error!r}).") from error
+        return HANDLERS[kind](delivery.connection, parsed, client_for(delivery.connection))
+    except mapping.MappingError as error:  # what the upstream answered
+        raise DeliveryFailed(f"The upstream's answer is not the spec's shape: {error}") from error
 
 
 def _write(delivery: WebhookDelivery, changes: Changes) -> str:
-    """Apply the changes (inside the transaction holding the delivery's row lock)."""
+    """Apply the changes, parsed already (inside the transaction holding the delivery's row
+    lock)."""
     connection = delivery.connection
-    try:
-        for kind, data, removed in changes:
-            APPLIERS[kind](
-                connection=connection,
-                data=data,
-                removed=removed,
-                source=SOURCE,
-                client=client_for(connection),
-            )
-    except mapping.MappingError as error:
-        raise DeliveryFailed(f"The payload is not the spec's shape ({error}).") from error
+    for kind, data, removed in changes:
+        APPLIERS[kind](
+            connection=connection,
+            data=data,
+            removed=removed,
+            source=SOURCE,
+            client=client_for(connection),
+        )
     if delivery.entity_fqdn == PARTICIPATION:  # the meeting's attendees follow
         events_changed.send(
             sender=Event,
             business=connection.business,
-            event_ids=sorted({data["eventId"] for _, data, _ in changes if data.get("eventId")}),
+            event_ids=sorted({data.event_id for _, data, _ in changes if data.event_id}),
         )
     return WebhookDelivery.Status.APPLIED
 
@@ -188,7 +196,8 @@ class Taken:
 def _take_batch(connection: WixConnection, *, own_pk: int | None, size: int) -> Taken:
     """One transaction: ``own_pk`` locked (waiting for a worker that holds it) when given, up to
     ``size`` stored event deliveries in all claimed with ``SKIP LOCKED``, their changes applied
-    by ``apply.apply_remote_events``, each marked applied or failed with its reason."""
+    by ``apply.apply_remote_events``, each marked applied or failed with its reason (a payload
+    that is not its domain event's shape fails before anything is applied)."""
     failures: dict[int, str] = {}
     columns = ("pk", "entity_fqdn", "slug", "payload")
     with transaction.atomic():
@@ -200,38 +209,25 @@ def _take_batch(connection: WixConnection, *, own_pk: int | None, size: int) -> 
         )
         claimed = [*own, *others]
         changes: dict[int, Changes] = {}
-        projections: dict[int, dict] = {}  # what the meetings of the applied events follow
+        projections: list[contract.ProjectionUpdated] = []  # what the meetings follow
         for pk, fqdn, slug, payload in claimed:
             try:
-                changes[pk] = HANDLERS[fqdn, slug](connection, payload, None)
-                if (fqdn, slug) == PROJECTION_UPDATED:
-                    projections[pk] = payload["actionEvent"]["body"]
+                parsed = _parse((fqdn, slug), payload)
+                changes[pk] = HANDLERS[fqdn, slug](connection, parsed, None)
             except DeliveryFailed as error:
                 failures[pk] = str(error)
-            except (KeyError, TypeError, AttributeError) as error:
-                failures[pk] = f"The payload is not the spec's shape ({error!r})."
-        while True:
-            applying = [
-                (pk, data, removed)
-                for pk, items in changes.items()
-                for _kind, data, removed in items
-            ]
-            try:
-                apply.apply_remote_events(
-                    connection=connection,
-                    changes=[(data, removed) for _pk, data, removed in applying],
-                    source=SOURCE,
-                    client=client_for(connection),
-                )
-                break
-            except apply.EventChangeRefused as refused:  # leave that delivery out, try again
-                pk = applying[refused.index][0]
-                failures[pk] = f"The payload is not the spec's shape ({refused})."
-                del changes[pk]
+                continue
+            if (fqdn, slug) == PROJECTION_UPDATED:
+                projections.append(parsed.action_event.body)
+        # Parsed events: apply reads them as they are, so no change of the batch is refused.
+        apply.apply_remote_events(
+            connection=connection,
+            changes=[(data, removed) for items in changes.values() for _, data, removed in items],
+            source=SOURCE,
+            client=client_for(connection),
+        )
         upstream_events_applied.send(
-            sender=Event,
-            business=connection.business,
-            events=_origins([projections[pk] for pk in changes if pk in projections]),
+            sender=Event, business=connection.business, events=_origins(projections)
         )
         STORE.mark_applied(list(changes))
         for pk, error in failures.items():
@@ -266,26 +262,26 @@ APPLIERS: dict[str, Callable] = {
 }
 
 
-# Handlers: the domain event (and the upstream when the payload is not the whole truth) → the
-# changes to apply.
+# Handlers: the parsed domain event (and the upstream when the payload is not the whole truth)
+# → the changes to apply.
 
 
-def _projection_updated(connection, payload: dict, client) -> Changes:
+def _projection_updated(connection, domain_event: contract.DomainEvent, client) -> Changes:
     """``eventAddedOrUpdated`` / ``eventRemoved``: the calendar event is ``body.*.event`` (never
     the envelope's ``entityId``); a cancellation is an update with status CANCELLED."""
-    body = payload["actionEvent"]["body"]
-    if "eventAddedOrUpdated" in body:
-        return [("event", body["eventAddedOrUpdated"]["event"], False)]
-    if "eventRemoved" in body:
-        return [("event", body["eventRemoved"]["event"], True)]
+    body: contract.ProjectionUpdated = _action_body(domain_event)
+    if body.event_added_or_updated is not None:
+        return [("event", body.event_added_or_updated.event, False)]
+    if body.event_removed is not None:
+        return [("event", body.event_removed.event, True)]
     raise DeliveryFailed(
         "The projection update names neither eventAddedOrUpdated nor eventRemoved."
     )
 
 
-def _view_extended(connection, payload: dict, client) -> Changes:
+def _view_extended(connection, domain_event: contract.DomainEvent, client) -> Changes:
     """Events View Extended: read the newly covered range, from the old end to the new one."""
-    new_end = mapping.parse_instant(payload["actionEvent"]["body"]["extendedEndDate"])
+    new_end = _action_body(domain_event).extended_end_date
     if new_end is None:
         raise DeliveryFailed("The view extension names no extendedEndDate.")
     business = connection.business
@@ -297,51 +293,75 @@ def _view_extended(connection, payload: dict, client) -> Changes:
             time_zone=business.time_zone,
         )
     )
-    changes: Changes = [("event", event, False) for event in events]
+    changes: Changes = [
+        ("event", mapping.parse(contract.Event, event, "event"), False) for event in events
+    ]
     return [*changes, ("view_end", {"endDate": new_end}, False)]
 
 
-def _entity(payload: dict) -> dict:
-    for body, key in (
-        ("createdEvent", "entity"),
-        ("updatedEvent", "currentEntity"),
-        ("deletedEvent", "deletedEntity"),
-    ):
-        if body in payload:
-            return payload[body].get(key) or {}
-    return payload["actionEvent"]["body"]["event"]  # Event Cancelled
+def _action_body(domain_event: contract.DomainEvent):
+    if domain_event.action_event is None:
+        raise DeliveryFailed("The delivery has no actionEvent.body.")
+    return domain_event.action_event.body
 
 
-def _event_entity(connection, payload: dict, client) -> Changes:
+def _entity(domain_event: contract.DomainEvent):
+    """The object a created / updated / deleted (or cancelled: ``actionEvent.body.event``)
+    domain event carries; None for a deletion that names none."""
+    if domain_event.created_event is not None:
+        return domain_event.created_event.entity
+    if domain_event.updated_event is not None:
+        return domain_event.updated_event.current_entity
+    if domain_event.deleted_event is not None:
+        return domain_event.deleted_event.deleted_entity
+    action = domain_event.action_event
+    if action is not None and isinstance(action.body, contract.EventCancelled):
+        return action.body.event
+    raise DeliveryFailed(
+        "The delivery has none of createdEvent, updatedEvent, deletedEvent, actionEvent.body.event."
+    )
+
+
+def _whole_entity(domain_event: contract.DomainEvent):
+    if (entity := _entity(domain_event)) is None:
+        raise DeliveryFailed("The delivery has no deletedEvent.deletedEntity.")
+    return entity
+
+
+def _event_entity(connection, domain_event: contract.DomainEvent, client) -> Changes:
     """Event Created / Updated / Cancelled: the Event itself (MASTERs come only this way)."""
-    return [("event", _entity(payload), False)]
+    return [("event", _whole_entity(domain_event), False)]
 
 
-def _schedule_entity(connection, payload: dict, client) -> Changes:
-    return [("schedule", _entity(payload), False)]
+def _schedule_entity(connection, domain_event: contract.DomainEvent, client) -> Changes:
+    return [("schedule", _whole_entity(domain_event), False)]
 
 
-def _participation_changed(connection, payload: dict, client) -> Changes:
+def _participation_changed(connection, domain_event: contract.DomainEvent, client) -> Changes:
     """A participation changed: refresh all of its event's participations from the upstream
     (Query Participations), so missed or reordered deliveries heal too."""
-    entity = _entity(payload)
-    event_id = entity.get("eventId") or _stored_event_of_participation(
-        entity.get("id") or payload.get("entityId", "")
+    entity: contract.Participation | None = _entity(domain_event)
+    event_id = (entity and entity.event_id) or _stored_event_of_participation(
+        (entity and entity.id) or domain_event.entity_id or ""
     )
     if not event_id:
-        if payload.get("slug") == "deleted":  # of a participation never stored here
-            return [("participation", entity, True)] if entity.get("id") else []
+        if domain_event.slug == "deleted":  # of a participation never stored here
+            return [] if entity is None else [("participation", entity, True)]
         raise DeliveryFailed("The participation names no event.")
     # Stored before the upstream is read: one stored later (by another delivery) is not gone.
     stored = _stored_participations(event_id)
-    current = flatten(client.query_participations(filter={"eventId": event_id}))
+    current = [
+        mapping.parse(contract.Participation, item, "participation")
+        for item in flatten(client.query_participations(filter={"eventId": event_id}))
+    ]
     changes: Changes = [("participation", item, False) for item in current]
-    seen = {item["id"] for item in current}
-    changes += [
-        ("participation", {"id": pid, "revision": str(revision)}, True)
+    seen = {item.id for item in current}
+    gone = [
+        contract.Participation(id=pid, event_id=event_id, revision=revision)
         for pid, revision in stored
         if pid not in seen
     ]
+    changes += [("participation", item, True) for item in gone]
     return changes
 
 
@@ -361,7 +381,7 @@ def _stored_participations(event_id: str) -> list[tuple[str, int]]:
 
 
 # The (entityFqdn, slug) pairs this app mirrors; the intake drops every other kind.
-HANDLERS: dict[tuple[str, str], Callable[[WixConnection, dict, Any], Changes]] = {
+HANDLERS: dict[tuple[str, str], Callable[[WixConnection, contract.DomainEvent, Any], Changes]] = {
     PROJECTION_UPDATED: _projection_updated,
     VIEW_EXTENDED: _view_extended,
     **{(EVENT, slug): _event_entity for slug in ("created", "updated", "cancelled")},
@@ -375,13 +395,13 @@ BATCHED = frozenset(
 )
 
 
-def _origins(bodies: list[dict]) -> list[tuple[str, str | None, str | None]]:
+def _origins(
+    bodies: list[contract.ProjectionUpdated],
+) -> list[tuple[str, str | None, str | None]]:
     """(event id, appId, externalScheduleId) of each projection body's event, for those who
     follow the events of some services (the conferencing automation)."""
     origins = []
     for body in bodies:
-        change = body.get("eventAddedOrUpdated") or body.get("eventRemoved") or {}
-        data = change.get("event") if isinstance(change, dict) else None
-        if isinstance(data, dict) and data.get("id"):
-            origins.append((str(data["id"]), body.get("appId"), data.get("externalScheduleId")))
+        event = (body.event_added_or_updated or body.event_removed).event
+        origins.append((event.id, body.app_id, event.external_schedule_id))
     return origins

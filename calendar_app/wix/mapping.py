@@ -31,7 +31,8 @@ class MappingError(ValueError):
 
 
 def parse[ShapeT: contract.Shape](shape: type[ShapeT], data: Any, what: str) -> ShapeT:
-    """``data`` read as the contract's ``shape`` (``what`` names it in the error: "event")."""
+    """``data`` read as the contract's ``shape`` (``what`` names it in the error: "event"); a
+    model already parsed is returned as it is."""
     try:
         return shape.model_validate(data)
     except ValidationError as error:

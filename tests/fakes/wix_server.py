@@ -8,7 +8,8 @@ Start it with the ``wix_server`` fixture (``tests/fakes/conftest.py`` re-exporte
 
 Tests seed and change its state through the Python API (``add_schedule``, ``add_event``,
 ``add_series``, ``update_event``, ``move_event``, ``cancel_event``, ``remove_event``,
-``regenerate_instances``, ``add_participation`` …); REST calls change it the same way. Every
+``regenerate_instances``, ``add_participation`` …); REST calls change it the same way (Create
+Schedule, ``POST /calendar/v3/schedules``, through ``create_schedule``). Every
 mutation appends a ``Change`` to ``fake.changes`` with the entity as the webhooks would carry it,
 so webhook tests can turn changes into signed deliveries (``Change.domain_event()`` builds the
 §5.3 domain event). ``fake.events`` etc. hold the final state to compare the mirror with.
@@ -33,6 +34,20 @@ WIX_BOOKINGS_APP_ID = "13d21c63-b5ec-5912-8397-c3a5ddb27a97"
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M:%S"
 DEFAULT_TYPES = ("NONE", "INSTANCE", "EXCEPTION")
 INHERITABLE = ["TITLE", "TIME", "LOCATION", "RESOURCES", "CAPACITY", "CONFERENCING_DETAILS"]
+# What Create Schedule takes from its request (§2.4: the fields that are not read-only).
+SCHEDULE_WRITABLE = (
+    "externalId",
+    "name",
+    "timeZone",
+    "businessTimeZoneEnabled",
+    "defaultTitle",
+    "defaultLocation",
+    "defaultCapacity",
+    "defaultConferencingDetails",
+    "appId",
+    "permissions",
+    "extendedFields",
+)
 
 
 def _now_iso() -> str:
@@ -173,6 +188,7 @@ class FakeWixServer(LoopbackServer):
         self.omit_pi_fields_in_answers = False
         self._script: list[tuple[str | None, object]] = []
         self._cursors: dict[str, tuple[list[str], int, str]] = {}
+        self._created_by_key: dict[str, str] = {}  # idempotencyKey → the id it created
         self._sequence = itertools.count(1)
         self._lock = threading.RLock()
 
@@ -548,6 +564,34 @@ class FakeWixServer(LoopbackServer):
             self._recount(participation["eventId"])
             return copy.deepcopy(participation)
 
+    def create_schedule(self, schedule: dict, *, idempotency_key: str | None = None) -> dict:
+        """Create Schedule (``POST /calendar/v3/schedules``, §3.3): the request's writable
+        fields as sent; ``id``, ``status`` ACTIVE, ``revision`` "1" and the dates assigned;
+        ``timeZone`` defaults to the site's zone and ``businessTimeZoneEnabled`` to true. A
+        repeated ``idempotency_key`` answers the schedule it created."""
+        location = schedule.get("defaultLocation")
+        if location is not None and not (isinstance(location, dict) and location.get("type")):
+            raise ApiError(400, "schedule.defaultLocation.type must not be empty")
+        with self._lock:
+            if idempotency_key in self._created_by_key:
+                return copy.deepcopy(self.schedules[self._created_by_key[idempotency_key]])
+            created = {
+                "id": str(uuid.uuid4()),
+                "status": "ACTIVE",
+                "timeZone": self.time_zone,
+                "businessTimeZoneEnabled": True,
+                "permissions": [],
+                **{k: copy.deepcopy(v) for k, v in schedule.items() if k in SCHEDULE_WRITABLE},
+                "revision": "1",
+                "createdDate": _now_iso(),
+                "updatedDate": _now_iso(),
+            }
+            self.schedules[created["id"]] = created
+            if idempotency_key:
+                self._created_by_key[idempotency_key] = created["id"]
+            self._record("schedule", "added", created)
+            return copy.deepcopy(created)
+
     def cancel_schedule(self, schedule_id: str) -> dict:
         with self._lock:
             schedule = self._schedule(schedule_id)
@@ -833,6 +877,11 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/calendar/v3/schedules/query" and method == "POST":
             with fake._lock:
                 return 200, fake._query_list(list(fake.schedules.values()), body, "schedules")
+        if path == "/calendar/v3/schedules" and method == "POST":
+            schedule = fake.create_schedule(
+                body.get("schedule") or {}, idempotency_key=body.get("idempotencyKey")
+            )
+            return 200, {"schedule": schedule}
         if parts[:3] == ["calendar", "v3", "schedules"] and len(parts) == 4 and method == "GET":
             with fake._lock:
                 return 200, {"schedule": copy.deepcopy(fake._schedule(parts[3]))}

@@ -41,7 +41,7 @@ class EventChangeRefused(mapping.MappingError):
 def apply_remote_event(
     *,
     connection: WixConnection,
-    data: dict,
+    data: dict | contract.Event,
     removed: bool = False,
     source: str,
     client=None,
@@ -49,10 +49,11 @@ def apply_remote_event(
 ) -> ApplyResult:
     """Store an upstream Event by the revision rule.
 
-    ``data`` is the spec's Event (from a webhook body, a Query Events page or a write-through
-    answer); ``removed`` marks an ``eventRemoved``. A cancellation is an update with status
-    CANCELLED. Events of apps the connection does not mirror are ignored. An unknown schedule or
-    resource is fetched through ``client`` when given, else stubbed.
+    ``data`` is the spec's Event, as JSON (a Query Events page, a write-through answer) or
+    parsed already (a webhook's domain event: a parsed one is not parsed again); ``removed``
+    marks an ``eventRemoved``. A cancellation is an update with status CANCELLED. Events of
+    apps the connection does not mirror are ignored. An unknown schedule or resource is fetched
+    through ``client`` when given, else stubbed.
     ``revive_tombstones_before`` is for a listing that is authoritative over its window
     (reconciliation): a row soft-deleted here before that instant, which the upstream lists at
     the very same revision, is revived (a tombstone written later, e.g. by a webhook while the
@@ -72,7 +73,7 @@ def apply_remote_event(
 def apply_remote_events(
     *,
     connection: WixConnection,
-    changes: Sequence[tuple[dict, bool]],
+    changes: Sequence[tuple[dict | contract.Event, bool]],
     source: str,
     client=None,
     revive_tombstones_before: datetime | None = None,

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from calendar_app.models import Event
-from calendar_app.wix import mapping
+from calendar_app.wix import contract, mapping
 from calendar_app.wix.apply.events import apply_remote_event
 from calendar_app.wix.apply.rules import IGNORED, ApplyResult, open_row, save_row
 from calendar_app.wix.apply.schedules import ensure_schedule
@@ -16,13 +16,14 @@ from participants.models import Participation
 def apply_remote_participation(
     *,
     connection: WixConnection,
-    data: dict,
+    data: dict | contract.Participation,
     removed: bool = False,
     source: str,
     client=None,
 ) -> ApplyResult:
-    """Store an upstream Participation by the revision rule; a removal (Delete Participation)
-    sets ``cancelled_date`` and keeps the revision as a tombstone.
+    """Store an upstream Participation (the spec's JSON, or parsed already) by the revision
+    rule; a removal (Delete Participation) sets ``cancelled_date`` and keeps the revision as a
+    tombstone.
 
     A participation of an event not stored here is fetched (the event, through ``client``) or,
     without a client, ignored: a participation row needs its event.

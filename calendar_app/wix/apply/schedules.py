@@ -6,7 +6,7 @@ import logging
 from django.db import transaction
 
 from calendar_app.models import Schedule
-from calendar_app.wix import mapping
+from calendar_app.wix import contract, mapping
 from calendar_app.wix.apply.rules import STUB_REVISION, ApplyResult, open_row, save_row
 from calendar_app.wix.client import WixError
 from calendar_app.wix.models import WixConnection
@@ -15,10 +15,11 @@ logger = logging.getLogger(__name__)
 
 
 def apply_remote_schedule(
-    *, connection: WixConnection, data: dict, source: str, client=None
+    *, connection: WixConnection, data: dict | contract.Schedule, source: str, client=None
 ) -> ApplyResult:
-    """Store an upstream Schedule if its revision is newer than ours (``client`` is taken as
-    every apply takes it; a schedule refers to nothing that would need fetching)."""
+    """Store an upstream Schedule (the spec's JSON, or parsed already) if its revision is newer
+    than ours (``client`` is taken as every apply takes it; a schedule refers to nothing that
+    would need fetching)."""
     fields = mapping.schedule_from_wire(data)
     schedule_id = fields.pop("id")
     with transaction.atomic():

@@ -11,7 +11,7 @@ from calendar_app.errors import CalendarError, CalendarUnavailable, RevisionConf
 from calendar_app.models import ChangeRecord, Event, Schedule
 from calendar_app.wix.apply import apply_remote_event, apply_remote_schedule
 from calendar_app.wix.backend import BOOKINGS_READ_ONLY, WixCalendarBackend
-from calendar_app.wix.mapping import WIX_BOOKINGS_APP_ID
+from calendar_app.wix.mapping import WIX_BOOKINGS_APP_ID, schedule_to_wire
 from participants import services as participant_services
 from participants.models import Participation
 from participants.services import ParticipationError
@@ -19,6 +19,7 @@ from tests.factories import MembershipFactory, WixConnectionFactory
 
 pytestmark = pytest.mark.django_db
 
+PATH_SCHEDULES = "/calendar/v3/schedules"
 START = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
 
 
@@ -176,6 +177,43 @@ def test_restore_is_refused_with_a_reason(owner, event, wix_server):
         services.restore_event(
             actor=owner, event=Event.objects.get(pk=event.pk), expected_revision=2
         )
+
+
+def test_a_new_schedule_is_created_upstream_and_the_answer_is_stored(wix_server, owner):
+    location = {"type": "CUSTOM", "address": "Main Street 1, Berlin"}
+
+    schedule = services.create_schedule(
+        actor=owner,
+        business=owner.business,
+        name="Pilates",
+        default_capacity=12,
+        default_location=location,
+        time_zone="Europe/Berlin",
+    )
+
+    [body] = [b for m, path, b in wix_server.requests if (m, path) == ("POST", PATH_SCHEDULES)]
+    assert body == {
+        "schedule": {
+            "name": "Pilates",
+            "defaultTitle": "Pilates",
+            "defaultCapacity": 12,
+            "defaultLocation": location,
+            "timeZone": "Europe/Berlin",
+        },
+        "idempotencyKey": body["idempotencyKey"],
+    }
+    assert body["idempotencyKey"]
+    assert body["schedule"] == schedule_to_wire(schedule, for_create=True)
+    # Stored as the upstream answered: its id, status, revision and dates (permissions aside,
+    # which the store does not keep).
+    upstream = wix_server.schedules[schedule.pk]
+    assert upstream["revision"] == "1"
+    assert schedule_to_wire(schedule) == {
+        name: value for name, value in upstream.items() if name != "permissions"
+    }
+    assert schedule.business_id == owner.business_id
+    audited = ChangeRecord.objects.get(object_id=schedule.pk, actor_kind="upstream")
+    assert (audited.action, audited.source) == ("create", "write_through")
 
 
 def test_a_cancelled_schedule_cannot_be_restored(owner, upstream_schedule):

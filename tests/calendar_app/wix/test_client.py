@@ -206,6 +206,24 @@ def test_participations_round_trip(client, wix_server, schedule):
     assert wix_server.events[event["id"]]["remainingCapacity"] == 10
 
 
+def test_a_schedule_created_twice_with_one_idempotency_key_is_created_once(client, wix_server):
+    first = client.create_schedule({"name": "Pilates"}, idempotency_key="key-1")
+    again = client.create_schedule({"name": "Pilates"}, idempotency_key="key-1")
+
+    assert again == first
+    assert (first["status"], first["revision"], first["timeZone"]) == (
+        "ACTIVE",
+        "1",
+        wix_server.time_zone,
+    )
+    assert list(wix_server.schedules) == [first["id"]]
+
+
+def test_a_schedule_location_without_its_type_is_refused(client):
+    with pytest.raises(WixBadRequest, match=r"defaultLocation\.type"):
+        client.create_schedule({"name": "Pilates", "defaultLocation": {"address": "Main St 1"}})
+
+
 def test_bulk_cancel_reports_each_item(client, wix_server, schedule):
     event = seed_events(wix_server, schedule, 1)[0]
 

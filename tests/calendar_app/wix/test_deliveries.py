@@ -18,6 +18,7 @@ from tests.fakes.wix_server import FakeWixServer
 
 pytestmark = pytest.mark.django_db
 
+EVENT = "wix.calendar.v3.event"
 SOON = (datetime.now() + timedelta(days=3)).replace(hour=18, minute=0, second=0, microsecond=0)
 
 
@@ -91,22 +92,32 @@ def test_a_batch_is_bounded(connection, fake, django_capture_on_commit_callbacks
     assert statuses() == ["applied"] + ["received"] * (len(pks) - 2) + ["applied"]
 
 
-def test_a_malformed_delivery_fails_alone_with_its_reason(
+def test_a_malformed_delivery_fails_alone_with_a_reason_naming_the_field(
     connection, fake, django_capture_on_commit_callbacks
 ):
     broken = signing.projection_updated({"id": "evt-9", "revision": "1"})
     broken["actionEvent"]["body"] = {"somethingElse": {}}
     unmappable = signing.projection_updated({"revision": "1"})  # an event without an id
+    undated = signing.projection_updated(
+        {"id": "evt-8", "revision": "1", "start": {"localDate": "yesterday"}}
+    )
+    unnumbered = signing.entity_event(EVENT, "updated", {"id": "evt-7", "revision": "abc"})
     with django_capture_on_commit_callbacks():
-        pks = store(connection, [*history(fake, events=1), broken, unmappable])
+        pks = store(connection, [*history(fake, events=1), broken, unmappable, undated, unnumbered])
 
     assert deliveries.apply_delivery(delivery_pk=pks[0]) == "applied"
 
-    assert statuses() == ["applied", "applied", "applied", "failed", "failed"]
+    assert statuses() == ["applied"] * 3 + ["failed"] * 4
     failed = WebhookDelivery.objects.filter(status="failed").order_by("pk")
-    assert "neither eventAddedOrUpdated nor eventRemoved" in failed[0].error
-    assert "has no id" in failed[1].error
-    assert [d.attempts for d in failed] == [1, 1]
+    assert [d.error for d in failed] == [
+        "The projection update names neither eventAddedOrUpdated nor eventRemoved.",
+        "The delivery has no actionEvent.body.eventAddedOrUpdated.event.id.",
+        "The delivery's actionEvent.body.eventAddedOrUpdated.event.start.localDate is not "
+        "valid: 'yesterday' is not a local date-time (YYYY-MM-DDThh:mm:ss).",
+        "The delivery's updatedEvent.currentEntity.revision is not valid: 'abc' is not a "
+        "revision number (an integer as a string).",
+    ]
+    assert [d.attempts for d in failed] == [1] * 4
     assert Event.objects.get().revision == 3
 
 

@@ -208,6 +208,36 @@ def test_a_payload_that_is_not_the_spec_s_shape_fails_with_its_reason(connection
     assert not Event.objects.exists()
 
 
+def test_a_schedule_delivery_that_is_not_the_spec_s_shape_fails_naming_the_field(connection):
+    nameless = signing.entity_event(
+        "wix.calendar.v3.schedule", "updated", {"name": "Yoga", "revision": "2"}
+    )
+
+    delivery = run(receive(connection, nameless))
+
+    assert delivery.status == "failed"
+    assert delivery.error == "The delivery has no updatedEvent.currentEntity.id."
+    assert not connection.business.schedules.exists()
+
+
+def test_an_upstream_answer_that_is_not_the_spec_s_shape_fails_naming_the_field(
+    connection, fake, schedule
+):
+    event = fake.add_event(
+        schedule_id=schedule["id"], start_local=SOON, end_local=SOON + timedelta(hours=1)
+    )
+    participation = fake.add_participation(event_id=event["id"])
+    fake.participations[participation["id"]]["partySize"] = 0  # what Query Participations says
+
+    delivery = run(receive(connection, last_change(fake, "participation").domain_event()))
+
+    assert delivery.status == "failed"
+    assert delivery.error.startswith(
+        "The upstream's answer is not the spec's shape: The participation's partySize is not valid"
+    )
+    assert not Participation.objects.exists()
+
+
 def test_an_unreachable_upstream_is_retried_then_shown_as_failed(connection, fake, schedule):
     event = fake.add_event(
         schedule_id=schedule["id"], start_local=SOON, end_local=SOON + timedelta(hours=1)
