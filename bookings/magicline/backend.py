@@ -68,12 +68,11 @@ def _status(value: str) -> ValidationStatus:
 
 def _translated(error: MagiclineError) -> AppointmentError:
     """Magicline's failure in the bookings' taxonomy: an outage (5xx, 429, no answer) or a key
-    it no longer takes is ``BackendUnavailable`` (after a 429: its ``Retry-After``); an unknown
-    object a 404; any other refusal Magicline's own translated sentence (400)."""
-    if isinstance(error, MagiclineRateLimited):
+    it no longer takes is ``BackendUnavailable`` (with Magicline's ``Retry-After`` when its
+    answer named one); an unknown object a 404; any other refusal Magicline's own translated
+    sentence (400)."""
+    if isinstance(error, MagiclineRateLimited | MagiclineUnavailable):
         return BackendUnavailable(UNREACHABLE, retry_after=error.retry_after)
-    if isinstance(error, MagiclineUnavailable):
-        return BackendUnavailable(UNREACHABLE)
     if isinstance(error, MagiclineAuthError):
         return BackendUnavailable(KEY_REFUSED)
     if isinstance(error, MagiclineNotFound):

@@ -43,7 +43,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
 class MagiclineError(Exception):
-    """A refused call: the HTTP status and the ErrorResponse fields (``message`` is translated)."""
+    """A refused call: the HTTP status and the ErrorResponse fields (``message`` is translated);
+    ``retry_after``: the seconds the answer's ``Retry-After`` asked for (None when it named none).
+    """
 
     def __init__(
         self,
@@ -53,12 +55,14 @@ class MagiclineError(Exception):
         error_code: str | None = None,
         trace_id: str | None = None,
         reference: str | None = None,
+        retry_after: float | None = None,
     ):
         self.status = status
         self.message = message
         self.error_code = error_code
         self.trace_id = trace_id
         self.reference = reference
+        self.retry_after = retry_after
         super().__init__(f"Magicline answered {status}: {message}")
 
 
@@ -82,12 +86,12 @@ class MagiclineRateLimited(MagiclineError):
     """429 (or our own bucket is empty): try again after ``retry_after`` seconds."""
 
     def __init__(self, status: int, message: str, *, retry_after: float, **fields):
-        self.retry_after = retry_after
-        super().__init__(status, message, **fields)
+        super().__init__(status, message, retry_after=retry_after, **fields)
 
 
 class MagiclineUnavailable(MagiclineError):
-    """500/503 or a network failure: the studio's API is not answering properly right now."""
+    """500/503 or a network failure: the studio's API is not answering properly right now
+    (``retry_after`` when the answer said when to try again)."""
 
 
 class MagiclineNetworkError(MagiclineUnavailable):
@@ -260,6 +264,7 @@ class MagiclineClient:
             "error_code": body.get("errorCode"),
             "trace_id": body.get("traceId"),
             "reference": body.get("reference"),
+            "retry_after": retry_after_seconds(response),
         }
         message = body.get("errorMessage") or f"HTTP {status}"
         logger.warning(
@@ -271,9 +276,9 @@ class MagiclineClient:
             fields["trace_id"],
         )
         if status == 429:
-            wait = retry_after_seconds(response)
-            retry_after = self.max_wait if wait is None else wait
-            raise MagiclineRateLimited(status, message, retry_after=retry_after, **fields)
+            if fields["retry_after"] is None:
+                fields["retry_after"] = self.max_wait
+            raise MagiclineRateLimited(status, message, **fields)
         error_class = _ERRORS_BY_STATUS.get(status, MagiclineUnavailable)
         raise error_class(status, message, **fields)
 

@@ -3,10 +3,10 @@ periodic refresh.
 
 A delivery is applied by ``deliveries.apply_delivery`` (read Magicline, then apply under the
 delivery's row lock). Every task is idempotent, ``acks_late`` with ``reject_on_worker_lost``, and
-retries a bounded number of times on 429 (after Retry-After) and on 5xx or network errors
-(exponential backoff); a delivery that still fails is marked failed with its reason, for the
-sync health page, where Retry queues it again. A delivery whose task was lost is queued again by
-the beat (``requeue_stalled_deliveries``).
+retries a bounded number of times on 429 and on 5xx or network errors (after the answer's
+Retry-After, else with exponential backoff); a delivery that still fails is marked failed with
+its reason, for the sync health page, where Retry queues it again. A delivery whose task was
+lost is queued again by the beat (``requeue_stalled_deliveries``).
 """
 
 import logging
@@ -34,7 +34,8 @@ MAX_RETRIES = 5
 
 
 def _retry_countdown(error: MagiclineError, retries: int) -> float:
-    if isinstance(error, MagiclineRateLimited):
+    """Magicline's ``Retry-After`` (429 or 503) when it named one, else exponential backoff."""
+    if error.retry_after is not None:
         return max(1.0, error.retry_after)
     return min(600.0, 2.0 * 2**retries)
 

@@ -146,7 +146,7 @@ def test_every_call_answers_503_with_retry_after_while_magicline_is_down_and_cha
     answer = call(api, booked)
 
     assert answer.status_code == 503
-    assert answer.headers["Retry-After"] == str(DEFAULT_RETRY_AFTER)
+    assert answer.headers["Retry-After"] == "120"  # Magicline's own
     assert answer.json() == {"errorMessage": UNREACHABLE, "errorCode": "SERVICE_UNAVAILABLE"}
     assert fake.requests, "the call asked Magicline"
     assert stored(business) == before
@@ -169,13 +169,23 @@ def test_every_call_answers_503_when_magicline_does_not_answer_at_all(
     assert stored(business) == before
 
 
-def test_a_rate_limit_passes_magiclines_retry_after_on(api, fake, booked):
-    fake.fail_next("POST", "/validate", 429, retry_after=90)
+@pytest.mark.parametrize("status", [429, 503])
+def test_magiclines_retry_after_is_passed_on(api, fake, booked, status):
+    fake.fail_next("POST", "/validate", status, retry_after=90)
 
     answer = post(api, "/appointments/bookable/validate", booked.body)
 
     assert answer.status_code == 503
     assert answer.headers["Retry-After"] == "90"
+
+
+def test_a_failure_that_names_no_retry_after_answers_the_default(api, fake, booked):
+    fake.fail_next("POST", "/validate", 500)
+
+    answer = post(api, "/appointments/bookable/validate", booked.body)
+
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == str(DEFAULT_RETRY_AFTER)
 
 
 def test_the_booking_is_read_from_magicline_once_it_answers_again(api, fake, booked):

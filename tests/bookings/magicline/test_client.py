@@ -118,6 +118,14 @@ def test_a_long_retry_after_is_left_to_the_caller(fake, client_of):
     assert len(fake.requests) == 1
 
 
+def test_a_503_keeps_the_retry_after_it_was_answered_with(fake, client_of):
+    fake.fail_next("GET", "/v1/appointments/bookable", 503, retry_after=60)
+    with pytest.raises(MagiclineUnavailable) as refused:
+        client_of("berlin", BERLIN_KEY).bookable_appointments()
+    assert refused.value.retry_after == 60
+    assert len(fake.requests) == 1
+
+
 def test_a_500_is_a_typed_error_logged_with_its_trace_id_and_never_the_key(fake, client_of, caplog):
     fake.fail_next("GET", "/v1/appointments/booking", 500)
     with caplog.at_level(logging.INFO), pytest.raises(MagiclineUnavailable) as failed:
