@@ -18,13 +18,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from bookings.magicline import deliveries, sync
-from bookings.magicline.client import (
-    MagiclineClient,
-    MagiclineError,
-    MagiclineRateLimited,
-    MagiclineUnavailable,
-)
+from bookings.magicline.client import MagiclineClient
 from bookings.magicline.deliveries import STORE
+from bookings.magicline.errors import MagiclineError, MagiclineRateLimited, MagiclineUnavailable
 from bookings.magicline.models import MagiclineBooking, MagiclineConnection, MagiclineCustomer
 from calendar_app.sync.deliveries import STALLED_AFTER
 
@@ -108,7 +104,7 @@ def refresh_connection_bookings(*, connection: MagiclineConnection, client: Magi
     for link in customers.select_related("customer").distinct():
         for data in client.customer_bookings(customer_id=link.magicline_id):
             sync.apply_remote_booking(connection=connection, data=data, customer=link.customer)
-            seen.add(data["bookingId"])
+            seen.add(data.booking_id)
             applied += 1
     stored = MagiclineBooking.objects.filter(span, connection=connection).exclude(
         booking__booking_status="CANCELED"

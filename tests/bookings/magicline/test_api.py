@@ -188,6 +188,45 @@ def test_a_failure_that_names_no_retry_after_answers_the_default(api, fake, book
     assert answer.headers["Retry-After"] == str(DEFAULT_RETRY_AFTER)
 
 
+# --- when Magicline answers something the app cannot read -------------------------------------
+
+GARBLED = {
+    "slots": ("GET", "/slots", lambda slots: [{"startDateTime": 9}]),
+    "validate": ("POST", "/validate", lambda answer: {"verdict": "fine"}),
+    "book": ("POST", "/booking/book", lambda answer: {**answer, "bookingId": None}),
+    "get": ("GET", "/booking/", lambda answer: b"<html>upstream proxy error</html>"),
+}
+
+
+@pytest.mark.parametrize("name", GARBLED)
+def test_an_answer_that_cannot_be_read_is_a_503_naming_the_field_and_changes_nothing(
+    api, fake, business, booked, name
+):
+    method, path, rewrite = GARBLED[name]
+    fake.garble_next(method, path, rewrite)
+    before = stored(business)
+
+    answer = CALLS[name](api, booked)
+
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == str(DEFAULT_RETRY_AFTER)
+    assert answer.json()["errorCode"] == "SERVICE_UNAVAILABLE"
+    assert answer.json()["errorMessage"].startswith(
+        "The studio's Magicline answered something we cannot read: "
+    )
+    assert stored(business) == before
+
+
+def test_the_sentence_names_the_field_magicline_got_wrong(api, fake, booked):
+    fake.garble_next("POST", "/validate", lambda answer: {"verdict": "fine"})
+
+    answer = post(api, "/appointments/bookable/validate", booked.body)
+
+    assert answer.json()["errorMessage"] == (
+        "The studio's Magicline answered something we cannot read: validationStatus is required."
+    )
+
+
 def test_the_booking_is_read_from_magicline_once_it_answers_again(api, fake, booked):
     fake.go_down()
     assert api.get(f"/api/v1/appointments/booking/{booked.booking}").status_code == 503
