@@ -5,12 +5,20 @@ attributes) and its enums. Date-times and dates stay the strings the wire carrie
 into instants is ``bookings.mapping``'s job, which also turns a ``ValidationError`` into a
 ``ContractError`` naming the field. Unknown fields are ignored (the contract keeps growing);
 the request bodies the app receives are strict (``"1"`` is no id, ``true`` is no number).
+
+The answers of an upstream speaking the contract (Magicline) are read through tolerant versions
+of the shapes (``…Answer``): a status the contract does not list yet reads as the safe default,
+while a missing id, a wrong type or a date-time not in the contract's form is a validation error
+naming the field.
 """
 
-from enum import StrEnum
+import re
+import zoneinfo
+from datetime import datetime
+from enum import Enum, StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from bookings.models import AppointmentBooking as StoredBooking
@@ -27,6 +35,59 @@ BookingStatus = StoredBooking.BookingStatus
 AppointmentStatus = StoredBooking.AppointmentStatus
 ParticipantStatus = StoredBooking.ParticipantStatus
 CustomerStatus = StoredCustomer.Status
+
+
+# --- §1.10 date-times ----------------------------------------------------------------------------
+
+DATE_TIME_EXAMPLE = "e.g. 2024-05-01T10:00:00.000+02:00[Europe/Berlin]"
+_ZONED_DATE_TIME = re.compile(
+    r"(?P<local>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)"
+    r"(?P<offset>Z|[+-]\d{2}:\d{2})"
+    r"(?:\[(?P<zone>[A-Za-z0-9_+\-/]{1,64})\])?"
+)
+
+
+def zoned_date_time(text: object) -> datetime:
+    """An aware datetime from the contract's form; the ``[zone]`` is optional.
+
+    Anything else is a ``ValueError`` whose message completes a sentence that starts with the
+    field's name: a missing offset, a day that does not exist, an unknown zone, or an offset the
+    zone does not have at that instant (the string contradicts itself).
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"must be a date-time string ({DATE_TIME_EXAMPLE})")
+    match = _ZONED_DATE_TIME.fullmatch(text)
+    if match is None:
+        raise ValueError(f"is not a date-time with an offset ({DATE_TIME_EXAMPLE})")
+    local = match["local"]
+    if "." in local:  # Python keeps microseconds: cut nanoseconds off
+        whole, fraction = local.split(".")
+        local = f"{whole}.{fraction[:6]:0<6}"
+    offset = "+00:00" if match["offset"] == "Z" else match["offset"]
+    try:
+        value = datetime.fromisoformat(local + offset)
+    except ValueError:
+        raise ValueError(f"names a day or time that does not exist ({text})") from None
+    if match["zone"] is None:
+        return value
+    try:
+        zone = zoneinfo.ZoneInfo(match["zone"])
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"names an unknown time zone ({match['zone']})") from None
+    if value.astimezone(zone).utcoffset() != value.utcoffset():
+        raise ValueError(
+            f"has the offset {match['offset']}, which is not the offset of {zone.key} at that time"
+        )
+    return value.astimezone(zone)
+
+
+def _zoned_text(text: str) -> str:
+    zoned_date_time(text)
+    return text
+
+
+# A date-time as an upstream answers it: the string kept as received, checked to be readable.
+ZonedDateTimeText = Annotated[str, Field(strict=True), AfterValidator(_zoned_text)]
 
 
 class ValidationStatus(StrEnum):
@@ -236,3 +297,95 @@ class WebhookEnvelope(Shape):
     entity_id: Annotated[int, Field(strict=True, ge=-(2**63), le=MAX_ID)]
     uuid: Annotated[str, Field(strict=True, min_length=1, max_length=64)]
     payload: list[WebhookEvent]
+
+
+# --- the answers of an upstream speaking the contract: tolerant ---------------------------------
+
+
+def listed_or[E: Enum](enum: type[E], default: E) -> BeforeValidator:
+    """An enum of an upstream's answer: a value the contract does not list (yet) reads as
+    ``default``; a value that is not even a string stays an error."""
+    listed = {member.value for member in enum}
+
+    def read(value: object) -> object:
+        return default if isinstance(value, str) and value not in listed else value
+
+    return BeforeValidator(read)
+
+
+class InstructorAnswer(Instructor):
+    """An instructor as the upstream lists it: only its ``id`` is sure."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+
+    @property
+    def name(self) -> str:
+        """How the upstream names the instructor to customers: ``publicName``, else first and
+        last name, else a placeholder with the id."""
+        name = self.public_name or f"{self.first_name or ''} {self.last_name or ''}"
+        return name.strip()[:200] or f"Instructor {self.id}"
+
+
+class SlotAnswer(Slot):
+    """A free slot (§2.3): both date-times required, kept as received."""
+
+    start_date_time: ZonedDateTimeText
+    end_date_time: ZonedDateTimeText
+    instructors: list[InstructorAnswer] | None = None
+
+
+class ValidationAnswer(ValidationResult):
+    validation_status: Annotated[
+        ValidationStatus, listed_or(ValidationStatus, ValidationStatus.NOT_AVAILABLE)
+    ]
+
+
+class BookingAnswer(AppointmentBooking):
+    """A booking (§2.5, §2.7): an unknown or missing status reads as BOOKED, PLANNED, UNSET."""
+
+    booking_status: Annotated[BookingStatus, listed_or(BookingStatus, BookingStatus.BOOKED)] = (
+        BookingStatus.BOOKED
+    )
+    appointment_status: Annotated[
+        AppointmentStatus, listed_or(AppointmentStatus, AppointmentStatus.PLANNED)
+    ] = AppointmentStatus.PLANNED
+    participant_status: Annotated[
+        ParticipantStatus, listed_or(ParticipantStatus, ParticipantStatus.UNSET)
+    ] = ParticipantStatus.UNSET
+    start_date_time: ZonedDateTimeText
+    end_date_time: ZonedDateTimeText
+    instructors: list[InstructorAnswer] | None = None
+
+    @property
+    def start(self) -> datetime:
+        return zoned_date_time(self.start_date_time)
+
+    @property
+    def end(self) -> datetime:
+        return zoned_date_time(self.end_date_time)
+
+
+class BookingWithCustomerAnswer(BookingAnswer):
+    """The one-booking read (§2.6): it names the booking's customer."""
+
+    customer_id: Id
+
+
+class CustomerAnswer(Customer):
+    """A customer (§2.10): an unknown or missing status reads as MEMBER; the idle periods,
+    which the app does not read from the upstream, are not checked."""
+
+    status: Annotated[CustomerStatus, listed_or(CustomerStatus, CustomerStatus.MEMBER)] = (
+        CustomerStatus.MEMBER
+    )
+    idle_periods: list[Any] | None = None
+    access_refusal: bool = False
+
+
+class SlicedAnswer[T](Shape):
+    """A slice of a sliced result (§1.9): no ``offset`` or ``hasNext`` means the last one."""
+
+    result: list[T] = []
+    offset: str | None = None
+    has_next: bool = False

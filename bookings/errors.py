@@ -99,6 +99,21 @@ class BookingRefused(AppointmentError):
         super().__init__(JUST_TAKEN if lost_race else VALIDATION_MESSAGES[status])
 
 
+class KeyRefused(AppointmentError):
+    """No key, or one that is unknown or revoked: the API's ``X-API-KEY``, or the ``x-api-key``
+    of an upstream's webhook (401)."""
+
+    http_status = 401
+    error_code = "UNAUTHORIZED"
+
+
+class DeliveryConflict(AppointmentError):
+    """A webhook delivery whose unique id was already delivered for another facility (409)."""
+
+    http_status = 409
+    error_code = "CONFLICT"
+
+
 class CancellationRefused(AppointmentError):
     """A cancellation after the deadline, or of a booking already cancelled."""
 

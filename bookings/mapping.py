@@ -13,14 +13,16 @@ and otherwise a stable 53-bit number derived from it (safe in JavaScript), mappe
 comparing against the appointment's staff.
 """
 
+import functools
 import hashlib
 import re
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from bookings import contract
 from bookings.contract import MAX_ID
@@ -29,11 +31,6 @@ from bookings.models import AppointmentBooking, BookableAppointment, Customer
 from bookings.slots import Instructor, Slot
 from calendar_app.models import Resource
 
-_ZONED_DATE_TIME = re.compile(
-    r"(?P<local>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)"
-    r"(?P<offset>Z|[+-]\d{2}:\d{2})"
-    r"(?:\[(?P<zone>[A-Za-z0-9_+\-/]{1,64})\])?"
-)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -51,47 +48,12 @@ def format_date_time(value: datetime, zone: zoneinfo.ZoneInfo) -> str:
 
 
 def parse_date_time(text: object, *, reference: str) -> datetime:
-    """An aware datetime from the contract's form; the ``[zone]`` is optional.
-
-    A missing offset, an unknown zone, or an offset the zone does not have at that instant (the
-    string contradicts itself) is a ``ContractError``.
-    """
-    example = "e.g. 2024-05-01T10:00:00.000+02:00[Europe/Berlin]"
-    if not isinstance(text, str):
-        raise ContractError(
-            f"{reference} must be a date-time string ({example}).", reference=reference
-        )
-    match = _ZONED_DATE_TIME.fullmatch(text)
-    if match is None:
-        raise ContractError(
-            f"{reference} is not a date-time with an offset ({example}).", reference=reference
-        )
-    local = match["local"]
-    if "." in local:  # Python keeps microseconds: cut nanoseconds off
-        whole, fraction = local.split(".")
-        local = f"{whole}.{fraction[:6]:0<6}"
-    offset = "+00:00" if match["offset"] == "Z" else match["offset"]
+    """An aware datetime from the contract's form (``contract.zoned_date_time``); anything else
+    is a ``ContractError`` whose sentence names the field and says what is wrong."""
     try:
-        value = datetime.fromisoformat(local + offset)
-    except ValueError:
-        raise ContractError(
-            f"{reference} names a day or time that does not exist ({text}).", reference=reference
-        ) from None
-    if match["zone"] is None:
-        return value
-    try:
-        zone = zoneinfo.ZoneInfo(match["zone"])
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ContractError(
-            f"{reference} names an unknown time zone ({match['zone']}).", reference=reference
-        ) from None
-    if value.astimezone(zone).utcoffset() != value.utcoffset():
-        raise ContractError(
-            f"{reference}: the offset {match['offset']} is not the offset of {zone.key} "
-            "at that time.",
-            reference=reference,
-        )
-    return value.astimezone(zone)
+        return contract.zoned_date_time(text)
+    except ValueError as error:
+        raise ContractError(f"{reference} {error}.", reference=reference) from None
 
 
 def parse_date(text: str, *, reference: str) -> date:
@@ -116,11 +78,11 @@ _LIMITS = {
 }
 
 
-def _sentence(error: dict) -> tuple[str, str | None]:
+def _sentence(error: dict, *, whole: str = "The request body") -> tuple[str, str | None]:
     """A pydantic error as (a sentence naming the field, the field's ``reference``).
 
     The reference is the dotted path of names (``payload.type``); the sentence also says which
-    element of a list (``payload[0].type``).
+    element of a list (``payload[0].type``). ``whole`` names the body itself when it is wrong.
     """
     path = ""
     for part in error["loc"]:
@@ -128,7 +90,7 @@ def _sentence(error: dict) -> tuple[str, str | None]:
     reference = ".".join(str(part) for part in error["loc"] if not isinstance(part, int))
     kind, context = error["type"], error.get("ctx") or {}
     if not path:
-        return "The request body must be a JSON object.", None
+        return f"{whole} must be a {'list' if kind == 'list_type' else 'JSON object'}.", None
     if kind == "missing":
         return f"{path} is required.", reference
     if kind in ("int_type", "int_parsing", "int_from_float"):
@@ -148,6 +110,10 @@ def _sentence(error: dict) -> tuple[str, str | None]:
         return f"{path} must be a JSON object.", reference
     if kind in ("enum", "literal_error"):
         return f"{path} must be one of {context['expected']}.", reference
+    if kind in ("bool_type", "bool_parsing"):
+        return f"{path} must be true or false.", reference
+    if kind == "value_error":
+        return f"{path} {context['error']}.", reference
     return f"{path}: {error['msg']}.", reference
 
 
@@ -158,6 +124,22 @@ def parse_shape[S: BaseModel](shape: type[S], body: object) -> S:
         return shape.model_validate(body)
     except ValidationError as error:
         message, reference = _sentence(error.errors(include_url=False)[0])
+        raise ContractError(message, reference=reference) from None
+
+
+@functools.cache
+def _adapter(shape: Any) -> TypeAdapter:
+    return TypeAdapter(shape)
+
+
+def parse_answer[T](shape: type[T], body: object) -> T:
+    """An upstream's answer (parsed JSON) as ``shape``: a tolerant answer of ``contract`` or a
+    list of them. The first wrong field is a ``ContractError`` whose sentence and reference
+    name it."""
+    try:
+        return _adapter(shape).validate_python(body)
+    except ValidationError as error:
+        message, reference = _sentence(error.errors(include_url=False)[0], whole="The answer")
         raise ContractError(message, reference=reference) from None
 
 

@@ -18,20 +18,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from bookings.contract import ErrorResponse
-from bookings.errors import AppointmentError, BackendUnavailable
+from bookings.errors import AppointmentError, BackendUnavailable, KeyRefused
 from bookings.models import ApiKey
 from calendar_app.tenancy.models import Business
 
 KEY_PREFIX = "dk_"
 
 Handler = Callable[..., HttpResponse]
-
-
-class KeyRefused(AppointmentError):
-    """No key, or one that is unknown or revoked."""
-
-    http_status = 401
-    error_code = "UNAUTHORIZED"
 
 
 class MethodRefused(AppointmentError):

@@ -23,7 +23,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from bookings import slots
-from bookings.contract import ValidationStatus
+from bookings.contract import BookingAnswer, ValidationStatus, zoned_date_time
 from bookings.errors import (
     AppointmentError,
     AppointmentNotFound,
@@ -32,27 +32,30 @@ from bookings.errors import (
     CancellationRefused,
 )
 from bookings.magicline import slot_tokens, sync
-from bookings.magicline.client import (
+from bookings.magicline.answers import MagiclineSlot
+from bookings.magicline.client import MagiclineClient
+from bookings.magicline.customer_search import mirror_matching_customers
+from bookings.magicline.errors import (
     MagiclineAuthError,
-    MagiclineClient,
     MagiclineError,
+    MagiclineMalformed,
     MagiclineNetworkError,
     MagiclineNotFound,
     MagiclineRateLimited,
-    MagiclineSlot,
     MagiclineUnavailable,
 )
-from bookings.magicline.customer_search import mirror_matching_customers
 from bookings.magicline.models import MagiclineConnection, MagiclineInstructor
-from bookings.mapping import parse_date_time
 from bookings.models import AppointmentBooking, BookableAppointment, Customer
 from bookings.slots import Candidate, Instructor, Slot
 from calendar_app.tenancy.models import Business, Membership
 
 logger = logging.getLogger(__name__)
 
+CANCELED = AppointmentBooking.BookingStatus.CANCELED
+
 TYPES_APPLIED_SECONDS = 600
 UNREACHABLE = "The studio's Magicline is not answering right now; please try again in a moment."
+UNREADABLE = "The studio's Magicline answered something we cannot read: {}"
 KEY_REFUSED = (
     "The studio's Magicline refuses the app's key right now; the owner should check the "
     "connection on the Magicline settings page."
@@ -67,13 +70,14 @@ def _status(value: str) -> ValidationStatus:
 
 
 def _translated(error: MagiclineError) -> AppointmentError:
-    """Magicline's failure in the bookings' taxonomy: an outage (5xx, 429, no answer) or a key
-    it no longer takes is ``BackendUnavailable`` (after a 429: its ``Retry-After``); an unknown
-    object a 404; any other refusal Magicline's own translated sentence (400)."""
-    if isinstance(error, MagiclineRateLimited):
+    """Magicline's failure in the bookings' taxonomy: an outage (5xx, 429, no answer), an answer
+    the app cannot read, or a key it no longer takes is ``BackendUnavailable`` (with Magicline's
+    ``Retry-After`` when its answer named one); an unknown object a 404; any other refusal
+    Magicline's own translated sentence (400)."""
+    if isinstance(error, MagiclineMalformed):
+        return BackendUnavailable(UNREADABLE.format(error.message))
+    if isinstance(error, MagiclineRateLimited | MagiclineUnavailable):
         return BackendUnavailable(UNREACHABLE, retry_after=error.retry_after)
-    if isinstance(error, MagiclineUnavailable):
-        return BackendUnavailable(UNREACHABLE)
     if isinstance(error, MagiclineAuthError):
         return BackendUnavailable(KEY_REFUSED)
     if isinstance(error, MagiclineNotFound):
@@ -301,7 +305,7 @@ class MagiclineAppointmentBackend:
             body = self._slot_body(appointment, customer, start, end, instructor_ids, slot_token)
             if body is None:
                 return ValidationStatus.RESOURCE_NOT_AVAILABLE
-            return _status(self.client.validate(**body))
+            return self.client.validate(**body)
         except MagiclineError as error:
             raise _translated(error) from error
 
@@ -322,7 +326,7 @@ class MagiclineAppointmentBackend:
             body = self._slot_body(appointment, customer, start, end, instructor_ids, slot_token)
             if body is None:
                 raise BookingRefused(ValidationStatus.RESOURCE_NOT_AVAILABLE, lost_race=True)
-            status = _status(self.client.validate(**body))
+            status = self.client.validate(**body)
             if status != ValidationStatus.AVAILABLE:
                 raise BookingRefused(status)
             try:
@@ -340,18 +344,11 @@ class MagiclineAppointmentBackend:
             connection=self.connection, data=answer, customer=customer, appointment=appointment
         )
 
-    def _booking_made_already(self, body: dict) -> dict | None:
-        def period(start: str, end: str) -> tuple[datetime, datetime]:
-            return (
-                parse_date_time(start, reference="startDateTime"),
-                parse_date_time(end, reference="endDateTime"),
-            )
-
-        wanted = period(body["start_date_time"], body["end_date_time"])
+    def _booking_made_already(self, body: dict) -> BookingAnswer | None:
+        wanted = (zoned_date_time(body["start_date_time"]), zoned_date_time(body["end_date_time"]))
         for booking in self.client.customer_bookings(customer_id=body["customer_id"]):
-            made = period(booking["startDateTime"], booking["endDateTime"])
-            if made == wanted and booking.get("bookingStatus") != "CANCELED":
-                logger.info("Magicline book timed out but booking %s exists", booking["bookingId"])
+            if (booking.start, booking.end) == wanted and booking.booking_status != CANCELED:
+                logger.info("Magicline book timed out but booking %s exists", booking.booking_id)
                 return booking
         return None
 
@@ -378,7 +375,7 @@ class MagiclineAppointmentBackend:
         except MagiclineError as error:
             logger.warning("Magicline booking %s not re-read after cancel: %s", link.pk, error)
             data = None
-        if data is None or data.get("bookingStatus") == "CANCELED":
+        if data is None or data.booking_status == CANCELED:
             return sync.apply_booking_gone(
                 connection=self.connection, magicline_id=link.magicline_id
             )

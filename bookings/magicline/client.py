@@ -11,10 +11,11 @@ every caller:
   have reached the studio is never repeated here;
 - keeps each endpoint under the documented 1000 requests/minute (``ratelimit``): a call waits
   for its turn up to ``max_wait`` seconds, else ``MagiclineRateLimited``;
-- follows sliced results to the end (§1.9), keeps date-times as the strings received (§1.10;
-  parsed by ``bookings.mapping``), splits long slot windows into the studio's maximum and falls
-  back to smaller windows on a 400 (§3); the appointment types list is cached for
-  ``TYPES_CACHE_SECONDS`` in Django's cache.
+- reads every answer into the contract's tolerant shapes (``answers``): what it returns is
+  readable, or the call raises ``MagiclineMalformed`` naming the field;
+- follows sliced results to the end (§1.9), keeps date-times as the strings received (§1.10),
+  splits long slot windows into the studio's maximum and falls back to smaller windows on a 400
+  (§3); the appointment types list is cached for ``TYPES_CACHE_SECONDS`` in Django's cache.
 """
 
 import functools
@@ -23,14 +24,24 @@ import re
 import ssl
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
 from django.core.cache import cache
 
+from bookings import contract
+from bookings.contract import ValidationStatus
+from bookings.magicline.answers import MagiclineSlot, read_answer
+from bookings.magicline.errors import (
+    ERRORS_BY_STATUS,
+    MagiclineAuthError,
+    MagiclineBadRequest,
+    MagiclineNetworkError,
+    MagiclineNotFound,
+    MagiclineRateLimited,
+    MagiclineUnavailable,
+)
 from bookings.magicline.ratelimit import LocalWindow, RedisWindow, shared_window
-from bookings.mapping import parse_date_time
 from calendar_app.sync.retry import RetryPolicy, retry_after_seconds
 
 logger = logging.getLogger(__name__)
@@ -40,100 +51,6 @@ REQUESTS_PER_MINUTE = 1000
 SLICE_SIZE = 50
 RETRIED_STATUSES = frozenset({429, 503})
 SAFE_METHODS = frozenset({"GET", "HEAD"})
-
-
-class MagiclineError(Exception):
-    """A refused call: the HTTP status and the ErrorResponse fields (``message`` is translated)."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        error_code: str | None = None,
-        trace_id: str | None = None,
-        reference: str | None = None,
-    ):
-        self.status = status
-        self.message = message
-        self.error_code = error_code
-        self.trace_id = trace_id
-        self.reference = reference
-        super().__init__(f"Magicline answered {status}: {message}")
-
-
-class MagiclineBadRequest(MagiclineError):
-    """400: the request failed validation."""
-
-
-class MagiclineAuthError(MagiclineError):
-    """401/403: the key is missing, wrong, or lacks the scope."""
-
-
-class MagiclineNotFound(MagiclineError):
-    """404: the entity does not exist (a cancelled booking may read like this too)."""
-
-
-class MagiclineConflict(MagiclineError):
-    """409: the entity was changed by another request."""
-
-
-class MagiclineRateLimited(MagiclineError):
-    """429 (or our own bucket is empty): try again after ``retry_after`` seconds."""
-
-    def __init__(self, status: int, message: str, *, retry_after: float, **fields):
-        self.retry_after = retry_after
-        super().__init__(status, message, **fields)
-
-
-class MagiclineUnavailable(MagiclineError):
-    """500/503 or a network failure: the studio's API is not answering properly right now."""
-
-
-class MagiclineNetworkError(MagiclineUnavailable):
-    """The request may or may not have reached Magicline (timeout, dropped connection)."""
-
-
-_ERRORS_BY_STATUS = {
-    400: MagiclineBadRequest,
-    401: MagiclineAuthError,
-    403: MagiclineAuthError,
-    404: MagiclineNotFound,
-    409: MagiclineConflict,
-}
-
-
-@dataclass(frozen=True)
-class MagiclineSlot:
-    """A slot as received: the raw date-time strings (sent back unchanged) and parsed instants."""
-
-    start_date_time: str
-    end_date_time: str
-    start: datetime
-    end: datetime
-    instructors: tuple[dict, ...]
-
-    @property
-    def instructor_ids(self) -> list[int]:
-        return [item["id"] for item in self.instructors]
-
-    @property
-    def identity(self) -> tuple:
-        return (self.start_date_time, self.end_date_time, tuple(sorted(self.instructor_ids)))
-
-    @classmethod
-    def from_json(cls, item: dict) -> "MagiclineSlot":
-        return cls(
-            start_date_time=item["startDateTime"],
-            end_date_time=item["endDateTime"],
-            start=parse_date_time(item["startDateTime"], reference="startDateTime"),
-            end=parse_date_time(item["endDateTime"], reference="endDateTime"),
-            instructors=tuple(
-                i
-                for i in item.get("instructors") or []
-                if isinstance(i, dict) and isinstance(i.get("id"), int)
-            ),
-        )
 
 
 @functools.cache
@@ -260,6 +177,7 @@ class MagiclineClient:
             "error_code": body.get("errorCode"),
             "trace_id": body.get("traceId"),
             "reference": body.get("reference"),
+            "retry_after": retry_after_seconds(response),
         }
         message = body.get("errorMessage") or f"HTTP {status}"
         logger.warning(
@@ -271,24 +189,36 @@ class MagiclineClient:
             fields["trace_id"],
         )
         if status == 429:
-            wait = retry_after_seconds(response)
-            retry_after = self.max_wait if wait is None else wait
-            raise MagiclineRateLimited(status, message, retry_after=retry_after, **fields)
-        error_class = _ERRORS_BY_STATUS.get(status, MagiclineUnavailable)
+            if fields["retry_after"] is None:
+                fields["retry_after"] = self.max_wait
+            raise MagiclineRateLimited(status, message, **fields)
+        error_class = ERRORS_BY_STATUS.get(status, MagiclineUnavailable)
         raise error_class(status, message, **fields)
 
-    def _sliced(self, path: str, params: dict | None = None) -> list[dict]:
+    def _read[T](self, shape: type[T], method: str, path: str, **request) -> T:
+        """One call's answer read as ``shape`` (``MagiclineMalformed`` when it cannot be)."""
+        response = self._request(method, path, **request)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        return read_answer(shape, body, what=_endpoint_name(method, path))
+
+    def _sliced[T](self, path: str, shape: type[T]) -> list[T]:
         """Every element of a sliced result, passing each returned ``offset`` on unchanged."""
-        items: list[dict] = []
+        items: list[T] = []
         offset = "0"
         while True:
-            page = self._request(
-                "GET", path, params={**(params or {}), "offset": offset, "sliceSize": SLICE_SIZE}
-            ).json()
-            items.extend(page.get("result") or [])
-            if not page.get("hasNext") or page.get("offset") in (None, offset):
+            page = self._read(
+                contract.SlicedAnswer[shape],
+                "GET",
+                path,
+                params={"offset": offset, "sliceSize": SLICE_SIZE},
+            )
+            items.extend(page.result)
+            if not page.has_next or page.offset in (None, offset):
                 return items
-            offset = page["offset"]
+            offset = page.offset
 
     # --- endpoints -----------------------------------------------------------------------
 
@@ -300,19 +230,16 @@ class MagiclineClient:
             return False
         return True
 
-    def bookable_appointments(self, *, fresh: bool = False) -> list[dict]:
+    def bookable_appointments(self, *, fresh: bool = False) -> list[contract.BookableAppointment]:
         """The studio's bookable appointment types (§2.1), every slice, cached briefly."""
         cache_key = f"magicline:{self.connection_id}:bookable"
         if not fresh:
             cached = cache.get(cache_key)
             if cached is not None:
                 return cached
-        items = self._sliced("/v1/appointments/bookable")
+        items = self._sliced("/v1/appointments/bookable", contract.BookableAppointment)
         cache.set(cache_key, items, TYPES_CACHE_SECONDS)
         return items
-
-    def bookable_appointment(self, *, appointment_id: int) -> dict:
-        return self._request("GET", f"/v1/appointments/bookable/{appointment_id}").json()
 
     def slots(
         self,
@@ -334,16 +261,19 @@ class MagiclineClient:
             if customer_id is not None:
                 params["customerId"] = customer_id
             try:
-                answer = self._request(
-                    "GET", f"/v1/appointments/bookable/{appointment_id}/slots", params=params
-                ).json()
+                answer = self._read(
+                    list[contract.SlotAnswer],
+                    "GET",
+                    f"/v1/appointments/bookable/{appointment_id}/slots",
+                    params=params,
+                )
             except MagiclineBadRequest:
                 if window == 1:
                     raise
                 self.max_slot_window_days = max(1, window // 2)
                 continue
             for item in answer:
-                slot = MagiclineSlot.from_json(item)
+                slot = MagiclineSlot.of(item)
                 found.setdefault(slot.identity, slot)
             day += timedelta(days=window)
         cutoff = now or datetime.now(UTC)
@@ -371,46 +301,58 @@ class MagiclineClient:
             body["instructorIds"] = instructor_ids
         return body
 
-    def validate(self, **slot) -> str:
-        """The ``validationStatus`` for a customer and a slot (§2.4); AVAILABLE means go."""
+    def validate(self, **slot) -> ValidationStatus:
+        """The ``validationStatus`` for a customer and a slot (§2.4); AVAILABLE means go (a
+        status the contract does not list reads as NOT_AVAILABLE)."""
         body = self._slot_body(**slot)
-        return self._request("POST", "/v1/appointments/bookable/validate", json=body).json()[
-            "validationStatus"
-        ]
+        return self._read(
+            contract.ValidationAnswer, "POST", "/v1/appointments/bookable/validate", json=body
+        ).validation_status
 
-    def book(self, **slot) -> dict:
+    def book(self, **slot) -> contract.BookingAnswer:
         """Book the slot (§2.5): the AppointmentBooking. Never retried here after a network error
         (the caller checks the customer's bookings first, so a timeout never double-books)."""
         body = self._slot_body(**slot)
-        return self._request("POST", "/v1/appointments/booking/book", json=body).json()
+        return self._read(
+            contract.BookingAnswer, "POST", "/v1/appointments/booking/book", json=body
+        )
 
-    def booking(self, *, booking_id: int) -> dict | None:
+    def booking(self, *, booking_id: int) -> contract.BookingWithCustomerAnswer | None:
         """One booking with its ``customerId`` (§2.6); None when Magicline says 404."""
         try:
-            return self._request("GET", f"/v1/appointments/booking/{booking_id}").json()
+            return self._read(
+                contract.BookingWithCustomerAnswer, "GET", f"/v1/appointments/booking/{booking_id}"
+            )
         except MagiclineNotFound:
             return None
 
-    def customer_bookings(self, *, customer_id: int) -> list[dict]:
+    def customer_bookings(self, *, customer_id: int) -> list[contract.BookingAnswer]:
         """The customer's bookings within ±2 weeks of now (§2.7, a plain array)."""
-        return self._request(
-            "GET", "/v1/appointments/booking", params={"customerId": customer_id}
-        ).json()
+        return self._read(
+            list[contract.BookingAnswer],
+            "GET",
+            "/v1/appointments/booking",
+            params={"customerId": customer_id},
+        )
 
     def cancel(self, *, booking_id: int) -> None:
         """Cancel a booking (§2.8): any 2xx is success."""
         self._request("DELETE", f"/v1/appointments/booking/{booking_id}")
 
-    def customer(self, *, customer_id: int, cross_studio: bool = False) -> dict | None:
+    def customer(
+        self, *, customer_id: int, cross_studio: bool = False
+    ) -> contract.CustomerAnswer | None:
         """One customer (§2.10), of this studio or (``cross_studio``) of any connected studio."""
         prefix = "/v1/cross-studio/customers" if cross_studio else "/v1/customers"
         try:
-            return self._request("GET", f"{prefix}/{customer_id}").json()
+            return self._read(contract.CustomerAnswer, "GET", f"{prefix}/{customer_id}")
         except MagiclineNotFound:
             return None
 
-    def search_customers(self, *, cross_studio: bool = False, **criteria: str) -> list[dict]:
+    def search_customers(
+        self, *, cross_studio: bool = False, **criteria: str
+    ) -> list[contract.CustomerAnswer]:
         """Customers matching ``firstName``/``lastName`` prefixes, ``email``, ``dateOfBirth``."""
         prefix = "/v1/cross-studio/customers" if cross_studio else "/v1/customers"
         body = {name: value for name, value in criteria.items() if value}
-        return self._request("POST", f"{prefix}/search", json=body).json()
+        return self._read(list[contract.CustomerAnswer], "POST", f"{prefix}/search", json=body)

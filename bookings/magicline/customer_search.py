@@ -7,7 +7,8 @@ import logging
 from django.core.cache import cache
 
 from bookings.magicline import sync
-from bookings.magicline.client import MagiclineClient, MagiclineError
+from bookings.magicline.client import MagiclineClient
+from bookings.magicline.errors import MagiclineError
 from bookings.magicline.models import MagiclineConnection
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ def mirror_matching_customers(
         return
     try:
         found = {
-            item["id"]: item
+            item.id: item
             for criteria in _searches(query)
             for item in client.search_customers(cross_studio=True, **criteria)
         }

@@ -9,11 +9,12 @@ a local business does). Every apply runs under a lock on the studio's connection
 from django.db import transaction
 from django.utils import timezone
 
+from bookings.contract import CustomerAnswer
+from bookings.magicline.answers import read_answer
 from bookings.magicline.models import MagiclineConnection, MagiclineCustomer
 from bookings.models import Customer, IdlePeriod
 
 ANONYMISED_NAME = "Anonymised customer"
-_CUSTOMER_STATUSES = {choice.value for choice in Customer.Status}
 
 
 def save_changed(obj, wanted: dict) -> list[str]:
@@ -30,14 +31,13 @@ def locked(connection: MagiclineConnection) -> MagiclineConnection:
     return MagiclineConnection.objects.select_for_update().get(pk=connection.pk)
 
 
-def _customer_fields(data: dict) -> dict:
-    status = data.get("status")
+def _customer_fields(data: CustomerAnswer) -> dict:
     return {
-        "first_name": (data.get("firstName") or "")[:100],
-        "last_name": (data.get("lastName") or "")[:100],
-        "email": (data.get("email") or "")[:254],
-        "phone": (data.get("phonePrivateMobile") or "")[:50],
-        "status": status if status in _CUSTOMER_STATUSES else Customer.Status.MEMBER,
+        "first_name": (data.first_name or "")[:100],
+        "last_name": (data.last_name or "")[:100],
+        "email": (data.email or "")[:254],
+        "phone": (data.phone_private_mobile or "")[:50],
+        "status": data.status,
     }
 
 
@@ -61,12 +61,14 @@ def access_disabled(*, magicline_id: int) -> bool:
 
 @transaction.atomic
 def apply_remote_customer(
-    *, connection: MagiclineConnection, data: dict | None, magicline_id: int
+    *, connection: MagiclineConnection, data: CustomerAnswer | dict | None, magicline_id: int
 ) -> Customer:
     """Create this studio's local customer of a Magicline customer if it has none, and refresh
-    every studio's copy from ``data`` (§2.10; None when Magicline no longer answers for it): a
-    Magicline id is one person across studios. A customer whose access was disabled stays
-    anonymised, also in a studio that meets them afterwards."""
+    every studio's copy from ``data`` (§2.10, as read or as JSON; None when Magicline no longer
+    answers for it): a Magicline id is one person across studios. A customer whose access was
+    disabled stays anonymised, also in a studio that meets them afterwards."""
+    if data is not None:
+        data = read_answer(CustomerAnswer, data, what="customer")
     locked(connection)
     links = list(
         MagiclineCustomer.objects.filter(magicline_id=magicline_id)
@@ -78,7 +80,7 @@ def apply_remote_customer(
         disabled = any(link.access_disabled for link in links)
         if disabled:
             fields = {"first_name": "", "last_name": ANONYMISED_NAME}
-        elif data:
+        elif data is not None:
             fields = _customer_fields(data)
         else:
             fields = {"first_name": "Magicline customer", "last_name": str(magicline_id)}
@@ -89,7 +91,7 @@ def apply_remote_customer(
             access_disabled=disabled,
             refreshed_date=timezone.now(),
         )
-    if data:
+    if data is not None:
         for link in links:  # the copies there were (a new one was made from ``data``)
             if not link.access_disabled:
                 save_changed(link.customer, _customer_fields(data))

@@ -10,8 +10,8 @@ delivery two workers got is applied once, and an outage leaves nothing half appl
 """
 
 from dataclasses import dataclass
-from typing import Any
 
+from bookings import contract
 from bookings.magicline import customers, sync
 from bookings.magicline.client import MagiclineClient
 from bookings.magicline.models import (
@@ -50,7 +50,7 @@ class Change:
 
     kind: str
     magicline_id: int
-    data: Any = None
+    data: contract.BookingAnswer | contract.CustomerAnswer | None = None
     outcome: str = ""
 
 
@@ -106,7 +106,7 @@ def read_booking(
     data = client.booking(booking_id=booking_id)
     if data is None:
         return [Change("booking_gone", booking_id, outcome="cancelled")]
-    customer_id = data["customerId"]
+    customer_id = data.customer_id
     changes = []
     if customers.linked_customer(connection=connection, magicline_id=customer_id) is None:
         customer = (

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from bookings.errors import AppointmentError
 from bookings.magicline import sync
-from bookings.magicline.client import MagiclineClient, MagiclineError
+from bookings.magicline.client import MagiclineClient
 from bookings.magicline.deliveries import STORE
+from bookings.magicline.errors import MagiclineError
 from bookings.magicline.models import (
     MagiclineConnection,
     MagiclineInstructor,

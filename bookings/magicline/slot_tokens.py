@@ -13,7 +13,8 @@ from datetime import datetime
 from django.core import signing
 from django.core.cache import cache
 
-from bookings.magicline.client import MagiclineSlot
+from bookings.contract import SlotAnswer
+from bookings.magicline.answers import MagiclineSlot
 
 SLOT_TOKEN_SECONDS = 3600
 SLOT_TOKEN_SALT = "bookings.magicline.slot"
@@ -68,12 +69,14 @@ def slots_of(
         if data["c"] != connection_id or data["a"] != type_id:
             return []
         variants = [
-            MagiclineSlot.from_json(
-                {
-                    "startDateTime": start_raw,
-                    "endDateTime": end_raw,
-                    "instructors": [{"id": number} for number in numbers],
-                }
+            MagiclineSlot.of(
+                SlotAnswer.model_validate(
+                    {
+                        "startDateTime": start_raw,
+                        "endDateTime": end_raw,
+                        "instructors": [{"id": number} for number in numbers],
+                    }
+                )
             )
             for start_raw, end_raw, numbers in data["v"]
         ]

@@ -1,10 +1,14 @@
 """Magicline's answers applied to the local store: one function per object kind.
 
 Used by the backend (book and cancel answers), the webhook tasks and the periodic refresh alike,
-so there is no second upsert anywhere. Each apply runs under a lock on the studio's connection
-row, so two tasks about one booking never race; it is idempotent and order-independent: the
-state always comes from a fresh read of Magicline, and a cancellation is final (Magicline never
-un-cancels a booking), so a stale read that arrives after a cancellation cannot resurrect it.
+so there is no second upsert anywhere. Each takes Magicline's answer as the client read it (a
+tolerant shape of ``bookings.contract``) or as JSON, which it reads through the same shape
+(``answers.read_answer``: an answer it cannot read is ``MagiclineMalformed``, nothing applied).
+
+Each apply runs under a lock on the studio's connection row, so two tasks about one booking never
+race; it is idempotent and order-independent: the state always comes from a fresh read of
+Magicline, and a cancellation is final (Magicline never un-cancels a booking), so a stale read
+that arrives after a cancellation cannot resurrect it.
 """
 
 import logging
@@ -14,7 +18,9 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from bookings import contract
 from bookings.backends import appointments_schedule
+from bookings.magicline.answers import read_answer
 from bookings.magicline.client import MagiclineClient
 from bookings.magicline.customers import (
     apply_remote_customer,
@@ -28,7 +34,6 @@ from bookings.magicline.models import (
     MagiclineConnection,
     MagiclineInstructor,
 )
-from bookings.mapping import parse_date_time
 from bookings.models import (
     AppointmentBooking,
     BookableAppointment,
@@ -40,17 +45,16 @@ from calendar_app.models import Event, EventResource, Resource, format_local_dat
 
 logger = logging.getLogger(__name__)
 
-_BOOKING_STATUSES = {choice.value for choice in AppointmentBooking.BookingStatus}
-_APPOINTMENT_STATUSES = {choice.value for choice in AppointmentBooking.AppointmentStatus}
-_PARTICIPANT_STATUSES = {choice.value for choice in AppointmentBooking.ParticipantStatus}
+AppointmentTypes = list[contract.BookableAppointment]
 
 
 @transaction.atomic
 def apply_appointment_types(
-    *, connection: MagiclineConnection, items: list[dict]
+    *, connection: MagiclineConnection, items: AppointmentTypes | list[dict]
 ) -> list[BookableAppointment]:
     """Mirror the studio's bookable types: new ones created, changed ones updated, types no longer
     listed unlisted locally. Returns the listed appointments in Magicline's order."""
+    items = read_answer(AppointmentTypes, items, what="bookable appointments")
     locked(connection)
     links = {
         link.magicline_id: link
@@ -61,33 +65,35 @@ def apply_appointment_types(
     listed = []
     for item in items:
         wanted = {
-            "title": (item.get("title") or f"Appointment {item['id']}")[:200],
-            "duration_minutes": max(1, int(item.get("duration") or 1)),
-            "category": (item.get("category") or "")[:100],
-            "description": item.get("description") or "",
+            "title": (item.title or f"Appointment {item.id}")[:200],
+            "duration_minutes": max(1, item.duration or 1),
+            "category": (item.category or "")[:100],
+            "description": item.description or "",
             "bookable": True,
             "online_bookable": True,
         }
-        link = links.get(item["id"])
+        link = links.get(item.id)
         if link is None:
             appointment = BookableAppointment.objects.create(business=connection.business, **wanted)
             MagiclineAppointmentType.objects.create(
-                connection=connection, magicline_id=item["id"], appointment=appointment
+                connection=connection, magicline_id=item.id, appointment=appointment
             )
         else:
             appointment = link.appointment
             save_changed(appointment, wanted)
         listed.append(appointment)
-    listed_ids = {item["id"] for item in items}
+    listed_ids = {item.id for item in items}
     gone = [link.appointment_id for mid, link in links.items() if mid not in listed_ids]
     BookableAppointment.objects.filter(pk__in=gone, bookable=True).update(bookable=False)
     return listed
 
 
-def _appointment_for_booking(connection: MagiclineConnection, data: dict) -> BookableAppointment:
+def _appointment_for_booking(
+    connection: MagiclineConnection, data: contract.BookingAnswer
+) -> BookableAppointment:
     """A booking names its type only by title: the mirrored type of that title, else an unlisted
     appointment kept so the calendar can show the booking."""
-    title = (data.get("title") or "Appointment")[:200]
+    title = (data.title or "Appointment")[:200]
     link = (
         MagiclineAppointmentType.objects.filter(connection=connection, appointment__title=title)
         .order_by("magicline_id")
@@ -99,9 +105,9 @@ def _appointment_for_booking(connection: MagiclineConnection, data: dict) -> Boo
     appointment = BookableAppointment.objects.create(
         business=connection.business,
         title=title,
-        duration_minutes=max(1, int(data.get("duration") or 1)),
-        category=(data.get("category") or "")[:100],
-        description=data.get("description") or "",
+        duration_minutes=max(1, data.duration or 1),
+        category=(data.category or "")[:100],
+        description=data.description or "",
         bookable=False,
         online_bookable=False,
     )
@@ -109,19 +115,13 @@ def _appointment_for_booking(connection: MagiclineConnection, data: dict) -> Boo
     return appointment
 
 
-def instructor_name(data: dict) -> str:
-    """How Magicline names an instructor to customers: ``publicName``, else first and last."""
-    name = data.get("publicName") or f"{data.get('firstName', '')} {data.get('lastName', '')}"
-    return name.strip()[:200] or f"Instructor {data['id']}"
-
-
 def instructor_resources(
-    *, connection: MagiclineConnection, instructors: Iterable[dict]
+    *, connection: MagiclineConnection, instructors: Iterable[contract.InstructorAnswer]
 ) -> dict[int, Resource]:
     """The local staff resource of each Magicline instructor (by Magicline id), each instructor
     seen for the first time getting a staff resource of its own. One query when all are known.
     """
-    wanted = {item["id"]: item for item in instructors if isinstance(item.get("id"), int)}
+    wanted = {item.id: item for item in instructors}
     if not wanted:
         return {}
     found = {
@@ -131,7 +131,7 @@ def instructor_resources(
         ).select_related("resource")
     }
     for magicline_id in wanted.keys() - found.keys():
-        name = instructor_name(wanted[magicline_id])
+        name = wanted[magicline_id].name
         try:
             with transaction.atomic():
                 resource = Resource.objects.create(
@@ -149,7 +149,10 @@ def instructor_resources(
 
 
 def staff_of_slots(
-    *, connection: MagiclineConnection, appointment: BookableAppointment, instructors: list[dict]
+    *,
+    connection: MagiclineConnection,
+    appointment: BookableAppointment,
+    instructors: list[contract.InstructorAnswer],
 ) -> dict[int, Resource]:
     """``instructor_resources`` for a slot window, the resources joining the appointment's staff
     (as for a local business, so the API's instructor ids map back to them)."""
@@ -159,7 +162,7 @@ def staff_of_slots(
     return resources
 
 
-def fetch_customer(*, client: MagiclineClient, magicline_id: int) -> dict | None:
+def fetch_customer(*, client: MagiclineClient, magicline_id: int) -> contract.CustomerAnswer | None:
     """The customer from the studio, else from any studio with the integration (cross-studio)."""
     return client.customer(customer_id=magicline_id) or client.customer(
         customer_id=magicline_id, cross_studio=True
@@ -174,19 +177,16 @@ def _local(moment: datetime, booking: AppointmentBooking) -> datetime:
     return moment.astimezone(booking.business.zone).replace(tzinfo=None)
 
 
-def _instructors(data: dict) -> list[dict]:
-    """A booking's instructors as Magicline sent them, those without an integer id left out."""
-    return [
-        item
-        for item in data.get("instructors") or []
-        if isinstance(item, dict) and isinstance(item.get("id"), int)
-    ]
+def _instructors(data: contract.BookingAnswer) -> list[dict]:
+    """A booking's instructors as the link keeps them: the contract's JSON."""
+    return [item.to_json() for item in data.instructors or []]
 
 
 def _staff_ids(connection: MagiclineConnection, link: MagiclineBooking) -> list[str]:
     """The local staff resources of the booking's instructors, in Magicline's order."""
-    resources = instructor_resources(connection=connection, instructors=link.instructors)
-    return list(dict.fromkeys(resources[item["id"]].pk for item in link.instructors))
+    instructors = [contract.InstructorAnswer.model_validate(item) for item in link.instructors]
+    resources = instructor_resources(connection=connection, instructors=instructors)
+    return list(dict.fromkeys(resources[item.id].pk for item in instructors))
 
 
 def _hold_staff(booking: AppointmentBooking, staff_ids: list[str]) -> None:
@@ -260,7 +260,7 @@ def _show_in_calendar(booking: AppointmentBooking, staff_ids: list[str]) -> None
 def apply_remote_booking(
     *,
     connection: MagiclineConnection,
-    data: dict,
+    data: contract.BookingAnswer | dict,
     customer: Customer | None = None,
     appointment: BookableAppointment | None = None,
 ) -> AppointmentBooking:
@@ -269,37 +269,32 @@ def apply_remote_booking(
     ``customer`` must be given when ``data`` has no ``customerId`` (the list of §2.7 and the
     book answer); otherwise the customer is looked up by id (it must have been applied first).
     """
+    data = read_answer(
+        contract.BookingAnswer if customer else contract.BookingWithCustomerAnswer,
+        data,
+        what="appointment booking",
+    )
     locked(connection)
     link = (
-        MagiclineBooking.objects.filter(connection=connection, magicline_id=data["bookingId"])
+        MagiclineBooking.objects.filter(connection=connection, magicline_id=data.booking_id)
         .select_related("booking__appointment", "booking__customer", "booking__event")
         .first()
     )
-    start = parse_date_time(data["startDateTime"], reference="startDateTime")
-    end = parse_date_time(data["endDateTime"], reference="endDateTime")
-    status = data.get("bookingStatus")
     fields = {
-        "booking_status": status if status in _BOOKING_STATUSES else "BOOKED",
-        "appointment_status": (
-            data.get("appointmentStatus")
-            if data.get("appointmentStatus") in _APPOINTMENT_STATUSES
-            else "PLANNED"
-        ),
-        "participant_status": (
-            data.get("participantStatus")
-            if data.get("participantStatus") in _PARTICIPANT_STATUSES
-            else "UNSET"
-        ),
-        "start": start,
-        "end": end,
+        "booking_status": data.booking_status,
+        "appointment_status": data.appointment_status,
+        "participant_status": data.participant_status,
+        "start": data.start,
+        "end": data.end,
     }
     if link is None:
-        if customer is None:
-            customer = linked_customer(connection=connection, magicline_id=data["customerId"])
-        if customer is None:
-            customer = apply_remote_customer(
-                connection=connection, data=None, magicline_id=data["customerId"]
+        customer = (
+            customer
+            or linked_customer(connection=connection, magicline_id=data.customer_id)
+            or apply_remote_customer(
+                connection=connection, data=None, magicline_id=data.customer_id
             )
+        )
         booking = AppointmentBooking.objects.create(
             business=connection.business,
             appointment=appointment or _appointment_for_booking(connection, data),
@@ -309,10 +304,10 @@ def apply_remote_booking(
         )
         link = MagiclineBooking.objects.create(
             connection=connection,
-            magicline_id=data["bookingId"],
+            magicline_id=data.booking_id,
             booking=booking,
-            start_date_time=data["startDateTime"],
-            end_date_time=data["endDateTime"],
+            start_date_time=data.start_date_time,
+            end_date_time=data.end_date_time,
             instructors=_instructors(data),
         )
     else:
@@ -328,8 +323,8 @@ def apply_remote_booking(
         if changed:
             booking.save(update_fields=changed)
         if fields:
-            link.start_date_time = data["startDateTime"]
-            link.end_date_time = data["endDateTime"]
+            link.start_date_time = data.start_date_time
+            link.end_date_time = data.end_date_time
             link.instructors = _instructors(data)
         link.refreshed_date = timezone.now()
         link.save()

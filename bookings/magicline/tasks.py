@@ -3,10 +3,10 @@ periodic refresh.
 
 A delivery is applied by ``deliveries.apply_delivery`` (read Magicline, then apply under the
 delivery's row lock). Every task is idempotent, ``acks_late`` with ``reject_on_worker_lost``, and
-retries a bounded number of times on 429 (after Retry-After) and on 5xx or network errors
-(exponential backoff); a delivery that still fails is marked failed with its reason, for the
-sync health page, where Retry queues it again. A delivery whose task was lost is queued again by
-the beat (``requeue_stalled_deliveries``).
+retries a bounded number of times on 429 and on 5xx or network errors (after the answer's
+Retry-After, else with exponential backoff); a delivery that still fails is marked failed with
+its reason, for the sync health page, where Retry queues it again. A delivery whose task was
+lost is queued again by the beat (``requeue_stalled_deliveries``).
 """
 
 import logging
@@ -18,13 +18,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from bookings.magicline import deliveries, sync
-from bookings.magicline.client import (
-    MagiclineClient,
-    MagiclineError,
-    MagiclineRateLimited,
-    MagiclineUnavailable,
-)
+from bookings.magicline.client import MagiclineClient
 from bookings.magicline.deliveries import STORE
+from bookings.magicline.errors import MagiclineError, MagiclineRateLimited, MagiclineUnavailable
 from bookings.magicline.models import MagiclineBooking, MagiclineConnection, MagiclineCustomer
 from calendar_app.sync.deliveries import STALLED_AFTER
 
@@ -34,7 +30,8 @@ MAX_RETRIES = 5
 
 
 def _retry_countdown(error: MagiclineError, retries: int) -> float:
-    if isinstance(error, MagiclineRateLimited):
+    """Magicline's ``Retry-After`` (429 or 503) when it named one, else exponential backoff."""
+    if error.retry_after is not None:
         return max(1.0, error.retry_after)
     return min(600.0, 2.0 * 2**retries)
 
@@ -107,7 +104,7 @@ def refresh_connection_bookings(*, connection: MagiclineConnection, client: Magi
     for link in customers.select_related("customer").distinct():
         for data in client.customer_bookings(customer_id=link.magicline_id):
             sync.apply_remote_booking(connection=connection, data=data, customer=link.customer)
-            seen.add(data["bookingId"])
+            seen.add(data.booking_id)
             applied += 1
     stored = MagiclineBooking.objects.filter(span, connection=connection).exclude(
         booking__booking_status="CANCELED"

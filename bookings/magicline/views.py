@@ -1,7 +1,9 @@
 """Magicline's webhook door, the owner's connection settings page and its sync health page.
 
-The webhook answers JSON (200 on a stored or repeated delivery, 401 without a known key, 400 for
-a body that is no envelope), never calling Magicline. The settings page never shows a key back
+The webhook answers JSON (200 on a stored or repeated delivery; a refusal as the contract's
+ErrorResponse, mapped by the JSON API's ``error_response`` from the bookings' error taxonomy: 401
+without a known key, 400 naming the field of a body that is no envelope, 409 for another studio's
+uuid), never calling Magicline. The settings page never shows a key back
 in full and links each Magicline instructor to a staff member; the sync health page shows the
 deliveries through the shared partial (last delivery, backlog, failures and stalled deliveries
 each with a Retry, refused deliveries) and asks for a refresh. Every action is a plain POST
@@ -20,10 +22,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from bookings.api.auth import error_response
+from bookings.errors import AppointmentError
 from bookings.magicline import selectors, services
 from bookings.magicline.forms import ConnectionForm, LinkInstructorForm
 from bookings.magicline.models import MagiclineInstructor, MagiclineWebhookDelivery
-from bookings.magicline.webhooks import WebhookRejected, receive_delivery
+from bookings.magicline.webhooks import receive_delivery
 from calendar_app.tenancy.access import require_owner_request
 from calendar_app.views.helpers import redirect_page, render_page, wants_fragment
 
@@ -41,8 +45,8 @@ def webhook(request: HttpRequest) -> JsonResponse:
         body = None
     try:
         intake = receive_delivery(key=request.headers.get("x-api-key"), body=body)
-    except WebhookRejected as refused:
-        return JsonResponse({"errorMessage": str(refused)}, status=refused.status)
+    except AppointmentError as refused:
+        return error_response(refused)
     return JsonResponse({"uuid": intake.delivery.uuid, "duplicate": intake.duplicate})
 
 

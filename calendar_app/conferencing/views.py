@@ -7,14 +7,13 @@ with a redirect, so it works without JavaScript.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from calendar_app.conferencing import selectors, services
 from calendar_app.conferencing.forms import AutomationForm, GoogleCredentialsForm
-from calendar_app.conferencing.selectors import SCHEDULE
 from calendar_app.tenancy.access import require_owner_request
 from calendar_app.views.helpers import render_page, wants_fragment
 
@@ -51,35 +50,24 @@ def automation_save(request: HttpRequest) -> HttpResponse:
     form = AutomationForm(request.POST)
     if not form.is_valid():
         return _page(request, problem="Choose a schedule or service and a provider.", status=400)
-    schedules, appointments = selectors.automation_targets(request.business)
-    data = form.cleaned_data
-    target_id = data["target_id"].strip()
-    if data["kind"] != SCHEDULE and not (target_id.isdigit() and len(target_id) < 19):
-        raise Http404("No such service.")  # a service's id is a number
-    target = get_object_or_404(
-        schedules if data["kind"] == SCHEDULE else appointments, pk=target_id
-    )
-    key = "schedule" if data["kind"] == SCHEDULE else "appointment"
+    switch = form.switch(request.business)
     try:
-        services.set_automation(
-            actor=request.membership,
-            business=request.business,
-            enabled=data["enabled"],
-            provider=data["provider"],
-            **{key: target},
-        )
+        services.set_automation(actor=request.membership, business=request.business, **switch)
     except ValidationError as error:
         return _page(request, problem=" ".join(error.messages), status=400)
-    name = getattr(target, "name", None) or target.title
-    notice = (
-        f"Events of “{name}” now get a meeting automatically."
-        if data["enabled"]
-        else f"Events of “{name}” no longer get a meeting automatically."
-    )
+    notice = _switched(switch)
     if wants_fragment(request):
         return _page(request, notice=notice)
     messages.success(request, notice)
     return redirect("conferencing:settings")
+
+
+def _switched(switch: dict) -> str:
+    """The notice of a switched automation (``AutomationForm.switch``), naming its target."""
+    name = switch["schedule"].name if "schedule" in switch else switch["appointment"].title
+    if switch["enabled"]:
+        return f"Events of “{name}” now get a meeting automatically."
+    return f"Events of “{name}” no longer get a meeting automatically."
 
 
 def _page(

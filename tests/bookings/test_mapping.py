@@ -6,11 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bookings.contract import BookingAnswer
 from bookings.errors import ContractError
 from bookings.mapping import (
     format_date_time,
     instructor,
     instructor_number,
+    parse_answer,
     parse_customer_search,
     parse_date,
     parse_date_time,
@@ -207,3 +209,33 @@ def test_the_envelope_has_entity_uuid_and_one_payload_in_epoch_milliseconds():
         "uuid": "u-1",
         "payload": [{"timestamp": 1642779144176, "type": "APPOINTMENT_BOOKING_CREATED"}],
     }
+
+
+def test_an_upstream_answer_names_the_element_and_field_it_cannot_read():
+    answers = [
+        {"bookingId": 1, "startDateTime": "2022-06-22T08:00+02:00", "endDateTime": "x"},
+    ]
+
+    with pytest.raises(ContractError) as raised:
+        parse_answer(list[BookingAnswer], answers)
+
+    assert str(raised.value).startswith("[0].endDateTime is not a date-time with an offset")
+    assert raised.value.reference == "endDateTime"
+
+
+def test_an_upstream_answer_tolerates_unknown_fields_and_statuses():
+    (booking,) = parse_answer(
+        list[BookingAnswer],
+        [
+            {
+                "bookingId": 1,
+                "bookingStatus": "SOMETHING_NEW",
+                "startDateTime": "2022-06-22T08:00+02:00[Europe/Berlin]",
+                "endDateTime": "2022-06-22T09:00+02:00[Europe/Berlin]",
+                "futureField": {"x": 1},
+            }
+        ],
+    )
+
+    assert (booking.booking_status, booking.appointment_status) == ("BOOKED", "PLANNED")
+    assert booking.end == datetime(2022, 6, 22, 7, 0, tzinfo=UTC)

@@ -13,12 +13,14 @@ does, without zero seconds, ``2022-06-22T08:00+02:00[Europe/Berlin]``), a per-st
 with Retry-After, 503, 500), a whole outage (``go_down``: every call answers 503 with
 Retry-After until ``come_back``), a book that commits and then drops the connection
 (``drop_after_book``) or drops it before booking (``drop_before_book``), cancelled bookings
-answered as 404 or CANCELED.
+answered as 404 or CANCELED, and a malformed answer (``garble_next``: the next matching call's
+answer rewritten, e.g. a field dropped, or a body that is not JSON at all).
 """
 
 import json
 import threading
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
@@ -62,6 +64,13 @@ class Fault:
 
 
 @dataclass
+class Garble:
+    method: str
+    path_contains: str
+    rewrite: Callable[[object], object]
+
+
+@dataclass
 class FakeStudio:
     tenant: str
     api_key: str
@@ -85,6 +94,7 @@ class FakeMagicline(LoopbackServer):
         self.customers: dict[int, dict] = {}
         self.requests: list[Recorded] = []
         self.faults: list[Fault] = []
+        self.garbles: list[Garble] = []
         self.outage: Fault | None = None
         self.lock = threading.Lock()
         self._booking_ids = count(900001)
@@ -189,6 +199,13 @@ class FakeMagicline(LoopbackServer):
     ) -> None:
         self.faults.append(Fault(method, path_contains, status, retry_after))
 
+    def garble_next(
+        self, method: str, path_contains: str, rewrite: Callable[[object], object]
+    ) -> None:
+        """The next successful ``method`` call whose path contains ``path_contains`` answers
+        ``rewrite(answer)`` instead (a new JSON value, or ``bytes`` sent as they are)."""
+        self.garbles.append(Garble(method, path_contains, rewrite))
+
     def go_down(self, status: int = 503, *, retry_after: int | None = 120) -> None:
         """Every studio answers every call (but HEAD) with ``status`` until ``come_back``."""
         self.outage = Fault("*", "", status, retry_after)
@@ -289,7 +306,18 @@ class FakeMagicline(LoopbackServer):
                     {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
                 )
                 return status, error, headers
-            return self._route(studio, method, path, query, body)
+            status, answer, headers = self._route(studio, method, path, query, body)
+            garble = self._take_garble(method, path) if status == 200 else None
+            if garble is not None:
+                answer = garble.rewrite(answer)
+            return status, answer, headers
+
+    def _take_garble(self, method: str, path: str) -> Garble | None:
+        for garble in self.garbles:
+            if garble.method == method and garble.path_contains in path:
+                self.garbles.remove(garble)
+                return garble
+        return None
 
     def _route(self, studio: FakeStudio, method: str, path: str, query: dict, body):
         parts = path.strip("/").split("/")
@@ -463,7 +491,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(2)
             return
-        data = b"" if answer is None else json.dumps(answer).encode()
+        if isinstance(answer, bytes):
+            data = answer
+        else:
+            data = b"" if answer is None else json.dumps(answer).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))

@@ -146,7 +146,7 @@ def test_every_call_answers_503_with_retry_after_while_magicline_is_down_and_cha
     answer = call(api, booked)
 
     assert answer.status_code == 503
-    assert answer.headers["Retry-After"] == str(DEFAULT_RETRY_AFTER)
+    assert answer.headers["Retry-After"] == "120"  # Magicline's own
     assert answer.json() == {"errorMessage": UNREACHABLE, "errorCode": "SERVICE_UNAVAILABLE"}
     assert fake.requests, "the call asked Magicline"
     assert stored(business) == before
@@ -169,13 +169,62 @@ def test_every_call_answers_503_when_magicline_does_not_answer_at_all(
     assert stored(business) == before
 
 
-def test_a_rate_limit_passes_magiclines_retry_after_on(api, fake, booked):
-    fake.fail_next("POST", "/validate", 429, retry_after=90)
+@pytest.mark.parametrize("status", [429, 503])
+def test_magiclines_retry_after_is_passed_on(api, fake, booked, status):
+    fake.fail_next("POST", "/validate", status, retry_after=90)
 
     answer = post(api, "/appointments/bookable/validate", booked.body)
 
     assert answer.status_code == 503
     assert answer.headers["Retry-After"] == "90"
+
+
+def test_a_failure_that_names_no_retry_after_answers_the_default(api, fake, booked):
+    fake.fail_next("POST", "/validate", 500)
+
+    answer = post(api, "/appointments/bookable/validate", booked.body)
+
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == str(DEFAULT_RETRY_AFTER)
+
+
+# --- when Magicline answers something the app cannot read -------------------------------------
+
+GARBLED = {
+    "slots": ("GET", "/slots", lambda slots: [{"startDateTime": 9}]),
+    "validate": ("POST", "/validate", lambda answer: {"verdict": "fine"}),
+    "book": ("POST", "/booking/book", lambda answer: {**answer, "bookingId": None}),
+    "get": ("GET", "/booking/", lambda answer: b"<html>upstream proxy error</html>"),
+}
+
+
+@pytest.mark.parametrize("name", GARBLED)
+def test_an_answer_that_cannot_be_read_is_a_503_naming_the_field_and_changes_nothing(
+    api, fake, business, booked, name
+):
+    method, path, rewrite = GARBLED[name]
+    fake.garble_next(method, path, rewrite)
+    before = stored(business)
+
+    answer = CALLS[name](api, booked)
+
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == str(DEFAULT_RETRY_AFTER)
+    assert answer.json()["errorCode"] == "SERVICE_UNAVAILABLE"
+    assert answer.json()["errorMessage"].startswith(
+        "The studio's Magicline answered something we cannot read: "
+    )
+    assert stored(business) == before
+
+
+def test_the_sentence_names_the_field_magicline_got_wrong(api, fake, booked):
+    fake.garble_next("POST", "/validate", lambda answer: {"verdict": "fine"})
+
+    answer = post(api, "/appointments/bookable/validate", booked.body)
+
+    assert answer.json()["errorMessage"] == (
+        "The studio's Magicline answered something we cannot read: validationStatus is required."
+    )
 
 
 def test_the_booking_is_read_from_magicline_once_it_answers_again(api, fake, booked):

@@ -8,8 +8,10 @@ import httpx
 import pytest
 from django.conf import settings
 
-from bookings.magicline.client import (
+from bookings.contract import ValidationStatus
+from bookings.magicline.errors import (
     MagiclineBadRequest,
+    MagiclineMalformed,
     MagiclineNetworkError,
     MagiclineNotFound,
     MagiclineRateLimited,
@@ -118,6 +120,14 @@ def test_a_long_retry_after_is_left_to_the_caller(fake, client_of):
     assert len(fake.requests) == 1
 
 
+def test_a_503_keeps_the_retry_after_it_was_answered_with(fake, client_of):
+    fake.fail_next("GET", "/v1/appointments/bookable", 503, retry_after=60)
+    with pytest.raises(MagiclineUnavailable) as refused:
+        client_of("berlin", BERLIN_KEY).bookable_appointments()
+    assert refused.value.retry_after == 60
+    assert len(fake.requests) == 1
+
+
 def test_a_500_is_a_typed_error_logged_with_its_trace_id_and_never_the_key(fake, client_of, caplog):
     fake.fail_next("GET", "/v1/appointments/booking", 500)
     with caplog.at_level(logging.INFO), pytest.raises(MagiclineUnavailable) as failed:
@@ -194,27 +204,25 @@ def test_validate_and_book_send_the_date_times_exactly_as_received(fake, client_
     }
     assert client.validate(**body) == "AVAILABLE"
     booking = client.book(**body)
-    assert booking["bookingStatus"] == "BOOKED"
-    assert booking["startDateTime"] == slot.start_date_time
+    assert booking.booking_status == "BOOKED"
+    assert booking.start_date_time == slot.start_date_time
     assert client.validate(**body) == "CUSTOMER_IN_OTHER_BOOKING"
-    assert [b["bookingId"] for b in client.customer_bookings(customer_id=MEMBER_ID)] == [
-        booking["bookingId"]
+    assert [b.booking_id for b in client.customer_bookings(customer_id=MEMBER_ID)] == [
+        booking.booking_id
     ]
-    assert client.booking(booking_id=booking["bookingId"])["customerId"] == MEMBER_ID
-    client.cancel(booking_id=booking["bookingId"])
-    assert client.booking(booking_id=booking["bookingId"]) is None
+    assert client.booking(booking_id=booking.booking_id).customer_id == MEMBER_ID
+    client.cancel(booking_id=booking.booking_id)
+    assert client.booking(booking_id=booking.booking_id) is None
     with pytest.raises(MagiclineNotFound):
-        client.cancel(booking_id=booking["bookingId"])
+        client.cancel(booking_id=booking.booking_id)
 
 
 def test_customers_are_found_in_the_studio_or_across_studios(fake, client_of):
     client = client_of("berlin", BERLIN_KEY)
-    assert client.customer(customer_id=MEMBER_ID)["firstName"] == "Mia"
+    assert client.customer(customer_id=MEMBER_ID).first_name == "Mia"
     assert client.customer(customer_id=GUEST_ID) is None
-    assert client.customer(customer_id=GUEST_ID, cross_studio=True)["lastName"] == "Guest"
-    assert [c["id"] for c in client.search_customers(cross_studio=True, lastName="gu")] == [
-        GUEST_ID
-    ]
+    assert client.customer(customer_id=GUEST_ID, cross_studio=True).last_name == "Guest"
+    assert [c.id for c in client.search_customers(cross_studio=True, lastName="gu")] == [GUEST_ID]
 
 
 def test_a_read_that_gets_no_answer_is_tried_again_then_a_network_error(client_of):
@@ -231,3 +239,98 @@ def test_a_post_that_may_have_reached_the_studio_is_never_repeated(client_of):
     with pytest.raises(MagiclineNetworkError):
         client.search_customers(firstName="Mia")
     assert client_of.waits == []
+
+
+# --- answers the client cannot read, and answers it tolerates -----------------------------------
+
+
+def without(name):
+    return lambda answer: {k: v for k, v in answer.items() if k != name}
+
+
+def booked(fake) -> int:
+    return fake.add_booking("berlin", MEMBER_ID, TRAINING, day_at(3, 11))["bookingId"]
+
+
+@pytest.mark.parametrize(
+    ("rewrite", "sentence", "reference"),
+    [
+        (without("bookingId"), "bookingId is required.", "bookingId"),
+        (without("customerId"), "customerId is required.", "customerId"),
+        (lambda a: {**a, "bookingId": "7"}, "bookingId must be a whole number.", "bookingId"),
+        (
+            lambda a: {**a, "startDateTime": "tomorrow at nine"},
+            "startDateTime is not a date-time with an offset",
+            "startDateTime",
+        ),
+        (
+            lambda a: {**a, "instructors": [{"firstName": "Anna"}]},
+            "instructors[0].id is required.",
+            "instructors.id",
+        ),
+        (lambda a: [a], "The answer must be a JSON object.", None),
+        (lambda a: b"<html>Bad gateway</html>", "The answer must be a JSON object.", None),
+    ],
+)
+def test_a_booking_it_cannot_read_is_a_malformed_answer_naming_the_field(
+    fake, client_of, rewrite, sentence, reference
+):
+    booking_id = booked(fake)
+    fake.garble_next("GET", f"/booking/{booking_id}", rewrite)
+
+    with pytest.raises(MagiclineMalformed) as malformed:
+        client_of("berlin", BERLIN_KEY).booking(booking_id=booking_id)
+
+    assert malformed.value.message.startswith(sentence)
+    assert malformed.value.reference == reference
+    assert str(malformed.value).startswith(
+        "Magicline answered something we cannot read (GET /v1/appointments/booking/{id}): "
+    )
+
+
+def test_a_slot_without_its_end_is_a_malformed_answer(fake, client_of):
+    fake.garble_next("GET", "/slots", lambda slots: [slots[0], without("endDateTime")(slots[1])])
+
+    with pytest.raises(MagiclineMalformed, match=r"\[1\]\.endDateTime is required"):
+        client_of("berlin", BERLIN_KEY).slots(
+            appointment_id=TRAINING, start_date=day_at(1, 0).date(), days=1
+        )
+
+
+def test_a_slice_that_is_no_sliced_result_is_a_malformed_answer(fake, client_of):
+    fake.garble_next("GET", "/v1/appointments/bookable", lambda page: {**page, "result": 3})
+
+    with pytest.raises(MagiclineMalformed, match="result must be a list"):
+        client_of("berlin", BERLIN_KEY).bookable_appointments()
+
+
+def test_statuses_the_contract_does_not_list_yet_read_as_the_safe_default(fake, client_of):
+    booking_id = booked(fake)
+    fake.garble_next(
+        "GET",
+        f"/booking/{booking_id}",
+        lambda a: {
+            **a,
+            "bookingStatus": "WAITLISTED",
+            "participantStatus": "TELEPORTED",
+            "somethingNew": [1, 2],
+        },
+    )
+    fake.garble_next("POST", "/validate", lambda a: {"validationStatus": "MOON_PHASE_WRONG"})
+    fake.garble_next("GET", f"/customers/{MEMBER_ID}", lambda a: {**a, "status": "VIP"})
+    client = client_of("berlin", BERLIN_KEY)
+
+    booking = client.booking(booking_id=booking_id)
+    verdict = client.validate(
+        customer_id=MEMBER_ID,
+        appointment_id=TRAINING,
+        start_date_time=booking.start_date_time,
+        end_date_time=booking.end_date_time,
+        instructor_ids=None,
+    )
+    customer = client.customer(customer_id=MEMBER_ID)
+
+    assert (booking.booking_status, booking.participant_status) == ("BOOKED", "UNSET")
+    assert booking.start == day_at(3, 11)
+    assert verdict == ValidationStatus.NOT_AVAILABLE
+    assert customer.status == "MEMBER"

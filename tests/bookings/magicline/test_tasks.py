@@ -170,6 +170,44 @@ def test_a_429_beyond_the_clients_attempts_is_retried_by_the_task(
     assert delivery.attempts == 2
 
 
+def test_a_booking_magicline_answers_unreadably_fails_its_delivery_alone_naming_the_field(
+    fake, berlin_connection, made_in_magicline
+):
+    booking_id = made_in_magicline["bookingId"]
+    other = fake.add_booking("berlin", MEMBER_ID, TRAINING, day_at(5, 11))["bookingId"]
+    fake.garble_next(
+        "GET", f"/booking/{booking_id}", lambda answer: {**answer, "startDateTime": "soon"}
+    )
+
+    delivery, result = deliver(berlin_connection, "APPOINTMENT_BOOKING_CREATED", booking_id)
+    fine, _ = deliver(berlin_connection, "APPOINTMENT_BOOKING_CREATED", other)
+
+    assert (delivery.status, result, delivery.attempts) == ("failed", "failed", 1)
+    assert delivery.error == (
+        "Magicline answered something we cannot read (GET /v1/appointments/booking/{id}): "
+        "startDateTime is not a date-time with an offset "
+        "(e.g. 2024-05-01T10:00:00.000+02:00[Europe/Berlin])."
+    )
+    assert not MagiclineBooking.objects.filter(magicline_id=booking_id).exists()
+    assert fine.status == "processed"
+    assert local_booking(other).start == day_at(5, 11)
+
+
+def test_a_customer_magicline_answers_unreadably_fails_the_delivery_and_applies_nothing(
+    fake, berlin_connection, made_in_magicline
+):
+    fake.garble_next("GET", f"/customers/{MEMBER_ID}", lambda answer: {**answer, "id": "203"})
+
+    delivery, result = deliver(
+        berlin_connection, "APPOINTMENT_BOOKING_CREATED", made_in_magicline["bookingId"]
+    )
+
+    assert (delivery.status, result) == ("failed", "failed")
+    assert delivery.error.endswith("id must be a whole number.")
+    assert not Customer.objects.exists()
+    assert not AppointmentBooking.objects.exists()
+
+
 def test_a_refused_key_fails_the_delivery_with_the_reason(fake, berlin_connection):
     fake.studios["berlin"].api_key = "rotated"
     delivery, result = deliver(berlin_connection, "APPOINTMENT_BOOKING_CREATED", 1)

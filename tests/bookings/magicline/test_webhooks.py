@@ -96,6 +96,26 @@ def test_a_body_that_is_no_envelope_is_400_and_stores_nothing(
     assert not MagiclineWebhookDelivery.objects.exists()
 
 
+def test_each_refusal_answers_the_contracts_error_response(
+    client, berlin_connection, hamburg_connection
+):
+    post(client, envelope())
+
+    assert post(client, envelope(), key="nobody").json() == {
+        "errorMessage": "The x-api-key header does not name a connected studio.",
+        "errorCode": "UNAUTHORIZED",
+    }
+    assert post(client, envelope(entityId="7")).json() == {
+        "errorMessage": "entityId must be a whole number.",
+        "errorCode": "BAD_REQUEST",
+        "reference": "entityId",
+    }
+    assert post(client, envelope(), key="hamburg-webhook-key-0002").json() == {
+        "errorMessage": "This uuid was already delivered for another studio.",
+        "errorCode": "CONFLICT",
+    }
+
+
 def test_a_form_post_instead_of_json_is_400_and_stores_nothing(client, berlin_connection):
     answer = client.post(URL, {"uuid": "095be615"}, HTTP_X_API_KEY=BERLIN_HOOK)  # multipart
 
