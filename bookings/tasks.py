@@ -4,7 +4,8 @@
 delivery per subscription after the transaction commits, so a rolled-back booking tells nobody
 and every retry of a delivery carries the same ``uuid`` (the receiver's idempotency key).
 A delivery that meets a network error, a 408, 429 or 5xx is retried with exponential backoff,
-a bounded number of times; any other 4xx is the receiver's final word.
+a bounded number of times; any other 4xx is the receiver's final word. A URL at an internal
+address (``calendar_app.sync.egress``) is a failed delivery saying why, not retried.
 """
 
 import logging
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from bookings.mapping import webhook_envelope
 from bookings.models import AppointmentBooking, WebhookSubscription
+from calendar_app.sync.egress import EgressRefused, EgressTransport
 
 logger = logging.getLogger(__name__)
 
@@ -61,13 +63,18 @@ def deliver_webhook(subscription_id: int, envelope: dict) -> int | None:
     subscription = WebhookSubscription.objects.filter(pk=subscription_id).first()
     if subscription is None:
         return None
-    response = httpx.post(
-        subscription.url,
-        json=envelope,
-        headers={"x-api-key": subscription.api_key},
-        timeout=DELIVERY_TIMEOUT_SECONDS,
-        follow_redirects=False,
-    )
+    try:
+        with httpx.Client(
+            transport=EgressTransport(), timeout=DELIVERY_TIMEOUT_SECONDS, follow_redirects=False
+        ) as http:
+            response = http.post(
+                subscription.url, json=envelope, headers={"x-api-key": subscription.api_key}
+            )
+    except EgressRefused as refused:
+        logger.warning(
+            "Webhook %s to subscription %s refused: %s", envelope["uuid"], subscription_id, refused
+        )
+        raise
     if response.status_code >= 500 or response.status_code in RETRIED_STATUSES:
         raise DeliveryFailed(f"{subscription.url} answered {response.status_code}")
     if response.status_code >= 400:

@@ -290,6 +290,12 @@ GOOGLE_OAUTH_TOKEN_URL = os.environ.get(
     "GOOGLE_OAUTH_TOKEN_URL", "https://oauth2.googleapis.com/token"
 )
 
+# Outbound calls (Wix, Magicline, Google, outgoing webhooks) reach public addresses only
+# (calendar_app.sync.egress); these CIDRs or host:port may be reached although private.
+EGRESS_ALLOW = [
+    part.strip() for part in os.environ.get("EGRESS_ALLOW", "").split(",") if part.strip()
+]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

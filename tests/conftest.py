@@ -1,16 +1,29 @@
 """Shared fixtures: an owner, a staff member and an outsider (another business's owner)."""
 
+import os
+
 import pytest
 
 from tests.factories import BusinessFactory, MembershipFactory, ScheduleFactory, weekly_series
 
 PASSWORD = "correct-horse-battery"
 
+# The fakes listen on loopback, which the egress policy refuses unless EGRESS_ALLOW names it:
+# the environment for the workers the integration tests start, the setting for this process.
+LOOPBACK = "127.0.0.0/8,::1/128"
+os.environ["EGRESS_ALLOW"] = LOOPBACK
+
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """A cheap hasher for test users: the real one costs a few hundred ms per login and user."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def egress_allows_loopback(settings):
+    """The fake upstreams and receivers are on loopback (tests of the refusal override this)."""
+    settings.EGRESS_ALLOW = LOOPBACK.split(",")
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@
 from django import forms
 from django.core.validators import URLValidator
 
+from calendar_app.sync.egress import refuse_internal_url
+
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(
@@ -16,6 +18,9 @@ class WebhookForm(forms.Form):
         label="URL",
         max_length=500,
         assume_scheme="https",
-        validators=[URLValidator(schemes=["http", "https"], message="Enter an http or https URL.")],
+        validators=[
+            URLValidator(schemes=["http", "https"], message="Enter an http or https URL."),
+            refuse_internal_url,
+        ],
         help_text="We POST each booking created or cancelled here, as JSON.",
     )

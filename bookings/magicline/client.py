@@ -9,6 +9,8 @@ every caller:
   exponential backoff with full jitter, ``Retry-After`` honoured up to ``max_wait`` seconds (a
   longer wait raises ``MagiclineRateLimited`` so a Celery task can retry later); a POST that may
   have reached the studio is never repeated here;
+- connects to public addresses only (``calendar_app.sync.egress``): an internal one raises
+  ``MagiclineError`` saying why, not retried;
 - keeps each endpoint under the documented 1000 requests/minute (``ratelimit``): a call waits
   for its turn up to ``max_wait`` seconds, else ``MagiclineRateLimited``;
 - reads every answer into the contract's tolerant shapes (``answers``): what it returns is
@@ -18,10 +20,8 @@ every caller:
   (§3); the appointment types list is cached for ``TYPES_CACHE_SECONDS`` in Django's cache.
 """
 
-import functools
 import logging
 import re
-import ssl
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -36,12 +36,14 @@ from bookings.magicline.errors import (
     ERRORS_BY_STATUS,
     MagiclineAuthError,
     MagiclineBadRequest,
+    MagiclineError,
     MagiclineNetworkError,
     MagiclineNotFound,
     MagiclineRateLimited,
     MagiclineUnavailable,
 )
 from bookings.magicline.ratelimit import LocalWindow, RedisWindow, shared_window
+from calendar_app.sync.egress import EgressRefused, EgressTransport
 from calendar_app.sync.retry import RetryPolicy, retry_after_seconds
 
 logger = logging.getLogger(__name__)
@@ -51,13 +53,6 @@ REQUESTS_PER_MINUTE = 1000
 SLICE_SIZE = 50
 RETRIED_STATUSES = frozenset({429, 503})
 SAFE_METHODS = frozenset({"GET", "HEAD"})
-
-
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    """httpx's verifying TLS context, made once per process: loading the CA bundle takes tens of
-    milliseconds, and a client is made for every request of a Magicline studio."""
-    return httpx.create_ssl_context()
 
 
 def _endpoint_name(method: str, path: str) -> str:
@@ -99,7 +94,7 @@ class MagiclineClient:
             base_url=base_url.rstrip("/"),
             headers={"X-API-KEY": api_key, "Accept": "application/json"},
             timeout=timeout,
-            verify=_ssl_context(),
+            transport=EgressTransport(),
         )
 
     @classmethod
@@ -156,6 +151,8 @@ class MagiclineClient:
                 repeat_on_no_answer=method in SAFE_METHODS,
                 what=f"Magicline {method} {path}",
             )
+        except EgressRefused as refused:  # an internal address: not retried, the reason kept
+            raise MagiclineError(0, str(refused)) from refused
         except httpx.TransportError as error:
             logger.warning("Magicline %s %s failed: %s", method, path, type(error).__name__)
             raise MagiclineNetworkError(

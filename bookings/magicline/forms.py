@@ -2,12 +2,15 @@
 
 from django import forms
 
+from calendar_app.sync.egress import refuse_internal_url
+
 
 class ConnectionForm(forms.Form):
     base_url = forms.URLField(
         label="Base URL",
         max_length=200,
         assume_scheme="https",
+        validators=[refuse_internal_url],
         help_text="From Magicline's activation e-mail: https://<tenant>.open-api.magicline.com",
     )
     api_key = forms.CharField(

@@ -33,6 +33,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from calendar_app.conferencing.models import GoogleCredentials, Provider
+from calendar_app.sync.egress import EgressTransport
 from calendar_app.sync.retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ class GoogleMeetProvider:
         self.credentials = credentials
         self.api_url = settings.GOOGLE_CALENDAR_API_URL.rstrip("/")
         self.token_url = settings.GOOGLE_OAUTH_TOKEN_URL
-        self.http = http or httpx.Client(timeout=TIMEOUT)
+        self.http = http or httpx.Client(timeout=TIMEOUT, transport=EgressTransport())
         self.sleep = sleep
 
     def _send(self, method: str, url: str, what: str, **options) -> httpx.Response:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 
 import httpx
 
+from calendar_app.sync.egress import EgressRefused, EgressTransport
 from calendar_app.sync.retry import RETRY_STATUSES, RetryPolicy
 
 USER_AGENT = "owner-dashboard-calendar-sync/1.0 (+httpx)"
@@ -102,7 +103,7 @@ class WixClient:
                 "Accept": "application/json",
             },
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-            transport=transport,
+            transport=transport or EgressTransport(),
         )
         self.retry = RetryPolicy(
             attempts=max_attempts,
@@ -141,6 +142,8 @@ class WixClient:
                 sleep=lambda seconds: self._sleep(seconds),
                 what=f"{method} {path}",
             )
+        except EgressRefused as refused:  # an internal address: not retried, the reason kept
+            raise WixError(str(refused)) from refused
         except httpx.TransportError as error:  # timeouts and refused connections too
             raise WixUnavailable(
                 f"The calendar service did not answer ({type(error).__name__})."

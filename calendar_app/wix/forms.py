@@ -2,12 +2,15 @@
 
 from django import forms
 
+from calendar_app.sync.egress import refuse_internal_url
 from calendar_app.wix.models import DEFAULT_BASE_URL
 
 
 class ConnectWixForm(forms.Form):
     base_url = forms.URLField(
-        initial=DEFAULT_BASE_URL, help_text="Leave as it is unless support told you otherwise."
+        initial=DEFAULT_BASE_URL,
+        validators=[refuse_internal_url],
+        help_text="Leave as it is unless support told you otherwise.",
     )
     api_key = forms.CharField(
         required=False,

@@ -3,13 +3,18 @@ Celery task (``apply``: the task's own retry machinery, synchronously) to a loop
 
 import base64
 import json
+from urllib.parse import urlsplit
 
 import pytest
 import redis
 from django.conf import settings
+from django.test import override_settings
+from django.urls import reverse
 
+from bookings.models import WebhookSubscription
 from bookings.services import book_appointment, cancel_booking
 from bookings.tasks import deliver_webhook
+from calendar_app.sync.egress import EgressRefused
 from tests.bookings.conftest import berlin
 from tests.factories import WebhookSubscriptionFactory
 from tests.fakes.webhook_receiver import WebhookReceiver
@@ -166,3 +171,43 @@ def test_a_removed_subscription_is_not_delivered_to(subscription, receiver):
 
     assert result.get() is None
     assert receiver.received == []
+
+
+def test_a_webhook_to_loopback_is_refused_by_the_form_when_egress_allow_is_empty(
+    owner_client, receiver
+):
+    with override_settings(EGRESS_ALLOW=[]):
+        response = owner_client.post(reverse("api_settings:webhook_create"), {"url": receiver.url})
+
+    assert response.status_code == 400
+    assert "127.0.0.1 is a loopback address: the server does not call internal" in response.text
+    assert not WebhookSubscription.objects.exists()
+
+
+def test_a_webhook_to_loopback_is_delivered_when_egress_allow_names_its_port(
+    owner_client, receiver
+):
+    port = urlsplit(receiver.url).port
+    with override_settings(EGRESS_ALLOW=[f"127.0.0.1:{port}"]):
+        response = owner_client.post(reverse("api_settings:webhook_create"), {"url": receiver.url})
+        subscription = WebhookSubscription.objects.get()
+        result = deliver_webhook.apply(args=[subscription.pk, {"entityId": 1, "uuid": "u"}])
+
+    assert response.status_code == 200
+    assert result.get() == 200
+    assert [delivery.body["uuid"] for delivery in receiver.received] == ["u"]
+
+
+def test_a_refused_destination_at_send_time_is_a_failed_delivery_saying_why_not_retried(
+    subscription, receiver, caplog
+):
+    """A subscription stored before the rule (or whose name now resolves inside) fails once."""
+    with override_settings(EGRESS_ALLOW=[]):
+        result = deliver_webhook.apply(args=[subscription.pk, {"entityId": 1, "uuid": "u"}])
+
+    assert result.failed()
+    assert isinstance(result.result, EgressRefused)
+    assert "127.0.0.1 is a loopback address" in str(result.result)
+    assert receiver.received == []
+    refusals = [r for r in caplog.records if "refused: 127.0.0.1 is a loopback" in r.getMessage()]
+    assert len(refusals) == 1
