@@ -11,6 +11,7 @@ from django.conf import settings
 from bookings.contract import ValidationStatus
 from bookings.magicline.errors import (
     MagiclineBadRequest,
+    MagiclineError,
     MagiclineMalformed,
     MagiclineNetworkError,
     MagiclineNotFound,
@@ -334,3 +335,15 @@ def test_statuses_the_contract_does_not_list_yet_read_as_the_safe_default(fake, 
     assert booking.start == day_at(3, 11)
     assert verdict == ValidationStatus.NOT_AVAILABLE
     assert customer.status == "MEMBER"
+
+
+def test_a_base_url_at_an_internal_address_fails_with_the_reason_and_is_not_retried(
+    fake, client_of, settings
+):
+    settings.EGRESS_ALLOW = []
+
+    with pytest.raises(MagiclineError, match=r"127\.0\.0\.1 is a loopback address") as refused:
+        client_of("berlin", BERLIN_KEY).bookable_appointments()
+
+    assert not isinstance(refused.value, MagiclineUnavailable)  # the tasks retry only outages
+    assert fake.requests == []

@@ -73,6 +73,8 @@ def test_empty_keys_keep_the_stored_ones(owner_client, business, studio_fake):
     [
         ({"base_url": "not a url"}, "Enter a valid URL."),
         ({"base_url": "http://studio.open-api.magicline.com"}, "must start with https://"),
+        ({"base_url": "https://169.254.169.254/"}, "is a link-local address (where cloud"),
+        ({"base_url": "https://10.0.0.5/"}, "10.0.0.5 is a private address: the server does not"),
         ({"api_key": ""}, "needs both the Open API key and the webhook key"),
         ({"max_slot_window_days": 9}, "less than or equal to 6"),
     ],

@@ -12,6 +12,7 @@ from calendar_app.wix.client import (
     WixAuthError,
     WixBadRequest,
     WixClient,
+    WixError,
     WixNotFound,
     WixRevisionConflict,
     WixUnavailable,
@@ -241,3 +242,16 @@ def test_a_non_json_answer_is_unavailable():
             pytest.raises(WixUnavailable),
         ):
             client.get_events_view()
+
+
+def test_a_base_url_at_an_internal_address_fails_with_the_reason_and_is_not_retried(
+    wix_server, client, sleeps, settings
+):
+    settings.EGRESS_ALLOW = []
+
+    with pytest.raises(WixError, match=r"127\.0\.0\.1 is a loopback address") as refused:
+        client.get_schedule("any")
+
+    assert not isinstance(refused.value, WixUnavailable)  # the tasks retry only outages
+    assert sleeps == []
+    assert wix_server.requests == []

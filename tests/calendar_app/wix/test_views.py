@@ -92,6 +92,28 @@ def test_bad_input_is_a_400_that_stores_nothing(owner_client, business, wix_serv
     assert Business.objects.get(pk=business.pk).backend == "local"
 
 
+def test_a_base_url_at_an_internal_address_is_refused_with_the_reason(
+    owner_client, wix_server, public_key_pem
+):
+    data = form_data(wix_server, public_key_pem, base_url="http://169.254.169.254/latest/")
+    response = owner_client.post(URL, data)
+
+    assert response.status_code == 400
+    assert "169.254.169.254 is a link-local address (where cloud metadata" in response.text
+    assert not WixConnection.objects.exists()
+
+
+def test_the_fake_on_loopback_is_refused_unless_egress_allow_names_it(
+    owner_client, wix_server, public_key_pem, settings
+):
+    settings.EGRESS_ALLOW = []
+    response = owner_client.post(URL, form_data(wix_server, public_key_pem))
+
+    assert response.status_code == 400
+    assert "127.0.0.1 is a loopback address" in response.text
+    assert not WixConnection.objects.exists()
+
+
 def test_a_key_that_is_not_pem_is_explained(owner_client, wix_server):
     response = owner_client.post(URL, form_data(wix_server, "not a key"))
 
