@@ -13,7 +13,10 @@ def told_summary(event: Event) -> str | None:
     """“told 8, skipped 2 (no email)” for the event's notices (one query); None without any.
 
     Told counts the rows sent or on their way; failures and skips are named with reasons.
+    Only cancellations write notices so far, so a confirmed event's page costs no query.
     """
+    if not event.is_cancelled:
+        return None
     counts = Message.objects.filter(business_id=event.business_id, event_id=event.pk).aggregate(
         told=Count("pk", filter=~Q(state__in=[Message.State.SKIPPED, Message.State.FAILED])),
         failed=Count("pk", filter=Q(state=Message.State.FAILED)),
