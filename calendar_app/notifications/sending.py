@@ -1,21 +1,28 @@
 """Sending one outbox row over SMTP with Django's email backend, at most once per row.
 
 The row is claimed (queued → sending) in its own transaction, sent, then marked sent. A
-worker killed between the SMTP reply and the mark leaves it ``sending``; the redelivered task
-sends it once more with the same Message-ID, so mail clients show one message. A temporary
+worker killed between the SMTP reply and the mark leaves it ``sending``; once that is stale,
+the redelivered task (or the beat's) sends it once more with the same Message-ID, so mail
+clients show one message. A temporary
 SMTP failure (4xx, a refused or dropped connection, a timeout) puts it back to queued and
 raises ``TemporarySendError`` for the task to retry; a permanent 5xx marks it failed.
 """
 
 import smtplib
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from calendar_app.notifications.models import UNSUBSCRIBED, Message, Unsubscribe
 from calendar_app.notifications.tokens import unsubscribe_url
+
+# A row ``sending`` for this long was left by a dead worker (a live one takes seconds); before
+# that, a second task for it does nothing, so two tasks for one row never both send.
+STALLED_AFTER = timedelta(minutes=10)
 
 
 class TemporarySendError(Exception):
@@ -24,12 +31,14 @@ class TemporarySendError(Exception):
 
 def _claim(message_id: int) -> Message | None:
     """The row, now ``sending``, if it is still to be sent (queued, or left sending by a
-    worker that died); None when it was sent, failed or skipped meanwhile."""
+    worker that died); None when it was sent, failed or skipped meanwhile, or another task is
+    sending it."""
+    stalled = Q(state=Message.State.SENDING, updated_date__lt=timezone.now() - STALLED_AFTER)
     with transaction.atomic():
         message = (
             Message.objects.select_for_update()
             .select_related("business")
-            .filter(pk=message_id, state__in=[Message.State.QUEUED, Message.State.SENDING])
+            .filter(Q(state=Message.State.QUEUED) | stalled, pk=message_id)
             .first()
         )
         if message is None:

@@ -1,15 +1,11 @@
 """The sending task (acknowledged late, retried with backoff while the mail server is down)
 and the beat task that re-queues what is still waiting."""
 
-from datetime import timedelta
-
 from celery import shared_task
 from django.utils import timezone
 
 from calendar_app.notifications.models import Message
-from calendar_app.notifications.sending import TemporarySendError, send_one
-
-STALLED_AFTER = timedelta(minutes=10)
+from calendar_app.notifications.sending import STALLED_AFTER, TemporarySendError, send_one
 
 
 @shared_task(

@@ -4,9 +4,11 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from calendar_app import services
 from calendar_app.notifications.models import UNSUBSCRIBED, Message
+from calendar_app.notifications.sending import STALLED_AFTER
 from calendar_app.notifications.tasks import send_message
 from tests.factories import EventFactory, ParticipationFactory
 from tests.notifications.conftest import REFUSED, send_queued
@@ -137,3 +139,27 @@ def test_one_click_unsubscribe_stops_further_messages(smtp, yoga_class, owner_me
     ]
     skipped = Message.objects.get(event_id=later.pk, email="person0@example.org")
     assert (skipped.state, skipped.reason) == (Message.State.SKIPPED, UNSUBSCRIBED)
+
+
+def test_a_second_task_for_a_row_another_is_sending_does_nothing(
+    smtp, yoga_class, owner_membership
+):
+    cancel(yoga_class, owner_membership)
+    row = Message.objects.filter(state=Message.State.QUEUED).first()
+    Message.objects.filter(pk=row.pk).update(state=Message.State.SENDING)
+
+    assert send_message(row.pk) == "nothing to send"
+    assert smtp.inbox.raw == []
+
+
+def test_a_row_left_sending_by_a_dead_worker_is_sent_again_with_its_message_id(
+    smtp, yoga_class, owner_membership
+):
+    cancel(yoga_class, owner_membership)
+    row = Message.objects.filter(state=Message.State.QUEUED).first()
+    Message.objects.filter(pk=row.pk).update(
+        state=Message.State.SENDING, updated_date=timezone.now() - STALLED_AFTER
+    )
+
+    assert send_message(row.pk) == Message.State.SENT
+    assert smtp.inbox.messages[0]["Message-ID"] == row.message_id
