@@ -43,7 +43,7 @@ def render_cancellation(
         **when_text(event=event, business=business),
     }
     return Rendered(
-        subject=f"Cancelled: {event.title} on {context['short_day']}",
+        subject=" ".join(f"Cancelled: {event.title} on {context['short_day']}".split()),
         text=render_to_string("notifications/cancelled.txt", context),
         html=render_to_string("notifications/cancelled.html", context),
     )

@@ -10,6 +10,7 @@ raises ``TemporarySendError`` for the task to retry; a permanent 5xx marks it fa
 
 import smtplib
 from datetime import timedelta
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -68,8 +69,8 @@ def email_for(message: Message) -> EmailMultiAlternatives:
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.text_body,
-        from_email=f"{message.business.name} <{_address(settings.DEFAULT_FROM_EMAIL)}>",
-        to=[f"{message.name} <{message.email}>" if message.name else message.email],
+        from_email=formataddr((message.business.name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1])),
+        to=[formataddr((message.name, message.email))],
         headers={
             "Message-ID": message.message_id,
             "List-Unsubscribe": f"<{url}>",
@@ -78,11 +79,6 @@ def email_for(message: Message) -> EmailMultiAlternatives:
     )
     email.attach_alternative(message.html_body, "text/html")
     return email
-
-
-def _address(sender: str) -> str:
-    """The address part of ``DEFAULT_FROM_EMAIL`` (which may carry a name of its own)."""
-    return sender.rsplit("<", 1)[-1].rstrip(">").strip()
 
 
 def is_permanent(error: Exception) -> bool:
@@ -106,5 +102,8 @@ def send_one(*, message_id: int) -> str:
             return Message.State.FAILED
         _mark(message, Message.State.QUEUED, f"will retry: {reason}")
         raise TemporarySendError(reason) from error
+    except ValueError as error:  # an address or header Django refuses to write
+        _mark(message, Message.State.FAILED, f"{type(error).__name__}: {error}")
+        return Message.State.FAILED
     _mark(message, Message.State.SENT)
     return Message.State.SENT

@@ -120,9 +120,11 @@ def queue_sending(*, message_ids: list[str]) -> None:
 @transaction.atomic
 def unsubscribe(*, business_id: int, email: str) -> None:
     """Stop messages from this business to this address: those still queued are skipped now,
-    later ones when written. Clicking twice is harmless."""
+    later ones when written. Clicking twice (or for a business since deleted) is harmless."""
     email = email.lower()
-    business = Business.objects.get(pk=business_id)
+    business = Business.objects.filter(pk=business_id).first()
+    if business is None:
+        return
     Unsubscribe.objects.get_or_create(business=business, email=email)
     Message.objects.filter(
         business=business, email__iexact=email, state=Message.State.QUEUED

@@ -163,3 +163,17 @@ def test_a_row_left_sending_by_a_dead_worker_is_sent_again_with_its_message_id(
 
     assert send_message(row.pk) == Message.State.SENT
     assert smtp.inbox.messages[0]["Message-ID"] == row.message_id
+
+
+def test_names_with_commas_and_quotes_stay_one_address(smtp, schedule, owner_membership):
+    event = EventFactory(schedule=schedule, title="Yoga\nfor all")
+    ParticipationFactory(event=event, name='Doe, Jane "JJ"', email="jane@example.org")
+    cancel(event, owner_membership)
+
+    assert send_queued() == ["sent"]
+
+    received = smtp.inbox.messages[0]
+    assert received["To"].addresses[0].addr_spec == "jane@example.org"
+    assert received["To"].addresses[0].display_name == 'Doe, Jane "JJ"'
+    assert received["From"].addresses[0].display_name == schedule.business.name
+    assert received["Subject"] == "Cancelled: Yoga for all on Mon 1 Jun 2026"

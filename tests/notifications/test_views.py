@@ -109,3 +109,10 @@ def test_the_unsubscribe_link_asks_first_and_unsubscribes_on_post(client, busine
 def test_a_forged_unsubscribe_token_is_a_404(client):
     assert client.get(reverse("unsubscribe", args=["not-a-token"])).status_code == 404
     assert client.post(reverse("unsubscribe", args=["not-a-token"])).status_code == 404
+
+
+def test_unsubscribing_from_a_business_since_deleted_is_harmless(client, other_business):
+    token = unsubscribe_token(business_id=other_business.pk, email="a@x.org")
+    other_business.delete()
+
+    assert client.post(reverse("unsubscribe", args=[token])).status_code == 200
