@@ -1,6 +1,6 @@
 """Reads of the outbox: the event page's line and the Outbox page's rows."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 
 from calendar_app.models import Event
 from calendar_app.notifications.models import Message
@@ -53,3 +53,14 @@ def outbox(*, business: Business, state: str = "") -> QuerySet[Message]:
         "created_date",
         "sent_date",
     )[:OUTBOX_ROWS]
+
+
+def outbox_health(*, business: Business) -> dict:
+    """Counts in the style of the sync health: queued, failed, and the oldest queued row's
+    time (None when nothing waits), in one query."""
+    waiting = Q(state__in=[Message.State.QUEUED, Message.State.SENDING])
+    return Message.objects.filter(business=business).aggregate(
+        queued=Count("pk", filter=waiting),
+        failed=Count("pk", filter=Q(state=Message.State.FAILED)),
+        oldest_queued=Min("created_date", filter=waiting),
+    )

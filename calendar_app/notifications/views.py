@@ -17,8 +17,12 @@ def outbox(request: HttpRequest) -> HttpResponse:
     """The business's messages with their state and reason, filtered by state."""
     business = require_business(request)
     state = request.GET.get("state", "")
-    rows = selectors.outbox(business=business, state=state)
-    context = {"rows": rows, "state": state, "states": Message.State.choices}
+    context = {
+        "rows": selectors.outbox(business=business, state=state),
+        "health": selectors.outbox_health(business=business),
+        "state": state,
+        "states": Message.State.choices,
+    }
     return render(request, "notifications/outbox.html", context)
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from calendar_app.models import Event
 from calendar_app.notifications.models import Message
-from calendar_app.notifications.selectors import outbox, told_summary
+from calendar_app.notifications.selectors import outbox, outbox_health, told_summary
 from calendar_app.notifications.services import queue_cancellation
 from tests.factories import EventFactory, ParticipationFactory
 
@@ -56,3 +56,17 @@ def test_queueing_takes_the_same_queries_for_two_or_twenty_participants(
         queue_cancellation(event=small, event_ids=[small.pk], notify=True, message="")
     with django_assert_num_queries(len(few.captured_queries)):
         queue_cancellation(event=large, event_ids=[large.pk], notify=True, message="")
+
+
+def test_the_outbox_health_counts_queued_and_failed_and_names_the_oldest_queued(
+    yoga_class, business
+):
+    assert outbox_health(business=business) == {"queued": 0, "failed": 0, "oldest_queued": None}
+    cancelled(yoga_class)
+    Message.objects.filter(email="person0@example.org").update(state=Message.State.FAILED)
+
+    health = outbox_health(business=business)
+
+    assert (health["queued"], health["failed"]) == (7, 1)
+    queued = Message.objects.filter(state=Message.State.QUEUED).order_by("created_date")
+    assert health["oldest_queued"] == queued[0].created_date

@@ -84,6 +84,7 @@ def test_the_outbox_lists_the_business_s_messages_with_state_and_reason(
     skipped = staff_client.get(OUTBOX, {"state": "skipped"}).content.decode()
 
     assert page.count('data-state="queued"') == 8
+    assert "Queued: 8 · Failed: 0 · Oldest queued:" in page
     assert page.count("no email address") == 2
     assert "theirs@example.org" not in page
     assert skipped.count("<tr data-state") == 2
