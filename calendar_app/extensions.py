@@ -42,3 +42,6 @@ links_to_forget_on_cancel = Hook("links_to_forget_on_cancel", lambda events: [])
 # The appId an upstream gives the schedules and events of its booking services (Wix Bookings),
 # for apps that follow booked services; None when no such upstream is installed.
 bookings_app_id = Hook("bookings_app_id", lambda: None)
+
+# Who was told of the event's changes, as one line for the event page (None: nothing to say).
+event_notices = Hook("event_notices", lambda event: None)

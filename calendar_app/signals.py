@@ -20,3 +20,7 @@ events_changed = Signal()  # kwargs: business, event_ids (list of str)
 # ``events`` is a list of (event_id, app_id, external_schedule_id), so an automation can pick the
 # events of the services it follows without reading the upstream's payloads.
 upstream_events_applied = Signal()  # kwargs: business, events (list of tuples of str or None)
+# Sent when a cancel (one occurrence, the following ones or a series) cancelled events, inside
+# its transaction: ``event_ids`` are the events it cancelled, ``notify`` and ``message`` the
+# owner's choice to tell their participants and the owner's own words ("" for none).
+event_cancelled = Signal()  # kwargs: event, event_ids (list of str), notify (bool), message (str)

@@ -10,6 +10,9 @@ Environment (the production set is in ``deploy/production.env.example`` and the 
 - TRUSTED_PROXY_COUNT: reverse proxies in front that set X-Forwarded-For/-Proto (0: none).
 - SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, SECURE_HSTS_PRELOAD: HTTPS settings for ``DEBUG=0``.
 - STATIC_ROOT: where collectstatic writes (``var/staticfiles`` by default).
+- EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_TIMEOUT,
+  DEFAULT_FROM_EMAIL: the SMTP server of the notices (console output without EMAIL_HOST);
+  NOTIFICATIONS_BASE_URL: the public address their unsubscribe links point to.
 """
 
 import os
@@ -91,6 +94,7 @@ INSTALLED_APPS = [
     "calendar_app.wix.health",
     "calendar_app.feeds",
     "calendar_app.conferencing",
+    "calendar_app.notifications",
     "participants",
     "bookings",
     "bookings.magicline",
@@ -264,6 +268,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "bookings.magicline.tasks.requeue_stalled_deliveries",
         "schedule": timedelta(minutes=5),
     },
+    "send-waiting-messages": {
+        "task": "calendar_app.notifications.tasks.send_waiting_messages",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # How far ahead the local backend keeps recurring instances materialized (the spec's events view
@@ -295,6 +303,30 @@ GOOGLE_OAUTH_TOKEN_URL = os.environ.get(
 EGRESS_ALLOW = [
     part.strip() for part in os.environ.get("EGRESS_ALLOW", "").split(",") if part.strip()
 ]
+
+# Email (the notices to participants): Django's mailer, from the usual EMAIL_* variables of the
+# environment. Without EMAIL_HOST (as under ``make run``) messages go to the worker's console.
+_email_host = os.environ.get("EMAIL_HOST", "")  # lowercase: not a (deprecated) setting
+MAILERS = {
+    "default": (
+        {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _email_host,
+                "port": int(os.environ.get("EMAIL_PORT", "25")),
+                "username": os.environ.get("EMAIL_HOST_USER", ""),
+                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env_flag("EMAIL_USE_TLS", False),
+                "timeout": int(os.environ.get("EMAIL_TIMEOUT", "30")),
+            },
+        }
+        if _email_host
+        else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    )
+}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "notifications@localhost")
+# Where the one-click unsubscribe links in messages point (this site's public address).
+NOTIFICATIONS_BASE_URL = os.environ.get("NOTIFICATIONS_BASE_URL", "http://localhost:8000")
 
 LOGGING = {
     "version": 1,

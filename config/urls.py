@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from bookings.magicline import views as magicline_views
 from calendar_app.feeds.views import calendar_feed
+from calendar_app.notifications.views import unsubscribe
 from calendar_app.tenancy.forms import LoginForm
 from calendar_app.views.health import healthz
 from calendar_app.views.site import favicon
@@ -33,5 +34,8 @@ urlpatterns = [
     path("subscribe/", include("calendar_app.feeds.urls")),
     # The public iCalendar feed: the unguessable token is the only key, no login.
     path("ical/<str:token>.ics", calendar_feed, name="calendar_feed"),
+    path("notifications/outbox/", include("calendar_app.notifications.urls")),
+    # The one-click unsubscribe of the notices: the signed token is the only key, no login.
+    path("unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),
     path("", include("calendar_app.urls")),
 ]

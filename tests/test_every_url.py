@@ -34,6 +34,7 @@ DASHBOARD_APPS = (
     "api_settings",
     "magicline",
     "conferencing",
+    "notifications",
 )
 # URL kwargs that name an object of a business (filled with the other business's ids).
 ID_KWARGS = {

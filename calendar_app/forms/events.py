@@ -308,3 +308,36 @@ class EventActionForm(Form):
     @property
     def scope_value(self) -> Scope:
         return Scope(self.cleaned_data.get("scope") or Scope.THIS)
+
+    def action_options(self) -> dict:
+        """The action's keyword arguments beyond revision and scope (none here)."""
+        return {}
+
+    def problem(self) -> str:
+        """What is wrong with the posted form, in words for the page."""
+        if "revision" in self.errors or "scope" in self.errors:
+            return "This form is out of date; reload it."
+        return " ".join(error for errors in self.errors.values() for error in errors)
+
+
+# The contract's participantNotification.message: 1 to 5000 characters (empty: no message).
+NOTIFY_MESSAGE_MAX = 5000
+
+
+class EventCancelForm(EventActionForm):
+    """Cancel: the action's fields, and whether (and with what words) to tell the participants."""
+
+    notify = forms.BooleanField(required=False)
+    message = forms.CharField(
+        required=False,
+        max_length=NOTIFY_MESSAGE_MAX,
+        strip=True,
+        widget=forms.Textarea,
+        error_messages={
+            "max_length": "The message to participants is %(show_value)d characters long; "
+            "it may be at most %(limit_value)d."
+        },
+    )
+
+    def action_options(self) -> dict:
+        return {"notify": self.cleaned_data["notify"], "message": self.cleaned_data["message"]}

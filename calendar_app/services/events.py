@@ -13,7 +13,7 @@ from calendar_app.backends import Scope, calendar_backend
 from calendar_app.errors import CalendarError
 from calendar_app.models import Event, Resource, Schedule
 from calendar_app.services.bulk import require_no_running_operation
-from calendar_app.signals import event_changed
+from calendar_app.signals import event_cancelled, event_changed
 from calendar_app.tenancy.access import require_may_change_event, require_member, require_owner
 from calendar_app.tenancy.models import Business, Membership
 
@@ -118,13 +118,21 @@ def update_event(
 
 @transaction.atomic
 def cancel_event(
-    *, actor: Membership | None, event: Event, expected_revision: int, scope: Scope = Scope.THIS
+    *,
+    actor: Membership | None,
+    event: Event,
+    expected_revision: int,
+    scope: Scope = Scope.THIS,
+    notify: bool = False,
+    message: str = "",
 ) -> Event:
     """Cancel one occurrence or (owners only) this and the following ones, or the whole series.
 
-    A MASTER is the whole series, whatever the scope.
+    A MASTER is the whole series, whatever the scope. ``event_cancelled`` carries the events
+    it cancelled with ``notify`` and the owner's ``message``, in this transaction, so the
+    notices are queued with the cancellation or not at all.
     """
-    return _set_status(
+    updated, cancelled_ids = _set_status(
         actor=actor,
         event=event,
         expected_revision=expected_revision,
@@ -132,6 +140,14 @@ def cancel_event(
         verb="cancel",
         write=calendar_backend(event.business).cancel_event,
     )
+    event_cancelled.send(
+        sender=Event,
+        event=updated,
+        event_ids=cancelled_ids,
+        notify=notify,
+        message=message,
+    )
+    return updated
 
 
 @transaction.atomic
@@ -140,7 +156,7 @@ def restore_event(
 ) -> Event:
     """Undo a cancellation with the same reach as ``cancel_event`` (not while the schedule's
     events are being cancelled in the background)."""
-    return _set_status(
+    updated, _restored_ids = _set_status(
         actor=actor,
         event=event,
         expected_revision=expected_revision,
@@ -148,6 +164,7 @@ def restore_event(
         verb="restore",
         write=calendar_backend(event.business).restore_event,
     )
+    return updated
 
 
 AUDIT_ACTIONS = {
@@ -165,8 +182,9 @@ def _set_status(
     scope: Scope,
     verb: str,
     write: Callable[..., Event],
-) -> Event:
-    """Cancel or restore (``verb``) with ``scope``'s reach, audited for every row it reached."""
+) -> tuple[Event, list[str]]:
+    """Cancel or restore (``verb``) with ``scope``'s reach, audited for every row it reached;
+    with the ids of the events whose status it changed."""
     if event.recurrence_type == Event.RecurrenceType.MASTER:
         scope = Scope.ALL
     require_may_change_event(actor, event, whole_series=scope != Scope.THIS)
@@ -174,19 +192,21 @@ def _set_status(
         require_no_running_operation(schedule=event.schedule)
     before = series_rows(event)
     updated = write(event=event, expected_revision=expected_revision, scope=scope)
+    after = series_rows(updated)
     record_event_changes(  # the event and every occurrence the cascade reached
         business=event.business,
         actor=actor,
         action=AUDIT_ACTIONS[verb, scope],
         before=before,
-        after=series_rows(updated),
+        after=after,
     )
     event_changed.send(sender=Event, event=updated)
     if scope != Scope.THIS and updated.recurrence_type != Event.RecurrenceType.MASTER:
         master = Event.objects.filter(pk=updated.series_id).first()
         if master is not None:  # the cascade reached the series' other occurrences
             event_changed.send(sender=Event, event=master)
-    return updated
+    changed = [pk for pk, row in after.items() if before.get(pk, {}).get("status") != row["status"]]
+    return updated, changed
 
 
 def with_checked_resources(*, business: Business, changes: dict) -> dict:

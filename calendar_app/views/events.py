@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 
 from bookings.selectors import booking_clashes
-from calendar_app import selectors, services
+from calendar_app import extensions, selectors, services
 from calendar_app.backends import Scope
 from calendar_app.errors import CalendarError, CapacityError, RevisionConflict
 from calendar_app.forms import (
@@ -25,6 +25,7 @@ from calendar_app.forms import (
     EventEditForm,
     create_initial,
 )
+from calendar_app.forms.events import EventCancelForm
 from calendar_app.models import Event
 from calendar_app.selectors import EventDetails, describe_rule
 from calendar_app.tenancy.access import may_change_event, require_business, require_owner_request
@@ -35,7 +36,6 @@ DETAIL = "calendar_app/event_detail.html"
 FORM = "calendar_app/event_form.html"
 BLOCK_TIME = "calendar_app/block_time.html"
 CONFLICT = f"{DETAIL}#conflict"
-OUT_OF_DATE = "This form is out of date; reload it."
 
 
 # Event detail ----------------------------------------------------------------------------------
@@ -53,7 +53,9 @@ def event_detail(request: HttpRequest, event_id: str) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def event_cancel(request: HttpRequest, event_id: str) -> HttpResponse:
     """Cancel this occurrence, or (owners) this and the following ones, or the whole series."""
-    return _status_action(request, event_id, services.cancel_event, "cancelled")
+    return _status_action(
+        request, event_id, services.cancel_event, "cancelled", form_class=EventCancelForm
+    )
 
 
 @require_POST
@@ -63,17 +65,20 @@ def event_restore(request: HttpRequest, event_id: str) -> HttpResponse:
     return _status_action(request, event_id, services.restore_event, "restored")
 
 
-def _status_action(request: HttpRequest, event_id: str, action, done: str) -> HttpResponse:
+def _status_action(
+    request: HttpRequest, event_id: str, action, done: str, *, form_class=EventActionForm
+) -> HttpResponse:
     details = _changeable_event(request, event_id)
-    form = EventActionForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
-        return _summary(request, details, status=400, error=OUT_OF_DATE)
+        return _summary(request, details, status=400, error=form.problem())
     try:
         action(
             actor=request.membership,
             event=details.event,
             expected_revision=form.cleaned_data["revision"],
             scope=form.scope_value,
+            **form.action_options(),
         )
     except RevisionConflict as conflict:
         return _conflict(request, details, conflict, reload_url=_detail_url(details.event))
@@ -302,7 +307,7 @@ def _detail_url(event: Event) -> str:
 
 def _detail_context(request: HttpRequest, details: EventDetails, **extra) -> dict:
     page = selectors.event_detail_page(details=details, membership=request.membership)
-    return {"page": page, **extra}
+    return {"page": page, "notices": extensions.event_notices(details.event), **extra}
 
 
 def _summary(

@@ -1,0 +1,88 @@
+"""The outbox: one row per message, written in the transaction of the change that causes it."""
+
+from django.db import models
+from django.utils import timezone
+
+from calendar_app.tenancy.models import Business
+
+# The reasons a row is skipped rather than sent.
+NO_EMAIL = "no email address"
+UNSUBSCRIBED = "unsubscribed"
+WIX_NOTIFIES = "Wix notifies its participants"
+
+
+class Message(models.Model):
+    """One notice to one person, rendered when queued and sent (at most once) by a task.
+
+    ``recipient_key`` (the participation's id, or the address when there is none) with
+    ``kind``, ``event_id`` and ``occurrence`` is unique: a retried change, a duplicate webhook
+    or a second click inserts nothing new, so nobody is told twice.
+    """
+
+    class Kind(models.TextChoices):
+        CANCELLED = "cancelled", "Cancelled"
+        MOVED = "moved", "Moved"
+        PARTICIPATION_ADDED = "participation_added", "Participation added"
+        PARTICIPATION_CANCELLED = "participation_cancelled", "Participation cancelled"
+        REMINDER = "reminder", "Reminder"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="messages")
+    participation = models.ForeignKey(
+        "participants.Participation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
+    recipient_key = models.CharField(max_length=254)
+    email = models.EmailField(blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    event_id = models.CharField(max_length=250, db_index=True)
+    occurrence = models.CharField(max_length=19, help_text="The occurrence's local start.")
+    subject = models.CharField(max_length=300)
+    text_body = models.TextField()
+    html_body = models.TextField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    reason = models.CharField(max_length=500, blank=True)
+    message_id = models.CharField(max_length=250, unique=True)
+    attempts = models.PositiveIntegerField(default=0)
+    created_date = models.DateTimeField(default=timezone.now)
+    updated_date = models.DateTimeField(default=timezone.now)
+    sent_date = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient_key", "kind", "event_id", "occurrence"],
+                name="notification_once_per_recipient",
+            )
+        ]
+        indexes = [models.Index(fields=["business", "state"], name="notification_state")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.email or self.name} ({self.state})"
+
+
+class Unsubscribe(models.Model):
+    """An address that asked, by one click, for no more messages from this business."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField()
+    created_date = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["business", "email"], name="unsubscribe_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.email
