@@ -91,17 +91,18 @@ class NavLink:
 
 
 def section_links(path: str, membership: Membership | None) -> list[NavLink]:
-    """The second row under the top bar: the settings sections on settings pages, the
-    calendar's pages (new event, block time, schedules) on calendar pages (no query)."""
+    """The second row under the top bar: the settings sections on a section's pages (the hub
+    lists them itself), the calendar's pages (new event, block time, schedules) on calendar
+    pages (no query)."""
     section = current_section(path)
-    if section == "settings":
-        hub = reverse("calendar_app:settings")
-        links = [NavLink("Overview", hub, path == hub)]
+    hub = reverse("calendar_app:settings")
+    if section == "settings" and path != hub:
+        links = [NavLink("All settings", hub, False)]
         return links + [
             NavLink(s.name, s.url, path.startswith(s.url)) for s in settings_sections(membership)
         ]
     if section != "calendar":
-        return []
+        return []  # the booking screen and the hub
     pages = [("New event", "calendar_app:event_create"), ("Schedules", "calendar_app:schedules")]
     if membership is not None and membership.is_owner:
         pages.insert(1, ("Block time", "calendar_app:block_time"))

@@ -53,7 +53,7 @@ def test_a_settings_page_s_second_row_marks_it_current(owner_membership):
     links = navigation.section_links(reverse("magicline:health"), owner_membership)
 
     assert [(link.label, link.current) for link in links if link.current] == [("Magicline", True)]
-    assert links[0].label == "Overview"
+    assert links[0].label == "All settings"
 
 
 def test_a_calendar_page_s_second_row_offers_block_time_to_owners_only(
@@ -67,5 +67,6 @@ def test_a_calendar_page_s_second_row_offers_block_time_to_owners_only(
     assert [link.label for link in owner_links if link.current] == ["Schedules"]
 
 
-def test_the_booking_screen_has_no_second_row(owner_membership):
-    assert navigation.section_links(reverse("bookings:book"), owner_membership) == []
+@pytest.mark.parametrize("url_name", ["bookings:book", "calendar_app:settings"])
+def test_the_booking_screen_and_the_hub_have_no_second_row(owner_membership, url_name):
+    assert navigation.section_links(reverse(url_name), owner_membership) == []
