@@ -1,7 +1,7 @@
 from django.urls import path
 
 from calendar_app.tenancy import views as team
-from calendar_app.views import calendar, events, schedules
+from calendar_app.views import calendar, events, schedules, settings
 
 app_name = "calendar_app"
 
@@ -31,6 +31,8 @@ urlpatterns = [
         schedules.bulk_operation,
         name="bulk_operation",
     ),
+    # Settings: the hub linking every section (the sections register themselves)
+    path("settings/", settings.settings_hub, name="settings"),
     # Team and business
     path("team/", team.team, name="team"),
     path(

@@ -7,8 +7,14 @@ class MagiclineConfig(AppConfig):
     verbose_name = "Magicline upstream"
 
     def ready(self) -> None:
-        """A studio with an enabled connection books through Magicline (the core never asks)."""
+        """A studio with an enabled connection books through Magicline (the core never asks);
+        the settings hub shows the connection's status."""
         from bookings.backends import register
         from bookings.magicline.backend import magicline_backend
+        from bookings.magicline.hub import magicline_status
+        from calendar_app.tenancy import navigation
 
         register(magicline_backend)
+        navigation.register_settings_section(
+            "Magicline", "magicline:settings", magicline_status, order=50
+        )

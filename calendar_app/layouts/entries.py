@@ -86,8 +86,9 @@ class Entry:
         return f"{_hm(self.event.start_local)} {self.event.time_zone}"
 
     def markup(self, *, timed: bool = False, detailed: bool = False) -> str:
-        """The entry's link, as the calendar shows it: ``timed`` places it in the time grid,
-        ``detailed`` adds schedule, resources, capacity and the event's own zone."""
+        """The entry's link, as the calendar shows it: ``timed`` places it in the time grid
+        (title before time), ``detailed`` adds schedule, resources, capacity and the event's
+        own zone."""
         event = self.event
         classes = "cal-event"
         if timed:
@@ -118,10 +119,14 @@ class Entry:
             if zone_label := self.other_zone_label:
                 parts.append(zone_label)
             meta = f' <span class="cal-event-meta muted">{escape(" · ".join(parts))}</span>'
+        time = f'<span class="cal-event-time">{self.time_label}</span>'
+        title = f'<span class="cal-event-title">{escape(event.title)}</span>'
+        # A block in the grid reads title, then time (below it, or on the one line of a short
+        # block: static/css/app.css spaces them); lists read in time order.
+        text = f"{title}{time}" if timed else f"{time} {title}"
         return (
             f'<a class="{classes}" href="{self.href}" data-event-id="{escape(event.id)}"{place}>'
-            f'<span class="cal-event-time">{self.time_label}</span> '
-            f'<span class="cal-event-title">{escape(event.title)}</span>{badges}{meta}</a>'
+            f"{text}{badges}{meta}</a>"
         )
 
     def minutes_on_day(self) -> tuple[int, int]:

@@ -1,4 +1,5 @@
-"""What every page's header needs: the business, the member, the others to switch to."""
+"""What every page's header needs: the business, the member, the others to switch to, and
+where the page sits in the navigation."""
 
 from django.http import HttpRequest
 
@@ -7,15 +8,19 @@ from calendar_app.tenancy.selectors import active_memberships
 
 
 def current_business(request: HttpRequest) -> dict:
-    """The current business and, lazily, the others the user can switch to and the warning an
-    upstream gives about the business's calendar (``navigation.backend_notice``)."""
+    """The current business and, lazily, the others the user can switch to, the warning an
+    upstream gives about the business's calendar (``navigation.backend_notice``), the top bar's
+    current section and its second row of links (no query)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     business = getattr(request, "business", None)
+    membership = getattr(request, "membership", None)
     return {
         "business": business,
         "backend_notice": lambda: navigation.backend_notice(business),
-        "membership": getattr(request, "membership", None),
+        "membership": membership,
         "memberships": lambda: list(active_memberships(user)),
+        "nav_section": lambda: navigation.current_section(request.path),
+        "section_links": lambda: navigation.section_links(request.path, membership),
     }

@@ -11,14 +11,16 @@ class WixConfig(AppConfig):
     def ready(self) -> None:
         """Answer the calendar writes of businesses set to mirror Wix (the core never names
         this app: it looks the backend up), tell optional apps Wix Bookings' app id, and give
-        the pages their notice for a business not connected yet."""
+        the pages their notice for a business not connected yet and the settings hub its line."""
         from calendar_app import extensions
         from calendar_app.backends import register_calendar_backend
         from calendar_app.tenancy import navigation
         from calendar_app.tenancy.models import Business
         from calendar_app.wix.backend import bookings_app_id, wix_backend
+        from calendar_app.wix.hub import wix_status
         from calendar_app.wix.selectors import not_connected_notice
 
         register_calendar_backend(Business.Backend.WIX, wix_backend)
         extensions.bookings_app_id.register(bookings_app_id)
         navigation.backend_notice.register(not_connected_notice)
+        navigation.register_settings_section("Wix", "wix:settings", wix_status, order=40)

@@ -15,6 +15,7 @@ def test_owner_switches_automatic_meetings_on_and_sees_an_event_s_meeting(
     live_server, log_in, owner, schedule, settings, artifacts_dir
 ):
     page = log_in(owner)
+    page.locator(".topnav").get_by_role("link", name="Settings").click()
     page.get_by_role("link", name="Conferencing").click()
     row = page.locator(f"#automation-schedule-{schedule.pk}")
     page.evaluate("window.__noReload = true")

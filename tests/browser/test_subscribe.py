@@ -15,6 +15,7 @@ def test_owner_makes_a_feed_link_scans_it_and_replaces_it(
 ):
     EventFactory(schedule=schedule, title="Open class", start_local=next_monday())
     page = log_in(owner)
+    page.locator(".topnav").get_by_role("link", name="Settings").click()
     page.get_by_role("link", name="Subscribe").click()
     card = page.locator(f"#feed-schedule-{schedule.pk}")
     page.evaluate("window.__noReload = true")

@@ -64,14 +64,16 @@ def test_staff_cannot_change_roles_or_deactivate(staff_client, owner_membership)
     assert owner_membership.is_active
 
 
-def test_the_team_link_is_in_the_owner_s_menu_only(owner_client, staff, client):
-    owner_menu = owner_client.get(reverse("calendar_app:calendar", args=["week"]))
+def test_the_team_link_is_in_the_owner_s_settings_only(owner_client, staff, client):
+    owner_settings = owner_client.get(reverse("calendar_app:settings"))
     client.force_login(staff)
-    staff_menu = client.get(reverse("calendar_app:calendar", args=["week"]))
+    staff_settings = client.get(reverse("calendar_app:settings"))
+    staff_calendar = client.get(reverse("calendar_app:calendar", args=["week"]))
 
-    assert f'href="{reverse(TEAM)}"' in owner_menu.content.decode()
-    assert f'href="{reverse(TEAM)}"' not in staff_menu.content.decode()
-    assert f'href="{reverse("calendar_app:event_create")}"' in staff_menu.content.decode()
+    assert f'href="{reverse(TEAM)}"' in owner_settings.content.decode()
+    assert f'href="{reverse(TEAM)}"' not in staff_settings.content.decode()
+    assert f'href="{reverse(TEAM)}"' not in staff_calendar.content.decode()
+    assert f'href="{reverse("calendar_app:event_create")}"' in staff_calendar.content.decode()
 
 
 # Creating a staff account
