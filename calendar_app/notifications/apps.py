@@ -8,9 +8,15 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        """Follow the calendar's cancellations and tell the event page who was told."""
+        """Follow the calendar's cancellations, tell the event page who was told, and list the
+        Outbox in the settings hub (staff may open it too)."""
         from calendar_app import extensions
         from calendar_app.notifications import receivers  # noqa: F401 (connects the signals)
+        from calendar_app.notifications.hub import outbox_status
         from calendar_app.notifications.selectors import told_summary
+        from calendar_app.tenancy import navigation
 
         extensions.event_notices.register(told_summary)
+        navigation.register_settings_section(
+            "Outbox", "notifications:outbox", outbox_status, order=35, owners_only=False
+        )

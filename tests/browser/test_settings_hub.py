@@ -14,6 +14,7 @@ SECTIONS = {
     "Team": "calendar_app:team",
     "Resources": "bookings:resources",
     "Subscribe": "feeds:subscribe",
+    "Outbox": "notifications:outbox",
     "Wix": "wix:settings",
     "Magicline": "magicline:settings",
     "API": "api_settings:page",
@@ -65,12 +66,12 @@ def test_owner_clicks_through_every_section_of_the_hub_and_back(
         expect(page).to_have_url(live_server.url + reverse("calendar_app:settings"))
 
 
-def test_staff_find_only_subscribe_in_the_hub(live_server, log_in, staff):
+def test_staff_find_only_subscribe_and_the_outbox_in_the_hub(live_server, log_in, staff):
     page = log_in(staff)
 
     page.locator(".topnav").get_by_role("link", name="Settings").click()
 
     links = page.locator(".settings-hub").get_by_role("link")
-    expect(links).to_have_text(["Subscribe"])
-    links.click()
+    expect(links).to_have_text(["Subscribe", "Outbox"])
+    links.first.click()
     expect(page).to_have_url(live_server.url + reverse("feeds:subscribe"))

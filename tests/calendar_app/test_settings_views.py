@@ -24,7 +24,16 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 HUB = reverse("calendar_app:settings")
-SECTIONS = ["Team", "Resources", "Subscribe", "Wix", "Magicline", "API", "Conferencing"]
+SECTIONS = [
+    "Team",
+    "Resources",
+    "Subscribe",
+    "Outbox",
+    "Wix",
+    "Magicline",
+    "API",
+    "Conferencing",
+]
 
 
 def wix_delivery(wix, minutes_ago: int, n: int = 0) -> WebhookDelivery:
@@ -61,7 +70,7 @@ def test_an_owner_sees_every_section_in_order_each_linked_with_its_status(owner_
 def test_staff_see_only_the_sections_they_may_open(staff_client):
     response = staff_client.get(HUB)
 
-    assert [section.name for section, _ in response.context["rows"]] == ["Subscribe"]
+    assert [section.name for section, _ in response.context["rows"]] == ["Subscribe", "Outbox"]
     assert reverse("wix:settings") not in response.content.decode()
 
 
@@ -119,6 +128,7 @@ def test_the_other_sections_count_what_the_business_has(owner_client, business, 
     assert statuses["Team"] == "1 active member"
     assert statuses["Resources"] == "1 resource"
     assert statuses["Subscribe"] == "1 calendar link"
+    assert statuses["Outbox"] == "nothing waiting"
     assert statuses["API"] == "1 active key, 0 webhooks"
     assert statuses["Conferencing"] == "automatic meetings for 1 schedule or service"
 

@@ -33,11 +33,23 @@ def test_each_page_belongs_to_one_top_bar_section(path, section):
 def test_every_settings_page_is_registered_in_the_hub_s_order(owner_membership):
     names = [s.name for s in navigation.settings_sections(owner_membership)]
 
-    assert names == ["Team", "Resources", "Subscribe", "Wix", "Magicline", "API", "Conferencing"]
+    assert names == [
+        "Team",
+        "Resources",
+        "Subscribe",
+        "Outbox",
+        "Wix",
+        "Magicline",
+        "API",
+        "Conferencing",
+    ]
 
 
 def test_staff_get_only_the_sections_open_to_them(staff_membership):
-    assert [s.name for s in navigation.settings_sections(staff_membership)] == ["Subscribe"]
+    assert [s.name for s in navigation.settings_sections(staff_membership)] == [
+        "Subscribe",
+        "Outbox",
+    ]
 
 
 def test_registering_a_section_again_replaces_it_rather_than_doubling_it(owner_membership):
