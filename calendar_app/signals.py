@@ -20,3 +20,6 @@ events_changed = Signal()  # kwargs: business, event_ids (list of str)
 # ``events`` is a list of (event_id, app_id, external_schedule_id), so an automation can pick the
 # events of the services it follows without reading the upstream's payloads.
 upstream_events_applied = Signal()  # kwargs: business, events (list of tuples of str or None)
+# Sent by ``update_event`` when an edit set an event's (or a series') capacity, inside the edit's
+# transaction with the event locked: the participants app gives freed places to those waiting.
+capacity_changed = Signal()  # kwargs: event (calendar_app.models.Event), actor (Membership|None)
