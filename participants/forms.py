@@ -81,3 +81,35 @@ class RevisionForm(forms.Form):
     """Cancel and undo carry the revision the row showed."""
 
     revision = forms.IntegerField()
+
+
+class WaitlistJoinForm(forms.Form):
+    """Someone to put on a full event's waitlist."""
+
+    name = forms.CharField(max_length=200)
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(max_length=50, required=False)
+    party_size = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_PARTY_SIZE,
+        initial=1,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "wait-%s")
+        super().__init__(*args, **kwargs)
+
+
+class MoveForm(forms.Form):
+    """The waitlist position (1 is first) to move someone to."""
+
+    to_position = forms.IntegerField()
+
+
+class AttendanceForm(forms.Form):
+    """Checked in, no-show, or empty to undo the mark."""
+
+    attendance = forms.ChoiceField(
+        choices=[("", "Not marked"), *Participation.Attendance.choices], required=False
+    )

@@ -28,4 +28,26 @@ urlpatterns = [
         views.participation_restore,
         name="restore",
     ),
+    path(
+        "events/<str:event_id>/participations/<str:participation_id>/attendance/",
+        views.participation_attendance,
+        name="attendance",
+    ),
+    path("events/<str:event_id>/check-in/", views.check_in_everyone, name="check_in_everyone"),
+    path("events/<str:event_id>/waitlist/", views.waitlist_join, name="waitlist_join"),
+    path(
+        "events/<str:event_id>/waitlist/<str:entry_id>/remove/",
+        views.waitlist_remove,
+        name="waitlist_remove",
+    ),
+    path(
+        "events/<str:event_id>/waitlist/<str:entry_id>/move/",
+        views.waitlist_move,
+        name="waitlist_move",
+    ),
+    path(
+        "events/<str:event_id>/waitlist/<str:entry_id>/give/",
+        views.waitlist_give,
+        name="waitlist_give",
+    ),
 ]
