@@ -4,7 +4,7 @@ import uuid
 
 from django import forms
 
-from participants.models import Participation
+from participants.models import Participation, WaitlistSetting
 from participants.services import MAX_PARTY_SIZE
 
 
@@ -113,3 +113,10 @@ class AttendanceForm(forms.Form):
     attendance = forms.ChoiceField(
         choices=[("", "Not marked"), *Participation.Attendance.choices], required=False
     )
+
+
+class WaitlistSettingForm(forms.Form):
+    """The schedule's waitlist rules (owners): a limit per class (empty: none) and the mode."""
+
+    limit = forms.IntegerField(min_value=0, required=False)
+    promotion = forms.ChoiceField(choices=WaitlistSetting.Promotion.choices)

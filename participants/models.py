@@ -150,6 +150,12 @@ class WaitlistEntry(models.Model):
         help_text="The participation this entry became when a place freed.",
     )
     removed_date = models.DateTimeField(null=True, blank=True)
+    notified_date = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the promoted person was told of their place; empty after a promotion "
+        "marks them as still to be told (there is no notifications outbox yet).",
+    )
 
     class Meta:
         ordering = ["position", "joined_date", "id"]

@@ -35,6 +35,7 @@ urlpatterns = [
     ),
     path("events/<str:event_id>/check-in/", views.check_in_everyone, name="check_in_everyone"),
     path("events/<str:event_id>/waitlist/", views.waitlist_join, name="waitlist_join"),
+    path("events/<str:event_id>/waitlist/rules/", views.waitlist_rules, name="waitlist_rules"),
     path(
         "events/<str:event_id>/waitlist/<str:entry_id>/remove/",
         views.waitlist_remove,

@@ -16,6 +16,7 @@ from participants.services.waitlist import (
     move_waitlist_entry,
     promote_waiting,
     remove_from_waitlist,
+    set_waitlist_setting,
 )
 
 __all__ = [
@@ -33,5 +34,6 @@ __all__ = [
     "promote_waiting",
     "remove_from_waitlist",
     "restore_participation",
+    "set_waitlist_setting",
     "update_participation",
 ]

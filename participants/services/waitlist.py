@@ -14,8 +14,8 @@ from django.utils import timezone
 from calendar_app.audit import record_change
 from calendar_app.backends import calendar_backend
 from calendar_app.capacity import free_places, parties_that_fit
-from calendar_app.models import Event
-from calendar_app.tenancy.access import require_member
+from calendar_app.models import Event, Schedule
+from calendar_app.tenancy.access import require_member, require_owner
 from calendar_app.tenancy.models import Membership
 from participants.models import Participation, WaitlistEntry, WaitlistSetting
 from participants.services.locking import (
@@ -222,3 +222,34 @@ def promote_after_capacity_change(*, event: Event, actor: Membership | None, **_
         except ParticipationError:
             continue
         promote_waiting(event=locked, actor=actor, freed_by="capacity raised")
+
+
+@transaction.atomic
+def set_waitlist_setting(
+    *, actor: Membership | None, schedule: Schedule, limit: int | None, promotion: str
+) -> WaitlistSetting:
+    """Owners set how many may wait per occurrence of ``schedule`` (None: no limit) and whether
+    freed places are given automatically or offered to staff. A lower limit sends nobody away."""
+    require_owner(actor, "change the waitlist rules", business_id=schedule.business_id)
+    if limit is not None and limit < 0:
+        raise ParticipationError("The limit cannot be negative.", field="limit")
+    if promotion not in WaitlistSetting.Promotion.values:
+        raise ParticipationError("Choose how a freed place is given.", field="promotion")
+    setting = WaitlistSetting.for_schedule(schedule.pk)
+    before = {"limit": setting.limit, "promotion": setting.promotion}
+    setting.limit, setting.promotion = limit, promotion
+    setting.save()
+    changes = {
+        field: [value, getattr(setting, field)]
+        for field, value in before.items()
+        if value != getattr(setting, field)
+    }
+    record_change(
+        business=schedule.business,
+        actor=actor,
+        obj=setting,
+        action="update",
+        revision_before=None,
+        changes=changes,
+    )
+    return setting

@@ -10,7 +10,13 @@ from participants.views.dashboard import (
     participation_restore,
     participation_row,
 )
-from participants.views.waitlist import waitlist_give, waitlist_join, waitlist_move, waitlist_remove
+from participants.views.waitlist import (
+    waitlist_give,
+    waitlist_join,
+    waitlist_move,
+    waitlist_remove,
+    waitlist_rules,
+)
 
 __all__ = [
     "check_in_everyone",
@@ -26,4 +32,5 @@ __all__ = [
     "waitlist_join",
     "waitlist_move",
     "waitlist_remove",
+    "waitlist_rules",
 ]

@@ -14,7 +14,7 @@ from calendar_app.models import Event
 from calendar_app.views.errors import refusal
 from calendar_app.views.helpers import wants_fragment
 from participants import selectors, services
-from participants.forms import MoveForm, WaitlistJoinForm
+from participants.forms import MoveForm, WaitlistJoinForm, WaitlistSettingForm
 from participants.models import WaitlistEntry
 from participants.services import ParticipationError
 from participants.views.dashboard import (
@@ -67,6 +67,20 @@ def waitlist_move(request: HttpRequest, event_id: str, entry_id: str) -> HttpRes
 def waitlist_give(request: HttpRequest, event_id: str, entry_id: str) -> HttpResponse:
     """Give a free place to someone waiting (the schedule offers freed places to staff)."""
     return _entry_action(request, event_id, entry_id, services.give_place, "Gave the place to")
+
+
+@require_POST
+@vary_on_htmx
+def waitlist_rules(request: HttpRequest, event_id: str) -> HttpResponse:
+    """Owners set the waitlist rules of the event's schedule (limit, how a place is given)."""
+    event = dashboard_event(request, event_id)
+    form = WaitlistSettingForm(request.POST)
+    if not form.is_valid():
+        return _waitlist(request, event, error="Enter a limit of 0 or more, or none.", status=400)
+    services.set_waitlist_setting(
+        actor=request.membership, schedule=event.schedule, **form.cleaned_data
+    )
+    return _done(request, event, f"Saved the waitlist rules of {event.schedule.name}.")
 
 
 def _entry_action(request: HttpRequest, event_id: str, entry_id: str, action, verb: str):

@@ -389,7 +389,8 @@ def test_rows_carry_no_csrf_token_of_their_own(owner_client, event):
 
     html = owner_client.get(url(event)).content.decode()
 
-    assert html.count('name="csrfmiddlewaretoken"') == 3  # row actions, add form, log out
+    # row actions, add form, the waitlist rules (owners), log out
+    assert html.count('name="csrfmiddlewaretoken"') == 4
     # per row: check in, no-show, cancel; and "Check in everyone"
     assert html.count('form="row-action"') == 3 * 3 + 1
     assert '<form id="row-action" method="post" hidden>' in html

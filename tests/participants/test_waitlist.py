@@ -273,3 +273,28 @@ def test_fifty_parallel_cancels_and_joins_never_overbook_and_keep_the_order(
     still_waiting = WaitlistEntry.objects.filter(event=event, promoted_date__isnull=True)
     assert still_waiting.count() == 40
     assert len(set(still_waiting.values_list("position", flat=True))) == 40
+
+
+# The schedule's rules
+
+
+def test_an_owner_sets_the_waitlist_rules_and_they_are_audited(owner_membership, schedule):
+    services.set_waitlist_setting(
+        actor=owner_membership,
+        schedule=schedule,
+        limit=3,
+        promotion=WaitlistSetting.Promotion.OFFER_TO_STAFF,
+    )
+
+    setting = WaitlistSetting.objects.get(schedule=schedule)
+    assert (setting.limit, setting.promotion) == (3, "OFFER_TO_STAFF")
+    record = ChangeRecord.objects.get(object_type="WaitlistSetting")
+    assert record.changes == {"limit": [None, 3], "promotion": ["AUTOMATIC", "OFFER_TO_STAFF"]}
+
+
+def test_staff_cannot_change_the_waitlist_rules(staff_membership, schedule):
+    with pytest.raises(PermissionDenied):
+        services.set_waitlist_setting(
+            actor=staff_membership, schedule=schedule, limit=1, promotion="AUTOMATIC"
+        )
+    assert not WaitlistSetting.objects.exists()
