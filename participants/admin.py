@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from calendar_app.admin import ReadOnlyAdmin
-from participants.models import Participation, WaitlistEntry, WaitlistSetting
+from participants.models import Participation
 
 
 @admin.register(Participation)
@@ -21,17 +21,3 @@ class ParticipationAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     search_fields = ["name", "email", "phone", "id", "external_id"]
     raw_id_fields = ["event", "schedule"]
     list_select_related = ["event"]
-
-
-@admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    list_display = ["name", "party_size", "position", "event", "joined_date", "promoted_date"]
-    list_filter = ["business"]
-    search_fields = ["name", "email", "phone", "id"]
-    raw_id_fields = ["event", "participation"]
-
-
-@admin.register(WaitlistSetting)
-class WaitlistSettingAdmin(admin.ModelAdmin):
-    list_display = ["schedule", "limit", "promotion"]
-    raw_id_fields = ["schedule"]

@@ -101,10 +101,16 @@ class WaitlistJoinForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class MoveForm(forms.Form):
-    """The waitlist position (1 is first) to move someone to."""
+class WaitlistEntryForm(forms.Form):
+    """The person waiting an action is for (their id travels in the body, not the URL)."""
 
-    to_position = forms.IntegerField()
+    entry = forms.CharField(max_length=250)
+
+
+class MoveForm(WaitlistEntryForm):
+    """The waitlist position (1 is first) to move someone to; empty: one place up."""
+
+    to_position = forms.IntegerField(required=False)
 
 
 class AttendanceForm(forms.Form):

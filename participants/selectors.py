@@ -308,12 +308,12 @@ def waiting_entries(event: Event) -> QuerySet:
 def waitlist(event: Event) -> Waitlist:
     """The Waitlist section of the dashboard (two queries)."""
     setting = WaitlistSetting.for_schedule(event.schedule_id)
+    urls = {
+        name: reverse(f"participants:waitlist_{name}", args=[event.pk])
+        for name in ("remove", "move", "give")
+    }
     rows = []
     for rank, entry in enumerate(waiting_entries(event), start=1):
-        urls = {
-            name: reverse(f"participants:waitlist_{name}", args=[event.pk, entry.pk])
-            for name in ("remove", "move", "give")
-        }
         rows.append(
             WaitlistRow(
                 pk=entry.pk,
@@ -331,6 +331,16 @@ def waitlist(event: Event) -> Waitlist:
         limit=setting.limit,
         offer_to_staff=setting.promotion == WaitlistSetting.Promotion.OFFER_TO_STAFF,
     )
+
+
+def rank_of(entry: WaitlistEntry) -> int:
+    """Where ``entry`` stands in its event's waitlist (1 is first): those ahead of it, plus one."""
+    ahead = waiting_entries(entry.event).filter(
+        Q(position__lt=entry.position)
+        | Q(position=entry.position, joined_date__lt=entry.joined_date)
+        | Q(position=entry.position, joined_date=entry.joined_date, id__lt=entry.pk)
+    )
+    return ahead.count() + 1
 
 
 def waiting_ids(event: Event) -> list[str]:

@@ -36,19 +36,7 @@ urlpatterns = [
     path("events/<str:event_id>/check-in/", views.check_in_everyone, name="check_in_everyone"),
     path("events/<str:event_id>/waitlist/", views.waitlist_join, name="waitlist_join"),
     path("events/<str:event_id>/waitlist/rules/", views.waitlist_rules, name="waitlist_rules"),
-    path(
-        "events/<str:event_id>/waitlist/<str:entry_id>/remove/",
-        views.waitlist_remove,
-        name="waitlist_remove",
-    ),
-    path(
-        "events/<str:event_id>/waitlist/<str:entry_id>/move/",
-        views.waitlist_move,
-        name="waitlist_move",
-    ),
-    path(
-        "events/<str:event_id>/waitlist/<str:entry_id>/give/",
-        views.waitlist_give,
-        name="waitlist_give",
-    ),
+    path("events/<str:event_id>/waitlist/remove/", views.waitlist_remove, name="waitlist_remove"),
+    path("events/<str:event_id>/waitlist/move/", views.waitlist_move, name="waitlist_move"),
+    path("events/<str:event_id>/waitlist/give/", views.waitlist_give, name="waitlist_give"),
 ]

@@ -6,7 +6,7 @@ the refusal, so it works without JavaScript.
 """
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
@@ -14,7 +14,7 @@ from calendar_app.models import Event
 from calendar_app.views.errors import refusal
 from calendar_app.views.helpers import wants_fragment
 from participants import selectors, services
-from participants.forms import MoveForm, WaitlistJoinForm, WaitlistSettingForm
+from participants.forms import MoveForm, WaitlistEntryForm, WaitlistJoinForm, WaitlistSettingForm
 from participants.models import WaitlistEntry
 from participants.services import ParticipationError
 from participants.views.dashboard import (
@@ -44,29 +44,30 @@ def waitlist_join(request: HttpRequest, event_id: str) -> HttpResponse:
 
 @require_POST
 @vary_on_htmx
-def waitlist_remove(request: HttpRequest, event_id: str, entry_id: str) -> HttpResponse:
+def waitlist_remove(request: HttpRequest, event_id: str) -> HttpResponse:
     """Take someone off the waitlist."""
-    return _entry_action(request, event_id, entry_id, services.remove_from_waitlist, "Removed")
+    return _entry_action(request, event_id, services.remove_from_waitlist, "Removed")
 
 
 @require_POST
 @vary_on_htmx
-def waitlist_move(request: HttpRequest, event_id: str, entry_id: str) -> HttpResponse:
-    """Move someone to another position (the "Move up" button sends the one above)."""
+def waitlist_move(request: HttpRequest, event_id: str) -> HttpResponse:
+    """Move someone to another position (``to_position``), or one place up without it."""
     form = MoveForm(request.POST)
-    to_position = form.cleaned_data["to_position"] if form.is_valid() else 0
+    to_position = form.cleaned_data["to_position"] if form.is_valid() else None
 
     def move(*, actor, entry):
-        return services.move_waitlist_entry(actor=actor, entry=entry, to_position=to_position)
+        position = selectors.rank_of(entry) - 1 if to_position is None else to_position
+        return services.move_waitlist_entry(actor=actor, entry=entry, to_position=position)
 
-    return _entry_action(request, event_id, entry_id, move, "Moved")
+    return _entry_action(request, event_id, move, "Moved")
 
 
 @require_POST
 @vary_on_htmx
-def waitlist_give(request: HttpRequest, event_id: str, entry_id: str) -> HttpResponse:
+def waitlist_give(request: HttpRequest, event_id: str) -> HttpResponse:
     """Give a free place to someone waiting (the schedule offers freed places to staff)."""
-    return _entry_action(request, event_id, entry_id, services.give_place, "Gave the place to")
+    return _entry_action(request, event_id, services.give_place, "Gave the place to")
 
 
 @require_POST
@@ -83,9 +84,16 @@ def waitlist_rules(request: HttpRequest, event_id: str) -> HttpResponse:
     return _done(request, event, f"Saved the waitlist rules of {event.schedule.name}.")
 
 
-def _entry_action(request: HttpRequest, event_id: str, entry_id: str, action, verb: str):
+def _entry_action(request: HttpRequest, event_id: str, action, verb: str):
+    """An action on the person waiting named by the body's ``entry`` (another event's or
+    business's is a 404)."""
     event = dashboard_event(request, event_id)
-    entry = get_object_or_404(WaitlistEntry, business=request.business, event=event, pk=entry_id)
+    form = WaitlistEntryForm(request.POST)
+    if not form.is_valid():
+        raise Http404("No such person waiting.")
+    entry = get_object_or_404(
+        WaitlistEntry, business=request.business, event=event, pk=form.cleaned_data["entry"]
+    )
     entry.event = event
     waiting = [entry.pk]
     try:

@@ -24,7 +24,7 @@ def join_url(event):
 
 
 def entry_url(name, entry):
-    return reverse(f"participants:waitlist_{name}", args=[entry.event_id, entry.pk])
+    return reverse(f"participants:waitlist_{name}", args=[entry.event_id])
 
 
 def wait(event, name, position):
@@ -79,7 +79,7 @@ def test_move_up_reorders_the_section(owner_client, full_class):
     wait(full_class, "Cleo", 1)
     dan = wait(full_class, "Dan", 2)
 
-    response = owner_client.post(entry_url("move", dan), {"to_position": "1"}, headers=HTMX)
+    response = owner_client.post(entry_url("move", dan), {"entry": dan.pk}, headers=HTMX)
 
     html = response.content.decode()
     assert html.index("Dan") < html.index("Cleo")
@@ -88,7 +88,9 @@ def test_move_up_reorders_the_section(owner_client, full_class):
 def test_moving_to_a_position_out_of_range_is_a_400(owner_client, full_class):
     cleo = wait(full_class, "Cleo", 1)
 
-    response = owner_client.post(entry_url("move", cleo), {"to_position": "0"}, headers=HTMX)
+    response = owner_client.post(
+        entry_url("move", cleo), {"entry": cleo.pk, "to_position": "0"}, headers=HTMX
+    )
 
     assert response.status_code == 400
     assert "between 1 and 1" in response.content.decode()
@@ -97,7 +99,7 @@ def test_moving_to_a_position_out_of_range_is_a_400(owner_client, full_class):
 def test_remove_without_javascript_redirects(owner_client, full_class):
     cleo = wait(full_class, "Cleo", 1)
 
-    response = owner_client.post(entry_url("remove", cleo))
+    response = owner_client.post(entry_url("remove", cleo), {"entry": cleo.pk})
 
     assert response.status_code == 302
     cleo.refresh_from_db()
@@ -108,7 +110,8 @@ def test_another_business_s_entry_is_a_404(owner_client, full_class, other_busin
     elsewhere = EventFactory(schedule__business=other_business, total_capacity=1)
     entry = wait(elsewhere, "Zed", 1)
 
-    url = reverse("participants:waitlist_remove", args=[full_class.pk, entry.pk])
+    url = reverse("participants:waitlist_remove", args=[full_class.pk])
+    assert owner_client.post(url, {"entry": entry.pk}).status_code == 404
     assert owner_client.post(url).status_code == 404
 
 
@@ -142,7 +145,7 @@ def test_give_the_place_is_offered_in_offer_mode_when_a_place_is_free(owner_clie
         in owner_client.get(reverse("participants:dashboard", args=[event.pk])).content
     )
 
-    response = owner_client.post(entry_url("give", cleo), headers=HTMX)
+    response = owner_client.post(entry_url("give", cleo), {"entry": cleo.pk}, headers=HTMX)
 
     assert response.status_code == 200
     assert Participation.objects.filter(event=event, name="Cleo").exists()
