@@ -150,6 +150,11 @@ class WaitlistEntry(models.Model):
         help_text="The participation this entry became when a place freed.",
     )
     removed_date = models.DateTimeField(null=True, blank=True)
+    refused_reason = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Why the calendar (an upstream) last refused this person a freed place.",
+    )
     notified_date = models.DateTimeField(
         null=True,
         blank=True,

@@ -286,6 +286,7 @@ class WaitlistRow:
     email: str
     phone: str
     joined_date: datetime
+    refused_reason: str
     urls: dict[str, str]
 
 
@@ -323,6 +324,7 @@ def waitlist(event: Event) -> Waitlist:
                 email=entry.email,
                 phone=entry.phone,
                 joined_date=entry.joined_date,
+                refused_reason=entry.refused_reason,
                 urls=urls,
             )
         )

@@ -191,11 +191,14 @@ def _promote(
             participation = through_backend(
                 lambda: backend.add_participation(event=event, values=values, idempotency_key="")
             )
-    except ParticipationError:
+    except ParticipationError as refusal:
+        entry.refused_reason = str(refusal)[:500]
+        entry.save(update_fields=["refused_reason"])
         return None
     entry.promoted_date = timezone.now()
     entry.participation = participation
-    entry.save(update_fields=["promoted_date", "participation"])
+    entry.refused_reason = ""
+    entry.save(update_fields=["promoted_date", "participation", "refused_reason"])
     record_change(
         business=event.business,
         actor=actor,
