@@ -108,3 +108,17 @@ def sync_remaining_capacity(event: Event) -> None:
     if event.total_capacity is not None:
         remaining_places = event.total_capacity - booked_places(event)
     Event.objects.filter(pk=event.pk).update(remaining_capacity=remaining_places)
+
+
+def parties_that_fit(parties: Iterable, *, free: int | None) -> list:
+    """Of ``parties`` (people waiting, first in line first, each with a ``party_size``), those
+    the ``free`` places go to: each in turn while it fits; a bigger party is skipped and keeps
+    its turn for the next freed place (None: unlimited, everyone fits)."""
+    chosen = []
+    for party in parties:
+        if free is not None and party.party_size > free:
+            continue
+        chosen.append(party)
+        if free is not None:
+            free -= party.party_size
+    return chosen

@@ -24,3 +24,6 @@ upstream_events_applied = Signal()  # kwargs: business, events (list of tuples o
 # its transaction: ``event_ids`` are the events it cancelled, ``notify`` and ``message`` the
 # owner's choice to tell their participants and the owner's own words ("" for none).
 event_cancelled = Signal()  # kwargs: event, event_ids (list of str), notify (bool), message (str)
+# Sent by ``update_event`` when an edit set an event's (or a series') capacity, inside the edit's
+# transaction with the event locked: the participants app gives freed places to those waiting.
+capacity_changed = Signal()  # kwargs: event (calendar_app.models.Event), actor (Membership|None)

@@ -4,7 +4,7 @@ import uuid
 
 from django import forms
 
-from participants.models import Participation
+from participants.models import Participation, WaitlistSetting
 from participants.services import MAX_PARTY_SIZE
 
 
@@ -81,3 +81,48 @@ class RevisionForm(forms.Form):
     """Cancel and undo carry the revision the row showed."""
 
     revision = forms.IntegerField()
+
+
+class WaitlistJoinForm(forms.Form):
+    """Someone to put on a full event's waitlist."""
+
+    name = forms.CharField(max_length=200)
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(max_length=50, required=False)
+    party_size = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_PARTY_SIZE,
+        initial=1,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "wait-%s")
+        super().__init__(*args, **kwargs)
+
+
+class WaitlistEntryForm(forms.Form):
+    """The person waiting an action is for (their id travels in the body, not the URL)."""
+
+    entry = forms.CharField(max_length=250)
+
+
+class MoveForm(WaitlistEntryForm):
+    """The waitlist position (1 is first) to move someone to; empty: one place up."""
+
+    to_position = forms.IntegerField(required=False)
+
+
+class AttendanceForm(forms.Form):
+    """Checked in, no-show, or empty to undo the mark."""
+
+    attendance = forms.ChoiceField(
+        choices=[("", "Not marked"), *Participation.Attendance.choices], required=False
+    )
+
+
+class WaitlistSettingForm(forms.Form):
+    """The schedule's waitlist rules (owners): a limit per class (empty: none) and the mode."""
+
+    limit = forms.IntegerField(min_value=0, required=False)
+    promotion = forms.ChoiceField(choices=WaitlistSetting.Promotion.choices)

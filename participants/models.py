@@ -5,13 +5,17 @@ from django.db.models import Q
 from django.utils import timezone
 
 from calendar_app.models import Event, Schedule, new_id
-from calendar_app.tenancy.models import Business
+from calendar_app.tenancy.models import Business, Membership
 
 
 class Participation(models.Model):
     class Status(models.TextChoices):
         CONFIRMED = "CONFIRMED", "Confirmed"
         PENDING_CONFIRMATION = "PENDING_CONFIRMATION", "Pending confirmation"
+
+    class Attendance(models.TextChoices):
+        CHECKED_IN = "CHECKED_IN", "Checked in"
+        NO_SHOW = "NO_SHOW", "No-show"
 
     id = models.CharField(primary_key=True, max_length=250, default=new_id, editable=False)
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="participations")
@@ -53,6 +57,13 @@ class Participation(models.Model):
         blank=True,
         help_text="Set when cancelled (the spec's Delete Participation); kept so it can be undone.",
     )
+    attendance = models.CharField(
+        max_length=20, choices=Attendance.choices, blank=True, help_text="Empty: not marked yet."
+    )
+    attendance_marked_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    attendance_marked_date = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_date", "id"]
@@ -82,3 +93,94 @@ class Participation(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.cancelled_date is not None
+
+
+class WaitlistSetting(models.Model):
+    """A schedule's waitlist rules: how many may wait per occurrence (empty: no limit) and
+    whether a freed place goes to the first who fits at once, or is offered to staff."""
+
+    class Promotion(models.TextChoices):
+        AUTOMATIC = "AUTOMATIC", "Automatic"
+        OFFER_TO_STAFF = "OFFER_TO_STAFF", "Offer to staff"
+
+    schedule = models.OneToOneField(
+        Schedule, on_delete=models.CASCADE, related_name="waitlist_setting"
+    )
+    limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="People who may wait per occurrence; empty: no limit."
+    )
+    promotion = models.CharField(
+        max_length=20, choices=Promotion.choices, default=Promotion.AUTOMATIC
+    )
+
+    def __str__(self) -> str:
+        return f"Waitlist of {self.schedule_id}"
+
+    @classmethod
+    def for_schedule(cls, schedule_id: str) -> "WaitlistSetting":
+        """The schedule's setting, or the default (no limit, automatic) when it has none."""
+        return cls.objects.filter(schedule_id=schedule_id).first() or cls(schedule_id=schedule_id)
+
+
+class WaitlistEntry(models.Model):
+    """Someone waiting for a place on a full event; takes no place until promoted.
+
+    Kept after it ends (``promoted_date`` with the participation it became, or
+    ``removed_date``), so the history and the demand that never got a place stay countable.
+    """
+
+    id = models.CharField(primary_key=True, max_length=250, default=new_id, editable=False)
+    business = models.ForeignKey(
+        Business, on_delete=models.CASCADE, related_name="waitlist_entries"
+    )
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="waitlist_entries")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    party_size = models.PositiveIntegerField(default=1)
+    position = models.PositiveIntegerField(help_text="Order among those waiting (1 is first).")
+    joined_date = models.DateTimeField(default=timezone.now)
+    promoted_date = models.DateTimeField(null=True, blank=True)
+    participation = models.OneToOneField(
+        Participation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="waitlist_entry",
+        help_text="The participation this entry became when a place freed.",
+    )
+    removed_date = models.DateTimeField(null=True, blank=True)
+    refused_reason = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Why the calendar (an upstream) last refused this person a freed place.",
+    )
+    notified_date = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the promoted person was told of their place; empty after a promotion "
+        "marks them as still to be told (there is no notifications outbox yet).",
+    )
+
+    class Meta:
+        ordering = ["position", "joined_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(party_size__gte=1) & Q(party_size__lte=1000),
+                name="waitlist_party_size_range",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["event", "position"],
+                condition=Q(promoted_date__isnull=True, removed_date__isnull=True),
+                name="waitlist_waiting",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.party_size}) waiting"
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.promoted_date is None and self.removed_date is None

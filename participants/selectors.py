@@ -19,7 +19,7 @@ from calendar_app.capacity import Capacity, event_capacity
 from calendar_app.locations import location_text
 from calendar_app.models import Event, EventResource
 from calendar_app.tenancy.models import Business
-from participants.models import Participation
+from participants.models import Participation, WaitlistEntry, WaitlistSetting
 
 OCCURRENCE_TYPES = (Event.RecurrenceType.INSTANCE, Event.RecurrenceType.EXCEPTION)
 
@@ -94,7 +94,7 @@ def matches_search(event: Event, participation: Participation, *, search: str) -
     return participations_for_event(event, search=search).filter(pk=participation.pk).exists()
 
 
-ROW_ACTIONS = ("row", "edit", "cancel", "restore")
+ROW_ACTIONS = ("row", "edit", "cancel", "restore", "attendance")
 ID_SLOT = "participation-id-slot"
 
 
@@ -116,6 +116,8 @@ class ParticipationRow:
     created_date: datetime
     revision: int
     is_cancelled: bool
+    attendance: str
+    attendance_label: str
     who: str
     urls: dict[str, str]
     edit_form: Any = None
@@ -160,6 +162,8 @@ def participation_rows(participations) -> list[ParticipationRow]:
                 created_date=p.created_date,
                 revision=p.revision,
                 is_cancelled=p.is_cancelled,
+                attendance=p.attendance,
+                attendance_label=p.get_attendance_display(),
                 who=who(p),
                 urls=urls,
             )
@@ -269,3 +273,87 @@ def row_permissions(event: Event, *, business: Business) -> dict:
         "read_only_reason": backend.participations_read_only_reason(event=event),
         "can_undo_cancel": backend.can_restore_participation,
     }
+
+
+@dataclass(frozen=True)
+class WaitlistRow:
+    """One person waiting, as the Waitlist section lists them (``rank`` 1 is first in line)."""
+
+    pk: str
+    rank: int
+    name: str
+    who: str
+    email: str
+    phone: str
+    joined_date: datetime
+    refused_reason: str
+    urls: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Waitlist:
+    """The event's waitlist: who waits, in order, and the schedule's rules for it."""
+
+    rows: list[WaitlistRow]
+    limit: int | None
+    offer_to_staff: bool
+
+
+def waiting_entries(event: Event) -> QuerySet:
+    """The event's people still waiting, first in line first."""
+    return WaitlistEntry.objects.filter(
+        event_id=event.pk, promoted_date__isnull=True, removed_date__isnull=True
+    ).order_by("position", "joined_date", "id")
+
+
+def waitlist(event: Event) -> Waitlist:
+    """The Waitlist section of the dashboard (two queries)."""
+    setting = WaitlistSetting.for_schedule(event.schedule_id)
+    urls = {
+        name: reverse(f"participants:waitlist_{name}", args=[event.pk])
+        for name in ("remove", "move", "give")
+    }
+    rows = []
+    for rank, entry in enumerate(waiting_entries(event), start=1):
+        rows.append(
+            WaitlistRow(
+                pk=entry.pk,
+                rank=rank,
+                name=entry.name,
+                who=who(entry),
+                email=entry.email,
+                phone=entry.phone,
+                joined_date=entry.joined_date,
+                refused_reason=entry.refused_reason,
+                urls=urls,
+            )
+        )
+    return Waitlist(
+        rows=rows,
+        limit=setting.limit,
+        offer_to_staff=setting.promotion == WaitlistSetting.Promotion.OFFER_TO_STAFF,
+    )
+
+
+def rank_of(entry: WaitlistEntry) -> int:
+    """Where ``entry`` stands in its event's waitlist (1 is first): those ahead of it, plus one."""
+    ahead = waiting_entries(entry.event).filter(
+        Q(position__lt=entry.position)
+        | Q(position=entry.position, joined_date__lt=entry.joined_date)
+        | Q(position=entry.position, joined_date=entry.joined_date, id__lt=entry.pk)
+    )
+    return ahead.count() + 1
+
+
+def waiting_ids(event: Event) -> list[str]:
+    """Ids of those waiting now: a change's answer asks which of them it promoted."""
+    return list(waiting_entries(event).values_list("pk", flat=True))
+
+
+def promoted_from(entry_ids: list[str]) -> list[ParticipationRow]:
+    """Rows of the participations that those of ``entry_ids`` (people who were waiting) became,
+    in the order they got their place: what a cancel's answer adds to the list."""
+    promoted = Participation.objects.filter(waitlist_entry__pk__in=entry_ids).order_by(
+        "created_date", "id"
+    )
+    return participation_rows(promoted)

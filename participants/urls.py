@@ -28,4 +28,15 @@ urlpatterns = [
         views.participation_restore,
         name="restore",
     ),
+    path(
+        "events/<str:event_id>/participations/<str:participation_id>/attendance/",
+        views.participation_attendance,
+        name="attendance",
+    ),
+    path("events/<str:event_id>/check-in/", views.check_in_everyone, name="check_in_everyone"),
+    path("events/<str:event_id>/waitlist/", views.waitlist_join, name="waitlist_join"),
+    path("events/<str:event_id>/waitlist/rules/", views.waitlist_rules, name="waitlist_rules"),
+    path("events/<str:event_id>/waitlist/remove/", views.waitlist_remove, name="waitlist_remove"),
+    path("events/<str:event_id>/waitlist/move/", views.waitlist_move, name="waitlist_move"),
+    path("events/<str:event_id>/waitlist/give/", views.waitlist_give, name="waitlist_give"),
 ]

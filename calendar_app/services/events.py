@@ -13,7 +13,7 @@ from calendar_app.backends import Scope, calendar_backend
 from calendar_app.errors import CalendarError
 from calendar_app.models import Event, Resource, Schedule
 from calendar_app.services.bulk import require_no_running_operation
-from calendar_app.signals import event_cancelled, event_changed
+from calendar_app.signals import capacity_changed, event_cancelled, event_changed
 from calendar_app.tenancy.access import require_may_change_event, require_member, require_owner
 from calendar_app.tenancy.models import Business, Membership
 
@@ -112,6 +112,8 @@ def update_event(
         before=before,
         after=series_rows(updated),
     )
+    if "total_capacity" in changes:
+        capacity_changed.send(sender=Event, event=updated, actor=actor)
     event_changed.send(sender=Event, event=updated)
     return updated
 

@@ -1,10 +1,9 @@
 """Participation writes: add, edit, cancel and undo, each under the event's row lock.
 
-Every write locks the event row (``SELECT … FOR UPDATE``) before it counts places, so two
-people filling the last place at once cannot both succeed; the loser gets a
-``ParticipationError`` with a message meant for them. The write itself goes through the
-business's calendar backend (the local store, or the upstream that owns the participation), which
-keeps ``event.remaining_capacity`` and uses the one set of revision helpers.
+The write itself goes through the business's calendar backend (the local store, or the upstream
+that owns the participation), which keeps ``event.remaining_capacity`` and uses the one set of
+revision helpers. A cancel or a smaller party frees places: they go to the people waiting
+(``participants.services.waitlist``) in the same transaction.
 """
 
 from django.db import IntegrityError, transaction
@@ -12,88 +11,22 @@ from django.db import IntegrityError, transaction
 from bookings.selectors import customer_for_booking
 from calendar_app.audit import record_change
 from calendar_app.backends import calendar_backend, locked_current
-from calendar_app.capacity import free_places
-from calendar_app.errors import CalendarError, RevisionConflict
 from calendar_app.models import Event
 from calendar_app.signals import event_changed
 from calendar_app.tenancy.access import require_member
 from calendar_app.tenancy.models import Membership
 from participants.models import Participation
-
-__all__ = [
-    "EDITABLE_FIELDS",
-    "ParticipationError",
-    "RevisionConflict",
-    "add_participation",
-    "cancel_participation",
-    "restore_participation",
-    "update_participation",
-]
+from participants.services.locking import (
+    MAX_PARTY_SIZE,
+    ParticipationError,
+    check_bookable,
+    check_capacity,
+    lock_event,
+    through_backend,
+)
+from participants.services.waitlist import promote_waiting
 
 EDITABLE_FIELDS = ("name", "email", "phone", "party_size", "status", "notes")
-MAX_PARTY_SIZE = 1000
-
-
-class ParticipationError(ValueError):
-    """A participation write the dashboard refuses; ``field`` names the form field it concerns."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        self.field = field
-        super().__init__(message)
-
-
-def _places(count: int) -> str:
-    return f"{count} place" if count == 1 else f"{count} places"
-
-
-def _lock_event(event: Event) -> Event:
-    """The event row, locked until the transaction ends: capacity is counted under this lock.
-
-    Every participation write starts here, so this is where blocked time (not a class, no
-    participants) and participations the backend does not let the dashboard write (those of
-    Wix Bookings events) are refused for all of them.
-    """
-    locked = (
-        Event.objects.select_for_update(of=("self",))
-        .select_related("schedule", "business")
-        .get(pk=event.pk)
-    )
-    if locked.schedule.is_blocked_time:
-        raise ParticipationError("This is blocked time, not a class; it takes no participants.")
-    read_only = calendar_backend(locked.business).participations_read_only_reason(event=locked)
-    if read_only:
-        raise ParticipationError(read_only)
-    return locked
-
-
-def _through_backend(write):
-    """Run a backend write, turning the calendar's refusals into the dashboard's error type."""
-    try:
-        return write()
-    except CalendarError as error:
-        raise ParticipationError(str(error)) from error
-
-
-def _check_capacity(
-    event: Event, *, needed: int, excluding: Participation | None = None, doing: str = ""
-) -> None:
-    """Refuse when ``needed`` places do not fit next to the other active participations."""
-    free = free_places(event, excluding=excluding)
-    if free is None or needed <= free:
-        return
-    prefix = f"{doing}: " if doing else ""
-    if free <= 0:
-        message = f"{prefix}this event is full ({_places(event.total_capacity)} taken)."
-    else:
-        message = f"{prefix}only {_places(free)} left; this party needs {needed}."
-    raise ParticipationError(message[0].upper() + message[1:], field="party_size")
-
-
-def _check_bookable(event: Event) -> None:
-    if event.recurrence_type == Event.RecurrenceType.MASTER:
-        raise ParticipationError("Participants join one occurrence of a series, not the series.")
-    if event.is_cancelled:
-        raise ParticipationError("This event is cancelled; it takes no participants.")
 
 
 def _clean_values(values: dict) -> dict:
@@ -141,14 +74,14 @@ def add_participation(
     submit created, with ``created`` False; the unique constraint backs this up under races.
     """
     require_member(actor, event.business_id, what="manage participants")
-    locked = _lock_event(event)
+    locked = lock_event(event)
     if idempotency_key:
         existing = Participation.objects.filter(
             event_id=locked.pk, idempotency_key=idempotency_key
         ).first()
         if existing is not None:
             return existing, False
-    _check_bookable(locked)
+    check_bookable(locked)
     customer = None
     if customer_id is not None:
         customer = customer_for_booking(business=locked.business, customer_id=customer_id)
@@ -164,11 +97,11 @@ def add_participation(
             "notes": notes,
         }
     )
-    _check_capacity(locked, needed=values["party_size"])
+    check_capacity(locked, needed=values["party_size"])
     backend = calendar_backend(locked.business)
     try:
         with transaction.atomic():
-            participation = _through_backend(
+            participation = through_backend(
                 lambda: backend.add_participation(
                     event=locked, values=values, idempotency_key=idempotency_key
                 )
@@ -207,7 +140,7 @@ def update_participation(
     """
     require_member(actor, participation.business_id, what="manage participants")
     values = _clean_values(changes)
-    locked = _lock_event(participation.event)
+    locked = lock_event(participation.event)
     current = locked_current(Participation, participation.pk, expected_revision)
     if current.is_cancelled:
         raise ParticipationError("This participation is cancelled; undo the cancel to edit it.")
@@ -216,8 +149,8 @@ def update_participation(
             raise ParticipationError(
                 "This event is cancelled; a party cannot grow.", field="party_size"
             )
-        _check_capacity(locked, needed=values["party_size"], excluding=current)
-    updated = _through_backend(
+        check_capacity(locked, needed=values["party_size"], excluding=current)
+    updated = through_backend(
         lambda: calendar_backend(locked.business).update_participation(
             participation=current, expected_revision=expected_revision, values=values
         )
@@ -229,6 +162,8 @@ def update_participation(
         action="update",
         revision_before=expected_revision,
     )
+    if updated.party_size < current.party_size:
+        promote_waiting(event=locked, actor=actor, freed_by=f"party of {current.name} shrank")
     event_changed.send(sender=Participation, event=locked)
     return updated
 
@@ -237,13 +172,14 @@ def update_participation(
 def cancel_participation(
     *, actor: Membership | None, participation: Participation, expected_revision: int
 ) -> Participation:
-    """Cancel (soft-delete) a participation and free its places; it can be undone."""
+    """Cancel (soft-delete) a participation and free its places for the people waiting; it can
+    be undone while the places are still free."""
     require_member(actor, participation.business_id, what="manage participants")
-    locked = _lock_event(participation.event)
+    locked = lock_event(participation.event)
     current = locked_current(Participation, participation.pk, expected_revision)
     if current.is_cancelled:
         raise ParticipationError("This participation is already cancelled.")
-    updated = _through_backend(
+    updated = through_backend(
         lambda: calendar_backend(locked.business).cancel_participation(
             participation=current, expected_revision=expected_revision
         )
@@ -255,6 +191,7 @@ def cancel_participation(
         action="cancel",
         revision_before=expected_revision,
     )
+    promote_waiting(event=locked, actor=actor, freed_by=f"cancel of {updated.name}")
     event_changed.send(sender=Participation, event=locked)
     return updated
 
@@ -265,13 +202,13 @@ def restore_participation(
 ) -> Participation:
     """Undo a cancel, if the party still fits into the event's free places."""
     require_member(actor, participation.business_id, what="manage participants")
-    locked = _lock_event(participation.event)
+    locked = lock_event(participation.event)
     current = locked_current(Participation, participation.pk, expected_revision)
     if not current.is_cancelled:
         raise ParticipationError("This participation is not cancelled.")
-    _check_bookable(locked)
-    _check_capacity(locked, needed=current.party_size, doing="Cannot undo")
-    updated = _through_backend(
+    check_bookable(locked)
+    check_capacity(locked, needed=current.party_size, doing="Cannot undo")
+    updated = through_backend(
         lambda: calendar_backend(locked.business).restore_participation(
             participation=current, expected_revision=expected_revision
         )

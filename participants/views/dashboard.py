@@ -20,7 +20,12 @@ from calendar_app.models import Event
 from calendar_app.views.errors import refusal
 from calendar_app.views.helpers import get_event, wants_fragment
 from participants import export, selectors, services
-from participants.forms import AddParticipationForm, EditParticipationForm, RevisionForm
+from participants.forms import (
+    AddParticipationForm,
+    EditParticipationForm,
+    RevisionForm,
+    WaitlistJoinForm,
+)
 from participants.models import Participation
 from participants.selectors import ParticipationRow, who
 from participants.services import ParticipationError, RevisionConflict
@@ -40,13 +45,13 @@ vary_on_htmx = vary_on_headers("HX-Request")
 def dashboard(request: HttpRequest, event_id: str) -> HttpResponse:
     """The event's header and participations; ``?q=`` searches the list, ``?customer_q=``
     finds a customer to add and ``?customer=<id>`` fills the add form with them."""
-    event = _event(request, event_id)
+    event = dashboard_event(request, event_id)
     if event.recurrence_type == Event.RecurrenceType.MASTER:
         return _to_next_occurrence(request, event)
     target = request.htmx.target if wants_fragment(request) else None
     if target in ("participations", "load-more"):
         name = "participations" if target == "participations" else "more_rows"
-        return _render_fragment(request, name, {"event": event, **_listing(request, event)})
+        return render_fragment(request, name, {"event": event, **_listing(request, event)})
     customer_search = request.GET.get("customer_q", "").strip()[:100]
     context = {
         "event": event,
@@ -55,10 +60,10 @@ def dashboard(request: HttpRequest, event_id: str) -> HttpResponse:
     }
     add_form = _add_form_for_customer(request)
     if target == "customer-matches":
-        return _render_fragment(request, "customer_matches", context)
+        return render_fragment(request, "customer_matches", context)
     if target == "add-participant":
-        return _render_fragment(request, "add_form", {**context, "add_form": add_form})
-    return _render_page(request, event, add_form=add_form, extra=context)
+        return render_fragment(request, "add_form", {**context, "add_form": add_form})
+    return render_page(request, event, add_form=add_form, extra=context)
 
 
 def _to_next_occurrence(request: HttpRequest, master: Event) -> HttpResponse:
@@ -95,7 +100,7 @@ def _add_form_for_customer(request: HttpRequest) -> AddParticipationForm | None:
 @vary_on_htmx
 def participation_add(request: HttpRequest, event_id: str) -> HttpResponse:
     """Add a participant; a double submit (same form key) creates one participation."""
-    event = _event(request, event_id)
+    event = dashboard_event(request, event_id)
     form = AddParticipationForm(request.POST)
     if not form.is_valid():
         return _add_form(request, event, form, status=400)
@@ -113,7 +118,7 @@ def participation_add(request: HttpRequest, event_id: str) -> HttpResponse:
     note = f"Added {who(participation)}." if created else f"{participation.name} was already added."
     if not wants_fragment(request):
         messages.success(request, note)
-        return redirect(_dashboard_url(event, participation))
+        return redirect(dashboard_url(event, participation))
     return _added(request, event, participation, created=created, note=note)
 
 
@@ -137,36 +142,39 @@ def _added(
         status_message=note,
         oob=True,
     )
-    return _render_fragment(request, "add_response", context)
+    if context["capacity"].is_full:  # the class is full now: offer its waitlist
+        context.update(_waitlist_oob(event))
+    return render_fragment(request, "add_response", context)
 
 
 @require_GET
 @vary_on_htmx
 def participation_row(request: HttpRequest, event_id: str, participation_id: str):
     """One row as it is stored now (closes an inline edit, reloads after a conflict)."""
-    event = _event(request, event_id)
-    participation = _participation(request, event, participation_id)
+    event = dashboard_event(request, event_id)
+    participation = participation_of(request, event, participation_id)
     if not wants_fragment(request):
-        return redirect(_dashboard_url(event, participation))
+        return redirect(dashboard_url(event, participation))
     context = {"event": event, "p": selectors.participation_row(participation)}
-    return _render_fragment(request, "row", context)
+    return render_fragment(request, "row", context)
 
 
 @require_http_methods(["GET", "POST"])
 @vary_on_htmx
 def participation_edit(request: HttpRequest, event_id: str, participation_id: str):
     """GET opens the row's inline edit form; POST saves it against the revision it showed."""
-    event = _event(request, event_id)
-    participation = _participation(request, event, participation_id)
+    event = dashboard_event(request, event_id)
+    participation = participation_of(request, event, participation_id)
     row = selectors.participation_row(participation)
     if participation.is_cancelled:
-        return _row_in_state(request, event, row.shown(error=CANCELLED_EDIT), status=400)
+        return row_in_state(request, event, row.shown(error=CANCELLED_EDIT), status=400)
     if request.method == "GET":
         form = EditParticipationForm.for_participation(participation)
-        return _row_in_state(request, event, row.shown(edit_form=form))
+        return row_in_state(request, event, row.shown(edit_form=form))
     form = EditParticipationForm.for_participation(participation, data=request.POST)
     if not form.is_valid():
-        return _row_in_state(request, event, row.shown(edit_form=form), status=400)
+        return row_in_state(request, event, row.shown(edit_form=form), status=400)
+    waiting = selectors.waiting_ids(event)
     try:
         updated = services.update_participation(
             actor=request.membership,
@@ -178,8 +186,8 @@ def participation_edit(request: HttpRequest, event_id: str, participation_id: st
         return _conflict(request, event, conflict, keep=request.POST)
     except ParticipationError as error:
         form.add_error(error.field, str(error))
-        return refusal(_row_in_state(request, event, row.shown(edit_form=form)), error)
-    return _row_done(request, event, updated, f"Saved {updated.name}.")
+        return refusal(row_in_state(request, event, row.shown(edit_form=form)), error)
+    return row_done(request, event, updated, f"Saved {updated.name}.", waiting_before=waiting)
 
 
 @require_POST
@@ -202,12 +210,13 @@ def participation_restore(request: HttpRequest, event_id: str, participation_id:
 
 def _revision_action(request: HttpRequest, event_id: str, participation_id: str, *, action):
     """Cancel or undo: a revision-checked service call, then the row (or a redirect)."""
-    event = _event(request, event_id)
-    participation = _participation(request, event, participation_id)
+    event = dashboard_event(request, event_id)
+    participation = participation_of(request, event, participation_id)
     row = selectors.participation_row(participation)
     form = RevisionForm(request.POST)
     if not form.is_valid():
-        return _row_in_state(request, event, row.shown(error=STALE_ROW), status=400)
+        return row_in_state(request, event, row.shown(error=STALE_ROW), status=400)
+    waiting = selectors.waiting_ids(event)
     try:
         updated = action(
             actor=request.membership,
@@ -217,15 +226,15 @@ def _revision_action(request: HttpRequest, event_id: str, participation_id: str,
     except RevisionConflict as conflict:
         return _conflict(request, event, conflict)
     except ParticipationError as error:
-        return refusal(_row_in_state(request, event, row.shown(error=str(error))), error)
+        return refusal(row_in_state(request, event, row.shown(error=str(error))), error)
     verb = "Cancelled" if updated.is_cancelled else "Restored"
-    return _row_done(request, event, updated, f"{verb} {who(updated)}.")
+    return row_done(request, event, updated, f"{verb} {who(updated)}.", waiting_before=waiting)
 
 
 @require_GET
 def export_csv(request: HttpRequest, event_id: str) -> StreamingHttpResponse:
     """Every participation of the event as CSV (``participants.export``), streamed."""
-    event = _event(request, event_id)
+    event = dashboard_event(request, event_id)
     response = StreamingHttpResponse(
         export.csv_lines(event), content_type="text/csv; charset=utf-8"
     )
@@ -236,7 +245,7 @@ def export_csv(request: HttpRequest, event_id: str) -> StreamingHttpResponse:
 # Shared pieces ---------------------------------------------------------------------------------
 
 
-def _event(request: HttpRequest, event_id: str) -> Event:
+def dashboard_event(request: HttpRequest, event_id: str) -> Event:
     """An event of this business that takes participants; blocked time is a 404 for everyone."""
     event = get_event(request, event_id)
     if event.schedule.is_blocked_time:
@@ -244,7 +253,7 @@ def _event(request: HttpRequest, event_id: str) -> Event:
     return event
 
 
-def _participation(request: HttpRequest, event: Event, participation_id: str) -> Participation:
+def participation_of(request: HttpRequest, event: Event, participation_id: str) -> Participation:
     """A participation of this event and business; any other id is a 404."""
     participation = get_object_or_404(
         Participation, business=request.business, event=event, pk=participation_id
@@ -253,7 +262,7 @@ def _participation(request: HttpRequest, event: Event, participation_id: str) ->
     return participation
 
 
-def _dashboard_url(event: Event, participation: Participation | None = None) -> str:
+def dashboard_url(event: Event, participation: Participation | None = None) -> str:
     """The dashboard, or the page of it that shows ``participation``, scrolled to its row."""
     url = reverse("participants:dashboard", args=[event.pk])
     if participation is None:
@@ -282,7 +291,7 @@ def _listing_context(listing: selectors.ParticipantList) -> dict:
     }
 
 
-def _render_page(
+def render_page(
     request: HttpRequest,
     event: Event,
     *,
@@ -302,12 +311,14 @@ def _render_page(
         "add_form": add_form or AddParticipationForm(),
         "read_only_reason": header.read_only_reason,
         "can_undo_cancel": header.can_undo_cancel,
+        "waitlist": selectors.waitlist(event),
+        "waitlist_form": WaitlistJoinForm(),
         **(extra or {}),
     }
     return render(request, TEMPLATE, context, status=status)
 
 
-def _render_fragment(
+def render_fragment(
     request: HttpRequest, name: str, context: dict, *, status: int = 200
 ) -> HttpResponse:
     """A partial of the dashboard; its rows offer only the actions the page would offer."""
@@ -321,23 +332,23 @@ def _add_form(
     """The add form with its errors: the fragment, or the whole page."""
     if wants_fragment(request):
         context = {"event": event, "add_form": form}
-        return _render_fragment(request, "add_form", context, status=status)
-    return _render_page(request, event, add_form=form, status=status)
+        return render_fragment(request, "add_form", context, status=status)
+    return render_page(request, event, add_form=form, status=status)
 
 
-def _row_in_state(
+def row_in_state(
     request: HttpRequest, event: Event, row: ParticipationRow, *, status: int = 200
 ) -> HttpResponse:
     """The row in its edit, conflict or error state: a fragment, or the whole page."""
     if not wants_fragment(request):
-        return _render_page(request, event, marked=row, status=status)
+        return render_page(request, event, marked=row, status=status)
     if row.conflict:
         name = "conflict_row"
     elif row.edit_form is not None:
         name = "edit_row"
     else:
         name = "row"
-    return _render_fragment(request, name, {"event": event, "p": row}, status=status)
+    return render_fragment(request, name, {"event": event, "p": row}, status=status)
 
 
 def _conflict(
@@ -351,22 +362,42 @@ def _conflict(
     if keep is not None and not current.is_cancelled:
         mine = EditParticipationForm.over_revision(current, keep)
     row = selectors.participation_row(current).shown(conflict=True, edit_form=mine)
-    return refusal(_row_in_state(request, event, row), conflict)
+    return refusal(row_in_state(request, event, row), conflict)
 
 
-def _row_done(
-    request: HttpRequest, event: Event, participation: Participation, note: str
+def row_done(
+    request: HttpRequest,
+    event: Event,
+    participation: Participation,
+    note: str,
+    *,
+    waiting_before: list[str] | None = None,
 ) -> HttpResponse:
-    """After a change: the updated row, with the capacity summary and a status line swapped
-    out of band (HTMX), or the dashboard page that has the row."""
+    """After a change: the updated row, with the capacity summary, a status line, and (when
+    the change gave places to people waiting, ``waiting_before``) their new rows and the
+    waitlist swapped out of band (HTMX), or the dashboard page that has the row."""
     if not wants_fragment(request):
         messages.success(request, note)
-        return redirect(_dashboard_url(event, participation))
+        return redirect(dashboard_url(event, participation))
     context = {
         "event": event,
         "p": selectors.participation_row(participation),
         "capacity": selectors.event_capacity(event),
         "status_message": note,
         "oob": True,
+        "promoted": selectors.promoted_from(waiting_before or []),
+        **_waitlist_oob(event),
     }
-    return _render_fragment(request, "row_update", context)
+    for promoted in context["promoted"]:
+        context["status_message"] += f" {promoted.who} got a place from the waitlist."
+    return render_fragment(request, "row_update", context)
+
+
+def _waitlist_oob(event: Event) -> dict:
+    """The Waitlist section, swapped out of band: a change to the list can fill the class (it
+    offers the waitlist) or free it (people waiting got places)."""
+    return {
+        "waitlist": selectors.waitlist(event),
+        "waitlist_form": WaitlistJoinForm(),
+        "waitlist_oob": True,
+    }
