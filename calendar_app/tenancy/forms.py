@@ -18,7 +18,18 @@ NO_BUSINESS = "This account is not a member of any business yet. Ask the busines
 
 class LoginForm(AuthenticationForm):
     """A member whose every membership is deactivated cannot log in, and is told why (rather
-    than landing on a page that says nothing); superusers go on to the admin."""
+    than landing on a page that says nothing); superusers go on to the admin.
+
+    A username longer than any account's is refused before anyone is asked: Django's form only
+    sets the widget's maxlength, and the lockout counter stores what was tried in 255
+    characters."""
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        limit = self.fields["username"].max_length or 150
+        if len(username) > limit:
+            raise ValidationError(f"A username has at most {limit} characters.", code="max_length")
+        return username
 
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)

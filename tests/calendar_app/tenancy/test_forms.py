@@ -1,6 +1,7 @@
 """The login form refuses accounts that may not work in any business, and says why."""
 
 import pytest
+from axes.models import AccessAttempt
 from django.urls import reverse
 
 from calendar_app.tenancy.forms import DEACTIVATED, NO_BUSINESS
@@ -19,6 +20,14 @@ def test_an_active_member_logs_in(client, staff):
 
     assert response.status_code == 302
     assert response.url == reverse("calendar_app:home")
+
+
+def test_an_overlong_username_is_refused_without_trying_it(client, staff):
+    response = log_in(client, "x" * 100_000)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["username"] == ["A username has at most 150 characters."]
+    assert not AccessAttempt.objects.exists()
 
 
 def test_a_deactivated_member_is_refused_with_a_message(client, staff, staff_membership):
