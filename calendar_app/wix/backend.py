@@ -94,7 +94,9 @@ class WixCalendarBackend:
         """Run an upstream call; its errors become the dashboard's errors (see the module)."""
         try:
             return operation()
-        except WixRevisionConflict:
+        except WixRevisionConflict as error:
+            if stale_row is None:  # a create has no revision to be stale: the upstream refuses
+                raise CalendarError(f"The calendar service refused the change: {error}") from error
             raise RevisionConflict(self._refreshed(stale_row)) from None
         except WixUnavailable as error:
             raise CalendarUnavailable() from error

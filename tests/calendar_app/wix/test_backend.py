@@ -247,6 +247,17 @@ def test_a_participation_is_added_edited_and_cancelled_upstream(wix_server, owne
     assert Event.objects.get(pk=event.pk).remaining_capacity == 10
 
 
+def test_a_participation_the_upstream_refuses_with_409_is_refused_and_stores_nothing(
+    wix_server, owner, event
+):
+    wix_server.script(409, path="/calendar/v3/participations")
+
+    with pytest.raises(ParticipationError, match="refused the change"):
+        participant_services.add_participation(actor=owner, event=event, name="Jane Doe")
+    assert not Participation.objects.filter(event=event).exists()
+    assert not wix_server.participations
+
+
 def test_a_participation_conflict_upstream_overwrites_nothing(wix_server, owner, event):
     participation, _ = participant_services.add_participation(
         actor=owner, event=event, name="Jane Doe"
