@@ -20,7 +20,7 @@ from django.utils import timezone
 from bookings.models import AppointmentBooking
 from calendar_app.conferencing import tasks
 from calendar_app.conferencing.models import ConferencingAutomation, Meeting
-from calendar_app.conferencing.selectors import is_service_event, service_automation
+from calendar_app.conferencing.selectors import is_service_event
 from calendar_app.models import Event
 from calendar_app.tenancy.models import Business
 
@@ -130,17 +130,25 @@ def upstream_events_applied(
     """An upstream's changes to ``events`` ((event id, appId, externalScheduleId) each) were
     applied: queue the meetings of those the seed's filter matches or that have a meeting.
 
-    A business without conferencing pays one query for the whole batch.
+    A business without conferencing pays one query for the whole batch; one with it, two more
+    (the automated services, the events with a meeting), whatever the batch's size.
     """
     if not events or not uses_conferencing(business):
         return []
+    services = {external for _id, app_id, external in events if is_service_event(app_id)}
+    automated = set(
+        ConferencingAutomation.objects.filter(
+            business=business, enabled=True, schedule__external_id__in=services - {None}
+        ).values_list("schedule__external_id", flat=True)
+    )
+    with_meeting = set(
+        Meeting.objects.filter(event_id__in=[event_id for event_id, *_ in events]).values_list(
+            "event_id", flat=True
+        )
+    )
     event_ids = [
         event_id
-        for event_id, app_id, external_schedule_id in events
-        if service_automation(
-            business=business, app_id=app_id, external_schedule_id=external_schedule_id
-        )
-        is not None
-        or Meeting.objects.filter(event_id=event_id).exists()
+        for event_id, app_id, external in events
+        if (is_service_event(app_id) and external in automated) or event_id in with_meeting
     ]
     return request_meetings(business=business, event_ids=event_ids)
