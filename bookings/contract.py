@@ -14,7 +14,7 @@ naming the field.
 
 import re
 import zoneinfo
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum, StrEnum
 from typing import Annotated, Any
 
@@ -40,19 +40,29 @@ CustomerStatus = StoredCustomer.Status
 # --- §1.10 date-times ----------------------------------------------------------------------------
 
 DATE_TIME_EXAMPLE = "e.g. 2024-05-01T10:00:00.000+02:00[Europe/Berlin]"
+# The form as a JSON Schema ``pattern`` (ECMA-262; ASCII digits only, as in the parser below):
+# local date and time, an offset (or Z), then an optional ``[zone id]``.
+ZONED_DATE_TIME_PATTERN = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?"
+    r"(?:Z|[+-][0-9]{2}:[0-9]{2})(?:\[[A-Za-z0-9_+\-/]{1,64}\])?$"
+)
 _ZONED_DATE_TIME = re.compile(
-    r"(?P<local>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)"
-    r"(?P<offset>Z|[+-]\d{2}:\d{2})"
+    r"(?P<local>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?)"
+    r"(?P<offset>Z|[+-][0-9]{2}:[0-9]{2})"
     r"(?:\[(?P<zone>[A-Za-z0-9_+\-/]{1,64})\])?"
 )
+# Instants far from now cannot be shifted by a zone, a duration or a buffer without leaving
+# Python's calendar (year 1 to 9999): the contract's date-times lie within these years.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 def zoned_date_time(text: object) -> datetime:
     """An aware datetime from the contract's form; the ``[zone]`` is optional.
 
     Anything else is a ``ValueError`` whose message completes a sentence that starts with the
-    field's name: a missing offset, a day that does not exist, an unknown zone, or an offset the
-    zone does not have at that instant (the string contradicts itself).
+    field's name: a missing offset, a day that does not exist, a year outside
+    ``FIRST_YEAR``-``LAST_YEAR``, an unknown zone, or an offset the zone does not have at that
+    instant (the string contradicts itself).
     """
     if not isinstance(text, str):
         raise ValueError(f"must be a date-time string ({DATE_TIME_EXAMPLE})")
@@ -68,11 +78,13 @@ def zoned_date_time(text: object) -> datetime:
         value = datetime.fromisoformat(local + offset)
     except ValueError:
         raise ValueError(f"names a day or time that does not exist ({text})") from None
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"must lie in the years {FIRST_YEAR} to {LAST_YEAR} ({text})")
     if match["zone"] is None:
         return value
     try:
         zone = zoneinfo.ZoneInfo(match["zone"])
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of zones
         raise ValueError(f"names an unknown time zone ({match['zone']})") from None
     if value.astimezone(zone).utcoffset() != value.utcoffset():
         raise ValueError(
@@ -88,6 +100,38 @@ def _zoned_text(text: str) -> str:
 
 # A date-time as an upstream answers it: the string kept as received, checked to be readable.
 ZonedDateTimeText = Annotated[str, Field(strict=True), AfterValidator(_zoned_text)]
+
+# A date-time on the wire as the published schema describes it (``pattern``); a request's is
+# parsed by ``zoned_date_time`` (in ``bookings.mapping``), whose sentences name the field.
+ZonedDateTime = Annotated[
+    str,
+    Field(
+        strict=True,
+        description="A date-time with its offset and, optionally, its zone id (§1.10).",
+        json_schema_extra={
+            "pattern": ZONED_DATE_TIME_PATTERN,
+            "examples": ["2026-12-07T10:00:00.000+01:00[Europe/Berlin]"],
+        },
+    ),
+]
+# A calendar day, ``YYYY-MM-DD``, as an answer carries it.
+DateText = Annotated[str, Field(strict=True, json_schema_extra={"format": "date"})]
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _calendar_day(text: str) -> str:
+    """A request's day: ``YYYY-MM-DD`` in ASCII digits, and a day of the calendar."""
+    if not _DAY.fullmatch(text):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("is not a day of the calendar") from None
+    return text
+
+
+# A calendar day in a request: an empty string is no day (leave the field out instead).
+RequestDate = Annotated[DateText, AfterValidator(_calendar_day)]
 
 
 class ValidationStatus(StrEnum):
@@ -196,8 +240,8 @@ class Instructor(Shape):
 
 
 class Slot(Shape):
-    start_date_time: str | None = None
-    end_date_time: str | None = None
+    start_date_time: ZonedDateTime | None = None
+    end_date_time: ZonedDateTime | None = None
     instructors: list[Instructor] | None = None
 
 
@@ -206,8 +250,8 @@ class SlotRequest(Shape):
 
     customer_id: Id
     bookable_appointment_id: Id
-    start_date_time: Annotated[str, Field(strict=True)]
-    end_date_time: Annotated[str, Field(strict=True)]
+    start_date_time: ZonedDateTime
+    end_date_time: ZonedDateTime
     instructor_ids: list[Id] | None = None
 
 
@@ -220,8 +264,8 @@ class AppointmentBooking(Shape):
 
     booking_id: Id
     booking_status: BookingStatus
-    start_date_time: str
-    end_date_time: str
+    start_date_time: ZonedDateTime
+    end_date_time: ZonedDateTime
     title: str | None = None
     duration: int | None = None
     category: str | None = None
@@ -242,8 +286,8 @@ class DeleteResult(Shape):
 
 class IdlePeriod(Shape):
     id: int
-    start_date: str
-    end_date: str
+    start_date: DateText
+    end_date: DateText
     reason: str | None = None
     unlimited: bool
 
@@ -254,11 +298,11 @@ class Customer(Shape):
     first_name: str | None = None
     last_name: str | None = None
     email: str | None = None
-    date_of_birth: str | None = None
+    date_of_birth: DateText | None = None
     status: CustomerStatus
     studio_id: int | None = None
     phone_private_mobile: str | None = None
-    created_date_time: str | None = None
+    created_date_time: ZonedDateTime | None = None
     idle_periods: list[IdlePeriod] | None = None
     access_refusal: bool
 
@@ -269,7 +313,7 @@ class CustomerSearchRequest(Shape):
     first_name: Text | None = None
     last_name: Text | None = None
     email: Text | None = None
-    date_of_birth: Annotated[str, Field(strict=True)] | None = None
+    date_of_birth: RequestDate | None = None
     card_number_format: CardNumberFormat | None = None
 
 
@@ -280,6 +324,14 @@ class SlicedResult[T](Shape):
     result: list[T]
     offset: str
     has_next: bool
+
+
+class BookableAppointmentSlice(SlicedResult[BookableAppointment]):
+    """A slice of the bookable appointments (§2.1)."""
+
+
+class CustomerSlice(SlicedResult[Customer]):
+    """A slice of the facility's customers (§2.10)."""
 
 
 # --- §5.3 webhooks ------------------------------------------------------------------------------

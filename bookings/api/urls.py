@@ -1,12 +1,15 @@
-"""``/api/v1/``: the appointments contract's paths (§2), then a JSON 404 for any other path."""
+"""``/api/v1/``: the published contract (``openapi.json``, ``docs``), the appointments contract's
+paths (§2), then a JSON 404 for any other path."""
 
 from django.urls import path, re_path
 
-from bookings.api import views
+from bookings.api import docs, views
 
 app_name = "api"
 
 urlpatterns = [
+    path("openapi.json", docs.openapi_json, name="openapi"),
+    path("docs", docs.docs, name="docs"),
     path("appointments/bookable", views.bookable_list, name="bookable_list"),
     path("appointments/bookable/validate", views.validate, name="validate"),
     path("appointments/bookable/<str:appointment_id>", views.bookable_one, name="bookable_one"),

@@ -8,13 +8,21 @@ like unknown ones.
 """
 
 import json
+from datetime import date
 
 from django.http import HttpRequest, JsonResponse
 
 from bookings import mapping, selectors, services
 from bookings.api import selectors as api_selectors
 from bookings.api.auth import api_route
-from bookings.contract import MAX_ID, DeleteResult, SlicedResult, ValidationResult
+from bookings.contract import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_ID,
+    DeleteResult,
+    SlicedResult,
+    ValidationResult,
+)
 from bookings.errors import AppointmentNotFound, ContractError
 from bookings.models import BookableAppointment, Customer
 from bookings.slots import MAX_DAYS_AHEAD
@@ -33,9 +41,10 @@ def _query(request: HttpRequest, name: str) -> str | None:
 
 
 def _query_int(request: HttpRequest, name: str) -> int | None:
-    """A whole-number query parameter within 64 bits, or None when absent."""
+    """A whole-number query parameter within 64 bits, or None when absent (an empty one is no
+    number: a client that means "none" leaves the parameter out)."""
     value = _query(request, name)
-    if value is None or value == "":
+    if value is None:
         return None
     number = _digits(value.removeprefix("-"), lowest=0)
     if number is None:
@@ -83,6 +92,17 @@ def _paging(request: HttpRequest) -> tuple[int, int]:
             error_code="errormessage.validation.max",
         )
     return offset, slice_size
+
+
+def _window_start(text: str) -> date:
+    """``slotWindowStartDate``: a day within the years the contract's date-times can name."""
+    day = mapping.parse_date(text, reference="slotWindowStartDate")
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ContractError(
+            f"slotWindowStartDate must lie in the years {FIRST_YEAR} to {LAST_YEAR}.",
+            reference="slotWindowStartDate",
+        )
+    return day
 
 
 def _json_body(request: HttpRequest) -> object:
@@ -187,9 +207,7 @@ def _bookable_slots(request: HttpRequest, business: Business, appointment_id: st
     customer_id = _query_int(request, "customerId")
     customer = _customer_for_booking(business, customer_id) if customer_id is not None else None
     start_text = _query(request, "slotWindowStartDate")
-    start_date = (
-        mapping.parse_date(start_text, reference="slotWindowStartDate") if start_text else None
-    )
+    start_date = _window_start(start_text) if start_text is not None else None
     days_ahead = _query_int(request, "daysAhead")
     slots = selectors.available_slots(
         appointment=appointment,
@@ -259,7 +277,7 @@ def _customer_bookings(request: HttpRequest, business: Business) -> JsonResponse
 def _customer_list(request: HttpRequest, business: Business) -> JsonResponse:
     """GET customers?customerStatus=: the facility's customers, sliced by id."""
     after_id, slice_size = _paging(request)
-    status = _query(request, "customerStatus") or None
+    status = _query(request, "customerStatus")
     if status is not None and status not in Customer.Status.values:
         raise ContractError(
             f"customerStatus must be one of {', '.join(Customer.Status.values)}.",
