@@ -215,6 +215,10 @@ def test_a_window_without_working_hours_is_an_empty_list(api, training):
         ({"customerId": "x"}, "customerId"),
         ({"customerId": "9223372036854775808"}, "customerId"),
         ({"customerId": "9" * 5000}, "customerId"),
+        ({"customerId": ""}, "customerId"),  # an empty value is no id, not "absent"
+        ({"daysAhead": ""}, "daysAhead"),
+        ({"slotWindowStartDate": "9999-12-31"}, "slotWindowStartDate"),  # was a 500
+        ({"slotWindowStartDate": "0001-01-01"}, "slotWindowStartDate"),
     ],
 )
 def test_a_bad_slot_window_is_a_400(api, training, params, reference):
@@ -287,6 +291,11 @@ def test_an_instructor_nobody_on_the_staff_has_is_not_available(api, training, m
         ({"startDateTime": "2030-06-03T09:00:00.000"}, "startDateTime"),
         ({"instructorIds": "101"}, "instructorIds"),
         ({"instructorIds": ["101"]}, "instructorIds"),
+        # Found by schemathesis: each was a 500 (OverflowError, IsADirectoryError).
+        ({"startDateTime": "9999-12-31T23:59-23:59[Europe/Berlin]"}, "startDateTime"),
+        ({"startDateTime": "0001-01-01T00:00+23:59[UTC]"}, "startDateTime"),
+        ({"endDateTime": "2030-06-03T10:00+02:00[America]"}, "endDateTime"),
+        ({"startDateTime": "٢٠٣٠-06-03T09:00+02:00"}, "startDateTime"),
     ],
 )
 def test_a_wrong_field_is_a_400_naming_it(api, training, member, path, change, reference):

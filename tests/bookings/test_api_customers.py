@@ -92,7 +92,12 @@ def test_the_list_is_sliced_and_filtered_by_status(api, business, other_business
 
 @pytest.mark.parametrize(
     ("params", "reference"),
-    [({"customerStatus": "VIP"}, "customerStatus"), ({"sliceSize": 500}, "sliceSize")],
+    [
+        ({"customerStatus": "VIP"}, "customerStatus"),
+        ({"customerStatus": ""}, "customerStatus"),
+        ({"sliceSize": 500}, "sliceSize"),
+        ({"sliceSize": ""}, "sliceSize"),
+    ],
 )
 def test_a_bad_list_parameter_is_a_400(api, params, reference):
     response = api.get(CUSTOMERS, params)
@@ -136,6 +141,8 @@ def test_a_birth_date_matches_nobody_since_none_are_stored(api, mia):
         ({"email": "x" * 201}, "email"),
         ({"dateOfBirth": "01.04.1990"}, "dateOfBirth"),
         ({"dateOfBirth": 19900401}, "dateOfBirth"),
+        ({"dateOfBirth": ""}, "dateOfBirth"),  # found by schemathesis: searched without it
+        ({"dateOfBirth": "1990-02-30"}, "dateOfBirth"),
         ({"cardNumberFormat": "OCTAL"}, "cardNumberFormat"),
     ],
 )
