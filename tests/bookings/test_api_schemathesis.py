@@ -51,11 +51,12 @@ class Tally:
     failed: collections.Counter = field(default_factory=collections.Counter)
     statuses: collections.Counter = field(default_factory=collections.Counter)
     answered: collections.Counter = field(default_factory=collections.Counter)  # 200s
+    chained: collections.Counter = field(default_factory=collections.Counter)  # by links
     failures: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     phases: list = field(default_factory=list)
 
-    def add(self, recorder) -> None:
+    def add(self, recorder, phase: str) -> None:
         self.cases += len(recorder.cases)
         for node in recorder.cases.values():
             self.operations.add(node.value.operation.label)
@@ -64,7 +65,10 @@ class Tally:
                 status = interaction.response.status_code
                 self.statuses[status] += 1
                 if status == 200:
-                    self.answered[recorder.cases[case_id].value.operation.label] += 1
+                    label = recorder.cases[case_id].value.operation.label
+                    self.answered[label] += 1
+                    if phase == "stateful":
+                        self.chained[label] += 1
         for case_id, checks in recorder.checks.items():
             for check in checks:
                 self.runs[check.name] += 1
@@ -86,6 +90,8 @@ class Tally:
             "  statuses: " + ", ".join(f"{s}: {n}" for s, n in sorted(self.statuses.items())),
             "  200 by operation: "
             + ", ".join(f"{op}: {n}" for op, n in sorted(self.answered.items())),
+            "  200 in linked (stateful) steps: "
+            + ", ".join(f"{op}: {n}" for op, n in sorted(self.chained.items())),
         ]
         return "\n".join(lines + self.failures[:20] + self.errors)
 
@@ -201,7 +207,7 @@ def test_the_live_api_keeps_its_published_contract(live_server, facility, capsys
     started = time.monotonic()
     for event in from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
-            tally.add(event.recorder)
+            tally.add(event.recorder, getattr(event, "phase", "fuzzing"))
         elif isinstance(event, events.PhaseFinished):
             seconds = time.monotonic() - started
             tally.phases.append(f"{event.phase.name} {event.status.value} at {seconds:.0f} s")
