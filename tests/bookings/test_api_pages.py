@@ -128,3 +128,9 @@ def test_another_business_s_webhook_cannot_be_removed(owner_client, other_busine
 
     assert response.status_code == 404
     assert WebhookSubscription.objects.filter(pk=theirs.pk).exists()
+
+
+def test_the_api_page_links_the_published_contract(owner_client):
+    page = owner_client.get(PAGE).content.decode()
+    assert f'href="{reverse("api:docs")}"' in page
+    assert f'href="{reverse("api:openapi")}"' in page
