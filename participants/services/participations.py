@@ -25,6 +25,7 @@ from participants.services.locking import (
     through_backend,
 )
 from participants.services.waitlist import promote_waiting
+from participants.signals import participation_added, participation_cancelled
 
 EDITABLE_FIELDS = ("name", "email", "phone", "party_size", "status", "notes")
 
@@ -121,6 +122,7 @@ def add_participation(
         revision_before=None,
     )
     event_changed.send(sender=Participation, event=locked)
+    participation_added.send(sender=Participation, participation=participation, promoted=False)
     return participation, True
 
 
@@ -193,6 +195,7 @@ def cancel_participation(
     )
     promote_waiting(event=locked, actor=actor, freed_by=f"cancel of {updated.name}")
     event_changed.send(sender=Participation, event=locked)
+    participation_cancelled.send(sender=Participation, participation=updated)
     return updated
 
 
