@@ -1,6 +1,8 @@
 """A Magicline studio's appointment bookings are Magicline's to notify: the rows are skipped
 with that reason, nothing is sent, and the booking page says so."""
 
+# ruff: noqa: F811 (the tests take the fixtures imported below as arguments)
+
 import pytest
 
 from bookings import selectors, services
@@ -20,7 +22,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_magicline_booking_and_its_cancel_are_left_to_magicline(
-    fake, berlin_connection, berlin_studio, client
+    fake,
+    berlin_connection,
+    berlin_studio,
+    client,
 ):
     mia = apply_remote_customer(
         connection=berlin_connection, data=fake.customers[MEMBER_ID]["data"], magicline_id=MEMBER_ID

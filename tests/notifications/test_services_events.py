@@ -2,9 +2,8 @@
 one per active participant, keyed so a second move tells again and the same change twice
 does not."""
 
-from datetime import datetime
-
 import re
+from datetime import datetime
 
 import pytest
 from django.urls import reverse
@@ -109,9 +108,7 @@ def test_an_edit_of_other_fields_or_without_notify_tells_nobody(yoga_class, owne
     assert not Message.objects.exists()
 
 
-def test_a_series_edit_tells_the_participants_of_each_occurrence_it_moves(
-    series, owner_membership
-):
+def test_a_series_edit_tells_the_participants_of_each_occurrence_it_moves(series, owner_membership):
     occurrences = list(Event.objects.filter(recurring_event_id=series.pk).order_by("start")[:2])
     for occurrence in occurrences:
         ParticipationFactory(event=occurrence, email=f"{occurrence.pk}@example.org")
@@ -242,9 +239,7 @@ def test_cancelling_a_schedule_without_notify_tells_nobody(owner_membership, sch
     assert not Message.objects.exists()
 
 
-def test_the_schedule_list_offers_notify_and_refuses_a_too_long_message(
-    owner_client, yoga_class
-):
+def test_the_schedule_list_offers_notify_and_refuses_a_too_long_message(owner_client, yoga_class):
     schedule = yoga_class.schedule
     page = owner_client.get(reverse("calendar_app:schedules")).content.decode()
     assert 'name="notify" value="on" checked' in page

@@ -1,6 +1,8 @@
 """Notices to one person about their own place: a participation added (also from the waiting
 list) or cancelled by staff, an appointment booked or cancelled from the dashboard or the API."""
 
+# ruff: noqa: F811 (the tests take the fixtures imported below as arguments)
+
 import json
 from datetime import timedelta
 
@@ -119,7 +121,9 @@ def test_a_participation_on_a_cancelled_event_gets_no_confirmation_or_cancellati
 
 
 def test_a_booking_from_the_dashboard_is_confirmed_and_its_cancellation_told(
-    training, member, owner_membership
+    training,
+    member,
+    owner_membership,
 ):
     booking = bookings.book_appointment(
         actor=owner_membership,
@@ -144,7 +148,10 @@ def test_a_booking_from_the_dashboard_is_confirmed_and_its_cancellation_told(
 
 
 def test_a_booking_through_the_json_api_is_confirmed_and_a_repeated_cancel_tells_once(
-    api, training, member, anna
+    api,
+    training,
+    member,
+    anna,
 ):
     body = {
         "customerId": member.pk,
