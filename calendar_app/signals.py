@@ -32,7 +32,7 @@ capacity_changed = Signal()  # kwargs: event (calendar_app.models.Event), actor 
 # (``calendar_app.audit.event_rows``: ``start_local_date``, ``time_zone``, ``location``…), and
 # ``notify`` and ``message`` are the owner's choice to tell its participants, as for a cancel.
 event_moved = Signal()  # kwargs: business, moves (list of (str, dict)), notify, message
-# Sent by ``cancel_schedule`` inside its transaction, before the schedule's events are cancelled
-# (some of them later, in the background): ``event_ids`` are the events its cancellation
-# cancels, ``notify`` and ``message`` the owner's choice, as for ``event_cancelled``.
+# Sent by ``cancel_schedule`` when the owner chose to tell the participants (``notify``), inside
+# its transaction, before the schedule's events are cancelled (some of them later, in the
+# background): ``event_ids`` are the events its cancellation cancels, ``message`` the owner's.
 schedule_cancelled = Signal()  # kwargs: schedule, event_ids (list of str), notify, message

@@ -76,9 +76,9 @@ def cancel_schedule(
     """Cancel a schedule and its future events, each event's cancellation audited (a large
     schedule's events in the background: ``bulk.cancel_schedule_events``).
 
-    ``schedule_cancelled`` carries the events the cancellation cancels, with the owner's
-    ``notify`` and ``message``, in this transaction: their participants' notices are queued
-    with it, also for the events a worker cancels later.
+    When the owner chose to notify, ``schedule_cancelled`` carries the events the cancellation
+    cancels, with the owner's ``message``, in this transaction: their participants' notices
+    are queued with it, also for the events a worker cancels later.
     """
     require_owner(actor, "cancel a schedule", business_id=schedule.business_id)
     since = timezone.now()
@@ -88,17 +88,15 @@ def cancel_schedule(
         expected_revision=expected_revision,
         notification=ParticipantNotification(notify=notify, message=message),
     )
-    schedule_cancelled.send(
-        sender=Schedule,
-        schedule=updated,
-        event_ids=list(
-            backend.schedule_cancel_cascade(schedule=updated, since=since).values_list(
-                "pk", flat=True
-            )
-        ),
-        notify=notify,
-        message=message,
-    )
+    if notify:  # (one query for the events' ids, only then)
+        cascade = backend.schedule_cancel_cascade(schedule=updated, since=since)
+        schedule_cancelled.send(
+            sender=Schedule,
+            schedule=updated,
+            event_ids=list(cascade.values_list("pk", flat=True)),
+            notify=notify,
+            message=message,
+        )
     record_change(
         business=schedule.business,
         actor=actor,

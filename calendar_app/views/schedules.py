@@ -137,7 +137,9 @@ def _status_action(
     schedule = _changeable_schedule(request, schedule_id)
     form = form_class(request.POST)
     if not form.is_valid():
-        return _list(request, problem=form.problem(), status=400)
+        stale = "revision" in form.errors or "scope" in form.errors
+        problem = "This page is out of date; reload it." if stale else form.problem()
+        return _list(request, problem=problem, status=400)
     try:
         updated = action(
             actor=request.membership,
