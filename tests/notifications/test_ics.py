@@ -10,6 +10,7 @@ import pytest
 from calendar_app import services
 from calendar_app.notifications import ics
 from calendar_app.notifications.models import Message
+from participants import services as participants
 from tests.factories import EventFactory, ParticipationFactory
 from tests.notifications.conftest import send_queued
 
@@ -143,3 +144,53 @@ def test_a_skipped_row_has_no_calendar_part(schedule, owner_membership):
     row = Message.objects.get()
     assert (row.state, row.ics, row.ics_method) == ("skipped", "", "")
     assert re.fullmatch(r"Cancelled: .+ on Mon 1 Jun 2026", row.subject)
+
+
+@pytest.mark.django_db
+def test_confirmation_move_and_cancel_update_one_calendar_entry(smtp, schedule, owner_membership):
+    """The same UID in each notice and a SEQUENCE that grows: a calendar app adds the class,
+    moves it, then removes it, instead of showing three entries."""
+    event = EventFactory(schedule=schedule, title="Spin", start_local=datetime(2026, 10, 24, 9))
+    participants.add_participation(
+        actor=owner_membership, event=event, name="Ana", email="ana@example.org"
+    )
+    event.refresh_from_db()
+    services.update_event(
+        actor=owner_membership,
+        event=event,
+        expected_revision=event.revision,
+        changes={  # from the Saturday before the clocks go back to the Monday after
+            "start_local_date": "2026-10-26T09:00:00",
+            "end_local_date": "2026-10-26T10:00:00",
+        },
+        notify=True,
+    )
+    event.refresh_from_db()
+    services.cancel_event(
+        actor=owner_membership, event=event, expected_revision=event.revision, notify=True
+    )
+
+    assert send_queued() == ["sent"] * 3
+
+    entries = []
+    for received in sorted(smtp.inbox.messages, key=lambda m: m["Subject"]):
+        part = next(p for p in received.walk() if p.get_content_type() == "text/calendar")
+        lines = unfolded(part.get_content())
+        fields = dict(line.split(":", 1) for line in lines if line.startswith(("UID", "SEQ")))
+        start = next(line for line in lines if line.startswith("DTSTART;"))
+        entries.append((received["Subject"], part.get_param("method"), fields, start))
+    (booked, booked_method, booked_fields, booked_start) = entries[0]
+    (cancelled, cancel_method, cancel_fields, _) = entries[1]
+    (moved, moved_method, moved_fields, moved_start) = entries[2]
+    assert booked.startswith("Booked: Spin on Sat 24 Oct 2026")
+    assert moved == "Moved: Spin, now on Mon 26 Oct 2026"
+    assert cancelled == "Cancelled: Spin on Mon 26 Oct 2026"
+    assert (booked_method, moved_method, cancel_method) == ("REQUEST", "REQUEST", "CANCEL")
+    assert booked_fields["UID"] == moved_fields["UID"] == cancel_fields["UID"]
+    assert (
+        int(booked_fields["SEQUENCE"])
+        < int(moved_fields["SEQUENCE"])
+        < int(cancel_fields["SEQUENCE"])
+    )
+    assert booked_start == "DTSTART;TZID=Europe/Berlin:20261024T090000"  # CEST, UTC+2
+    assert moved_start == "DTSTART;TZID=Europe/Berlin:20261026T090000"  # CET, UTC+1
