@@ -38,12 +38,15 @@ def book_appointment(
     end: datetime,
     instructor_ids: list[str] | None = None,
     slot_token: str = "",
+    notify: bool = True,
 ) -> AppointmentBooking:
     """Book a slot for a customer; refused with ``BookingRefused`` (its validation status), or
     ``BackendUnavailable`` (nothing booked) when the business's upstream does not answer.
 
     The booking lives in the appointment's facility, also for a customer of another facility.
     ``slot_token`` is the slot's token when the screen got one from an upstream's slot list.
+    ``appointment_booked`` asks for a confirmation to the customer unless ``notify`` is False
+    (the demo's bookings).
     """
     require_member(actor, appointment.business_id, what="book appointments")
     backend = appointment_backend(appointment.business)
@@ -60,9 +63,10 @@ def book_appointment(
         business=booking.business, actor=actor, obj=booking, action="book", revision_before=None
     )
     queue_booking_event(booking=booking, event_type=BookingEventType.CREATED)
-    appointment_booked.send(
-        sender=AppointmentBooking, booking=booking, notified_by=backend.customer_notices_by
-    )
+    if notify:
+        appointment_booked.send(
+            sender=AppointmentBooking, booking=booking, notified_by=backend.customer_notices_by
+        )
     return booking
 
 

@@ -6,8 +6,8 @@ write or not at all.
 
 from django.dispatch import Signal
 
-# Sent when a participation was added by staff (or the JSON API), or given to someone waiting
-# (``promoted`` True), with the row as written: the person gets a confirmation.
-participation_added = Signal()  # kwargs: participation (Participation), promoted (bool)
+# Sent when a participation was added by staff, or given to someone waiting (``promoted`` True),
+# with the row as written: the person gets a confirmation unless ``notify`` is False.
+participation_added = Signal()  # kwargs: participation, promoted (bool), notify (bool)
 # Sent when staff cancelled a participation, with the row as written: the person is told.
 participation_cancelled = Signal()  # kwargs: participation (Participation)

@@ -29,7 +29,9 @@ def tell_of_move(*, business, moves, notify, message, **kwargs) -> None:
 
 
 @receiver(participation_added, dispatch_uid="notifications.participation_added")
-def confirm_participation(*, participation, promoted, **kwargs) -> None:
+def confirm_participation(*, participation, promoted, notify, **kwargs) -> None:
+    if not notify:
+        return
     services.queue_participation_notice(
         participation=participation, kind=Message.Kind.PARTICIPATION_ADDED, promoted=promoted
     )

@@ -65,6 +65,7 @@ def add_participation(
     notes: str = "",
     idempotency_key: str = "",
     customer_id: int | None = None,
+    notify: bool = True,
 ) -> tuple[Participation, bool]:
     """Add a participant if the party fits; returns ``(participation, created)``.
 
@@ -73,6 +74,8 @@ def add_participation(
 
     A repeated ``idempotency_key`` (a double-submitted form) returns the participation the first
     submit created, with ``created`` False; the unique constraint backs this up under races.
+    ``participation_added`` asks for a confirmation to the participant unless ``notify`` is
+    False (the demo's sign-ups).
     """
     require_member(actor, event.business_id, what="manage participants")
     locked = lock_event(event)
@@ -122,7 +125,9 @@ def add_participation(
         revision_before=None,
     )
     event_changed.send(sender=Participation, event=locked)
-    participation_added.send(sender=Participation, participation=participation, promoted=False)
+    participation_added.send(
+        sender=Participation, participation=participation, promoted=False, notify=notify
+    )
     return participation, True
 
 

@@ -208,7 +208,9 @@ def _promote(
         revision_before=None,
         changes={"waitlist_entry": [None, entry.pk], "freed_by": [None, freed_by]},
     )
-    participation_added.send(sender=Participation, participation=participation, promoted=True)
+    participation_added.send(
+        sender=Participation, participation=participation, promoted=True, notify=True
+    )
     return participation
 
 

@@ -176,3 +176,19 @@ def test_the_fake_refuses_a_message_outside_the_contract(wix_server, connection)
     with pytest.raises(Exception, match="1 to 5000"):
         client.cancel_event(data["id"], notification={"notifyParticipants": True, "message": ""})
     assert wix_server.events[data["id"]]["status"] == "CONFIRMED"
+
+
+def test_the_webhook_echo_of_the_cancel_delivered_twice_writes_nothing_new(
+    wix_server, connection, owner, event
+):
+    services.cancel_event(
+        actor=owner, event=event, expected_revision=event.revision, notify=True, message=MESSAGE
+    )
+    written = list(Message.objects.values_list("pk", flat=True))
+
+    for _ in range(2):  # the upstream's own change, delivered twice
+        apply_remote_event(
+            connection=connection, data=wix_server.events[event.pk], source="webhook"
+        )
+
+    assert list(Message.objects.values_list("pk", flat=True)) == written

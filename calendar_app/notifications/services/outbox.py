@@ -91,7 +91,9 @@ def write_notices(*, business: Business, notices: list[Notice]) -> list[Message]
     Message.objects.bulk_create(rows, ignore_conflicts=True)
     ids = [row.message_id for row in rows if row.state == Message.State.QUEUED]
     if ids:
-        transaction.on_commit(lambda: queue_sending(message_ids=ids))
+        # Robust: a broker down at commit must not turn the committed change into an error; the
+        # rows stay queued and the beat's ``send_waiting_messages`` sends them later.
+        transaction.on_commit(lambda: queue_sending(message_ids=ids), robust=True)
     return rows
 
 
