@@ -191,6 +191,7 @@ def _bookings(business, services_, customers, today: date) -> int:
                     start=slot.start,
                     end=slot.end,
                     instructor_ids=[slot.instructors[0].id],
+                    notify=False,  # demo customers get no confirmations
                 )
             except BookingRefused:
                 continue

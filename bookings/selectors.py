@@ -183,6 +183,7 @@ class BookingScreen:
     page_url: str
     notice: str = ""
     success: str = ""
+    customer_notices_by: str = ""  # an upstream that tells customers itself ("" for us)
 
 
 def _screen_url(**params) -> str:
@@ -291,6 +292,7 @@ def booking_screen(
         ]
     step = timedelta(days=MAX_DAYS_AHEAD)
     return BookingScreen(
+        customer_notices_by=appointment_backend(business).customer_notices_by,
         business=business,
         services=list(bookable_appointments(business=business)),
         service=service,

@@ -20,6 +20,7 @@ from bookings.models import (
     WorkingHours,
     WorkingHoursOverride,
 )
+from bookings.signals import appointment_booked, appointment_cancelled
 from bookings.tasks import queue_booking_event
 from calendar_app.audit import record_change
 from calendar_app.models import Resource
@@ -37,15 +38,19 @@ def book_appointment(
     end: datetime,
     instructor_ids: list[str] | None = None,
     slot_token: str = "",
+    notify: bool = True,
 ) -> AppointmentBooking:
     """Book a slot for a customer; refused with ``BookingRefused`` (its validation status), or
     ``BackendUnavailable`` (nothing booked) when the business's upstream does not answer.
 
     The booking lives in the appointment's facility, also for a customer of another facility.
     ``slot_token`` is the slot's token when the screen got one from an upstream's slot list.
+    ``appointment_booked`` asks for a confirmation to the customer unless ``notify`` is False
+    (the demo's bookings).
     """
     require_member(actor, appointment.business_id, what="book appointments")
-    booking = appointment_backend(appointment.business).book(
+    backend = appointment_backend(appointment.business)
+    booking = backend.book(
         actor=actor,
         appointment=appointment,
         customer=customer,
@@ -58,6 +63,10 @@ def book_appointment(
         business=booking.business, actor=actor, obj=booking, action="book", revision_before=None
     )
     queue_booking_event(booking=booking, event_type=BookingEventType.CREATED)
+    if notify:
+        appointment_booked.send(
+            sender=AppointmentBooking, booking=booking, notified_by=backend.customer_notices_by
+        )
     return booking
 
 
@@ -65,7 +74,8 @@ def book_appointment(
 def cancel_booking(*, actor: Membership | None, booking: AppointmentBooking) -> AppointmentBooking:
     """Cancel a booking before its deadline; refused with ``CancellationRefused`` after it."""
     require_member(actor, booking.business_id, what="cancel bookings")
-    cancelled = appointment_backend(booking.business).cancel(actor=actor, booking=booking)
+    backend = appointment_backend(booking.business)
+    cancelled = backend.cancel(actor=actor, booking=booking)
     record_change(
         business=cancelled.business,
         actor=actor,
@@ -74,6 +84,9 @@ def cancel_booking(*, actor: Membership | None, booking: AppointmentBooking) -> 
         revision_before=None,
     )
     queue_booking_event(booking=cancelled, event_type=BookingEventType.CANCELLED)
+    appointment_cancelled.send(
+        sender=AppointmentBooking, booking=cancelled, notified_by=backend.customer_notices_by
+    )
     return cancelled
 
 

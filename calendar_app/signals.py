@@ -27,3 +27,12 @@ event_cancelled = Signal()  # kwargs: event, event_ids (list of str), notify (bo
 # Sent by ``update_event`` when an edit set an event's (or a series') capacity, inside the edit's
 # transaction with the event locked: the participants app gives freed places to those waiting.
 capacity_changed = Signal()  # kwargs: event (calendar_app.models.Event), actor (Membership|None)
+# Sent by ``update_event`` when an edit moved events (their time or place changed), inside the
+# edit's transaction: ``moves`` pairs each moved event's id with its audited row before the edit
+# (``calendar_app.audit.event_rows``: ``start_local_date``, ``time_zone``, ``location``…), and
+# ``notify`` and ``message`` are the owner's choice to tell its participants, as for a cancel.
+event_moved = Signal()  # kwargs: business, moves (list of (str, dict)), notify, message
+# Sent by ``cancel_schedule`` when the owner chose to tell the participants (``notify``), inside
+# its transaction, before the schedule's events are cancelled (some of them later, in the
+# background): ``event_ids`` are the events its cancellation cancels, ``message`` the owner's.
+schedule_cancelled = Signal()  # kwargs: schedule, event_ids (list of str), notify, message

@@ -18,6 +18,10 @@ from calendar_app.tenancy.models import Business, Membership
 
 
 class AppointmentBackend(Protocol):
+    # Who tells customers of their bookings and cancellations: "" when this app does (by
+    # email), else the upstream's name (it sends its own notices, so we send none).
+    customer_notices_by: str
+
     def bookable_appointments(self, *, business: Business) -> QuerySet[BookableAppointment]: ...
 
     def available_slots(

@@ -97,6 +97,8 @@ def magicline_backend(business: Business) -> "MagiclineAppointmentBackend | None
 class MagiclineAppointmentBackend:
     """One studio's bookings in Magicline; ``client`` defaults to one built from the connection."""
 
+    customer_notices_by = "Magicline"  # Magicline notifies its customers of their bookings
+
     def __init__(self, connection: MagiclineConnection, client: MagiclineClient | None = None):
         self.connection = connection
         self.client = client or MagiclineClient.for_connection(connection)

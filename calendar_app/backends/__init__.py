@@ -20,6 +20,7 @@ from calendar_app.backends.protocol import (
     INHERITABLE_FIELDS,
     SCHEDULE_EDITABLE_ATTRIBUTES,
     CalendarBackend,
+    ParticipantNotification,
     Scope,
     refuse_uneditable,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "SCHEDULE_EDITABLE_ATTRIBUTES",
     "CalendarBackend",
     "LocalCalendarBackend",
+    "ParticipantNotification",
     "Scope",
     "bump_revision",
     "calendar_backend",

@@ -20,6 +20,7 @@ from calendar_app.backends.protocol import (
     EDITABLE_ATTRIBUTES,
     FIELD_OF_ATTRIBUTE,
     SCHEDULE_EDITABLE_ATTRIBUTES,
+    ParticipantNotification,
     Scope,
     refuse_uneditable,
 )
@@ -42,8 +43,15 @@ class LocalCalendarBackend:
     def create_schedule(self, *, business: Business, **fields) -> Schedule:
         return Schedule.objects.create(business=business, **fields)
 
-    def cancel_schedule(self, *, schedule: Schedule, expected_revision: int) -> Schedule:
-        """Cancel the schedule row; its future events follow with ``cancel_cascaded_events``."""
+    def cancel_schedule(
+        self,
+        *,
+        schedule: Schedule,
+        expected_revision: int,
+        notification: ParticipantNotification | None = None,
+    ) -> Schedule:
+        """Cancel the schedule row; its future events follow with ``cancel_cascaded_events``.
+        (``notification`` is for upstreams that tell participants; here nobody is told.)"""
         if (
             locked_current(Schedule, schedule.pk, expected_revision).status
             == Schedule.Status.CANCELLED
@@ -144,7 +152,13 @@ class LocalCalendarBackend:
         return event
 
     def update_event(
-        self, *, event: Event, expected_revision: int, changes: dict, reach_past: bool = False
+        self,
+        *,
+        event: Event,
+        expected_revision: int,
+        changes: dict,
+        reach_past: bool = False,
+        notification: ParticipantNotification | None = None,
     ) -> Event:
         """Apply ``changes`` (model attribute → value, ``resource_ids`` for resources).
 
@@ -252,8 +266,16 @@ class LocalCalendarBackend:
                 reach_past=True,
             )
 
-    def cancel_event(self, *, event: Event, expected_revision: int, scope: Scope) -> Event:
-        """Cancel one occurrence, this and the following ones, or the MASTER and all of them."""
+    def cancel_event(
+        self,
+        *,
+        event: Event,
+        expected_revision: int,
+        scope: Scope,
+        notification: ParticipantNotification | None = None,
+    ) -> Event:
+        """Cancel one occurrence, this and the following ones, or the MASTER and all of them
+        (the local calendar tells nobody itself: ``notification`` is an upstream's)."""
         if event.is_cancelled:
             raise CalendarError("This event is already cancelled.")
         return self._set_status(

@@ -6,6 +6,7 @@ satisfy ``CalendarBackend`` and refuse the same fields with the same sentence.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
@@ -16,6 +17,16 @@ from calendar_app.errors import CalendarError
 from calendar_app.models import Event, Schedule
 from calendar_app.tenancy.models import Business
 from participants.models import Participation
+
+
+@dataclass(frozen=True)
+class ParticipantNotification:
+    """The owner's choice to tell an event's participants of a change, with their own words
+    ("" for none). An upstream that tells its participants itself (Wix) gets it with the write;
+    the local calendar tells nobody itself (the notifications app follows the signals)."""
+
+    notify: bool = False
+    message: str = ""
 
 
 class Scope(StrEnum):
@@ -76,7 +87,13 @@ class CalendarBackend(Protocol):
 
     def create_schedule(self, *, business: Business, **fields) -> Schedule: ...
 
-    def cancel_schedule(self, *, schedule: Schedule, expected_revision: int) -> Schedule: ...
+    def cancel_schedule(
+        self,
+        *,
+        schedule: Schedule,
+        expected_revision: int,
+        notification: ParticipantNotification | None = None,
+    ) -> Schedule: ...
 
     def schedule_cancel_cascade(
         self, *, schedule: Schedule, since: datetime
@@ -96,13 +113,27 @@ class CalendarBackend(Protocol):
         self, *, schedule: Schedule, resource_ids: Iterable[str], **fields
     ) -> Event: ...
 
-    def update_event(self, *, event: Event, expected_revision: int, changes: dict) -> Event: ...
+    def update_event(
+        self,
+        *,
+        event: Event,
+        expected_revision: int,
+        changes: dict,
+        notification: ParticipantNotification | None = None,
+    ) -> Event: ...
 
     def update_following(
         self, *, occurrence: Event, expected_revision: int, changes: dict
     ) -> Event: ...
 
-    def cancel_event(self, *, event: Event, expected_revision: int, scope: Scope) -> Event: ...
+    def cancel_event(
+        self,
+        *,
+        event: Event,
+        expected_revision: int,
+        scope: Scope,
+        notification: ParticipantNotification | None = None,
+    ) -> Event: ...
 
     def restore_event(self, *, event: Event, expected_revision: int, scope: Scope) -> Event: ...
 

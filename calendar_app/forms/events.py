@@ -30,6 +30,31 @@ from calendar_app.selectors import active_schedules, resources_for
 from calendar_app.tenancy.models import Business
 from calendar_app.validation import MAX_YEAR, MIN_YEAR, BoundedDateField
 
+# The contract's participantNotification.message: 1 to 5000 characters (empty: no message).
+NOTIFY_MESSAGE_MAX = 5000
+
+
+class NotifyFields(Form):
+    """Whether (and with what words) to tell the participants of a cancel or an edit."""
+
+    notify = forms.BooleanField(label="Notify participants", required=False)
+    message = forms.CharField(
+        label="Message to them",
+        required=False,
+        max_length=NOTIFY_MESSAGE_MAX,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Optional, up to 5000 characters.",
+        error_messages={
+            "max_length": "The message to participants is %(show_value)d characters long; "
+            "it may be at most %(limit_value)d."
+        },
+    )
+
+    def notify_options(self) -> dict:
+        """The service's ``notify`` and ``message`` keyword arguments."""
+        return {"notify": self.cleaned_data["notify"], "message": self.cleaned_data["message"]}
+
 
 class EventForm(TimeRangeMixin, Form):
     """Fields shared by create and edit: what, when, where, how many, with what."""
@@ -147,11 +172,13 @@ def schedule_defaults(schedule: Schedule) -> dict[str, str]:
     }
 
 
-class EventEditForm(EventForm):
+class EventEditForm(NotifyFields, EventForm):
     """Edit one event. For an occurrence of a series an owner may apply the edit to the series.
 
     ``revision`` (and ``series_revision`` for the MASTER) are the revisions the form was opened
-    at: a save based on an older one is a conflict, never an overwrite.
+    at: a save based on an older one is a conflict, never an overwrite. "Notify participants"
+    (of a new time or place) starts checked when the event has participants
+    (``notify_default``).
     """
 
     revision = forms.IntegerField(widget=forms.HiddenInput)
@@ -174,11 +201,12 @@ class EventEditForm(EventForm):
         business: Business,
         event: Event,
         master: Event | None = None,
+        notify_default: bool = False,
         **kwargs,
     ):
         self.event = event
         self.master = master
-        kwargs.setdefault("initial", initial_for(event, master))
+        kwargs.setdefault("initial", {**initial_for(event, master), "notify": notify_default})
         super().__init__(*args, business=business, **kwargs)
         if master is None:
             del self.fields["scope"]
@@ -320,24 +348,8 @@ class EventActionForm(Form):
         return " ".join(error for errors in self.errors.values() for error in errors)
 
 
-# The contract's participantNotification.message: 1 to 5000 characters (empty: no message).
-NOTIFY_MESSAGE_MAX = 5000
-
-
-class EventCancelForm(EventActionForm):
+class EventCancelForm(NotifyFields, EventActionForm):
     """Cancel: the action's fields, and whether (and with what words) to tell the participants."""
 
-    notify = forms.BooleanField(required=False)
-    message = forms.CharField(
-        required=False,
-        max_length=NOTIFY_MESSAGE_MAX,
-        strip=True,
-        widget=forms.Textarea,
-        error_messages={
-            "max_length": "The message to participants is %(show_value)d characters long; "
-            "it may be at most %(limit_value)d."
-        },
-    )
-
     def action_options(self) -> dict:
-        return {"notify": self.cleaned_data["notify"], "message": self.cleaned_data["message"]}
+        return self.notify_options()

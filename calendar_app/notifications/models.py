@@ -14,9 +14,14 @@ WIX_NOTIFIES = "Wix notifies its participants"
 class Message(models.Model):
     """One notice to one person, rendered when queued and sent (at most once) by a task.
 
-    ``recipient_key`` (the participation's id, or the address when there is none) with
-    ``kind``, ``event_id`` and ``occurrence`` is unique: a retried change, a duplicate webhook
-    or a second click inserts nothing new, so nobody is told twice.
+    ``recipient_key`` (the participation's id, or ``customer:<id>`` for an appointment's
+    customer) with ``kind``, ``event_id`` (``booking:<id>`` for an appointment), ``occurrence``
+    and ``revision`` is unique: a retried change, a duplicate webhook or a second click inserts
+    nothing new, so nobody is told twice. ``revision`` is 0 except for a move, where it is the
+    event's revision after the move: a second move tells again, the same move twice does not.
+
+    ``ics`` is the iCalendar text (``ics.calendar_text``) sent as a ``text/calendar`` part and
+    an ``.ics`` attachment, with ``ics_method`` (REQUEST or CANCEL) for the part's header.
     """
 
     class Kind(models.TextChoices):
@@ -25,6 +30,8 @@ class Message(models.Model):
         PARTICIPATION_ADDED = "participation_added", "Participation added"
         PARTICIPATION_CANCELLED = "participation_cancelled", "Participation cancelled"
         REMINDER = "reminder", "Reminder"
+        APPOINTMENT_BOOKED = "appointment_booked", "Appointment booked"
+        APPOINTMENT_CANCELLED = "appointment_cancelled", "Appointment cancelled"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -47,9 +54,14 @@ class Message(models.Model):
     kind = models.CharField(max_length=30, choices=Kind.choices)
     event_id = models.CharField(max_length=250, db_index=True)
     occurrence = models.CharField(max_length=19, help_text="The occurrence's local start.")
+    revision = models.BigIntegerField(
+        default=0, help_text="The event's revision for a move (a move per revision); else 0."
+    )
     subject = models.CharField(max_length=300)
     text_body = models.TextField()
     html_body = models.TextField()
+    ics = models.TextField(blank=True, help_text="The iCalendar part and attachment.")
+    ics_method = models.CharField(max_length=10, blank=True, help_text="REQUEST or CANCEL.")
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     reason = models.CharField(max_length=500, blank=True)
     message_id = models.CharField(max_length=250, unique=True)
@@ -62,7 +74,7 @@ class Message(models.Model):
         ordering = ["-created_date", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["recipient_key", "kind", "event_id", "occurrence"],
+                fields=["recipient_key", "kind", "event_id", "occurrence", "revision"],
                 name="notification_once_per_recipient",
             )
         ]

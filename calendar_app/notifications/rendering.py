@@ -1,13 +1,24 @@
-"""The notices' words: subject, plain text and HTML from templates, times in the business's
-zone with the zone named."""
+"""The notices' words: subject, plain text and HTML from templates (one pair per kind under
+``templates/notifications/``), times in the business's zone with the zone named."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.template.loader import render_to_string
 
 from calendar_app.locations import location_text
 from calendar_app.models import Event
 from calendar_app.tenancy.models import Business
+
+# Each kind's subject: it names the class (or appointment) and its date.
+SUBJECTS = {
+    "cancelled": "Cancelled: {title} on {short_day}",
+    "moved": "Moved: {title}, now on {short_day}",
+    "participation_added": "Booked: {title} on {short_day}",
+    "participation_cancelled": "Your place is cancelled: {title} on {short_day}",
+    "appointment_booked": "Booked: {title} on {short_day}",
+    "appointment_cancelled": "Cancelled: {title} on {short_day}",
+}
 
 
 @dataclass(frozen=True)
@@ -17,10 +28,10 @@ class Rendered:
     html: str
 
 
-def when_text(*, event: Event, business: Business) -> dict[str, str]:
-    """The event's day and times in the business's zone, e.g. ``Monday 7 December 2026``,
+def span_text(*, start: datetime, end: datetime, business: Business) -> dict[str, str]:
+    """A span's day and times in the business's zone, e.g. ``Monday 7 December 2026``,
     ``09:00 to 10:00`` and ``Europe/Berlin``."""
-    start, end = event.start.astimezone(business.zone), event.end.astimezone(business.zone)
+    start, end = start.astimezone(business.zone), end.astimezone(business.zone)
     return {
         "day": f"{start:%A} {start.day} {start:%B %Y}",
         "short_day": f"{start:%a} {start.day} {start:%b %Y}",
@@ -29,21 +40,55 @@ def when_text(*, event: Event, business: Business) -> dict[str, str]:
     }
 
 
+def when_text(*, event: Event, business: Business) -> dict[str, str]:
+    """The event's day and times in the business's zone (``span_text``)."""
+    return span_text(start=event.start, end=event.end, business=business)
+
+
+def event_context(*, event: Event, business: Business) -> dict:
+    """What every notice about ``event`` says of it: its title, day, times, zone and place."""
+    return {
+        "event": event,
+        "title": event.title,
+        "place": location_text(event.location),
+        **when_text(event=event, business=business),
+    }
+
+
+def render_notice(
+    *,
+    kind: str,
+    business: Business,
+    context: dict,
+    name: str,
+    message: str,
+    unsubscribe_url: str,
+) -> Rendered:
+    """One notice of ``kind`` to one person: ``context`` is what it is about (``event_context``
+    and, for a move, the ``old_…`` day, times and place), ``message`` the owner's own words."""
+    context = {
+        **context,
+        "business": business,
+        "name": name,
+        "message": message,
+        "unsubscribe_url": unsubscribe_url,
+    }
+    return Rendered(
+        subject=" ".join(SUBJECTS[kind].format(**context).split()),
+        text=render_to_string(f"notifications/{kind}.txt", context),
+        html=render_to_string(f"notifications/{kind}.html", context),
+    )
+
+
 def render_cancellation(
     *, event: Event, business: Business, name: str, message: str, unsubscribe_url: str
 ) -> Rendered:
     """The cancellation notice of one occurrence to one participant."""
-    context = {
-        "business": business,
-        "event": event,
-        "name": name,
-        "message": message,
-        "place": location_text(event.location),
-        "unsubscribe_url": unsubscribe_url,
-        **when_text(event=event, business=business),
-    }
-    return Rendered(
-        subject=" ".join(f"Cancelled: {event.title} on {context['short_day']}".split()),
-        text=render_to_string("notifications/cancelled.txt", context),
-        html=render_to_string("notifications/cancelled.html", context),
+    return render_notice(
+        kind="cancelled",
+        business=business,
+        context=event_context(event=event, business=business),
+        name=name,
+        message=message,
+        unsubscribe_url=unsubscribe_url,
     )

@@ -13,11 +13,11 @@ from datetime import timedelta
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from calendar_app.notifications import ics
 from calendar_app.notifications.models import UNSUBSCRIBED, Message, Unsubscribe
 from calendar_app.notifications.tokens import unsubscribe_url
 
@@ -62,11 +62,11 @@ def _mark(message: Message, state: str, reason: str = "") -> None:
     message.save(update_fields=["state", "reason", "updated_date", "sent_date", "attempts"])
 
 
-def email_for(message: Message) -> EmailMultiAlternatives:
+def email_for(message: Message) -> ics.CalendarEmail:
     """The row as an email: text and HTML parts, its Message-ID, and RFC 8058 one-click
     unsubscribe headers."""
     url = unsubscribe_url(business_id=message.business_id, email=message.email)
-    email = EmailMultiAlternatives(
+    email = ics.CalendarEmail(
         subject=message.subject,
         body=message.text_body,
         from_email=formataddr((message.business.name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1])),
@@ -78,6 +78,7 @@ def email_for(message: Message) -> EmailMultiAlternatives:
         },
     )
     email.attach_alternative(message.html_body, "text/html")
+    email.attach_calendar(text=message.ics, method=message.ics_method)  # iCalendar part + .ics
     return email
 
 

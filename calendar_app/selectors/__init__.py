@@ -20,6 +20,7 @@ from calendar_app.selectors.event_page import (
     event_detail_page,
     event_with_details,
     first_occurrence,
+    has_participants,
     links_gone,
     occurrence_after_series_edit,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "event_with_details",
     "events_per_day",
     "first_occurrence",
+    "has_participants",
     "has_unfinished_operation",
     "links_gone",
     "occurrence_after_series_edit",

@@ -151,6 +151,12 @@ def cancel_reach(event: Event) -> dict[str, Reach]:
     }
 
 
+def has_participants(event: Event) -> bool:
+    """Whether anyone is booked on the event or, for a series, on an occurrence that still
+    takes place (``cancel_reach``): the edit form's "Notify participants" starts checked."""
+    return any(reach.participants for reach in cancel_reach(event).values())
+
+
 def reach_labels(event: Event) -> dict[str, str]:
     """What each cancel choice reaches, in words, for the confirmation ("3 occurrences, 12
     participants booked")."""

@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from calendar_app import recurrence
 from calendar_app.audit import record_event_changes, series_rows
-from calendar_app.backends import Scope, calendar_backend
+from calendar_app.backends import ParticipantNotification, Scope, calendar_backend
 from calendar_app.errors import CalendarError
 from calendar_app.models import Event, Resource, Schedule
 from calendar_app.services.bulk import require_no_running_operation
-from calendar_app.signals import capacity_changed, event_cancelled, event_changed
+from calendar_app.signals import capacity_changed, event_cancelled, event_changed, event_moved
 from calendar_app.tenancy.access import require_may_change_event, require_member, require_owner
 from calendar_app.tenancy.models import Business, Membership
 
@@ -96,26 +96,66 @@ def _require_recent_start(schedule: Schedule, start_local: datetime) -> None:
 
 @transaction.atomic
 def update_event(
-    *, actor: Membership | None, event: Event, expected_revision: int, changes: dict
+    *,
+    actor: Membership | None,
+    event: Event,
+    expected_revision: int,
+    changes: dict,
+    notify: bool = False,
+    message: str = "",
 ) -> Event:
-    """Edit an event; an edited INSTANCE becomes an EXCEPTION, a MASTER edit reaches the future."""
+    """Edit an event; an edited INSTANCE becomes an EXCEPTION, a MASTER edit reaches the future.
+
+    The events whose time or place the edit changed are sent with ``event_moved`` (with the
+    owner's ``notify`` and ``message``) in this transaction, so their notices are queued with
+    the edit or not at all.
+    """
     require_may_change_event(actor, event, whole_series=False)
     changes = with_checked_resources(business=event.business, changes=changes)
     before = series_rows(event)
     updated = calendar_backend(event.business).update_event(
-        event=event, expected_revision=expected_revision, changes=changes
+        event=event,
+        expected_revision=expected_revision,
+        changes=changes,
+        notification=ParticipantNotification(notify=notify, message=message),
     )
+    after = series_rows(updated)
     record_event_changes(
-        business=event.business,
-        actor=actor,
-        action="update",
-        before=before,
-        after=series_rows(updated),
+        business=event.business, actor=actor, action="update", before=before, after=after
     )
     if "total_capacity" in changes:
         capacity_changed.send(sender=Event, event=updated, actor=actor)
     event_changed.send(sender=Event, event=updated)
+    send_moves(business=event.business, before=before, after=after, notify=notify, message=message)
     return updated
+
+
+# What a participant must be told of when it changes: the time and the place.
+MOVING_FIELDS = ("start_local_date", "end_local_date", "time_zone", "location")
+
+
+def send_moves(
+    *,
+    business: Business,
+    before: dict[str, dict],
+    after: dict[str, dict],
+    notify: bool,
+    message: str,
+) -> None:
+    """``event_moved`` for the events (not MASTERs, not cancelled) whose time or place differs
+    between ``before`` and ``after`` (``series_rows`` around a write)."""
+    moves = [
+        (pk, was)
+        for pk, was in before.items()
+        if pk in after
+        and after[pk]["recurrence_type"] != Event.RecurrenceType.MASTER
+        and after[pk]["status"] == Event.Status.CONFIRMED
+        and any(after[pk][field] != was[field] for field in MOVING_FIELDS)
+    ]
+    if moves:
+        event_moved.send(
+            sender=Event, business=business, moves=moves, notify=notify, message=message
+        )
 
 
 @transaction.atomic
@@ -134,13 +174,15 @@ def cancel_event(
     it cancelled with ``notify`` and the owner's ``message``, in this transaction, so the
     notices are queued with the cancellation or not at all.
     """
+    backend = calendar_backend(event.business)
+    notification = ParticipantNotification(notify=notify, message=message)
     updated, cancelled_ids = _set_status(
         actor=actor,
         event=event,
         expected_revision=expected_revision,
         scope=scope,
         verb="cancel",
-        write=calendar_backend(event.business).cancel_event,
+        write=lambda **kwargs: backend.cancel_event(**kwargs, notification=notification),
     )
     event_cancelled.send(
         sender=Event,

@@ -5,9 +5,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from calendar_app.audit import record_change
-from calendar_app.backends import calendar_backend
+from calendar_app.backends import ParticipantNotification, calendar_backend
 from calendar_app.models import Schedule
 from calendar_app.services.bulk import cancel_schedule_events, require_no_running_operation
+from calendar_app.signals import schedule_cancelled
 from calendar_app.tenancy.access import require_owner
 from calendar_app.tenancy.models import Business, Membership
 
@@ -65,14 +66,37 @@ def update_schedule(
 
 @transaction.atomic
 def cancel_schedule(
-    *, actor: Membership | None, schedule: Schedule, expected_revision: int
+    *,
+    actor: Membership | None,
+    schedule: Schedule,
+    expected_revision: int,
+    notify: bool = False,
+    message: str = "",
 ) -> Schedule:
     """Cancel a schedule and its future events, each event's cancellation audited (a large
-    schedule's events in the background: ``bulk.cancel_schedule_events``)."""
+    schedule's events in the background: ``bulk.cancel_schedule_events``).
+
+    When the owner chose to notify, ``schedule_cancelled`` carries the events the cancellation
+    cancels, with the owner's ``message``, in this transaction: their participants' notices
+    are queued with it, also for the events a worker cancels later.
+    """
     require_owner(actor, "cancel a schedule", business_id=schedule.business_id)
     since = timezone.now()
     backend = calendar_backend(schedule.business)
-    updated = backend.cancel_schedule(schedule=schedule, expected_revision=expected_revision)
+    updated = backend.cancel_schedule(
+        schedule=schedule,
+        expected_revision=expected_revision,
+        notification=ParticipantNotification(notify=notify, message=message),
+    )
+    if notify:  # (one query for the events' ids, only then)
+        cascade = backend.schedule_cancel_cascade(schedule=updated, since=since)
+        schedule_cancelled.send(
+            sender=Schedule,
+            schedule=updated,
+            event_ids=list(cascade.values_list("pk", flat=True)),
+            notify=notify,
+            message=message,
+        )
     record_change(
         business=schedule.business,
         actor=actor,

@@ -12,7 +12,7 @@ from calendar_app.audit import event_rows, record_event_changes, series_rows
 from calendar_app.backends import calendar_backend
 from calendar_app.errors import CalendarError
 from calendar_app.models import Event, Schedule
-from calendar_app.services.events import create_event, with_checked_resources
+from calendar_app.services.events import create_event, send_moves, with_checked_resources
 from calendar_app.signals import event_changed, occurrences_created
 from calendar_app.tenancy.access import require_may_change_event, require_owner
 from calendar_app.tenancy.models import Business, Membership
@@ -49,25 +49,32 @@ def create_weekly_events(
 
 @transaction.atomic
 def update_following(
-    *, actor: Membership | None, occurrence: Event, expected_revision: int, changes: dict
+    *,
+    actor: Membership | None,
+    occurrence: Event,
+    expected_revision: int,
+    changes: dict,
+    notify: bool = False,
+    message: str = "",
 ) -> Event:
     """Edit an occurrence and the following ones (owners only): the series is split there, the
     earlier occurrences keep the old values. ``expected_revision`` is the MASTER's. Returns the
-    MASTER that now holds the occurrence (see ``update_following`` of the backend)."""
+    MASTER that now holds the occurrence (see ``update_following`` of the backend). The moved
+    occurrences are sent with ``event_moved``, as ``update_event`` does."""
     require_may_change_event(actor, occurrence, whole_series=True)
     changes = with_checked_resources(business=occurrence.business, changes=changes)
     before = series_rows(occurrence)
     follower = calendar_backend(occurrence.business).update_following(
         occurrence=occurrence, expected_revision=expected_revision, changes=changes
     )
+    after = {**series_rows(occurrence), **series_rows(follower)}
     record_event_changes(
-        business=occurrence.business,
-        actor=actor,
-        action="update",
-        before=before,
-        after={**series_rows(occurrence), **series_rows(follower)},
+        business=occurrence.business, actor=actor, action="update", before=before, after=after
     )
     event_changed.send(sender=Event, event=follower)
+    send_moves(
+        business=occurrence.business, before=before, after=after, notify=notify, message=message
+    )
     return follower
 
 

@@ -109,6 +109,7 @@ def event_edit(request: HttpRequest, event_id: str) -> HttpResponse:
         business=request.business,
         event=details.event,
         master=details.master,
+        notify_default=selectors.has_participants(details.event),
     )
     if request.method == "GET" or not form.is_valid():
         return _form_page(request, form, details, status=200 if request.method == "GET" else 400)
@@ -143,7 +144,11 @@ def _save_edit(request: HttpRequest, form: EventEditForm) -> Event:
             raise RevisionConflict(target)
         return event
     updated = services.update_event(
-        actor=request.membership, event=target, expected_revision=expected, changes=changes
+        actor=request.membership,
+        event=target,
+        expected_revision=expected,
+        changes=changes,
+        **form.notify_options(),
     )
     if target is event:
         return updated
@@ -158,7 +163,11 @@ def _save_following(request: HttpRequest, form: EventEditForm) -> Event:
             raise RevisionConflict(form.master)
         return event
     follower = services.update_following(
-        actor=request.membership, occurrence=event, expected_revision=expected, changes=changes
+        actor=request.membership,
+        occurrence=event,
+        expected_revision=expected,
+        changes=changes,
+        **form.notify_options(),
     )
     return selectors.occurrence_after_series_edit(event, follower)
 

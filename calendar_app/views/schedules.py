@@ -17,6 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 from calendar_app import selectors, services
 from calendar_app.errors import CalendarError, RevisionConflict
 from calendar_app.forms import EventActionForm, ScheduleEditForm, ScheduleForm
+from calendar_app.forms.events import EventCancelForm
 from calendar_app.models import Schedule
 from calendar_app.tenancy.access import require_business, require_owner_request
 from calendar_app.views.errors import refusal, refused
@@ -81,8 +82,10 @@ def schedule_edit(request: HttpRequest, schedule_id: str) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def schedule_cancel(request: HttpRequest, schedule_id: str) -> HttpResponse:
     """Cancel a schedule and, with it, its future events (many of them: in the background,
-    with a progress bar on the list)."""
-    return _status_action(request, schedule_id, services.cancel_schedule, _cancelled)
+    with a progress bar on the list), telling their participants if the owner chose to."""
+    return _status_action(
+        request, schedule_id, services.cancel_schedule, _cancelled, form_class=EventCancelForm
+    )
 
 
 def _cancelled(schedule: Schedule) -> str:
@@ -128,16 +131,21 @@ def _save(request: HttpRequest, form: ScheduleEditForm) -> Schedule:
     )
 
 
-def _status_action(request: HttpRequest, schedule_id: str, action, done) -> HttpResponse:
+def _status_action(
+    request: HttpRequest, schedule_id: str, action, done, *, form_class=EventActionForm
+) -> HttpResponse:
     schedule = _changeable_schedule(request, schedule_id)
-    form = EventActionForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
-        return _list(request, problem="This page is out of date; reload it.", status=400)
+        stale = "revision" in form.errors or "scope" in form.errors
+        problem = "This page is out of date; reload it." if stale else form.problem()
+        return _list(request, problem=problem, status=400)
     try:
         updated = action(
             actor=request.membership,
             schedule=schedule,
             expected_revision=form.cleaned_data["revision"],
+            **form.action_options(),
         )
     except RevisionConflict as conflict:
         problem = (

@@ -30,6 +30,7 @@ from calendar_app.backends import (
     EDITABLE_ATTRIBUTES,
     SCHEDULE_EDITABLE_ATTRIBUTES,
     CalendarBackend,
+    ParticipantNotification,
     Scope,
     refuse_uneditable,
     stored_current,
@@ -155,13 +156,25 @@ class WixCalendarBackend:
         apply_remote_schedule(connection=self.connection, data=data, source=SOURCE)
         return Schedule.objects.get(pk=data["id"])
 
-    def cancel_schedule(self, *, schedule: Schedule, expected_revision: int) -> Schedule:
-        """Cancel upstream (one call): Wix cancels the future events itself, and their
-        cancellations arrive through the sync, each audited as an upstream change."""
+    def cancel_schedule(
+        self,
+        *,
+        schedule: Schedule,
+        expected_revision: int,
+        notification: ParticipantNotification | None = None,
+    ) -> Schedule:
+        """Cancel upstream (one call): Wix cancels the future events itself (telling their
+        participants when the owner chose to), and their cancellations arrive through the
+        sync, each audited as an upstream change."""
         current = stored_current(Schedule, schedule.pk, expected_revision)
         if current.status == Schedule.Status.CANCELLED:
             raise CalendarError("This schedule is already cancelled.")
-        data = self._call(lambda: self.client.cancel_schedule(schedule.pk), stale_row=current)
+        data = self._call(
+            lambda: self.client.cancel_schedule(
+                schedule.pk, notification=mapping.participant_notification(notification)
+            ),
+            stale_row=current,
+        )
         apply_remote_schedule(connection=self.connection, data=data, source=SOURCE)
         return Schedule.objects.get(pk=schedule.pk)
 
@@ -217,9 +230,17 @@ class WixCalendarBackend:
             wire["resources"] = [{"id": resource_id} for resource_id in resource_ids]
         return self._apply_event(self._call(lambda: self.client.create_event(wire)))
 
-    def update_event(self, *, event: Event, expected_revision: int, changes: dict) -> Event:
+    def update_event(
+        self,
+        *,
+        event: Event,
+        expected_revision: int,
+        changes: dict,
+        notification: ParticipantNotification | None = None,
+    ) -> Event:
         """Update Event with the known revision (an INSTANCE becomes an EXCEPTION upstream; a
-        MASTER's changes reach its future occurrences through the sync)."""
+        MASTER's changes reach its future occurrences through the sync); Wix tells the
+        participants when the owner chose to (``participantNotification``)."""
         refuse_uneditable(changes, (*EDITABLE_ATTRIBUTES, "resource_ids"))
         current = stored_current(Event, event.pk, expected_revision)
         if current.is_cancelled:
@@ -230,7 +251,12 @@ class WixCalendarBackend:
             raise CalendarError("The event must end after it starts.")
         patch = mapping.event_changes_to_wire(changes)
         data = self._call(
-            lambda: self.client.update_event(event.pk, revision=expected_revision, changes=patch),
+            lambda: self.client.update_event(
+                event.pk,
+                revision=expected_revision,
+                changes=patch,
+                notification=mapping.participant_notification(notification),
+            ),
             stale_row=current,
         )
         return self._apply_event(data)
@@ -245,9 +271,17 @@ class WixCalendarBackend:
             "edit this occurrence or the series."
         )
 
-    def cancel_event(self, *, event: Event, expected_revision: int, scope: Scope) -> Event:
+    def cancel_event(
+        self,
+        *,
+        event: Event,
+        expected_revision: int,
+        scope: Scope,
+        notification: ParticipantNotification | None = None,
+    ) -> Event:
         """Cancel one occurrence, or (``Scope.ALL``) the MASTER, which Wix cascades to the
-        future occurrences; the answer is applied, the cascade arrives through the sync."""
+        future occurrences; the answer is applied, the cascade arrives through the sync. Wix
+        tells the participants when the owner chose to (``participantNotification``)."""
         if scope == Scope.FOLLOWING:
             raise CalendarError(
                 "Wix cancels one occurrence or the whole series, not the following ones; "
@@ -258,7 +292,12 @@ class WixCalendarBackend:
         if current.is_cancelled and not whole_series:
             raise CalendarError("This event is already cancelled.")
         target = current.series_id if whole_series else current.pk
-        data = self._call(lambda: self.client.cancel_event(target), stale_row=current)
+        data = self._call(
+            lambda: self.client.cancel_event(
+                target, notification=mapping.participant_notification(notification)
+            ),
+            stale_row=current,
+        )
         self._apply_event(data)
         return Event.objects.get(pk=event.pk)
 

@@ -219,22 +219,34 @@ class WixClient:
         body = {"event": event, "idempotencyKey": idempotency_key or str(uuid.uuid4())}
         return self.request("POST", "/calendar/v3/events", json=body)["event"]
 
-    def update_event(self, event_id: str, *, revision: int, changes: dict) -> dict:
-        """Update Event (a PATCH of only the changed fields, with the current revision)."""
-        body = {"event": {**changes, "id": event_id, "revision": str(revision)}}
+    def update_event(
+        self, event_id: str, *, revision: int, changes: dict, notification: dict | None = None
+    ) -> dict:
+        """Update Event (a PATCH of only the changed fields, with the current revision);
+        ``notification`` is the spec's ``participantNotification``, when the owner chose."""
+        body = _notifying(
+            {"event": {**changes, "id": event_id, "revision": str(revision)}}, notification
+        )
         return self.request("PATCH", f"/calendar/v3/events/{event_id}", json=body)["event"]
 
-    def cancel_event(self, event_id: str) -> dict:
-        return self.request("POST", f"/calendar/v3/events/{event_id}/cancel", json={})["event"]
+    def cancel_event(self, event_id: str, *, notification: dict | None = None) -> dict:
+        body = _notifying({}, notification)
+        return self.request("POST", f"/calendar/v3/events/{event_id}/cancel", json=body)["event"]
 
-    def bulk_update_events(self, items: list[dict]) -> list[dict]:
+    def bulk_update_events(
+        self, items: list[dict], *, notification: dict | None = None
+    ) -> list[dict]:
         """Bulk Update (``items``: ``{id, revision, ...changes}``); every item's result, each
         to be checked (a 200 may carry failed items)."""
-        body = {"events": [{"event": item} for item in items], "returnEntity": True}
+        body = _notifying(
+            {"events": [{"event": item} for item in items], "returnEntity": True}, notification
+        )
         return self.request("POST", "/calendar/v3/bulk/events/update", json=body)["results"]
 
-    def bulk_cancel_events(self, event_ids: list[str]) -> list[dict]:
-        body = {"eventIds": event_ids, "returnEntity": True}
+    def bulk_cancel_events(
+        self, event_ids: list[str], *, notification: dict | None = None
+    ) -> list[dict]:
+        body = _notifying({"eventIds": event_ids, "returnEntity": True}, notification)
         return self.request("POST", "/calendar/v3/bulk/events/cancel", json=body)["results"]
 
     # Schedules
@@ -250,14 +262,18 @@ class WixClient:
         body = {"schedule": schedule, "idempotencyKey": idempotency_key or str(uuid.uuid4())}
         return self.request("POST", "/calendar/v3/schedules", json=body)["schedule"]
 
-    def update_schedule(self, schedule_id: str, *, revision: int, changes: dict) -> dict:
-        body = {"schedule": {**changes, "id": schedule_id, "revision": str(revision)}}
+    def update_schedule(
+        self, schedule_id: str, *, revision: int, changes: dict, notification: dict | None = None
+    ) -> dict:
+        body = _notifying(
+            {"schedule": {**changes, "id": schedule_id, "revision": str(revision)}}, notification
+        )
         path = f"/calendar/v3/schedules/{schedule_id}"
         return self.request("PATCH", path, json=body)["schedule"]
 
-    def cancel_schedule(self, schedule_id: str) -> dict:
+    def cancel_schedule(self, schedule_id: str, *, notification: dict | None = None) -> dict:
         path = f"/calendar/v3/schedules/{schedule_id}/cancel"
-        return self.request("POST", path, json={})["schedule"]
+        return self.request("POST", path, json=_notifying({}, notification))["schedule"]
 
     # Resources (Bookings Resources V2)
 
@@ -296,3 +312,9 @@ class WixClient:
 
     def delete_participation(self, participation_id: str) -> None:
         self.request("DELETE", f"/calendar/v3/participations/{participation_id}")
+
+
+def _notifying(body: dict, notification: dict | None) -> dict:
+    """``body`` with the spec's ``participantNotification`` (``{notifyParticipants, message}``)
+    when there is one."""
+    return {**body, "participantNotification": notification} if notification else body

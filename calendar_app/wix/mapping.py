@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from calendar_app import recurrence
+from calendar_app.backends import ParticipantNotification
 from calendar_app.models import Event, Schedule, format_local_date
 from calendar_app.wix import contract
 from participants.models import Participation
@@ -358,3 +359,14 @@ def participation_from_wire(data: Any) -> dict:
     if "app_id" in sent:
         fields["app_id"] = participation.app_id or ""
     return _dates(participation, fields)
+
+
+def participant_notification(notification: ParticipantNotification | None) -> dict | None:
+    """The spec's ``participantNotification`` (``{notifyParticipants, message}``; the message,
+    1 to 5000 characters, only when the owner wrote one), None when the write has no choice."""
+    if notification is None:
+        return None
+    wire: dict = {"notifyParticipants": notification.notify}
+    if notification.notify and notification.message:
+        wire["message"] = notification.message
+    return wire

@@ -25,6 +25,7 @@ from participants.services.locking import (
     through_backend,
 )
 from participants.services.waitlist import promote_waiting
+from participants.signals import participation_added, participation_cancelled
 
 EDITABLE_FIELDS = ("name", "email", "phone", "party_size", "status", "notes")
 
@@ -64,6 +65,7 @@ def add_participation(
     notes: str = "",
     idempotency_key: str = "",
     customer_id: int | None = None,
+    notify: bool = True,
 ) -> tuple[Participation, bool]:
     """Add a participant if the party fits; returns ``(participation, created)``.
 
@@ -72,6 +74,8 @@ def add_participation(
 
     A repeated ``idempotency_key`` (a double-submitted form) returns the participation the first
     submit created, with ``created`` False; the unique constraint backs this up under races.
+    ``participation_added`` asks for a confirmation to the participant unless ``notify`` is
+    False (the demo's sign-ups).
     """
     require_member(actor, event.business_id, what="manage participants")
     locked = lock_event(event)
@@ -121,6 +125,9 @@ def add_participation(
         revision_before=None,
     )
     event_changed.send(sender=Participation, event=locked)
+    participation_added.send(
+        sender=Participation, participation=participation, promoted=False, notify=notify
+    )
     return participation, True
 
 
@@ -193,6 +200,7 @@ def cancel_participation(
     )
     promote_waiting(event=locked, actor=actor, freed_by=f"cancel of {updated.name}")
     event_changed.send(sender=Participation, event=locked)
+    participation_cancelled.send(sender=Participation, participation=updated)
     return updated
 
 

@@ -27,6 +27,7 @@ from participants.services.locking import (
     places,
     through_backend,
 )
+from participants.signals import participation_added
 
 
 def _waiting(event: Event):
@@ -206,6 +207,9 @@ def _promote(
         action="promote",
         revision_before=None,
         changes={"waitlist_entry": [None, entry.pk], "freed_by": [None, freed_by]},
+    )
+    participation_added.send(
+        sender=Participation, participation=participation, promoted=True, notify=True
     )
     return participation
 

@@ -800,6 +800,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(401, {"message": "Invalid or missing API key."})
             return
         try:
+            _check_participant_notification(body)
             status, answer = self._route(method, url.path, parse_qs(url.query), body)
         except ApiError as error:
             self._send(error.status, error.body())
@@ -969,3 +970,18 @@ def _bulk(items: list[dict], operation) -> dict:
             "totalFailures": len(items) - successes,
         },
     }
+
+
+def _check_participant_notification(body: dict) -> None:
+    """A 400 for a ``participantNotification`` that is not the spec's ``{notifyParticipants:
+    bool, message: string (1-5000)}`` (Update/Cancel Event, the bulk ones, the schedule ones)."""
+    if not isinstance(body, dict) or "participantNotification" not in body:
+        return
+    notification = body["participantNotification"]
+    if not isinstance(notification, dict) or set(notification) - {"notifyParticipants", "message"}:
+        raise ApiError(400, "participantNotification has unknown fields")
+    if not isinstance(notification.get("notifyParticipants", False), bool):
+        raise ApiError(400, "participantNotification.notifyParticipants must be a boolean")
+    message = notification.get("message")
+    if message is not None and not (isinstance(message, str) and 1 <= len(message) <= 5000):
+        raise ApiError(400, "participantNotification.message must be 1 to 5000 characters")

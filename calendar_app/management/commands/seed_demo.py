@@ -323,4 +323,5 @@ class DemoBuilder:
                 if rng.random() < 0.1
                 else Participation.Status.CONFIRMED
             ),
+            notify=False,  # demo people get no confirmations
         )
