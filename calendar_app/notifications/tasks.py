@@ -5,6 +5,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from calendar_app.notifications.models import Message
+from calendar_app.notifications.reminders import queue_reminders
 from calendar_app.notifications.sending import STALLED_AFTER, TemporarySendError, send_one
 
 
@@ -34,3 +35,14 @@ def send_waiting_messages() -> int:
     for pk in ids:
         send_message.delay(pk)
     return len(ids)
+
+
+@shared_task
+def queue_due_reminders() -> int:
+    """Write the reminders now due (``reminders.queue_reminders``) and queue their sends."""
+    message_ids = queue_reminders(now=timezone.now())
+    queued = Message.objects.filter(message_id__in=message_ids, state=Message.State.QUEUED)
+    pks = list(queued.values_list("pk", flat=True))
+    for pk in pks:
+        send_message.delay(pk)
+    return len(pks)
