@@ -29,10 +29,10 @@ def test_cancel_with_notify_shows_who_was_told_and_a_failed_message_is_sent_agai
     log_in,
     owner,
     schedule,
-    smtp,
+    smtp,  # noqa: F811
     eager_sending,
     settings,
-    artifacts_dir,  # noqa: F811
+    artifacts_dir,
 ):
     event = EventFactory(schedule=schedule, title="Morning Yoga", start_local=next_monday())
     for n in range(8):
