@@ -6,7 +6,7 @@ app_name = "notifications"
 
 urlpatterns = [
     path("outbox/", views.outbox, name="outbox"),
-    path("outbox/<int:pk>/retry/", views.retry, name="retry"),
+    path("outbox/<int:message_id>/retry/", views.retry, name="retry"),
     path("messages/", views.message_templates, name="messages"),
     path("messages/<str:kind>.html", views.message_html, name="message_html"),
     path("settings/", views.notification_settings, name="settings"),

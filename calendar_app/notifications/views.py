@@ -52,11 +52,11 @@ def _outbox_page(request: HttpRequest, *, problem: str = "", status: int = 200) 
 
 
 @require_POST
-def retry(request: HttpRequest, pk: int) -> HttpResponse:
+def retry(request: HttpRequest, message_id: int) -> HttpResponse:
     """Send a failed message again (owners and staff); one that is not failed is left alone
     (409), another business's is a 404."""
     business = require_business(request)
-    if not outbox_actions.retry_failed(business=business, message_pk=pk):
+    if not outbox_actions.retry_failed(business=business, message_pk=message_id):
         return _outbox_page(request, problem=NOT_FAILED, status=409)
     messages.success(request, "The message is queued to be sent again.")
     return redirect("notifications:outbox")
