@@ -45,3 +45,8 @@ bookings_app_id = Hook("bookings_app_id", lambda: None)
 
 # Who was told of the event's changes, as one line for the event page (None: nothing to say).
 event_notices = Hook("event_notices", lambda event: None)
+
+# The messages about the event, newest first, for the event page and the participant dashboard
+# (each with name, email, kind and its label, state and its label, reason, created and sent
+# dates; one query); empty without an app that sends them.
+event_messages = Hook("event_messages", lambda event: [])

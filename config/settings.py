@@ -272,6 +272,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "calendar_app.notifications.tasks.send_waiting_messages",
         "schedule": timedelta(minutes=5),
     },
+    "queue-due-reminders": {  # a reminder goes out at most this late after its lead time
+        "task": "calendar_app.notifications.tasks.queue_due_reminders",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # How far ahead the local backend keeps recurring instances materialized (the spec's events view

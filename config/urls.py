@@ -34,7 +34,7 @@ urlpatterns = [
     path("subscribe/", include("calendar_app.feeds.urls")),
     # The public iCalendar feed: the unguessable token is the only key, no login.
     path("ical/<str:token>.ics", calendar_feed, name="calendar_feed"),
-    path("notifications/outbox/", include("calendar_app.notifications.urls")),
+    path("notifications/", include("calendar_app.notifications.urls")),
     # The one-click unsubscribe of the notices: the signed token is the only key, no login.
     path("unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),
     path("", include("calendar_app.urls")),

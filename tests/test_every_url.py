@@ -9,6 +9,7 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from bookings.magicline.models import MagiclineWebhookDelivery
+from calendar_app.notifications.models import Message
 from calendar_app.wix.models import WebhookDelivery
 from tests.factories import (
     ApiKeyFactory,
@@ -48,8 +49,9 @@ ID_KWARGS = {
     "subscription_id",
     "instructor_id",
     "operation_id",
+    "message_id",
 }
-NON_ID_KWARGS = {"view": "week"}
+NON_ID_KWARGS = {"view": "week", "kind": "reminder"}
 
 
 def dashboard_patterns():
@@ -101,6 +103,16 @@ def theirs(other_business):
         "key_id": ApiKeyFactory(business=other_business).pk,
         "subscription_id": WebhookSubscriptionFactory(business=other_business).pk,
         "operation_id": BulkOperationFactory(schedule__business=other_business).pk,
+        "message_id": Message.objects.create(
+            business=other_business,
+            recipient_key=participation.pk,
+            kind=Message.Kind.CANCELLED,
+            event_id=participation.event.pk,
+            occurrence=participation.event.start_local_date,
+            subject="theirs",
+            state=Message.State.FAILED,
+            message_id="<theirs@dashboard>",
+        ).pk,
     }
 
 

@@ -1,5 +1,7 @@
 """The outbox: one row per message, written in the transaction of the change that causes it."""
 
+from datetime import timedelta
+
 from django.db import models
 from django.utils import timezone
 
@@ -98,3 +100,45 @@ class Unsubscribe(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+DEFAULT_LEAD = timedelta(hours=24)
+
+
+class ReminderSetting(models.Model):
+    """A schedule's reminders: on or off and how long before each occurrence they go out.
+
+    A schedule without a row has reminders on, 24 hours ahead (``for_schedule``). Kept here,
+    not on the schedule, because the core never imports notifications.
+    """
+
+    schedule = models.OneToOneField(
+        "calendar_app.Schedule", on_delete=models.CASCADE, related_name="reminder_setting"
+    )
+    enabled = models.BooleanField(default=True)
+    lead_time = models.DurationField(default=DEFAULT_LEAD)
+
+    def __str__(self) -> str:
+        return f"Reminders of {self.schedule_id}"
+
+
+class SenderSetting(models.Model):
+    """How a business's messages are signed: the sender's name (the From address stays
+    ``DEFAULT_FROM_EMAIL``), where replies go, and a footer with its address and phone."""
+
+    business = models.OneToOneField(
+        Business, on_delete=models.CASCADE, related_name="notification_sender"
+    )
+    sender_name = models.CharField(max_length=100, blank=True)
+    reply_to = models.EmailField(blank=True)
+    footer_address = models.CharField(max_length=300, blank=True)
+    footer_phone = models.CharField(max_length=50, blank=True)
+    updated_date = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Sender of {self.business_id}"
+
+    @property
+    def footer(self) -> str:
+        """The footer's one line, e.g. ``Main St 1, Berlin · +49 30 123``; empty for none."""
+        return " · ".join(part for part in (self.footer_address, self.footer_phone) if part)

@@ -316,7 +316,12 @@ def _detail_url(event: Event) -> str:
 
 def _detail_context(request: HttpRequest, details: EventDetails, **extra) -> dict:
     page = selectors.event_detail_page(details=details, membership=request.membership)
-    return {"page": page, "notices": extensions.event_notices(details.event), **extra}
+    return {
+        "page": page,
+        "notices": extensions.event_notices(details.event),
+        "told": extensions.event_messages(details.event),
+        **extra,
+    }
 
 
 def _summary(

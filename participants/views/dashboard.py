@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from bookings import selectors as customer_selectors
+from calendar_app import extensions
 from calendar_app.models import Event
 from calendar_app.views.errors import refusal
 from calendar_app.views.helpers import get_event, wants_fragment
@@ -313,6 +314,7 @@ def render_page(
         "can_undo_cancel": header.can_undo_cancel,
         "waitlist": selectors.waitlist(event),
         "waitlist_form": WaitlistJoinForm(),
+        "told": extensions.event_messages(event),
         **(extra or {}),
     }
     return render(request, TEMPLATE, context, status=status)

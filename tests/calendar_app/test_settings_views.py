@@ -28,6 +28,7 @@ SECTIONS = [
     "Team",
     "Resources",
     "Subscribe",
+    "Notifications",
     "Outbox",
     "Wix",
     "Magicline",

@@ -1,6 +1,7 @@
 """A real SMTP server on loopback (aiosmtpd) that keeps the raw messages it accepts, and a
 class of ten with two participants who gave no email address."""
 
+import asyncio
 import email
 import logging
 import socket
@@ -24,6 +25,7 @@ class Inbox:
 
     def __init__(self):
         self.raw: list[bytes] = []
+        self.delay = 0.0  # seconds between keeping a message and answering 250 (a slow server)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address == REFUSED:
@@ -33,6 +35,7 @@ class Inbox:
 
     async def handle_DATA(self, server, session, envelope):
         self.raw.append(envelope.content)
+        await asyncio.sleep(self.delay)
         return "250 Message accepted for delivery"
 
     @property

@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from calendar_app import services
-from calendar_app.notifications.models import UNSUBSCRIBED, Message
+from calendar_app.notifications.models import UNSUBSCRIBED, Message, SenderSetting
 from calendar_app.notifications.sending import STALLED_AFTER
 from calendar_app.notifications.tasks import send_message
 from tests.factories import EventFactory, ParticipationFactory
@@ -177,3 +177,39 @@ def test_names_with_commas_and_quotes_stay_one_address(smtp, schedule, owner_mem
     assert received["To"].addresses[0].display_name == 'Doe, Jane "JJ"'
     assert received["From"].addresses[0].display_name == schedule.business.name
     assert received["Subject"] == "Cancelled: Yoga for all on Mon 1 Jun 2026"
+
+
+def test_the_sender_name_reply_to_and_footer_go_with_every_message(
+    smtp, yoga_class, owner_membership, business
+):
+    SenderSetting.objects.create(
+        business=business,
+        sender_name="Demo Yoga",
+        reply_to="desk@demo.example",
+        footer_address="Main St 1, Berlin",
+        footer_phone="+49 30 123",
+    )
+    cancel(yoga_class, owner_membership)
+    send_queued()
+
+    received = smtp.inbox.messages[0]
+    sender = received["From"].addresses[0]
+    assert (sender.display_name, sender.addr_spec) == ("Demo Yoga", "notices@studio.example")
+    assert received["Reply-To"] == "desk@demo.example"
+    text = received.get_body(("plain",)).get_content()
+    html = received.get_body(("html",)).get_content()
+    assert text.rstrip().endswith("Main St 1, Berlin · +49 30 123")
+    assert "Main St 1, Berlin · +49 30 123</p>\r\n</body>" in html
+    row = Message.objects.get(message_id=received["Message-ID"])
+    assert "Main St 1" not in row.text_body  # the stored body stays as rendered
+
+
+def test_without_sender_settings_the_business_name_signs_and_there_is_no_reply_to(
+    smtp, yoga_class, owner_membership
+):
+    cancel(yoga_class, owner_membership)
+    send_queued()
+
+    received = smtp.inbox.messages[0]
+    assert received["From"].addresses[0].display_name == "Demo Studio"
+    assert received["Reply-To"] is None

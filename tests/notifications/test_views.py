@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from calendar_app.models import Event
-from calendar_app.notifications.models import Message, Unsubscribe
+from calendar_app.notifications.models import Message, SenderSetting, Unsubscribe
 from calendar_app.notifications.services import queue_cancellation
 from calendar_app.notifications.tokens import unsubscribe_token
 from tests.factories import EventFactory, ParticipationFactory
@@ -117,3 +117,119 @@ def test_unsubscribing_from_a_business_since_deleted_is_harmless(client, other_b
     other_business.delete()
 
     assert client.post(reverse("unsubscribe", args=[token])).status_code == 200
+
+
+def failed_row(yoga_class):
+    yoga_class.status = Event.Status.CANCELLED
+    yoga_class.save()
+    queue_cancellation(event=yoga_class, event_ids=[yoga_class.pk], notify=True, message="")
+    row = Message.objects.get(email="person0@example.org")
+    Message.objects.filter(pk=row.pk).update(state=Message.State.FAILED, reason="550 no such user")
+    return row
+
+
+def test_the_outbox_filters_by_kind_and_searches_recipient_and_subject(owner_client, yoga_class):
+    failed_row(yoga_class)
+
+    by_name = owner_client.get(OUTBOX, {"q": "Person 3"}).content.decode()
+    by_kind = owner_client.get(OUTBOX, {"kind": "reminder"}).content.decode()
+    by_subject = owner_client.get(OUTBOX, {"q": "morning yoga", "state": "failed"}).content.decode()
+
+    assert by_name.count("<tr data-state") == 1
+    assert "No messages." in by_kind
+    assert by_subject.count("<tr data-state") == 1
+
+
+def test_the_outbox_is_paged(owner_client, schedule, settings):
+    event = EventFactory(schedule=schedule, status=Event.Status.CANCELLED)
+    ParticipationFactory.create_batch(55, event=event)
+    queue_cancellation(event=event, event_ids=[event.pk], notify=True, message="")
+
+    first = owner_client.get(OUTBOX).content.decode()
+    second = owner_client.get(OUTBOX, {"page": "2", "state": "queued"}).content.decode()
+    beyond = owner_client.get(OUTBOX, {"page": "99"})
+
+    assert first.count("<tr data-state") == 50
+    assert "Page 1 of 2 (55 messages)" in first
+    assert second.count("<tr data-state") == 5
+    assert "?state=queued&amp;page=1" in second
+    assert beyond.status_code == 200
+
+
+def test_staff_send_a_failed_message_again_once(
+    staff_client, yoga_class, django_capture_on_commit_callbacks
+):
+    row = failed_row(yoga_class)
+    url = reverse("notifications:retry", args=[row.pk])
+
+    page = staff_client.get(OUTBOX).content.decode()
+    assert page.count(">Send again</button>") == 1
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = staff_client.post(url)
+    again = staff_client.post(url)
+
+    assert response.status_code == 302
+    assert len(callbacks) == 1
+    row.refresh_from_db()
+    assert row.state == Message.State.QUEUED
+    assert again.status_code == 409
+    assert "This message is not failed" in again.content.decode()
+
+
+def test_a_sent_message_is_never_sent_again_by_the_button(owner_client, yoga_class):
+    row = failed_row(yoga_class)
+    Message.objects.filter(pk=row.pk).update(state=Message.State.SENT)
+
+    response = owner_client.post(reverse("notifications:retry", args=[row.pk]))
+
+    assert response.status_code == 409
+    row.refresh_from_db()
+    assert row.state == Message.State.SENT
+
+
+def test_another_business_s_message_cannot_be_retried(client, outsider, yoga_class):
+    row = failed_row(yoga_class)
+    client.force_login(outsider)
+
+    assert client.post(reverse("notifications:retry", args=[row.pk])).status_code == 404
+    assert client.get(reverse("notifications:retry", args=[row.pk])).status_code == 405
+    row.refresh_from_db()
+    assert row.state == Message.State.FAILED
+
+
+def test_the_messages_page_shows_each_kind_with_sample_data_and_the_footer(staff_client, business):
+    SenderSetting.objects.create(business=business, footer_phone="+49 30 123")
+
+    page = staff_client.get(reverse("notifications:messages")).content.decode()
+    html = staff_client.get(reverse("notifications:message_html", args=["reminder"]))
+
+    assert "Cancelled: Morning Yoga on Mon" in page
+    assert "Reminder: Morning Yoga on Mon" in page
+    assert "The teacher is ill; we are sorry." in page
+    assert "(Europe/Berlin)" in page
+    assert "+49 30 123" in page
+    assert html.status_code == 200
+    assert "<strong>Morning Yoga</strong>" in html.content.decode()
+    assert "style-src 'unsafe-inline'" in html["Content-Security-Policy"]
+    assert html["X-Frame-Options"] == "SAMEORIGIN"
+    assert not Message.objects.exists()
+
+
+def test_an_unknown_kind_has_no_html_preview(owner_client):
+    url = reverse("notifications:message_html", args=["nonsense"])
+
+    assert owner_client.get(url).status_code == 404
+
+
+def test_the_event_page_and_the_dashboard_show_who_was_told_what_and_when(owner_client, yoga_class):
+    failed_row(yoga_class)
+    Message.objects.filter(email="person1@example.org").update(
+        state=Message.State.SENT, sent_date="2026-05-30T10:15:00Z"
+    )
+
+    for url in (detail_url(yoga_class), reverse("participants:dashboard", args=[yoga_class.pk])):
+        page = owner_client.get(url).content.decode()
+        assert "Messages to participants (10)" in page
+        assert 'Failed: <span class="muted">550 no such user</span>' in page
+        assert 'Skipped: <span class="muted">no email address</span>' in page
+        assert "Sat 30 May, 12:15" in page  # sent, in the business's zone

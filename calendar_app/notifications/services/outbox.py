@@ -16,7 +16,7 @@ from django.db import transaction
 from calendar_app.notifications import ics
 from calendar_app.notifications.models import NO_EMAIL, UNSUBSCRIBED, Message, Unsubscribe
 from calendar_app.notifications.rendering import render_notice
-from calendar_app.notifications.tasks import send_message
+from calendar_app.notifications.tasks import send_messages
 from calendar_app.notifications.tokens import unsubscribe_url
 from calendar_app.tenancy.models import Business
 from participants.models import Participation
@@ -150,10 +150,12 @@ def _row(
 
 def queue_sending(*, message_ids: list[str]) -> None:
     """A send task for each of these rows (by Message-ID) that is still queued: a row that a
-    duplicate insert left as it was is sent by its own task, not twice."""
+    duplicate insert left as it was is sent by its own task, not twice. The request publishes
+    one task, which a worker fans out into the sends (``tasks.send_messages``)."""
     queued = Message.objects.filter(message_id__in=message_ids, state=Message.State.QUEUED)
-    for pk in queued.values_list("pk", flat=True):
-        send_message.delay(pk)
+    pks = list(queued.values_list("pk", flat=True))
+    if pks:
+        send_messages.delay(pks)
 
 
 @transaction.atomic
