@@ -27,3 +27,7 @@ event_cancelled = Signal()  # kwargs: event, event_ids (list of str), notify (bo
 # Sent by ``update_event`` when an edit set an event's (or a series') capacity, inside the edit's
 # transaction with the event locked: the participants app gives freed places to those waiting.
 capacity_changed = Signal()  # kwargs: event (calendar_app.models.Event), actor (Membership|None)
+# Sent when an upstream's applied event changes raised capacities (a Wix webhook batch, a
+# backfill or reconciliation page), inside the apply's transaction with the events locked:
+# ``event_ids`` are the events whose total capacity went up (or became unlimited).
+upstream_capacity_raised = Signal()  # kwargs: business, event_ids (list of str)
