@@ -35,6 +35,7 @@ DASHBOARD_APPS = (
     "magicline",
     "conferencing",
     "notifications",
+    "reports",
 )
 # URL kwargs that name an object of a business (filled with the other business's ids).
 ID_KWARGS = {
