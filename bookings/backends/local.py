@@ -44,6 +44,8 @@ def appointments_schedule(business: Business) -> Schedule:
 class LocalAppointmentBackend:
     """The app as its own booking system."""
 
+    participant_status_from_upstream = False
+
     def bookable_appointments(self, *, business: Business) -> QuerySet[BookableAppointment]:
         """The listed appointments: both bookable and online-bookable, by id."""
         return BookableAppointment.objects.filter(

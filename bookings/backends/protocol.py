@@ -18,6 +18,10 @@ from calendar_app.tenancy.models import Business, Membership
 
 
 class AppointmentBackend(Protocol):
+    # Whether its bookings carry the upstream's participantStatus (whether the customer took
+    # part), so that pages show it; the local backend has none to show (always UNSET).
+    participant_status_from_upstream: bool
+
     def bookable_appointments(self, *, business: Business) -> QuerySet[BookableAppointment]: ...
 
     def available_slots(
