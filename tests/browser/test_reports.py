@@ -3,6 +3,7 @@ opens it from the settings hub, sees the charts drawn as SVG with their numbers,
 range, and downloads a CSV; a range that is not allowed is said on the form."""
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -58,7 +59,7 @@ def test_owner_sees_the_charts_and_downloads_a_csv(
         page.locator("#report-schedules").get_by_role("link", name="Download per schedule").click()
     download = download_info.value
     assert download.suggested_filename.startswith("report-schedules-")
-    lines = open(download.path(), encoding="utf-8-sig").read().splitlines()
+    lines = Path(download.path()).read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith('"Schedule","Occurrences"')
     assert lines[1].startswith('"Pilates","1","2","1","50.0"')
     assert lines[2].startswith('"Yoga","1","4","3","75.0"')
