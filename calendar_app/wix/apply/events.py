@@ -30,6 +30,9 @@ from calendar_app.wix.apply.schedules import ensure_schedule
 from calendar_app.wix.models import WixConnection
 
 
+WRITE_THROUGH = "write_through"  # the source of the answers to our own writes (the backend's)
+
+
 class EventChangeRefused(mapping.MappingError):
     """One change of a batch is not the spec's Event shape (``index`` says which); nothing of
     the batch was written."""
@@ -105,7 +108,9 @@ def apply_remote_events(
         for n in order:
             results[n] = batch.apply(*parsed[n])
         batch.write()
-        if batch.capacity_raised:  # places freed upstream go to those waiting, in this transaction
+        # Places freed upstream go to those waiting, in this transaction; the answer to our own
+        # write (write-through) is not news: the local edit that sent it promotes by itself.
+        if batch.capacity_raised and source != WRITE_THROUGH:
             upstream_capacity_raised.send(
                 sender=Event,
                 business=connection.business,
