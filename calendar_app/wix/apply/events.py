@@ -29,7 +29,6 @@ from calendar_app.wix.apply.rules import (
 from calendar_app.wix.apply.schedules import ensure_schedule
 from calendar_app.wix.models import WixConnection
 
-
 WRITE_THROUGH = "write_through"  # the source of the answers to our own writes (the backend's)
 
 
