@@ -162,6 +162,9 @@ class BookingRow:
     booking: AppointmentBooking
     instructors: list[str]
     cancel_url: str
+    # The upstream's participantStatus as its label ("Participating"), "" when the backend
+    # has none (a local booking).
+    participant_status: str = ""
 
 
 @dataclass
@@ -181,6 +184,7 @@ class BookingScreen:
     pick: Pick | None
     upcoming: list[BookingRow]
     page_url: str
+    participant_statuses: bool = False  # the upcoming bookings show the upstream's status
     notice: str = ""
     success: str = ""
     customer_notices_by: str = ""  # an upstream that tells customers itself ("" for us)
@@ -278,6 +282,7 @@ def booking_screen(
         ]
     upcoming = []
     if customer is not None:
+        with_status = appointment_backend(business).participant_status_from_upstream
         upcoming = [
             BookingRow(
                 booking=row,
@@ -287,6 +292,7 @@ def booking_screen(
                     if held.resource.type == "STAFF"
                 ],
                 cancel_url=reverse("bookings:cancel", args=[row.pk]),
+                participant_status=row.get_participant_status_display() if with_status else "",
             )
             for row in upcoming_bookings(business=business, customer=customer)
         ]
@@ -307,6 +313,7 @@ def booking_screen(
         next_url=_screen_url(**base, start=(window_start + step).isoformat()),
         pick=pick,
         upcoming=upcoming,
+        participant_statuses=any(row.participant_status for row in upcoming),
         page_url=_screen_url(**base, start=window_start.isoformat()),
         notice=notice,
         success=success,

@@ -36,3 +36,7 @@ event_moved = Signal()  # kwargs: business, moves (list of (str, dict)), notify,
 # its transaction, before the schedule's events are cancelled (some of them later, in the
 # background): ``event_ids`` are the events its cancellation cancels, ``message`` the owner's.
 schedule_cancelled = Signal()  # kwargs: schedule, event_ids (list of str), notify, message
+# Sent when an upstream's applied event changes raised capacities (a Wix webhook batch, a
+# backfill or reconciliation page), inside the apply's transaction with the events locked:
+# ``event_ids`` are the events whose total capacity went up (or became unlimited).
+upstream_capacity_raised = Signal()  # kwargs: business, event_ids (list of str)

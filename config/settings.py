@@ -268,6 +268,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "bookings.magicline.tasks.requeue_stalled_deliveries",
         "schedule": timedelta(minutes=5),
     },
+    "mark-attendance-not-recorded": {
+        "task": "participants.tasks.mark_not_recorded",
+        "schedule": timedelta(minutes=15),
+    },
     "send-waiting-messages": {
         "task": "calendar_app.notifications.tasks.send_waiting_messages",
         "schedule": timedelta(minutes=5),

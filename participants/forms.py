@@ -114,10 +114,18 @@ class MoveForm(WaitlistEntryForm):
 
 
 class AttendanceForm(forms.Form):
-    """Checked in, no-show, or empty to undo the mark."""
+    """Checked in, no-show, or empty to undo the mark ("not recorded" is the system's)."""
 
     attendance = forms.ChoiceField(
-        choices=[("", "Not marked"), *Participation.Attendance.choices], required=False
+        choices=[
+            ("", "Not marked"),
+            *(
+                choice
+                for choice in Participation.Attendance.choices
+                if choice[0] != Participation.Attendance.NOT_RECORDED
+            ),
+        ],
+        required=False,
     )
 
 

@@ -16,6 +16,9 @@ class Participation(models.Model):
     class Attendance(models.TextChoices):
         CHECKED_IN = "CHECKED_IN", "Checked in"
         NO_SHOW = "NO_SHOW", "No-show"
+        # Set by the system (``mark_not_recorded``) when nobody marked a participant within
+        # two hours of the end: staff did not record it, which says nothing of whether they came.
+        NOT_RECORDED = "NOT_RECORDED", "Not recorded"
 
     id = models.CharField(primary_key=True, max_length=250, default=new_id, editable=False)
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="participations")

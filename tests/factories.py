@@ -41,7 +41,7 @@ from calendar_app.models import (
 )
 from calendar_app.tenancy.models import Business, Membership
 from calendar_app.wix.models import WixConnection
-from participants.models import Participation
+from participants.models import Participation, WaitlistEntry
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -155,6 +155,19 @@ class ParticipationFactory(factory.django.DjangoModelFactory):
     email = factory.Faker("email")
     phone = factory.Faker("phone_number")
     party_size = 1
+
+
+class WaitlistEntryFactory(factory.django.DjangoModelFactory):
+    """Someone waiting on ``event`` (pass ``promoted_date`` or ``removed_date`` for history)."""
+
+    class Meta:
+        model = WaitlistEntry
+
+    event = factory.SubFactory(EventFactory)
+    business = factory.LazyAttribute(lambda w: w.event.business)
+    name = factory.Faker("name")
+    party_size = 1
+    position = factory.Sequence(lambda n: n + 1)
 
 
 class WixConnectionFactory(factory.django.DjangoModelFactory):

@@ -36,6 +36,7 @@ DASHBOARD_APPS = (
     "magicline",
     "conferencing",
     "notifications",
+    "reports",
 )
 # URL kwargs that name an object of a business (filled with the other business's ids).
 ID_KWARGS = {

@@ -45,6 +45,7 @@ class LocalAppointmentBackend:
     """The app as its own booking system."""
 
     customer_notices_by = ""  # the notifications app emails the customers
+    participant_status_from_upstream = False
 
     def bookable_appointments(self, *, business: Business) -> QuerySet[BookableAppointment]:
         """The listed appointments: both bookable and online-bookable, by id."""

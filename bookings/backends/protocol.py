@@ -21,6 +21,9 @@ class AppointmentBackend(Protocol):
     # Who tells customers of their bookings and cancellations: "" when this app does (by
     # email), else the upstream's name (it sends its own notices, so we send none).
     customer_notices_by: str
+    # Whether its bookings carry the upstream's participantStatus (whether the customer took
+    # part), so that pages show it; the local backend has none to show (always UNSET).
+    participant_status_from_upstream: bool
 
     def bookable_appointments(self, *, business: Business) -> QuerySet[BookableAppointment]: ...
 

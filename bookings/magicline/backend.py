@@ -98,6 +98,9 @@ class MagiclineAppointmentBackend:
     """One studio's bookings in Magicline; ``client`` defaults to one built from the connection."""
 
     customer_notices_by = "Magicline"  # Magicline notifies its customers of their bookings
+    # Magicline's participantStatus (PARTICIPATING, NOT_PARTICIPATING, UNSET) is stored with
+    # each booking it answers (``sync.apply_remote_booking``) and shown on the bookings pages.
+    participant_status_from_upstream = True
 
     def __init__(self, connection: MagiclineConnection, client: MagiclineClient | None = None):
         self.connection = connection

@@ -13,7 +13,7 @@ from calendar_app.backends import calendar_backend
 from calendar_app.errors import CalendarError
 from calendar_app.models import Event, Schedule
 from calendar_app.services.events import create_event, send_moves, with_checked_resources
-from calendar_app.signals import event_changed, occurrences_created
+from calendar_app.signals import capacity_changed, event_changed, occurrences_created
 from calendar_app.tenancy.access import require_may_change_event, require_owner
 from calendar_app.tenancy.models import Business, Membership
 
@@ -71,6 +71,8 @@ def update_following(
     record_event_changes(
         business=occurrence.business, actor=actor, action="update", before=before, after=after
     )
+    if "total_capacity" in changes:  # the occurrences from here on: freed places are given
+        capacity_changed.send(sender=Event, event=follower, actor=actor)
     event_changed.send(sender=Event, event=follower)
     send_moves(
         business=occurrence.business, before=before, after=after, notify=notify, message=message

@@ -44,6 +44,7 @@ from calendar_app.wix.apply import (
     apply_remote_participation,
     apply_remote_schedule,
 )
+from calendar_app.wix.apply.events import WRITE_THROUGH
 from calendar_app.wix.client import (
     WixClient,
     WixError,
@@ -54,7 +55,7 @@ from calendar_app.wix.client import (
 from calendar_app.wix.models import WixConnection
 from participants.models import Participation
 
-SOURCE = "write_through"
+SOURCE = WRITE_THROUGH
 NOT_CONNECTED = (
     "This business is set to mirror Wix but is not connected yet; connect it in Settings → Wix."
 )

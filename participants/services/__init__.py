@@ -1,7 +1,11 @@
 """Participant writes: participations, the waitlist and attendance, each under the event lock."""
 
 from calendar_app.errors import RevisionConflict
-from participants.services.attendance import check_in_everyone, mark_attendance
+from participants.services.attendance import (
+    check_in_everyone,
+    mark_attendance,
+    mark_not_recorded,
+)
 from participants.services.locking import MAX_PARTY_SIZE, ParticipationError
 from participants.services.participations import (
     EDITABLE_FIELDS,
@@ -30,6 +34,7 @@ __all__ = [
     "give_place",
     "join_waitlist",
     "mark_attendance",
+    "mark_not_recorded",
     "move_waitlist_entry",
     "promote_waiting",
     "remove_from_waitlist",

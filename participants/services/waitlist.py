@@ -231,6 +231,25 @@ def promote_after_capacity_change(*, event: Event, actor: Membership | None, **_
         promote_waiting(event=locked, actor=actor, freed_by="capacity raised")
 
 
+def promote_after_upstream_capacity_raise(*, event_ids: list[str], **_signal) -> None:
+    """``upstream_capacity_raised`` receiver: an upstream raised the capacity of ``event_ids``
+    (a webhook batch); those waiting on them get the freed places, under each event's lock,
+    with the system as the actor. One query when nobody waits on them."""
+    waiting_on = (
+        WaitlistEntry.objects.filter(
+            event_id__in=event_ids, promoted_date__isnull=True, removed_date__isnull=True
+        )
+        .values_list("event_id", flat=True)
+        .distinct()
+    )
+    for waiting_event in Event.objects.filter(pk__in=list(waiting_on)).order_by("start", "id"):
+        try:
+            locked = lock_event(waiting_event)
+        except ParticipationError:  # e.g. a Wix Bookings event: its participants are read-only
+            continue
+        promote_waiting(event=locked, actor=None, freed_by="capacity raised upstream")
+
+
 @transaction.atomic
 def set_waitlist_setting(
     *, actor: Membership | None, schedule: Schedule, limit: int | None, promotion: str

@@ -11,6 +11,7 @@ from tests.factories import WixConnectionFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SECTIONS = {
+    "Reports": "reports:page",
     "Team": "calendar_app:team",
     "Resources": "bookings:resources",
     "Subscribe": "feeds:subscribe",

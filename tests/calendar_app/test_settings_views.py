@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 
 HUB = reverse("calendar_app:settings")
 SECTIONS = [
+    "Reports",
     "Team",
     "Resources",
     "Subscribe",

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from calendar_app.models import ChangeRecord, Event, format_local_date
 from calendar_app.recurrence import to_local
+from calendar_app.signals import upstream_capacity_raised
 from calendar_app.wix import contract, mapping
 from calendar_app.wix.apply.bulk import insert_rows, update_rows
 from calendar_app.wix.apply.resources import link_resources
@@ -27,6 +28,8 @@ from calendar_app.wix.apply.rules import (
 )
 from calendar_app.wix.apply.schedules import ensure_schedule
 from calendar_app.wix.models import WixConnection
+
+WRITE_THROUGH = "write_through"  # the source of the answers to our own writes (the backend's)
 
 
 class EventChangeRefused(mapping.MappingError):
@@ -104,6 +107,14 @@ def apply_remote_events(
         for n in order:
             results[n] = batch.apply(*parsed[n])
         batch.write()
+        # Places freed upstream go to those waiting, in this transaction; the answer to our own
+        # write (write-through) is not news: the local edit that sent it promotes by itself.
+        if batch.capacity_raised and source != WRITE_THROUGH:
+            upstream_capacity_raised.send(
+                sender=Event,
+                business=connection.business,
+                event_ids=sorted(batch.capacity_raised),
+            )
     return results
 
 
@@ -128,6 +139,7 @@ class _EventBatch:
         self.resources: dict[str, list[dict]] = {}
         self.records: list[ChangeRecord] = []
         self.schedules: dict[str | None, str | None] = {}
+        self.capacity_raised: set[str] = set()
 
     def _unmirrored(self, fields: dict):
         def reason(stored) -> str:
@@ -174,6 +186,8 @@ class _EventBatch:
             stored = Event(id=event_id, business_id=self.connection.business_id, **fields)
             self.rows[event_id] = self.created[event_id] = stored
         else:
+            if _raises_capacity(stored, fields):
+                self.capacity_raised.add(event_id)
             for attribute, value in fields.items():
                 setattr(stored, attribute, value)
             if event_id not in self.created:
@@ -206,6 +220,14 @@ class _EventBatch:
             link_resources(self.connection, self.resources, new=set(self.created))
         if self.records:
             insert_rows(ChangeRecord, self.records)
+
+
+def _raises_capacity(stored: Event, fields: dict) -> bool:
+    """Whether applying ``fields`` raises the stored event's total capacity (None: unlimited)."""
+    if "total_capacity" not in fields or stored.total_capacity is None:
+        return False
+    raised_to = fields["total_capacity"]
+    return raised_to is None or raised_to > stored.total_capacity
 
 
 def _complete_new_event(fields: dict) -> None:
