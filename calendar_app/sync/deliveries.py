@@ -23,7 +23,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from django.db import OperationalError, connection, models, transaction
+from django.db import InterfaceError, OperationalError, connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -32,6 +32,10 @@ FAILED = "failed"
 STALLED_AFTER = timedelta(minutes=5)
 STALLED_LIMIT = 10_000
 DEADLOCK = "40P01"
+# The database unreachable or the connection dropped (the server restarting, a connection
+# terminated): not the delivery's fault. A task retries it and never fails the delivery for it;
+# an intake answers 503 (``calendar_app.sync.intake``).
+DATABASE_ERRORS = (OperationalError, InterfaceError)
 DEADLOCK_RETRIES = 3
 
 

@@ -3,9 +3,10 @@ event deliveries in batches, reconcile a connection, run a connection's backfill
 
 All are idempotent, acknowledged late and re-queued when their worker dies
 (``acks_late`` + ``reject_on_worker_lost``). An upstream that is unreachable or answers
-429/5xx is retried with exponential backoff and jitter (Celery's ``autoretry_for``), a bounded
-number of times; what still fails is marked failed on its row, with the reason, for the sync
-health page.
+429/5xx, and the database unreachable or a dropped connection, are retried with exponential
+backoff and jitter (Celery's ``autoretry_for``), a bounded number of times; what still fails
+because of the upstream is marked failed on its row, with the reason, for the sync health page
+(a database outage leaves the delivery waiting, for the beat's stalled sweep).
 """
 
 from datetime import timedelta
@@ -17,7 +18,7 @@ from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 from django.conf import settings
 
-from calendar_app.sync.deliveries import STALLED_AFTER
+from calendar_app.sync.deliveries import DATABASE_ERRORS, STALLED_AFTER
 from calendar_app.wix import backfill, deliveries, reconcile
 from calendar_app.wix.client import WixUnavailable
 from calendar_app.wix.deliveries import STORE
@@ -26,7 +27,7 @@ from calendar_app.wix.models import WixConnection
 RETRY = {
     "acks_late": True,
     "reject_on_worker_lost": True,
-    "autoretry_for": (WixUnavailable,),
+    "autoretry_for": (WixUnavailable, *DATABASE_ERRORS),
     "retry_backoff": 2,
     "retry_backoff_max": 300,
     "retry_jitter": True,
@@ -35,13 +36,17 @@ RETRY = {
 
 
 class DeliveryTask(DjangoTask):
-    """Writes each failed attempt's reason on the delivery row."""
+    """Writes each failed attempt's reason on the delivery row; a database outage writes
+    nothing (it cannot, and it is not the delivery's fault): the delivery stays waiting, for its
+    retries and then the beat's stalled sweep."""
 
     def on_retry(self, exc, _task_id, args, kwargs, _einfo):
-        STORE.record_error(delivery_pk=args[0], error=f"Retrying: {exc}", failed=False)
+        if not isinstance(exc, DATABASE_ERRORS):
+            STORE.record_error(delivery_pk=args[0], error=f"Retrying: {exc}", failed=False)
 
     def on_failure(self, exc, _task_id, args, kwargs, _einfo):
-        STORE.record_error(delivery_pk=args[0], error=str(exc), failed=True)
+        if not isinstance(exc, DATABASE_ERRORS):
+            STORE.record_error(delivery_pk=args[0], error=str(exc), failed=True)
 
 
 # No result is stored: nobody waits for one, and with the Redis result backend every queued task

@@ -15,9 +15,15 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
-from django.db import connection, transaction
+from django.db import connection
 from jwt.utils import base64url_decode
 
+from calendar_app.sync.intake import (
+    DATABASE_DOWN,
+    DATABASE_DOWN_STATUS,
+    DATABASE_ERRORS,
+    queue_after_commit,
+)
 from calendar_app.sync.refusals import count_refusal
 from calendar_app.wix import deliveries, tasks
 from calendar_app.wix.health.models import IntakeRejection
@@ -171,6 +177,19 @@ class IntakeAnswer:
 def receive_delivery(*, body: bytes) -> IntakeAnswer:
     """Verify one webhook body, store it once and queue it; refuse and count anything else.
 
+    The database unreachable is 503 (``calendar_app.sync.intake``): nothing was stored, the
+    sender sends it again. Redis unreachable is not the sender's concern: the delivery is stored
+    and the beat queues it.
+    """
+    try:
+        return _receive(body)
+    except DATABASE_ERRORS:
+        return IntakeAnswer(DATABASE_DOWN_STATUS, DATABASE_DOWN)
+
+
+def _receive(body: bytes) -> IntakeAnswer:
+    """``receive_delivery`` as long as the database answers.
+
     Refused bodies (400 malformed, 401 bad signature) store nothing but a counter, per
     connection when the ``instanceId`` names one. An unknown ``instanceId`` is acknowledged
     with 200 (so Wix stops retrying), dropped and counted. A verified delivery is inserted once
@@ -226,9 +245,9 @@ def receive_delivery(*, body: bytes) -> IntakeAnswer:
     if not handled:
         return IntakeAnswer(200, "Not a calendar webhook this app mirrors; it was dropped.")
     if verified.kind in deliveries.BATCHED:  # applied in batches by the connection's drain
-        transaction.on_commit(lambda: tasks.queue_drain(connection_id=connection_id))
+        queue_after_commit(lambda: tasks.queue_drain(connection_id=connection_id))
     else:
-        tasks.apply_delivery.delay_on_commit(delivery_pk)
+        queue_after_commit(lambda: tasks.apply_delivery.delay(delivery_pk))
     return IntakeAnswer(200, "Received.")
 
 
