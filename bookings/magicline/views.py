@@ -13,6 +13,7 @@ with the page's ``health`` partial.
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
@@ -148,7 +149,12 @@ def refresh(request: HttpRequest) -> HttpResponse:
 
 
 def _health_page(request: HttpRequest, *, notice: str = "", ok: bool = True) -> HttpResponse:
-    context = {"health": _health(request), "notice": notice, "notice_ok": ok}
+    context = {
+        "health": _health(request),
+        "notice": notice,
+        "notice_ok": ok,
+        "refresh_minutes": max(1, settings.MAGICLINE_REFRESH_SECONDS // 60),
+    }
     return render_page(request, HEALTH, context, fragment="health")
 
 

@@ -122,9 +122,11 @@ def celery_queue():
 def worker_factory(celery_queue, tmp_path):
     workers: list[Worker] = []
 
-    def start(**env: str) -> Worker:
-        """A started worker; ``env`` adds to its environment (settings read from it)."""
-        worker = Worker(celery_queue, tmp_path / "worker.log", env).start()
+    def start(*, beat: bool = False, **env: str) -> Worker:
+        """A started worker (running the beat too with ``beat``, as ``make worker`` does);
+        ``env`` adds to its environment (settings read from it)."""
+        schedule = tmp_path / f"beat-{len(workers)}" if beat else None
+        worker = Worker(celery_queue, tmp_path / "worker.log", env, beat_schedule=schedule).start()
         workers.append(worker)
         return worker
 
