@@ -195,9 +195,11 @@ def _receive(body: bytes) -> IntakeAnswer:
     with 200 (so Wix stops retrying), dropped and counted. A verified delivery is inserted once
     per domain event ``id``; a repeat is acknowledged without a second row or task.
 
-    Two queries, no transaction of its own (the URL is ``non_atomic_requests``): the connection
-    by ``instanceId``, and the one ``INSERT … ON CONFLICT DO NOTHING`` that commits by itself
-    (autocommit) — after which the task is queued at once.
+    No transaction of its own (the URL is ``non_atomic_requests``). One query when this process
+    knows the connection's key already (``_receive_with_known_key``): the ``INSERT … ON
+    CONFLICT DO NOTHING`` that checks the key is still the connection's and commits by itself
+    (autocommit). Otherwise, and whenever that cannot tell, two: the connection's key by
+    ``instanceId``, then the insert. The task is queued at once after the insert.
     """
     try:
         token = body.decode("ascii").strip()
@@ -206,6 +208,13 @@ def _receive(body: bytes) -> IntakeAnswer:
         return _refuse(MalformedDelivery("The webhook body is not a JWT."), connection_id=None)
     except DeliveryRejected as rejected:
         return _refuse(rejected, connection_id=None)
+
+    known = _KNOWN_KEYS.get(instance_id)
+    if known is not None:
+        answer = _receive_with_known_key(token, *known)
+        if answer is not None:
+            return answer
+        _KNOWN_KEYS.pop(instance_id, None)  # the long way decides, and tells what changed
 
     found = _connection_key(instance_id)
     if found is None:
@@ -225,23 +234,58 @@ def _receive(body: bytes) -> IntakeAnswer:
         verified = verify_delivery(token=token, public_key=public_key)
     except DeliveryRejected as rejected:
         return _refuse(rejected, connection_id=connection_id)
-
-    handled = verified.kind in deliveries.HANDLERS
-    delivery_pk = deliveries.STORE.insert_once(
-        WebhookDelivery(
-            connection_id=connection_id,
-            delivery_id=verified.delivery_id,
-            entity_fqdn=verified.kind[0],
-            slug=verified.kind[1],
-            entity_id=verified.entity_id,
-            event_time=verified.event_time,
-            payload=verified.domain_event,
-            status=WebhookDelivery.Status.RECEIVED if handled else WebhookDelivery.Status.DROPPED,
-            error="" if handled else "Not a calendar webhook this app mirrors.",
-        )
+    if len(_KNOWN_KEYS) >= KNOWN_KEYS_LIMIT:
+        _KNOWN_KEYS.clear()
+    _KNOWN_KEYS[instance_id] = (connection_id, public_key_pem)
+    return _store(verified, connection_id=connection_id) or IntakeAnswer(
+        200, "This delivery was already received."
     )
+
+
+# The connections' webhook keys this process verified deliveries with, by instanceId: the next
+# delivery is verified without reading the key, and stored only if the connection still has it.
+_KNOWN_KEYS: dict[str, tuple[int, str]] = {}
+KNOWN_KEYS_LIMIT = 256
+
+
+def _receive_with_known_key(token: str, connection_id: int, pem: str) -> IntakeAnswer | None:
+    """The delivery verified with the key this process knows for its connection and stored by
+    one ``INSERT`` that also checks the connection still has that key (a replaced key or a
+    deleted connection counts at once). None when this cannot tell: the token does not verify
+    with that key, the key changed, or the delivery is a repeat; the caller then reads the key
+    and decides (refusing, counting, or acknowledging the repeat) as without it."""
+    try:
+        verified = verify_delivery(token=token, public_key=load_public_key(pem))
+    except (DeliveryRejected, ValueError):
+        return None
+    return _store(verified, connection_id=connection_id, unless_key_is_not=pem)
+
+
+def _store(
+    verified: VerifiedDelivery, *, connection_id: int, unless_key_is_not: str | None = None
+) -> IntakeAnswer | None:
+    """Insert the verified delivery once and queue it; None when nothing was inserted (a
+    repeat, or the connection no longer has the key ``unless_key_is_not``)."""
+    handled = verified.kind in deliveries.HANDLERS
+    delivery = WebhookDelivery(
+        connection_id=connection_id,
+        delivery_id=verified.delivery_id,
+        entity_fqdn=verified.kind[0],
+        slug=verified.kind[1],
+        entity_id=verified.entity_id,
+        event_time=verified.event_time,
+        payload=verified.domain_event,
+        status=WebhookDelivery.Status.RECEIVED if handled else WebhookDelivery.Status.DROPPED,
+        error="" if handled else "Not a calendar webhook this app mirrors.",
+    )
+    if unless_key_is_not is None:
+        delivery_pk = deliveries.STORE.insert_once(delivery)
+    else:
+        delivery_pk = deliveries.STORE.insert_once_where(
+            delivery, exists_sql=_key_unchanged_sql(), params=[connection_id, unless_key_is_not]
+        )
     if delivery_pk is None:
-        return IntakeAnswer(200, "This delivery was already received.")
+        return None
     if not handled:
         return IntakeAnswer(200, "Not a calendar webhook this app mirrors; it was dropped.")
     if verified.kind in deliveries.BATCHED:  # applied in batches by the connection's drain
@@ -254,6 +298,16 @@ def _receive(body: bytes) -> IntakeAnswer:
 def _refuse(rejected: DeliveryRejected, *, connection_id: int | None) -> IntakeAnswer:
     count_refusal(IntakeRejection, connection_id=connection_id, reason=rejected.reason)
     return IntakeAnswer(rejected.status, str(rejected))
+
+
+@lru_cache(maxsize=1)
+def _key_unchanged_sql() -> str:
+    """The connection (by pk) still has the webhook key (PEM) the delivery was verified with."""
+    meta, quote = WixConnection._meta, connection.ops.quote_name
+    return (
+        f"SELECT 1 FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s "
+        f"AND {quote(meta.get_field('public_key_pem').column)} = %s"
+    )
 
 
 @lru_cache(maxsize=1)
