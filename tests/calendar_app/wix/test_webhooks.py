@@ -3,6 +3,7 @@ counted and store nothing."""
 
 from datetime import timedelta
 
+import jwt
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -362,3 +363,31 @@ def test_a_repeat_with_a_known_key_is_acknowledged_once(post, connection):
 
     assert (first.content, again.content) == (b"Received.", b"This delivery was already received.")
     assert WebhookDelivery.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"exp": "tomorrow"}, b"not valid"),
+        ({"exp": True}, b"not valid"),
+        ({"nbf": 4_102_444_800}, b"not valid yet"),  # 2100
+        ({"iat": 4_102_444_800}, b"not valid yet"),
+        ({"exp": 1_000_000_000}, b"expired"),
+    ],
+)
+def test_a_signed_token_with_bad_times_is_a_401(post, connection, change, says):
+    claims = signing.claims(signing.projection_updated(EVENT), instance_id=connection.instance_id)
+    token = jwt.encode({**claims, **change}, signing.PRIVATE_KEY, algorithm="RS256")
+
+    answer = post(token)
+
+    assert answer.status_code == 401
+    assert says in answer.content
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_token_without_an_expiry_is_accepted_as_pyjwt_accepted_it(post, connection):
+    claims = signing.claims(signing.projection_updated(EVENT), instance_id=connection.instance_id)
+    del claims["exp"]
+
+    assert post(jwt.encode(claims, signing.PRIVATE_KEY, algorithm="RS256")).status_code == 200
