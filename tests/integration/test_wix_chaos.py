@@ -118,6 +118,7 @@ def test_the_store_converges_through_database_drops_a_redis_restart_and_a_killed
         return worker
 
     done: list[str] = []
+    backlog: list[str] = []
     try:
         worker = start_worker()
         with gunicorn(log_path=tmp_path / "web.log", workers=WEB_WORKERS, env=env) as web:
@@ -131,6 +132,7 @@ def test_the_store_converges_through_database_drops_a_redis_restart_and_a_killed
                         what=f"{answered} deliveries answered",
                         log=web.log,
                     )
+                    waiting = WebhookDelivery.objects.filter(status="received").count()
                     if what == "restart redis":
                         own_redis.restart()
                     elif what == "kill worker":
@@ -139,6 +141,7 @@ def test_the_store_converges_through_database_drops_a_redis_restart_and_a_killed
                     else:
                         assert terminate_app_connections() > 0  # the web and worker's
                     done.append(what)
+                    backlog.append(f"{what} with {waiting} stored deliveries waiting")
                 finals = [status for share in shares for status in share.result()]
             web_log = web.log()
 
@@ -156,4 +159,4 @@ def test_the_store_converges_through_database_drops_a_redis_restart_and_a_killed
         for started in workers:
             started.stop()
     assert done == [what for _, what in CHAOS]
-    print(f"\nchaos: answers to {len(tokens)} deliveries, retries included: {senders.statuses}")
+    print(f"\nchaos: {'; '.join(backlog)}; answers, retries included: {senders.statuses}")
