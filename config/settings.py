@@ -243,10 +243,19 @@ CELERY_TIMEZONE = "UTC"
 # more tasks (a delivery queuing its meeting) send them to the same one. Deployments sharing one
 # Redis keep apart by it, and a benchmark's server queues onto a queue of its own.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# A worker (and the beat) started while Redis is down, or losing it later, keeps trying to
+# reconnect rather than exiting; what Redis lost meanwhile the beat's sweeps queue again.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The beat queues again the webhook deliveries stored this many seconds ago and still not
+# applied (their task was lost: Redis restarted without persistence or was flushed, a worker
+# killed), every as many seconds; and refreshes each Magicline studio's bookings (the deliveries
+# Magicline never sent) every MAGICLINE_REFRESH_SECONDS.
+SYNC_REQUEUE_SECONDS = int(os.environ.get("SYNC_REQUEUE_SECONDS", "300"))
+MAGICLINE_REFRESH_SECONDS = int(os.environ.get("MAGICLINE_REFRESH_SECONDS", "900"))
 CELERY_BEAT_SCHEDULE = {
     "magicline-refresh-bookings": {
         "task": "bookings.magicline.tasks.refresh_all_bookings",
-        "schedule": timedelta(minutes=15),
+        "schedule": timedelta(seconds=MAGICLINE_REFRESH_SECONDS),
     },
     "extend-events-view": {
         "task": "calendar_app.tasks.extend_events_views",
@@ -262,11 +271,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     "requeue-stalled-wix-deliveries": {
         "task": "calendar_app.wix.tasks.requeue_stalled_deliveries",
-        "schedule": timedelta(minutes=5),
+        "schedule": timedelta(seconds=SYNC_REQUEUE_SECONDS),
+        "kwargs": {"older_than_seconds": SYNC_REQUEUE_SECONDS},
     },
     "requeue-stalled-magicline-deliveries": {
         "task": "bookings.magicline.tasks.requeue_stalled_deliveries",
-        "schedule": timedelta(minutes=5),
+        "schedule": timedelta(seconds=SYNC_REQUEUE_SECONDS),
+        "kwargs": {"older_than_seconds": SYNC_REQUEUE_SECONDS},
     },
     "mark-attendance-not-recorded": {
         "task": "participants.tasks.mark_not_recorded",

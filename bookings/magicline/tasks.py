@@ -22,25 +22,27 @@ from bookings.magicline.client import MagiclineClient
 from bookings.magicline.deliveries import STORE
 from bookings.magicline.errors import MagiclineError, MagiclineRateLimited, MagiclineUnavailable
 from bookings.magicline.models import MagiclineBooking, MagiclineConnection, MagiclineCustomer
-from calendar_app.sync.deliveries import STALLED_AFTER
+from calendar_app.sync.deliveries import DATABASE_ERRORS, STALLED_AFTER
 
 logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 5
 
 
-def _retry_countdown(error: MagiclineError, retries: int) -> float:
+def _retry_countdown(error: MagiclineError | None, retries: int) -> float:
     """Magicline's ``Retry-After`` (429 or 503) when it named one, else exponential backoff."""
-    if error.retry_after is not None:
+    if error is not None and error.retry_after is not None:
         return max(1.0, error.retry_after)
     return min(600.0, 2.0 * 2**retries)
 
 
 class DeliveryTask(DjangoTask):
-    """Writes the reason of a delivery that failed unexpectedly on its row (it fails alone)."""
+    """Writes the reason of a delivery that failed unexpectedly on its row (it fails alone); a
+    database outage writes nothing (the delivery stays waiting, for the beat's stalled sweep)."""
 
     def on_failure(self, exc, _task_id, args, _kwargs, _einfo):
-        STORE.record_error(delivery_pk=args[0], error=str(exc), failed=True)
+        if not isinstance(exc, DATABASE_ERRORS):
+            STORE.record_error(delivery_pk=args[0], error=str(exc), failed=True)
 
 
 @shared_task(
@@ -52,9 +54,14 @@ class DeliveryTask(DjangoTask):
     ignore_result=True,
 )
 def process_delivery(self, delivery_id: int) -> str:
-    """Handle every element of one stored delivery; retried on 429/5xx, failed after that."""
+    """Handle every element of one stored delivery; retried on 429/5xx, failed after that.
+    The database unreachable is retried too, and never fails the delivery."""
     try:
         return deliveries.apply_delivery(delivery_pk=delivery_id)
+    except DATABASE_ERRORS as error:
+        raise self.retry(
+            exc=error, countdown=_retry_countdown(None, self.request.retries)
+        ) from error
     except (MagiclineRateLimited, MagiclineUnavailable) as error:
         if self.request.retries >= self.max_retries:
             STORE.record_error(delivery_pk=delivery_id, error=str(error), failed=True)
@@ -122,11 +129,16 @@ def refresh_connection_bookings(*, connection: MagiclineConnection, client: Magi
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
 def refresh_bookings(self, connection_id: int) -> int:
-    """The periodic refresh of one studio (see ``refresh_connection_bookings``)."""
-    connection = MagiclineConnection.objects.select_related("business").get(pk=connection_id)
+    """The periodic refresh of one studio (see ``refresh_connection_bookings``); the database
+    unreachable is retried."""
     try:
+        connection = MagiclineConnection.objects.select_related("business").get(pk=connection_id)
         with MagiclineClient.for_connection(connection) as client:
             return refresh_connection_bookings(connection=connection, client=client)
+    except DATABASE_ERRORS as error:
+        raise self.retry(
+            exc=error, countdown=_retry_countdown(None, self.request.retries)
+        ) from error
     except (MagiclineRateLimited, MagiclineUnavailable) as error:
         MagiclineConnection.objects.filter(pk=connection.pk).update(last_error=str(error)[:500])
         if self.request.retries >= self.max_retries:

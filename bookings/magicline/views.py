@@ -13,8 +13,10 @@ with the page's ``health`` partial.
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,6 +37,9 @@ TEMPLATE = "magicline/settings.html"
 HEALTH = "magicline/health.html"
 
 
+# No request transaction: the intake's one INSERT commits by itself, and a database that is
+# down must reach the intake (503, ``receive_delivery``) rather than fail the BEGIN before it.
+@transaction.non_atomic_requests
 @csrf_exempt
 @login_not_required
 @require_POST
@@ -144,7 +149,12 @@ def refresh(request: HttpRequest) -> HttpResponse:
 
 
 def _health_page(request: HttpRequest, *, notice: str = "", ok: bool = True) -> HttpResponse:
-    context = {"health": _health(request), "notice": notice, "notice_ok": ok}
+    context = {
+        "health": _health(request),
+        "notice": notice,
+        "notice_ok": ok,
+        "refresh_minutes": max(1, settings.MAGICLINE_REFRESH_SECONDS // 60),
+    }
     return render_page(request, HEALTH, context, fragment="health")
 
 

@@ -7,13 +7,15 @@ dropped) and processed by ``tasks.process_delivery`` after the commit, so the re
 within milliseconds and never calls Magicline (§5.4). A refusal is an error of the bookings'
 taxonomy (``KeyRefused`` 401, ``ContractError`` 400 naming the field, ``DeliveryConflict`` 409),
 answered by the view as the contract's ErrorResponse; refused bodies are counted per studio and
-reason for the sync health page.
+reason for the sync health page. The database unreachable is ``StoreUnavailable`` (503 with
+``Retry-After``: nothing stored, Magicline sends it again); Redis unreachable after the delivery
+is stored is no error (the beat queues it).
 """
 
 import hmac
 from dataclasses import dataclass
 
-from bookings.errors import ContractError, DeliveryConflict, KeyRefused
+from bookings.errors import BackendUnavailable, ContractError, DeliveryConflict, KeyRefused
 from bookings.magicline.deliveries import STORE
 from bookings.magicline.models import (
     MagiclineConnection,
@@ -23,9 +25,22 @@ from bookings.magicline.models import (
 )
 from bookings.magicline.tasks import process_delivery
 from bookings.mapping import parse_webhook_envelope
+from calendar_app.sync.intake import (
+    DATABASE_DOWN,
+    DATABASE_ERRORS,
+    RETRY_AFTER_SECONDS,
+    queue_after_commit,
+)
 from calendar_app.sync.refusals import count_refusal
 
 REFUSED = MagiclineIntakeRefusal.Reason
+
+
+class StoreUnavailable(BackendUnavailable):
+    """The database is unreachable: the delivery was not stored, Magicline should send it again
+    (503 with ``Retry-After``, as the bookings' other outages)."""
+
+    default_message = DATABASE_DOWN
 
 
 @dataclass(frozen=True)
@@ -49,7 +64,19 @@ def connection_for_key(key: str | None) -> MagiclineConnection:
 
 
 def receive_delivery(*, key: str | None, body: object) -> Intake:
-    """Authenticate and store one delivery; its processing is queued after the commit."""
+    """Authenticate and store one delivery; its processing is queued after the commit.
+
+    The database unreachable is ``StoreUnavailable`` (``calendar_app.sync.intake``): nothing
+    was stored. Redis unreachable is not Magicline's concern: the delivery is stored and the
+    beat queues it.
+    """
+    try:
+        return _receive(key=key, body=body)
+    except DATABASE_ERRORS as error:
+        raise StoreUnavailable(retry_after=RETRY_AFTER_SECONDS) from error
+
+
+def _receive(*, key: str | None, body: object) -> Intake:
     try:
         connection = connection_for_key(key)
     except KeyRefused:
@@ -75,5 +102,5 @@ def receive_delivery(*, key: str | None, body: object) -> Intake:
             )
             raise DeliveryConflict("This uuid was already delivered for another studio.")
         return Intake(delivery=existing, duplicate=True)
-    process_delivery.delay_on_commit(delivery.pk)
+    queue_after_commit(lambda: process_delivery.delay(delivery.pk))
     return Intake(delivery=delivery, duplicate=False)

@@ -4,7 +4,8 @@ An upstream describes its table once with a ``DeliveryStore`` (the model, the na
 arrival and applied columns, what its applied status is called) and gets:
 
 - ``insert_once``: the intake's one ``INSERT … ON CONFLICT DO NOTHING`` (plain SQL built once:
-  on the intake's path the ORM's query building cost several times the query itself);
+  on the intake's path the ORM's query building cost several times the query itself), and
+  ``insert_once_where``, the same guarded by a condition checked in the same statement;
 - ``apply_one``: read the upstream first (no transaction), then apply under the delivery's row
   lock, so a delivery that two workers got is applied once;
 - ``claim``: up to ``size`` stored deliveries locked with ``SKIP LOCKED`` (never waiting, never
@@ -23,7 +24,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from django.db import OperationalError, connection, models, transaction
+from django.db import InterfaceError, OperationalError, connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -32,6 +33,10 @@ FAILED = "failed"
 STALLED_AFTER = timedelta(minutes=5)
 STALLED_LIMIT = 10_000
 DEADLOCK = "40P01"
+# The database unreachable or the connection dropped (the server restarting, a connection
+# terminated): not the delivery's fault. A task retries it and never fails the delivery for it;
+# an intake answers 503 (``calendar_app.sync.intake``).
+DATABASE_ERRORS = (OperationalError, InterfaceError)
 DEADLOCK_RETRIES = 3
 
 
@@ -72,6 +77,23 @@ class DeliveryStore:
         ]
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
+            row = cursor.fetchone()
+        return row[0] if row else None
+
+    def insert_once_where(
+        self, delivery: models.Model, *, exists_sql: str, params: list[Any]
+    ) -> int | None:
+        """``insert_once``, in the same one statement only while ``exists_sql`` (a SELECT with
+        ``params``) finds a row: what the intake checked the delivery against without reading
+        it first (a webhook key it verified with) still holds when the delivery is stored. The
+        new row's pk, or None for a repeat or when it no longer holds."""
+        sql, fields = _insert_once_sql(self.model, exists_sql)
+        values = [
+            field.get_db_prep_save(field.pre_save(delivery, add=True), connection)
+            for field in fields
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*values, *params])
             row = cursor.fetchone()
         return row[0] if row else None
 
@@ -182,14 +204,19 @@ class DeliveryStore:
 
 
 @lru_cache(maxsize=8)
-def _insert_once_sql(model: type[models.Model]) -> tuple[str, tuple]:
+def _insert_once_sql(model: type[models.Model], exists_sql: str = "") -> tuple[str, tuple]:
     meta = model._meta
     fields = tuple(field for field in meta.concrete_fields if not field.primary_key)
     quote = connection.ops.quote_name
+    placeholders = ", ".join(["%s"] * len(fields))
+    values = (
+        f"SELECT {placeholders} WHERE EXISTS ({exists_sql})"
+        if exists_sql
+        else f"VALUES ({placeholders})"
+    )
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}"
+        f"{values} ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}"
     )
     return sql, fields
 

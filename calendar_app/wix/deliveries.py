@@ -18,6 +18,7 @@ domain event (``contract.DOMAIN_EVENTS``) before anything is applied: one that i
 spec's shape fails alone, with a reason naming the field.
 """
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -165,9 +166,11 @@ def apply_batch(*, connection: WixConnection, delivery_pk: int) -> str:
     return taken.own_status
 
 
-def drain(*, connection_id: int) -> int:
+def drain(*, connection_id: int, settle_until: float = 0.0) -> int:
     """Apply the connection's stored event deliveries, a batch at a time, until a batch finds
-    fewer than ``BATCH_SIZE``; returns how many deliveries it took (the task
+    fewer than ``BATCH_SIZE`` (and one more batch is taken once ``time.monotonic()`` reached
+    ``settle_until``, for what the intake stored without asking Redis: see
+    ``tasks.SEEN_QUEUED_SECONDS``); returns how many deliveries it took (the task
     ``tasks.drain_deliveries``, queued by the intake). A batch cancelled by a deadlock is simply
     taken again (nothing of it was written), at most ``DEADLOCK_RETRIES`` times.
     """
@@ -180,7 +183,10 @@ def drain(*, connection_id: int) -> int:
         taken = first_without_deadlock(*take)
         taken_in_all += taken.count
         if taken.count < BATCH_SIZE:
-            return taken_in_all
+            wait = settle_until - time.monotonic()
+            if wait <= 0:
+                return taken_in_all
+            time.sleep(wait)
 
 
 @dataclass(frozen=True)

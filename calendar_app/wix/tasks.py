@@ -3,11 +3,13 @@ event deliveries in batches, reconcile a connection, run a connection's backfill
 
 All are idempotent, acknowledged late and re-queued when their worker dies
 (``acks_late`` + ``reject_on_worker_lost``). An upstream that is unreachable or answers
-429/5xx is retried with exponential backoff and jitter (Celery's ``autoretry_for``), a bounded
-number of times; what still fails is marked failed on its row, with the reason, for the sync
-health page.
+429/5xx, and the database unreachable or a dropped connection, are retried with exponential
+backoff and jitter (Celery's ``autoretry_for``), a bounded number of times; what still fails
+because of the upstream is marked failed on its row, with the reason, for the sync health page
+(a database outage leaves the delivery waiting, for the beat's stalled sweep).
 """
 
+import time
 from datetime import timedelta
 from functools import lru_cache
 
@@ -17,7 +19,7 @@ from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 from django.conf import settings
 
-from calendar_app.sync.deliveries import STALLED_AFTER
+from calendar_app.sync.deliveries import DATABASE_ERRORS, STALLED_AFTER
 from calendar_app.wix import backfill, deliveries, reconcile
 from calendar_app.wix.client import WixUnavailable
 from calendar_app.wix.deliveries import STORE
@@ -26,7 +28,7 @@ from calendar_app.wix.models import WixConnection
 RETRY = {
     "acks_late": True,
     "reject_on_worker_lost": True,
-    "autoretry_for": (WixUnavailable,),
+    "autoretry_for": (WixUnavailable, *DATABASE_ERRORS),
     "retry_backoff": 2,
     "retry_backoff_max": 300,
     "retry_jitter": True,
@@ -35,13 +37,17 @@ RETRY = {
 
 
 class DeliveryTask(DjangoTask):
-    """Writes each failed attempt's reason on the delivery row."""
+    """Writes each failed attempt's reason on the delivery row; a database outage writes
+    nothing (it cannot, and it is not the delivery's fault): the delivery stays waiting, for its
+    retries and then the beat's stalled sweep."""
 
     def on_retry(self, exc, _task_id, args, kwargs, _einfo):
-        STORE.record_error(delivery_pk=args[0], error=f"Retrying: {exc}", failed=False)
+        if not isinstance(exc, DATABASE_ERRORS):
+            STORE.record_error(delivery_pk=args[0], error=f"Retrying: {exc}", failed=False)
 
     def on_failure(self, exc, _task_id, args, kwargs, _einfo):
-        STORE.record_error(delivery_pk=args[0], error=str(exc), failed=True)
+        if not isinstance(exc, DATABASE_ERRORS):
+            STORE.record_error(delivery_pk=args[0], error=str(exc), failed=True)
 
 
 # No result is stored: nobody waits for one, and with the Redis result backend every queued task
@@ -61,25 +67,42 @@ def drain_deliveries(connection_id: int, mark: str = "") -> int:
     new drain, and one stored before is in what the batches read (it was committed before it
     saw the mark).
     """
+    settle_until = 0.0
     if mark:
         _marks().delete(mark)
-    return deliveries.drain(connection_id=connection_id)
+        _seen_queued.pop(mark, None)  # this process asks Redis again at its next delivery
+        settle_until = time.monotonic() + SEEN_QUEUED_SECONDS
+    return deliveries.drain(connection_id=connection_id, settle_until=settle_until)
 
 
 DRAIN_MARK_SECONDS = 60  # a drain lost with its mark set delays the next one at most this long
+# A web process that saw a connection's drain queued (its mark set, by itself or another) does
+# not ask Redis again for this long: the drain that takes the mark claims a last batch no sooner
+# than this long after it started (``deliveries.drain``'s ``settle_until``), so what this
+# process stored meanwhile is in it. At a few hundred deliveries a second, one Redis round trip
+# per process every half second instead of one per delivery.
+SEEN_QUEUED_SECONDS = 0.5
+_seen_queued: dict[str, float] = {}
 
 
 def queue_drain(*, connection_id: int) -> None:
     """Queue a drain of the connection's stored event deliveries unless one is queued already
-    (a mark in Redis, ``SET NX``): a backlog is one task per batch, not one per delivery.
+    (a mark in Redis, ``SET NX``, or seen set by this process within ``SEEN_QUEUED_SECONDS``):
+    a backlog is one task per batch, not one per delivery.
     Without Redis (tasks run in-process) the drain runs at once."""
     if not settings.REDIS_URL:
         drain_deliveries.delay(connection_id)
         return
     # Per queue too: deployments (and test runs) sharing one Redis keep their marks apart.
     mark = f"wix:drain-queued:{app.conf.task_default_queue}:{connection_id}"
+    now = time.monotonic()
+    if now - _seen_queued.get(mark, -SEEN_QUEUED_SECONDS) < SEEN_QUEUED_SECONDS:
+        return  # a drain that has not started yet, or has not claimed its last batch
     if _marks().set(mark, 1, nx=True, ex=DRAIN_MARK_SECONDS):
         drain_deliveries.delay(connection_id, mark)
+    if len(_seen_queued) > 1024:
+        _seen_queued.clear()
+    _seen_queued[mark] = now
 
 
 @lru_cache(maxsize=1)

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
-READY_SECONDS = 60
+READY_SECONDS = 180  # five workers importing Django on a loaded 2-core machine took 60 s
 STOP_SECONDS = 15
 # Behind the documented proxy: it says the client came over HTTPS.
 PROXY_HEADERS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.7"}
@@ -81,9 +81,9 @@ def gunicorn(*, log_path: Path, workers: int | None = None, env: dict | None = N
         "TRUSTED_PROXY_COUNT": "1",
         "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(workers),
-        **(env or {}),
     }
-    server_env.pop("DJANGO_SETTINGS_MODULE", None)
+    server_env.pop("DJANGO_SETTINGS_MODULE", None)  # config.wsgi's unless ``env`` names one
+    server_env.update(env or {})
     with open(log_path, "a") as log:
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "--config", "gunicorn.conf.py"],

@@ -3,6 +3,7 @@ counted and store nothing."""
 
 from datetime import timedelta
 
+import jwt
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from calendar_app.wix import tasks
 from calendar_app.wix.health.models import IntakeRejection
-from calendar_app.wix.models import WebhookDelivery
+from calendar_app.wix.models import WebhookDelivery, WixConnection
 from tests.factories import WixConnectionFactory
 from tests.fakes import wix_signing as signing
 
@@ -305,3 +306,88 @@ def test_stalled_event_deliveries_get_one_drain_and_the_others_a_task_each(
         assert tasks.requeue_stalled_deliveries.apply().get() == 4
 
     assert len(queued) == 3  # one drain for the connection, a task per participation delivery
+
+
+def _delivered(connection, n: int) -> str:
+    event = signing.projection_updated(EVENT, event_id=f"known-key-{n}")
+    return signing.sign(event, instance_id=connection.instance_id)
+
+
+def test_a_known_key_stores_the_next_delivery_in_one_query(
+    post, connection, django_assert_num_queries
+):
+    assert post(_delivered(connection, 1)).status_code == 200  # the key is read and known
+
+    with django_assert_num_queries(1):  # the INSERT that checks the key is still the same
+        assert post(_delivered(connection, 2)).status_code == 200
+    assert WebhookDelivery.objects.count() == 2
+
+
+def test_a_replaced_key_counts_at_once_although_the_old_one_was_known(post, connection):
+    assert post(_delivered(connection, 1)).status_code == 200
+    WixConnection.objects.filter(pk=connection.pk).update(
+        public_key_pem=signing.OTHER_PUBLIC_KEY_PEM
+    )
+
+    answer = post(_delivered(connection, 2))  # signed with the old key
+
+    assert answer.status_code == 401
+    assert rejections(connection) == {"signature": 1}
+    assert WebhookDelivery.objects.count() == 1
+    signed_with_the_new_key = signing.sign(
+        signing.projection_updated(EVENT, event_id="known-key-3"),
+        instance_id=connection.instance_id,
+        private_key=signing.OTHER_PRIVATE_KEY,
+    )
+    assert post(signed_with_the_new_key).status_code == 200
+    assert WebhookDelivery.objects.count() == 2
+
+
+def test_a_deleted_connection_counts_at_once_although_its_key_was_known(post, connection):
+    assert post(_delivered(connection, 1)).status_code == 200
+    instance_id = connection.instance_id
+    connection.delete()
+
+    answer = post(_delivered(WixConnectionFactory.build(instance_id=instance_id), 2))
+
+    assert answer.status_code == 200
+    assert b"dropped" in answer.content
+    assert rejections() == {"unknown_instance": 1}
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_repeat_with_a_known_key_is_acknowledged_once(post, connection):
+    token = _delivered(connection, 1)
+    assert post(_delivered(connection, 0)).status_code == 200  # the key is known
+    first, again = post(token), post(token)
+
+    assert (first.content, again.content) == (b"Received.", b"This delivery was already received.")
+    assert WebhookDelivery.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"exp": "tomorrow"}, b"not valid"),
+        ({"exp": True}, b"not valid"),
+        ({"nbf": 4_102_444_800}, b"not valid yet"),  # 2100
+        ({"iat": 4_102_444_800}, b"not valid yet"),
+        ({"exp": 1_000_000_000}, b"expired"),
+    ],
+)
+def test_a_signed_token_with_bad_times_is_a_401(post, connection, change, says):
+    claims = signing.claims(signing.projection_updated(EVENT), instance_id=connection.instance_id)
+    token = jwt.encode({**claims, **change}, signing.PRIVATE_KEY, algorithm="RS256")
+
+    answer = post(token)
+
+    assert answer.status_code == 401
+    assert says in answer.content
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_token_without_an_expiry_is_accepted_as_pyjwt_accepted_it(post, connection):
+    claims = signing.claims(signing.projection_updated(EVENT), instance_id=connection.instance_id)
+    del claims["exp"]
+
+    assert post(jwt.encode(claims, signing.PRIVATE_KEY, algorithm="RS256")).status_code == 200
