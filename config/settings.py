@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "participants",
     "bookings",
     "bookings.magicline",
+    "participants.customers",
 ]
 
 MIDDLEWARE = [
@@ -267,6 +268,10 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stalled-magicline-deliveries": {
         "task": "bookings.magicline.tasks.requeue_stalled_deliveries",
         "schedule": timedelta(minutes=5),
+    },
+    "sync-customer-directories": {
+        "task": "participants.customers.tasks.sync_directories",
+        "schedule": timedelta(minutes=15),
     },
     "send-waiting-messages": {
         "task": "calendar_app.notifications.tasks.send_waiting_messages",
