@@ -76,9 +76,17 @@ def customer_erase(request: HttpRequest, person_id: int) -> HttpResponse:
     if request.POST.get("confirm") != "yes":
         return render(request, ERASE, {"person": person, "error": CONFIRM_ERASE}, status=400)
     erased = services.erase_person(actor=request.membership, person=person)
-    messages.success(
-        request,
-        f"Personal data erased: {erased.participations} participations, {erased.customers} "
-        f"customer records and {erased.messages} messages kept as anonymous counts.",
+    counts = ", ".join(
+        _count(n, what)
+        for n, what in (
+            (erased.participations, "participation"),
+            (erased.customers, "customer record"),
+            (erased.messages, "message"),
+        )
     )
+    messages.success(request, f"Personal data erased; kept as anonymous counts: {counts}.")
     return redirect("customers:list")
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
