@@ -28,13 +28,15 @@ ParticipantStatus = AppointmentBooking.ParticipantStatus
 
 
 def search_terms(query: str) -> list[str]:
-    """What a search looks for: a phone number's digits (``+49 151-23`` → ``4915123``), else up
-    to four words, lowercased, each of which must occur in the name, address or phone."""
+    """What a search looks for: a phone number's digits without leading zeros (``0151-23`` →
+    ``15123``, found in ``+49 151 23…`` too), else up to four words, lowercased, each of which
+    must occur in the name, address or phone."""
     query = " ".join(query.split())[:100].lower()
     if not query:
         return []
-    if PHONE_QUERY.fullmatch(query) and len(digits(query)) >= 3:
-        return [digits(query)]
+    number = digits(query).lstrip("0")
+    if PHONE_QUERY.fullmatch(query) and len(number) >= 3:
+        return [number]
     return query.split()[:4]
 
 
