@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet, Subquery
+from django.db.models import Count, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from bookings.models import AppointmentBooking, Contingent
@@ -52,14 +53,22 @@ def search_people(
     """One page of the business's people whose name, address or phone contains the query,
     by name; ``after`` (a person's id, from the previous page) starts after that person."""
     people = Person.objects.filter(business=business)
-    for term in search_terms(query):
+    terms = search_terms(query)
+    for term in terms:
         people = people.filter(search__contains=term)
+    order = "sort_name"
+    if terms:
+        # By an expression rather than the column: PostgreSQL then finds the matches through
+        # the trigram index and sorts those, instead of walking the name index past every
+        # person who does not match (which costs as much as the directory is long).
+        people = people.annotate(by_name=Concat("sort_name", Value("")))
+        order = "by_name"
     if after is not None:
         cursor = Subquery(
             Person.objects.filter(business=business, pk=after).values("sort_name")[:1]
         )
         people = people.filter(Q(sort_name__gt=cursor) | Q(sort_name=cursor, pk__gt=after))
-    rows = list(people.order_by("sort_name", "id")[: limit + 1])
+    rows = list(people.order_by(order, "id")[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     return SearchPage(rows, rows[-1].pk if more else None)
@@ -67,7 +76,7 @@ def search_people(
 
 def person_of(*, business: Business, person_id: int) -> Person | None:
     """The business's person ``person_id``; None for another business's (a 404)."""
-    return Person.objects.filter(business=business, pk=person_id).first()
+    return Person.objects.filter(business=business, pk=person_id).select_related("business").first()
 
 
 @dataclass(frozen=True)
@@ -132,7 +141,7 @@ def person_participations(person: Person) -> QuerySet[Participation]:
     return Participation.objects.filter(person_link__person=person)
 
 
-def person_bookings(person: Person, customer_ids: list[int]) -> QuerySet[AppointmentBooking]:
+def person_bookings(person: Person, customer_ids: QuerySet) -> QuerySet[AppointmentBooking]:
     return AppointmentBooking.objects.filter(
         business_id=person.business_id, customer_id__in=customer_ids
     )
@@ -145,10 +154,8 @@ def _emails(person: Person) -> list[str]:
 def customer_page(*, person: Person, now: datetime | None = None) -> CustomerPage:
     """What the customer page shows of ``person`` (nine queries, whatever their history)."""
     now = now or timezone.now()
-    customer_ids = list(
-        PersonLink.objects.filter(person=person, customer__isnull=False).values_list(
-            "customer_id", flat=True
-        )
+    customer_ids = PersonLink.objects.filter(person=person, customer__isnull=False).values(
+        "customer_id"
     )
     classes = person_participations(person).select_related("event")
     bookings = person_bookings(person, customer_ids).select_related("appointment")

