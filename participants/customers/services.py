@@ -11,6 +11,7 @@ from django.utils import timezone
 from bookings.models import AppointmentBooking, Customer, IdlePeriod
 from calendar_app import extensions
 from calendar_app.audit import record_change
+from calendar_app.models import ChangeRecord
 from calendar_app.tenancy.access import require_owner
 from calendar_app.tenancy.models import Business, Membership
 from participants.customers.directory import (
@@ -115,6 +116,30 @@ def _anonymise_customers(customer_ids: list[int]) -> None:
     IdlePeriod.objects.filter(customer_id__in=customer_ids).delete()
 
 
+def _scrub_promotion_notes(*, business: Business, participation_ids: list[str]) -> None:
+    """The audit records of waitlist promotions name whose cancel (or shrunk party) freed the
+    place: those naming one of these participations say "a participant" instead (two
+    queries, and one write when there is something to scrub)."""
+    freed = Participation.objects.filter(pk__in=participation_ids).values_list("event_id", "name")
+    notes = {}
+    for event_id, name in freed:
+        notes[(event_id, f"cancel of {name}")] = "cancel of a participant"
+        notes[(event_id, f"party of {name} shrank")] = "party of a participant shrank"
+    events = {event_id for event_id, _ in notes}
+    promoted = dict(Participation.objects.filter(event_id__in=events).values_list("pk", "event_id"))
+    records = ChangeRecord.objects.filter(
+        business=business, action="promote", object_id__in=list(promoted)
+    )
+    scrubbed = []
+    for record in records:
+        before, note = (record.changes.get("freed_by") or [None, ""])[:2]
+        replacement = notes.get((promoted.get(record.object_id), note))
+        if replacement:
+            record.changes["freed_by"] = [before, replacement]
+            scrubbed.append(record)
+    ChangeRecord.objects.bulk_update(scrubbed, ["changes"])
+
+
 @transaction.atomic
 def erase_person(*, actor: Membership | None, person: Person) -> Erased:
     """Erase a person's personal data, keeping anonymous counts: their participations, waitlist
@@ -138,6 +163,7 @@ def erase_person(*, actor: Membership | None, person: Person) -> Erased:
         ]
         if e
     }
+    _scrub_promotion_notes(business=business, participation_ids=participation_ids)
     messages = extensions.erase_person_messages(
         business=business, participation_ids=participation_ids, emails=sorted(emails)
     )

@@ -301,3 +301,24 @@ def test_a_participation_in_the_past_keeps_its_event_after_the_erase(
     services.erase_person(actor=owner_membership, person=regular["person"])
 
     assert Participation.objects.get(event=past).name == ANONYMISED_NAME
+
+
+def test_the_erase_scrubs_her_name_from_the_promotions_her_cancel_caused(
+    owner_membership, schedule
+):
+    full = EventFactory(schedule=schedule, total_capacity=1, remaining_capacity=1)
+    ada = add(owner_membership, full, "Ada Erased", email="ada@example.com")
+    participant_services.join_waitlist(
+        actor=owner_membership, event=full, name="Wendy", email="wendy@example.com"
+    )
+    participant_services.cancel_participation(
+        actor=owner_membership, participation=ada, expected_revision=ada.revision
+    )
+    record = ChangeRecord.objects.get(action="promote")
+    assert record.changes["freed_by"] == [None, "cancel of Ada Erased"]
+
+    services.erase_person(actor=owner_membership, person=person_of(ada))
+
+    record.refresh_from_db()
+    assert record.changes["freed_by"] == [None, "cancel of a participant"]
+    assert not ChangeRecord.objects.filter(changes__icontains="Ada Erased").exists()
