@@ -26,6 +26,7 @@ from calendar_app.audit import record_change
 from calendar_app.models import Resource
 from calendar_app.tenancy.access import require_member, require_owner
 from calendar_app.tenancy.models import Business, Membership
+from participants.customers.services import record_customer
 
 
 @transaction.atomic
@@ -62,6 +63,7 @@ def book_appointment(
     record_change(
         business=booking.business, actor=actor, obj=booking, action="book", revision_before=None
     )
+    record_customer(business=booking.business, customer=customer)
     queue_booking_event(booking=booking, event_type=BookingEventType.CREATED)
     if notify:
         appointment_booked.send(

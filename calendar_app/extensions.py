@@ -50,3 +50,17 @@ event_notices = Hook("event_notices", lambda event: None)
 # (each with name, email, kind and its label, state and its label, reason, created and sent
 # dates; one query); empty without an app that sends them.
 event_messages = Hook("event_messages", lambda event: [])
+# The messages sent to one person of a business (to their participations, or to their
+# addresses), newest first, at most ``limit``: dicts with subject, kind, state, email and date
+# (the customer page); empty when no outbox is installed.
+person_messages = Hook("person_messages", lambda *, business, participation_ids, emails, limit: [])
+
+# A person's erase: the messages to them lose address, name and text; returns how many.
+erase_person_messages = Hook(
+    "erase_person_messages", lambda *, business, participation_ids, emails: 0
+)
+
+# A person's erase: an upstream anonymises every copy it keeps of these local customers (the
+# Magicline purge: the same member in every studio) and returns the ids of the local customers
+# it anonymised; the core anonymises the others itself.
+erase_customer_copies = Hook("erase_customer_copies", lambda *, customer_ids: [])

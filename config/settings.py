@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "participants",
     "bookings",
     "bookings.magicline",
+    "participants.customers",
 ]
 
 MIDDLEWARE = [
@@ -281,6 +282,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "mark-attendance-not-recorded": {
         "task": "participants.tasks.mark_not_recorded",
+        "schedule": timedelta(minutes=15),
+    },
+    "sync-customer-directories": {
+        "task": "participants.customers.tasks.sync_directories",
         "schedule": timedelta(minutes=15),
     },
     "send-waiting-messages": {

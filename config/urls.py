@@ -23,6 +23,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("participants/", include("participants.urls")),
     path("reports/", include("participants.reports.urls")),
+    path("customers/", include("participants.customers.urls")),
     # One INSERT in autocommit: the intake needs no request transaction (webhooks.py).
     path("webhooks/wix/", transaction.non_atomic_requests(wix_views.webhook), name="wix_webhook"),
     path("", include("calendar_app.wix.urls")),

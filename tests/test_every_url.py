@@ -11,6 +11,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from bookings.magicline.models import MagiclineWebhookDelivery
 from calendar_app.notifications.models import Message
 from calendar_app.wix.models import WebhookDelivery
+from participants.customers.models import Person
+from participants.customers.services import sync_directory
 from tests.factories import (
     ApiKeyFactory,
     BulkOperationFactory,
@@ -37,6 +39,7 @@ DASHBOARD_APPS = (
     "conferencing",
     "notifications",
     "reports",
+    "customers",
 )
 # URL kwargs that name an object of a business (filled with the other business's ids).
 ID_KWARGS = {
@@ -51,6 +54,7 @@ ID_KWARGS = {
     "instructor_id",
     "operation_id",
     "message_id",
+    "person_id",
 }
 NON_ID_KWARGS = {"view": "week", "kind": "reminder"}
 
@@ -92,7 +96,9 @@ def theirs(other_business):
         entity_id=1,
         status=MagiclineWebhookDelivery.Status.FAILED,
     )
+    sync_directory(business=other_business)
     return {
+        "person_id": Person.objects.get(business=other_business).pk,
         "delivery_id": delivery.pk,
         "magicline:delivery_id": magicline_delivery.pk,
         "instructor_id": MagiclineInstructorFactory(connection=magicline).pk,

@@ -20,6 +20,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from calendar_app.selectors import CURSOR_SALT
+from participants.customers.models import Person
+from participants.customers.services import sync_directory
 from participants.models import Participation
 from tests.factories import (
     BulkOperationFactory,
@@ -96,7 +98,9 @@ def ours(business, schedule, series, owner_membership):
     one_off = EventFactory(schedule=schedule, total_capacity=5)
     participation = ParticipationFactory(event=one_off, business=business, phone="+49 30 1234")
     ResourceFactory(business=business)
+    sync_directory(business=business)
     return {
+        "person_id": str(Person.objects.filter(business=business).first().pk),
         "event_id": one_off.pk,
         "participation_id": participation.pk,
         "membership_id": owner_membership.pk,

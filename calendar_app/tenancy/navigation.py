@@ -58,13 +58,16 @@ def settings_sections(membership: Membership | None) -> list[SettingsSection]:
 
 def current_section(path: str) -> str:
     """The top bar's section of the page at ``path``: "settings" for the hub and its sections'
-    pages, "bookings" for the booking screen, "calendar" for everything else (no query)."""
+    pages, "bookings" for the booking screen, "customers" for the customer pages, "calendar"
+    for everything else (no query)."""
     sections = _settings_sections.values()
     settings_paths = [reverse("calendar_app:settings"), *(s.url for s in sections)]
     if any(path.startswith(prefix) for prefix in settings_paths):
         return "settings"
     if path.startswith(reverse("bookings:book")):
         return "bookings"
+    if path.startswith(reverse("customers:list")):
+        return "customers"
     return "calendar"
 
 

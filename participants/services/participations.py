@@ -15,6 +15,7 @@ from calendar_app.models import Event
 from calendar_app.signals import event_changed
 from calendar_app.tenancy.access import require_member
 from calendar_app.tenancy.models import Membership
+from participants.customers.services import record_participation
 from participants.models import Participation
 from participants.services.locking import (
     MAX_PARTY_SIZE,
@@ -117,6 +118,7 @@ def add_participation(
     if customer is not None:
         Participation.objects.filter(pk=participation.pk).update(customer=customer)
         participation.customer = customer
+    record_participation(participation=participation)
     record_change(
         business=locked.business,
         actor=actor,
@@ -169,6 +171,7 @@ def update_participation(
         action="update",
         revision_before=expected_revision,
     )
+    record_participation(participation=updated)
     if updated.party_size < current.party_size:
         promote_waiting(event=locked, actor=actor, freed_by=f"party of {current.name} shrank")
     event_changed.send(sender=Participation, event=locked)

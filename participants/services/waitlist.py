@@ -17,6 +17,7 @@ from calendar_app.capacity import free_places, parties_that_fit
 from calendar_app.models import Event, Schedule
 from calendar_app.tenancy.access import require_member, require_owner
 from calendar_app.tenancy.models import Membership
+from participants.customers.services import record_participation
 from participants.models import Participation, WaitlistEntry, WaitlistSetting
 from participants.services.locking import (
     MAX_PARTY_SIZE,
@@ -200,6 +201,7 @@ def _promote(
     entry.participation = participation
     entry.refused_reason = ""
     entry.save(update_fields=["promoted_date", "participation", "refused_reason"])
+    record_participation(participation=participation)
     record_change(
         business=event.business,
         actor=actor,

@@ -21,6 +21,7 @@ from calendar_app import services
 from calendar_app.models import Event, Resource
 from calendar_app.recurrence import DAYS, weekly_rule
 from calendar_app.tenancy.models import Business, Membership
+from participants.customers.services import sync_directory
 from participants.models import Participation
 from participants.services import add_participation
 
@@ -124,6 +125,8 @@ class Command(BaseCommand):
                 today=datetime.now(ZoneInfo(TIME_ZONE)).date(),
             )
         self.stdout.write(f"Appointments: {appointments}.")
+        linked = sync_directory(business=Business.objects.get(slug=SLUG))
+        self.stdout.write(f"Customers: {linked} records added to the directory.")
         for role, username, password in LOGINS:
             self.stdout.write(f"  {role}: {username} / {password}")
 
