@@ -135,7 +135,7 @@ class Entry:
             f'<a class="{classes}" href="{self.href}" data-event-id="{escape(event.id)}"'
             f' data-revision="{event.revision}" data-start="{self.start.isoformat("T", "minutes")}"'
             f' data-end="{self.end.isoformat("T", "minutes")}"{lanes}>'
-            f"<b>{escape(event.title)}</b> <small>{self.time_label}</small>{badges}</a>"
+            f"<b>{escape(event.title)}</b><small> {self.time_label}</small>{badges}</a>"
         )
 
     def minutes_on_day(self) -> tuple[int, int]:
@@ -222,12 +222,11 @@ class Day:
         """The empty hours' "New event" links (one string per day: a template loop over them
         costs more than the day's events)."""
         long = dateformat.format(self.date, "l j F")
-        where = f" for {escape(self.resource_name)}" if self.resource_name else ""
         return mark_safe(
             "".join(
                 f'<div class="cal-slot" data-hour="{slot.label}"><a class="cal-add"'
                 f' href="{escape(slot.create_url)}"'
-                f' aria-label="New event on {long} at {slot.label}{where}">+</a>'
+                f' aria-label="New event on {long} at {slot.label}">+</a>'
                 + (
                     f'<a class="cal-more" href="{escape(slot.more_url)}">+{slot.more} more</a>'
                     if slot.more
