@@ -12,6 +12,7 @@ urlpatterns = [
     # Events and blocked time
     path("events/new/", events.event_create, name="event_create"),
     path("events/<str:event_id>/", events.event_detail, name="event_detail"),
+    path("events/<str:event_id>/peek/", calendar.event_peek, name="event_peek"),
     path("events/<str:event_id>/edit/", events.event_edit, name="event_edit"),
     path("events/<str:event_id>/cancel/", events.event_cancel, name="event_cancel"),
     path("events/<str:event_id>/restore/", events.event_restore, name="event_restore"),

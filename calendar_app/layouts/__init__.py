@@ -11,25 +11,36 @@ days and hour slots in the business's time zone, with the links a page needs to 
 
 from calendar_app.layouts.agendas import AGENDA_PAGE_SIZE, agenda
 from calendar_app.layouts.entries import MONTH_DAY_EVENTS, Day, Entry, Slot, escape, event_links
-from calendar_app.layouts.grids import CALENDAR_EVENT_LIMIT, grid
+from calendar_app.layouts.grids import CALENDAR_EVENT_LIMIT, day_list, grid
+from calendar_app.layouts.lanes import Placement, lay_out_lanes
 from calendar_app.layouts.page import frame, laid_out
-from calendar_app.layouts.query import AGENDA_DAYS, VIEWS, CalendarQuery, navigation
+from calendar_app.layouts.query import (
+    AGENDA_DAYS,
+    BY_RESOURCE_VIEWS,
+    VIEWS,
+    CalendarQuery,
+    navigation,
+)
 
 __all__ = [
     "AGENDA_DAYS",
     "AGENDA_PAGE_SIZE",
+    "BY_RESOURCE_VIEWS",
     "CALENDAR_EVENT_LIMIT",
     "MONTH_DAY_EVENTS",
     "VIEWS",
     "CalendarQuery",
     "Day",
     "Entry",
+    "Placement",
     "Slot",
     "agenda",
+    "day_list",
     "escape",
     "event_links",
     "frame",
     "grid",
     "laid_out",
+    "lay_out_lanes",
     "navigation",
 ]

@@ -24,12 +24,10 @@ from calendar_app.selectors import CalendarEvent
 MONTH_DAY_EVENTS = 4  # events listed in a month cell before "+N more"
 DAY_MINUTES = 24 * 60
 EVENT_ID = "event-id"  # stands for the id in the reversed event link, replaced per event
-CLASH_BADGE = (
-    '<span class="badge clash" title="A resource of this event is also held by another event at '
-    'this time">Clash</span>'
-)
-CANCELLED_BADGE = '<span class="badge cancelled">Cancelled</span>'
-PENDING_BADGE = '<span class="badge pending">Pending</span>'
+# Badges are short: the clash's explanation is the popover's (and the event page's).
+CLASH_BADGE = '<mark class="clash">Clash</mark>'
+CANCELLED_BADGE = '<mark class="cancelled">Cancelled</mark>'
+PENDING_BADGE = '<mark class="pending">Pending</mark>'
 ID_SAFE = RFC3986_SUBDELIMS + "/~:@"  # what ``reverse`` leaves unquoted in a path
 PLAIN_TEXT = re.compile("[^&<>\"']*").fullmatch  # what escaping leaves as it is
 PLAIN_ID = re.compile("[A-Za-z0-9_.~:@-]*").fullmatch  # what quoting and escaping leave as is
@@ -74,11 +72,6 @@ class Entry:
         return f"{_hm(self.start)}{DASH}{_hm(self.end)}"
 
     @property
-    def start_hour_label(self) -> str:
-        """The hour row this day's part of the event starts in ("00:00" when it continues)."""
-        return "00:00" if self.continues else f"{self.start.hour:02d}:00"
-
-    @property
     def other_zone_label(self) -> str:
         """The event's own wall-clock time when its zone is not the business's."""
         if self.event.time_zone == str(self.start.tzinfo):
@@ -88,24 +81,15 @@ class Entry:
     def markup(self, *, timed: bool = False, detailed: bool = False) -> str:
         """The entry's link, as the calendar shows it: ``timed`` places it in the time grid
         (title before time), ``detailed`` adds schedule, resources, capacity and the event's
-        own zone."""
+        own zone (the agenda; the grids show those in the popover, ``…/peek/``)."""
         event = self.event
         classes = "cal-event"
-        if timed:
-            classes += " cal-timed"
         if event.is_cancelled:
             classes += " cancelled"
         if event.schedule.is_blocked_time:
             classes += " blocked"
         if self.clash:
             classes += " clash"
-        place = ""
-        if timed:
-            place = (
-                f' data-start-hour="{self.start_hour_label}" data-grid-top="{self.top}"'
-                f' data-grid-height="{self.height}" data-grid-lane="{self.lane}"'
-                f' data-grid-lanes="{self.lanes}"'
-            )
         badges = CLASH_BADGE if self.clash else ""
         if event.is_cancelled:
             badges += CANCELLED_BADGE
@@ -119,14 +103,39 @@ class Entry:
             if zone_label := self.other_zone_label:
                 parts.append(zone_label)
             meta = f' <span class="cal-event-meta muted">{escape(" · ".join(parts))}</span>'
-        time = f'<span class="cal-event-time">{self.time_label}</span>'
-        title = f'<span class="cal-event-title">{escape(event.title)}</span>'
-        # A block in the grid reads title, then time (below it, or on the one line of a short
-        # block: static/css/app.css spaces them); lists read in time order.
-        text = f"{title}{time}" if timed else f"{time} {title}"
+        time = f"<small>{self.time_label}</small>"
+        title = f"<b>{escape(event.title)}</b>"
         return (
-            f'<a class="{classes}" href="{self.href}" data-event-id="{escape(event.id)}"{place}>'
-            f"{text}{badges}{meta}</a>"
+            f'<a class="{classes}" href="{self.href}" data-event-id="{escape(event.id)}">'
+            f"{time} {title}{badges}{meta}</a>"
+        )
+
+    def block(self) -> str:
+        """The entry as a block of the week and day grids: title first, then its time (below,
+        or on the one line of a short block). It carries what moving it needs (id, revision,
+        start and end as ISO 8601 in the business's zone); ``static/js/app.js`` places it from
+        its start and end on its column's ``data-day`` and the grid's first hour, beside the
+        events it overlaps (``data-l``: lane and lanes, left out for "0 1"). Every byte here
+        is paid a thousand times in a busy week: the details wait for the popover."""
+        event = self.event
+        classes = "cal-event"
+        if event.is_cancelled:
+            classes += " cancelled"
+        if event.schedule.is_blocked_time:
+            classes += " blocked"
+        if self.clash:
+            classes += " clash"
+        badges = CLASH_BADGE if self.clash else ""
+        if event.is_cancelled:
+            badges += CANCELLED_BADGE
+        elif event.status == Event.Status.PENDING_CONFIRMATION:
+            badges += PENDING_BADGE
+        lanes = f' data-l="{self.lane} {self.lanes}"' if self.lanes > 1 else ""
+        return (
+            f'<a class="{classes}" href="{self.href}" data-event-id="{escape(event.id)}"'
+            f' data-revision="{event.revision}" data-start="{self.start.isoformat("T", "minutes")}"'
+            f' data-end="{self.end.isoformat("T", "minutes")}"{lanes}>'
+            f"<b>{escape(event.title)}</b><small> {self.time_label}</small>{badges}</a>"
         )
 
     def minutes_on_day(self) -> tuple[int, int]:
@@ -146,6 +155,8 @@ def _hm(moment: datetime) -> str:
 class Slot:
     hour: int
     create_url: str
+    more: int = 0  # events starting in this hour not drawn (beyond the column's lanes)
+    more_url: str = ""  # where they all are: the plain day (of the column's resource)
 
     @property
     def label(self) -> str:
@@ -165,6 +176,12 @@ class Day:
     slots: list[Slot] = field(default_factory=list)
     now_top: int | None = None  # minutes from the grid's first hour to now, on today
     total: int = 0  # month: the day's events in all (only the first few are in ``entries``)
+    # By resource: the column's resource (id and name), the times outside its working hours
+    # (ISO start and end pairs, shaded) and whether a phone shows it (one column at a time).
+    resource_id: str = ""
+    resource_name: str = ""
+    off_hours: list[tuple[str, str]] = field(default_factory=list)
+    picked: bool = False
 
     @property
     def month_entries(self) -> list[Entry]:
@@ -179,24 +196,43 @@ class Day:
         return mark_safe("".join(entry.markup() for entry in self.month_entries))
 
     @property
+    def list_markup(self) -> SafeString:
+        """All the entries read (a month cell's list opened in place)."""
+        return mark_safe("".join(entry.markup() for entry in self.entries))
+
+    @property
+    def list_more(self) -> int:
+        """Events of the day beyond the list (they are in the day view)."""
+        return max(0, self.total - len(self.entries))
+
+    @property
     def untimed_markup(self) -> SafeString:
-        return mark_safe("".join(entry.markup() for entry in self.untimed))
+        return mark_safe("".join(entry.block() for entry in self.untimed))
 
     @property
     def timed_markup(self) -> SafeString:
-        return mark_safe("".join(entry.markup(timed=True, detailed=True) for entry in self.timed))
+        off = "".join(
+            f'<div class="cal-off" data-start="{start}" data-end="{end}"></div>'
+            for start, end in self.off_hours
+        )
+        return mark_safe(off + "".join(entry.block() for entry in self.timed))
 
     @property
     def slots_markup(self) -> SafeString:
         """The empty hours' "New event" links (one string per day: a template loop over them
         costs more than the day's events)."""
-        short, long = dateformat.format(self.date, "D j M"), dateformat.format(self.date, "l j F")
+        long = dateformat.format(self.date, "l j F")
         return mark_safe(
             "".join(
                 f'<div class="cal-slot" data-hour="{slot.label}"><a class="cal-add"'
-                f' href="{escape(slot.create_url)}" title="New event {short} {slot.label}">'
-                f'<span class="visually-hidden">New event on {long} at {slot.label}</span>'
-                '<span aria-hidden="true">+</span></a></div>'
+                f' href="{escape(slot.create_url)}"'
+                f' aria-label="New event on {long} at {slot.label}">+</a>'
+                + (
+                    f'<a class="cal-more" href="{escape(slot.more_url)}">+{slot.more} more</a>'
+                    if slot.more
+                    else ""
+                )
+                + "</div>"
                 for slot in self.slots
             )
         )

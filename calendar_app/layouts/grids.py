@@ -10,14 +10,17 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from calendar_app.layouts.entries import MONTH_DAY_EVENTS, Day, Entry, Slot, event_links
-from calendar_app.layouts.query import CalendarQuery
-from calendar_app.models import Event
+from calendar_app.layouts.lanes import lay_out_lanes
+from calendar_app.layouts.query import BY_RESOURCE_VIEWS, CalendarQuery
+from calendar_app.layouts.resources import resource_columns
+from calendar_app.models import Event, Resource
 from calendar_app.selectors import CalendarEvent, events_per_day, query_events
 from calendar_app.tenancy.models import Business
 
+MAX_LANES = 3  # events side by side in a narrow column (week, by resource) before "+N more"
+DAY_LIST_EVENTS = 100  # a month cell's list opened in place; the day view has the rest
 CALENDAR_EVENT_LIMIT = 10_000  # one window query for week/day; more shows a notice
 FIRST_HOUR, LAST_HOUR = 7, 20  # hour range of week and day grids, widened to fit the events
-MIN_HEIGHT_MINUTES = 20  # a short event is drawn at least this tall, so its title stays readable
 
 
 def _window(query: CalendarQuery) -> tuple[date, int]:
@@ -30,11 +33,30 @@ def _window(query: CalendarQuery) -> tuple[date, int]:
     return query.day, 1
 
 
-def grid(business: Business, query: CalendarQuery, now: datetime) -> dict:
+def grid(
+    business: Business, query: CalendarQuery, now: datetime, *, resources: list[Resource]
+) -> dict:
     """Month, week or day: the window's events placed on days (and, for week and day, on a
-    time grid), with the links each day and empty hour needs."""
+    time grid), with the links each day and empty hour needs. By resource, the columns are
+    the shown ``resources`` on each day (``resources.resource_columns``)."""
     today = now.date()
     first_day, count = _window(query)
+    if query.by_resource and query.view in BY_RESOURCE_VIEWS:
+        columns, truncated = resource_columns(
+            business,
+            query,
+            now,
+            first_day=first_day,
+            count=count,
+            resources=resources,
+            limit=CALENDAR_EVENT_LIMIT,
+        )
+        return {
+            "days": columns,
+            "truncated": truncated,
+            "event_limit": CALENDAR_EVENT_LIMIT,
+            **_time_grid(columns, query, now),
+        }
     day_view = replace(query, view="day")
     days = [
         Day(
@@ -65,22 +87,36 @@ def grid(business: Business, query: CalendarQuery, now: datetime) -> dict:
         "days": days,
         "truncated": page.has_next,
         "event_limit": CALENDAR_EVENT_LIMIT,
-        "hours": _time_grid(days, query, now),
+        **_time_grid(days, query, now),
     }
 
 
-def _fill_month(business: Business, query: CalendarQuery, days: list[Day]) -> None:
-    """Each month day's first events and its count, both from the database (any size)."""
-    per_day = events_per_day(
+def day_list(business: Business, query: CalendarQuery, now: datetime) -> Day:
+    """One day's list for its month cell ("+N more" opened in place): its first
+    ``DAY_LIST_EVENTS`` events in the month's order, and its count (more go to the day view)."""
+    day = Day(
+        date=query.day,
+        url=replace(query, view="day").url(),
+        is_today=query.day == now.date(),
+    )
+    _fill_month(business, query, [day], per_day=DAY_LIST_EVENTS)
+    return day
+
+
+def _fill_month(
+    business: Business, query: CalendarQuery, days: list[Day], *, per_day: int = MONTH_DAY_EVENTS
+) -> None:
+    """Each day's first ``per_day`` events and its count, both from the database (any size)."""
+    first = events_per_day(
         business,
         first_day=days[0].date,
         days=len(days),
         filter=query.event_filter,
-        per_day=MONTH_DAY_EVENTS,
+        per_day=per_day,
     )
     zone = business.zone
     link = event_links()
-    for day, events, total in zip(days, per_day.shown, per_day.counts, strict=True):
+    for day, events, total in zip(days, first.shown, first.counts, strict=True):
         day.entries = [
             Entry(
                 event,
@@ -89,7 +125,7 @@ def _fill_month(business: Business, query: CalendarQuery, days: list[Day]) -> No
                 day.date,
                 link(event.id),
             )
-            for event in events[:MONTH_DAY_EVENTS]
+            for event in events[:per_day]
         ]
         day.total = total
 
@@ -115,9 +151,10 @@ def _place(
             current += timedelta(days=1)
 
 
-def _time_grid(days: list[Day], query: CalendarQuery, now: datetime) -> list[str]:
+def _time_grid(days: list[Day], query: CalendarQuery, now: datetime) -> dict:
     """Lay out week/day: untimed entries above, timed ones by minute in side-by-side lanes, an
-    hour range that fits every timed event, and a create link per empty hour."""
+    hour range that fits every timed event, and a create link per empty hour. Returns the hour
+    labels and the grid's first and last hour (the browser places blocks from them)."""
     for day in days:
         _mark_clashes(day.entries)
         for entry in day.entries:
@@ -128,17 +165,32 @@ def _time_grid(days: list[Day], query: CalendarQuery, now: datetime) -> list[str
     last = max([LAST_HOUR, *(-(-finish // 60) for _, _, finish in spans)])
     create_path = reverse("calendar_app:event_create")
     extra = f"&{urlencode({'schedule': query.schedule_id})}" if query.schedule_id else ""
+    # One wide column (the plain day) draws every event; narrow ones cap their lanes.
+    max_lanes = None if query.view == "day" and not query.by_resource else MAX_LANES
+    plain_day = replace(query, view="day", by_resource=False, shown=(), pick="")
     for day, each_day in zip(days, day_spans, strict=True):
-        _lay_out_lanes(day.timed, each_day, offset=first * 60)
+        hidden = _lay_out_lanes(day.timed, each_day, offset=first * 60, max_lanes=max_lanes)
+        more_url = ""
+        if hidden:  # the plain day (of the column's resource) draws them all
+            more_url = plain_day.url(day=day.date, resource_id=day.resource_id or query.resource_id)
         day.slots = [
-            Slot(hour, f"{create_path}?start={day.date.isoformat()}T{hour:02d}:00{extra}")
+            Slot(
+                hour,
+                f"{create_path}?start={day.date.isoformat()}T{hour:02d}:00{extra}",
+                more=hidden.get(hour, 0),
+                more_url=more_url,
+            )
             for hour in range(first, last)
         ]
         if day.is_today:
             minute = now.hour * 60 + now.minute
             if first * 60 <= minute < last * 60:
                 day.now_top = minute - first * 60
-    return [f"{hour:02d}:00" for hour in range(first, last)]
+    return {
+        "hours": [f"{hour:02d}:00" for hour in range(first, last)],
+        "first_hour": first,
+        "last_hour": last,
+    }
 
 
 def _mark_clashes(entries: list[Entry]) -> None:
@@ -161,35 +213,31 @@ def _mark_clashes(entries: list[Entry]) -> None:
 
 
 def _lay_out_lanes(
-    entries: list[Entry], spans: list[tuple[Entry, int, int]], *, offset: int
-) -> None:
-    """Place one day's timed entries (``spans``: each with its minutes on the day, and
-    ``entries`` put in their order): overlapping ones share their group's width in lanes.
-
-    Entries are taken by start; a group ends when the next entry starts after every entry in it
-    has ended, and each entry takes the first lane that is free by its start (as calendars do).
-    """
-    spans = sorted(spans, key=lambda span: (span[1], -span[2]))
-    entries[:] = [entry for entry, _, _ in spans]
-    group: list[Entry] = []
-    lane_ends: list[int] = []
-    group_end = -1
-    for entry, begin, finish in spans:
-        finish = max(finish, begin + MIN_HEIGHT_MINUTES)
-        if begin >= group_end:
-            _close_group(group, len(lane_ends))
-            group, lane_ends = [], []
-        lane = next((i for i, end in enumerate(lane_ends) if end <= begin), len(lane_ends))
-        if lane == len(lane_ends):
-            lane_ends.append(finish)
-        else:
-            lane_ends[lane] = finish
-        entry.top, entry.height, entry.lane = begin - offset, finish - begin, lane
-        group.append(entry)
-        group_end = max(group_end, finish)
-    _close_group(group, len(lane_ends))
-
-
-def _close_group(group: list[Entry], lanes: int) -> None:
-    for entry in group:
-        entry.lanes = lanes
+    entries: list[Entry],
+    spans: list[tuple[Entry, int, int]],
+    *,
+    offset: int,
+    max_lanes: int | None,
+) -> dict[int, int]:
+    """Place one column's timed entries (``spans``: each with its minutes on the day) in
+    side-by-side lanes (``lanes.lay_out_lanes``) and keep in ``entries``, in start order, those
+    drawn. Returns how many are not drawn (beyond ``max_lanes``), by the hour they start in."""
+    placements = lay_out_lanes(
+        [(begin, finish) for _, begin, finish in spans], offset=offset, max_lanes=max_lanes
+    )
+    hidden: dict[int, int] = defaultdict(int)
+    shown = []
+    for (entry, begin, finish), place in zip(spans, placements, strict=True):
+        if not place.shown:
+            hidden[begin // 60] += 1
+            continue
+        entry.top, entry.height, entry.lane, entry.lanes = (
+            place.top,
+            place.height,
+            place.lane,
+            place.lanes,
+        )
+        shown.append((begin, -finish, entry))
+    shown.sort(key=lambda item: item[:2])
+    entries[:] = [entry for _, _, entry in shown]
+    return hidden

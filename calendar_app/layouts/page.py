@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from calendar_app.layouts.agendas import agenda
 from calendar_app.layouts.grids import grid
-from calendar_app.layouts.query import VIEWS, CalendarQuery, navigation
+from calendar_app.layouts.query import BY_RESOURCE_VIEWS, VIEWS, CalendarQuery, navigation
+from calendar_app.models import Resource
 from calendar_app.tenancy.models import Business
 
 
@@ -22,15 +23,24 @@ def frame(query: CalendarQuery, *, today: date, time_zone: str) -> dict:
         "time_zone": time_zone,
         "view_links": [(name, label, query.url(view=name)) for name, label in VIEWS.items()],
         "today_url": query.url(day=today),
+        "by_resource_views": BY_RESOURCE_VIEWS,
+        "by_resource_url": query.url(by_resource=not query.by_resource, pick=""),
         **navigation(query),
     }
 
 
 def laid_out(
-    business: Business, query: CalendarQuery, now: datetime, *, cursor: str | None, after: str
+    business: Business,
+    query: CalendarQuery,
+    now: datetime,
+    *,
+    cursor: str | None,
+    after: str,
+    resources: list[Resource],
 ) -> dict:
     """The view's events: an agenda page (from ``cursor``, ``after`` the day the previous page
-    ended on) or a grid. Raises ``EventQueryError`` for a cursor that is not valid any more."""
+    ended on) or a grid (by resource: a column per shown resource of ``resources``). Raises
+    ``EventQueryError`` for a cursor that is not valid any more."""
     if query.view == "agenda":
         return agenda(business, query, now.date(), cursor=cursor, after=after)
-    return grid(business, query, now)
+    return grid(business, query, now, resources=resources)

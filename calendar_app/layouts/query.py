@@ -3,14 +3,16 @@ the previous and next period, the other views, the same page with other filters.
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import cache
 from urllib.parse import urlencode
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from calendar_app.models import Event
 
 VIEWS = {"month": "Month", "week": "Week", "day": "Day", "agenda": "Agenda"}
 AGENDA_DAYS = 30
+BY_RESOURCE_VIEWS = ("day", "week")  # the views with a "By resource" switch
 VISIBLE_STATUSES = [Event.Status.CONFIRMED, Event.Status.PENDING_CONFIRMATION]
 DASH = "\u2013"  # en dash between times and dates
 
@@ -24,18 +26,27 @@ class CalendarQuery:
     schedule_id: str = ""
     resource_id: str = ""
     show_cancelled: bool = False
+    # By resource (day and week): one column per resource, those of ``shown`` (all when
+    # empty); on a phone only the ``pick``ed resource's column (the first when empty).
+    by_resource: bool = False
+    shown: tuple[str, ...] = ()
+    pick: str = ""
 
     def url(self, **changes) -> str:
         query = replace(self, **changes)
-        params = {"date": query.day.isoformat()}
+        params: list[tuple[str, str]] = [("date", query.day.isoformat())]
         if query.schedule_id:
-            params["schedule"] = query.schedule_id
+            params.append(("schedule", query.schedule_id))
         if query.resource_id:
-            params["resource"] = query.resource_id
+            params.append(("resource", query.resource_id))
         if query.show_cancelled:
-            params["cancelled"] = "1"
-        path = reverse("calendar_app:calendar", args=[query.view])
-        return f"{path}?{urlencode(params)}"
+            params.append(("cancelled", "1"))
+        if query.by_resource and query.view in BY_RESOURCE_VIEWS:
+            params.append(("by", "resource"))
+            params.extend(("show", resource_id) for resource_id in query.shown)
+            if query.pick:
+                params.append(("pick", query.pick))
+        return f"{_calendar_path(query.view, get_script_prefix())}?{urlencode(params)}"
 
     @property
     def event_filter(self) -> dict:
@@ -47,6 +58,13 @@ class CalendarQuery:
         if not self.show_cancelled:
             spec["status"] = {"$in": list(VISIBLE_STATUSES)}
         return spec
+
+
+@cache
+def _calendar_path(view: str, prefix: str) -> str:
+    """The view's path (a page links to dozens of variations: ``reverse`` once per view and
+    script prefix)."""
+    return reverse("calendar_app:calendar", args=[view])
 
 
 def navigation(query: CalendarQuery) -> dict:

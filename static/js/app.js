@@ -34,17 +34,49 @@
     }
   }
 
-  // Time grid: events are placed by minute from data attributes (CSP allows setting
-  // element.style from a script, not inline style attributes).
+  // Time grid: each block (and shaded time outside working hours) is placed from its ISO start
+  // and end on its column's day (data-day) and the grid's hours (data-from, data-to), beside
+  // the blocks it overlaps (data-l: "lane lanes", laid out by the server). CSP allows setting
+  // element.style from a script, not inline style attributes.
+  var MIN_BLOCK_MINUTES = 20; // calendar_app/layouts/lanes.py MIN_HEIGHT_MINUTES
+  function minutesOn(iso, day) {
+    var date = iso.slice(0, 10);
+    if (date < day) {
+      return 0;
+    }
+    if (date > day) {
+      return 1440;
+    }
+    return Number(iso.slice(11, 13)) * 60 + Number(iso.slice(14, 16));
+  }
   function placeGridItems(root) {
-    var items = (root || document).querySelectorAll("[data-grid-top]");
-    for (var i = 0; i < items.length; i++) {
-      var item = items[i];
-      var style = item.style;
-      style.setProperty("--top", item.dataset.gridTop);
-      style.setProperty("--height", item.dataset.gridHeight);
-      style.setProperty("--lane", item.dataset.gridLane || "0");
-      style.setProperty("--lanes", item.dataset.gridLanes || "1");
+    var grids = (root || document).querySelectorAll(".cal-days[data-from]");
+    for (var g = 0; g < grids.length; g++) {
+      var from = Number(grids[g].dataset.from) * 60;
+      var to = Number(grids[g].dataset.to) * 60;
+      var columns = grids[g].querySelectorAll(".cal-day[data-day]");
+      for (var c = 0; c < columns.length; c++) {
+        var day = columns[c].dataset.day;
+        var items = columns[c].querySelectorAll(".cal-timeline > [data-start]");
+        for (var i = 0; i < items.length; i++) {
+          var item = items[i];
+          var begin = Math.max(minutesOn(item.dataset.start, day), from);
+          var end = Math.min(minutesOn(item.dataset.end, day), to);
+          if (item.classList.contains("cal-event")) {
+            end = Math.max(end, begin + MIN_BLOCK_MINUTES);
+          }
+          var lanes = (item.dataset.l || "0 1").split(" ");
+          var style = item.style;
+          style.setProperty("--top", begin - from);
+          style.setProperty("--height", Math.max(end - begin, 0));
+          style.setProperty("--lane", lanes[0]);
+          style.setProperty("--lanes", lanes[1]);
+        }
+        var now = columns[c].querySelector(".cal-now[data-now]");
+        if (now) {
+          now.style.setProperty("--top", now.dataset.now);
+        }
+      }
     }
   }
 

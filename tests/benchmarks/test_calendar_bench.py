@@ -1,23 +1,39 @@
 """Calendar month and week pages over 5,000 events (200 weekly series + 4,800 one-off events),
-and the month from 1,000 to 20,000 events. Query budgets are asserted, times only reported.
+the day by resource with 30 resources, and the month from 1,000 to 20,000 events.
+
+Asserted: query budgets (they do not grow with events), the week's weight (≤ 150 KB) and the
+month's growth from 1,000 to 20,000 events (≤ x1.2, both sizes timed in the same run, their
+requests interleaved so a busy machine slows both alike). The p50 goals (week and resource day
+≤ 40 ms) are printed beside the figures of main before issue 19, and asserted with
+``BENCH_ASSERT_TIMES=1`` (a quiet machine: shared CI runners vary more than the goal).
 
 The month bench also runs on SQLite (``make bench`` runs it a second time without
 DATABASE_URL, on a SQLite file in var/)."""
 
 import calendar
+import os
 import random
+import statistics
+import time as clock
 from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
+from django.test.client import ClientHandler
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from calendar_app import recurrence, services
 from calendar_app.models import Event, EventResource, Resource, format_local_date
 from calendar_app.tenancy.models import Membership
-from tests.benchmarks.conftest import time_get
-from tests.factories import BusinessFactory, MembershipFactory, ScheduleFactory
+from tests.benchmarks.conftest import RUNS, Timing, time_get
+from tests.factories import (
+    BusinessFactory,
+    MembershipFactory,
+    ScheduleFactory,
+    WorkingHoursFactory,
+)
 
 pytestmark = [pytest.mark.benchmark, pytest.mark.django_db]
 
@@ -27,7 +43,20 @@ ONE_OFF = 4_800
 # schedules, resources); a change that adds one per event or per day fails here.
 MONTH_QUERIES = 9
 WEEK_QUERIES = 9
+RESOURCE_DAY_QUERIES = 11  # the week's, and the working hours and their exceptions
 SCALE = (1_000, 20_000)
+RESOURCES = 30  # the resource day's columns: 10 trainers holding events, 20 more resources
+
+# Goals of issue 19, and main's figures before it (8d99eb4, this bench, same machine and day).
+WEEK_MAX_KB = 150
+P50_GOAL_MS = 40
+MONTH_GROWTH_MAX = 1.2
+BEFORE = {
+    "week": "p50 127 ms (CPU 110 ms), 634 KB of HTML",
+    "month": "1,000 events p50 65 ms, 20,000 events p50 83 ms: x1.28",
+    "resource day": "none (no resource view)",
+}
+ASSERT_TIMES = os.environ.get("BENCH_ASSERT_TIMES") == "1"
 
 
 def first_of_next_month(today: date) -> date:
@@ -59,6 +88,12 @@ def busy_month(django_db_setup, django_db_blocker):
             )
             for n in range(10)
         ]
+        for n in range(RESOURCES - len(resources)):
+            kind = Resource.Type.ROOM if n % 2 else Resource.Type.EQUIPMENT
+            Resource.objects.create(business=business, name=f"{kind.label} {n}", type=kind)
+        for resource in Resource.objects.filter(business=business):
+            for weekday in range(5):
+                WorkingHoursFactory(resource=resource, weekday=weekday)
         month = first_of_next_month(datetime.now(business.zone).date())
 
         for n in range(SERIES):
@@ -176,12 +211,35 @@ def test_week_page_server_time(require_postgresql, client, busy_month, report):
 
     events = events_between(business, monday, monday + timedelta(days=7))
     report(timing.line(f"week page ({events:,} events in the week of {monday})"))
+    report(f"  before: {BEFORE['week']}; goals: p50 <= {P50_GOAL_MS} ms, <= {WEEK_MAX_KB} KB")
     assert timing.queries <= WEEK_QUERIES
+    assert timing.size <= WEEK_MAX_KB * 1024
+    if ASSERT_TIMES:
+        assert timing.p50 <= P50_GOAL_MS
+
+
+def test_resource_day_page_server_time(require_postgresql, client, busy_month, report):
+    business, month = busy_month["business"], busy_month["month"]
+    client.force_login(busy_month["owner"])
+    middle = month.replace(day=15)
+    monday = middle - timedelta(days=middle.weekday())
+    url = reverse("calendar_app:calendar", kwargs={"view": "day"}) + f"?date={monday}&by=resource"
+
+    timing = time_get(client, url)
+
+    events = events_between(business, monday, monday + timedelta(days=1))
+    columns = Resource.objects.filter(business=business).count()
+    report(timing.line(f"day by resource ({columns} resources, {events:,} events that day)"))
+    report(f"  before: {BEFORE['resource day']}; goal: p50 <= {P50_GOAL_MS} ms")
+    assert columns == RESOURCES
+    assert timing.queries <= RESOURCE_DAY_QUERIES
+    if ASSERT_TIMES:
+        assert timing.p50 <= P50_GOAL_MS
 
 
 @pytest.fixture(scope="module")
 def month_at_scale(django_db_setup, django_db_blocker, report) -> dict:
-    """The month page timed at 1,000 and at 20,000 events of one business, each time committed
+    """The month page timed at 1,000 events of one business and 20,000 of another, committed
     and settled as autovacuum would (hence a module fixture, outside the tests' transaction)."""
     if connection.vendor != "postgresql":
         pytest.skip("The benchmarks run on PostgreSQL (make bench sets DATABASE_URL).")
@@ -196,28 +254,74 @@ def month_at_scale(django_db_setup, django_db_blocker, report) -> dict:
 
 
 def month_timings(business, owner, report) -> dict:
-    schedules = [ScheduleFactory(business=business, name=f"Schedule {n}") for n in range(4)]
-    resources = [Resource.objects.create(business=business, name=f"Room {n}") for n in range(10)]
+    """The month of a business with 1,000 events and of one with 20,000, timed in turns (one
+    request of each per round), so that both sizes meet the same load of a shared machine."""
+    other = BusinessFactory(name="Scale Studio 2", slug="scale-2", time_zone="Europe/Berlin")
+    other_owner = MembershipFactory(business=other, role=Membership.Role.OWNER).user
     month = first_of_next_month(datetime.now(business.zone).date())
-    client = Client()
-    client.force_login(owner)
     rng = random.Random(20_000)
-    timings = {}
-    added = 0
-    for count in SCALE:
-        add_one_off_events(business, schedules, resources, month, count - added, rng)
-        added = count
+    clients = {}
+    try:
+        for count, studio, user in ((SCALE[0], business, owner), (SCALE[1], other, other_owner)):
+            schedules = [ScheduleFactory(business=studio, name=f"Schedule {n}") for n in range(4)]
+            resources = [
+                Resource.objects.create(business=studio, name=f"Room {n}") for n in range(10)
+            ]
+            add_one_off_events(studio, schedules, resources, month, count, rng)
+            clients[count] = Client()
+            clients[count].force_login(user)
         settle_events()
-        timings[count] = time_get(client, month_url(month))
-        report(timings[count].line(f"month page with {count:,} events"))
-    return timings
+        timings = interleaved({count: (c, month_url(month)) for count, c in clients.items()})
+        for count in SCALE:
+            report(timings[count].line(f"month page with {count:,} events"))
+        return timings
+    finally:
+        other.delete()
+        other_owner.delete()
+
+
+def interleaved(pages: dict) -> dict:
+    """Like ``time_get`` for several pages at once, taking turns: each of ``RUNS`` rounds serves
+    every page once (after one warm-up each), so that their ratio holds on a busy machine."""
+    handler = ClientHandler()
+
+    def serve(client, url) -> int:
+        cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
+        response = handler(RequestFactory().get(url, HTTP_COOKIE=cookie).environ)
+        assert response.status_code == 200, f"GET {url} answered {response.status_code}"
+        return len(response.content)
+
+    walls = {key: [] for key in pages}
+    cpus = {key: [] for key in pages}
+    sizes = {key: serve(*page) for key, page in pages.items()}
+    for _ in range(RUNS):
+        for key, page in pages.items():
+            started, started_cpu = clock.perf_counter(), clock.process_time()
+            serve(*page)
+            walls[key].append((clock.perf_counter() - started) * 1000)
+            cpus[key].append((clock.process_time() - started_cpu) * 1000)
+    result = {}
+    for key, page in pages.items():
+        with CaptureQueriesContext(connection) as queries:
+            serve(*page)
+        result[key] = Timing(
+            statistics.median(walls[key]),
+            statistics.quantiles(walls[key], n=20, method="inclusive")[-1],
+            len(queries),
+            sizes[key],
+            cpu_p50=statistics.median(cpus[key]),
+        )
+    return result
 
 
 def test_month_page_cost_per_event_from_1000_to_20000_events(month_at_scale, report):
     small, large = (month_at_scale[count] for count in SCALE)
     per_event_us = (large.p50 - small.p50) * 1000 / (SCALE[1] - SCALE[0])
+    growth = large.p50 / small.p50
     report(
-        f"month page from {SCALE[0]:,} to {SCALE[1]:,} events: p50 x{large.p50 / small.p50:.2f}, "
-        f"{per_event_us:.2f} µs per event"
+        f"month page from {SCALE[0]:,} to {SCALE[1]:,} events: p50 x{growth:.2f} "
+        f"(CPU x{large.cpu_p50 / small.cpu_p50:.2f}), {per_event_us:.2f} µs per event"
     )
+    report(f"  before: {BEFORE['month']}; goal: within x{MONTH_GROWTH_MAX}")
     assert small.queries == large.queries <= MONTH_QUERIES
+    assert growth <= MONTH_GROWTH_MAX

@@ -12,8 +12,15 @@ from django.utils import timezone
 from calendar_app import layouts, recurrence
 from calendar_app.models import Event, EventResource
 from calendar_app.recurrence import weekly_rule
-from calendar_app.services import cancel_event, create_event
-from tests.factories import EventFactory, EventResourceFactory, ResourceFactory, ScheduleFactory
+from calendar_app.services import block_time, cancel_event, create_event
+from tests.factories import (
+    EventFactory,
+    EventResourceFactory,
+    ResourceFactory,
+    ScheduleFactory,
+    WorkingHoursFactory,
+    WorkingHoursOverrideFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -47,9 +54,26 @@ def slot_html(content: str, day: str, hour: str) -> str:
 
 
 def timed_html(content: str, day: str, hour: str) -> str:
-    """The timed events of one day in the grid that start in the given hour."""
-    pattern = rf'<a class="cal-event cal-timed[^"]*"[^>]*data-start-hour="{hour}".*?</a>'
-    return "".join(re.findall(pattern, day_column(content, day), re.S))
+    """The timed blocks of one day in the grid whose part on that day starts in the given hour
+    (``00:00`` for one that began on an earlier day)."""
+    column = day_column(content, day)
+    timeline = column[column.index('class="cal-timeline"') :]
+    blocks = re.findall(r'<a class="cal-event[^"]*"[^>]*data-start="([^"]*)".*?</a>', timeline)
+    found = re.finditer(r'<a class="cal-event[^"]*"[^>]*data-start="([^"]*)".*?</a>', timeline)
+    assert len(blocks) == len(list(re.finditer(r"<a class=\"cal-event", timeline)))
+    return "".join(
+        block.group(0)
+        for block in found
+        if (block.group(1)[:10] < day and hour == "00:00")
+        or (block.group(1)[:10] == day and block.group(1)[11:13] == hour[:2])
+    )
+
+
+def peek_html(client, event: Event) -> str:
+    """The event's popover details (what hover, focus or a long press shows)."""
+    response = client.get(reverse("calendar_app:event_peek", args=[event.id]), headers=HTMX)
+    assert response.status_code == 200
+    return response.content.decode()
 
 
 def make_events(schedule, resource, count: int, first_day: date, days: int) -> list[Event]:
@@ -129,7 +153,8 @@ def test_times_are_shown_in_the_business_zone_for_an_event_kept_in_another_zone(
     slot = timed_html(response.content.decode(), "2026-06-01", "10:00")
     assert detail_href(event) in slot
     assert "10:00\u201311:00" in slot
-    assert "09:00 Europe/London" in slot
+    assert 'data-start="2026-06-01T10:00+02:00"' in slot
+    assert "09:00 Europe/London" in peek_html(owner_client, event)
 
 
 def test_the_page_carries_the_business_zone_for_the_device_zone_notice(owner_client, business):
@@ -213,7 +238,9 @@ def test_a_month_day_lists_four_events_and_links_the_rest_to_its_day_view(owner_
     content = response.content.decode()
     day_url = calendar_url("day", date="2026-06-10").replace("&", "&amp;")
     assert [detail_href(e) in content for e in events] == [True] * 4 + [False] * 2
-    assert f'class="cal-more" href="{day_url}" hx-get="{day_url}">+2 more</a>' in content
+    more = f'class="cal-more" href="{day_url}" hx-get="{day_url}&amp;part=list"'
+    assert more in content
+    assert ">+2 more</a>" in content
     assert f'class="cal-daynum" href="{day_url}"' in content
 
 
@@ -313,7 +340,9 @@ def test_a_13_to_17_block_spans_four_hours_of_the_grid(owner_client, schedule):
     (entry,) = response.context["days"][0].timed
     first_hour = int(response.context["hours"][0][:2])
     assert (entry.top, entry.height) == ((13 - first_hour) * 60 + 15, 240)
-    assert f'data-grid-top="{entry.top}" data-grid-height="240"' in response.content.decode()
+    block = timed_html(response.content.decode(), "2026-06-01", "13:00")
+    assert 'data-start="2026-06-01T13:15+02:00" data-end="2026-06-01T17:15+02:00"' in block
+    assert " data-l=" not in block  # alone in its column: no lane attribute
 
 
 def test_overlapping_events_sit_side_by_side_in_lanes(owner_client, schedule):
@@ -448,8 +477,8 @@ def test_cancelled_events_are_hidden_unless_asked_for(owner_client, owner_member
 
     assert detail_href(event) not in hidden.content.decode()
     slot = timed_html(shown.content.decode(), "2026-06-01", "09:00")
-    assert f'class="cal-event cal-timed cancelled" {detail_href(event)}' in slot
-    assert '<span class="badge cancelled">Cancelled</span>' in slot
+    assert f'class="cal-event cancelled" {detail_href(event)}' in slot
+    assert '<mark class="cancelled">Cancelled</mark>' in slot
 
 
 def test_the_schedule_filter_shows_only_that_schedule(owner_client, business, schedule):
@@ -479,7 +508,8 @@ def test_the_resource_filter_shows_only_events_holding_that_resource(
 
     content = response.content.decode()
     assert detail_href(with_room) in content
-    assert "Room A" in timed_html(content, "2026-06-01", "09:00")
+    assert detail_href(with_room) in timed_html(content, "2026-06-01", "09:00")
+    assert "Room A" in peek_html(owner_client, with_room)
     assert detail_href(without) not in content
 
 
@@ -628,3 +658,221 @@ def test_an_htmx_navigation_carries_the_new_tab_title(owner_client, business):
     response = owner_client.get(calendar_url("month", date="2026-06-01"), headers=HTMX)
 
     assert response.content.decode().lstrip().startswith("<title>June 2026 · Demo Studio</title>")
+
+
+# By resource (day and week)
+
+
+def resource_column(content: str, day: str, resource_id: str) -> str:
+    """The markup of one resource's column on one day."""
+    start = content.index(f'data-day="{day}" data-resource-id="{resource_id}"')
+    following = re.compile(r'<div class="cal-day[ "]').search(content, start)
+    return content[start : following.start() if following else len(content)]
+
+
+@pytest.fixture
+def rooms(business):
+    return [ResourceFactory(business=business, name=name, type="ROOM") for name in ("Hall", "Loft")]
+
+
+def test_the_day_by_resource_has_a_column_per_resource_with_its_events(
+    owner_client, owner_membership, business, schedule, rooms
+):
+    hall, loft = rooms
+    trainer = ResourceFactory(business=business, name="Tom Trainer")
+    yoga = EventResourceFactory(
+        resource=hall, event__schedule=schedule, event__start_local=datetime(2026, 6, 1, 9)
+    ).event
+    EventResourceFactory(event=yoga, resource=trainer)
+    blocked = block_time(
+        actor=owner_membership,
+        business=business,
+        resource_ids=[hall.pk, loft.pk],
+        start_local=datetime(2026, 6, 1, 12),
+        end_local=datetime(2026, 6, 1, 13),
+        reason="Floor repair",
+    )[0]
+    no_resource = EventFactory(schedule=schedule, start_local=datetime(2026, 6, 1, 15))
+
+    response = owner_client.get(calendar_url("day", date="2026-06-01", by="resource"))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert [d.resource_name for d in response.context["days"]] == ["Hall", "Loft", "Tom Trainer"]
+    assert '<span class="cal-resname">Hall</span>' in resource_column(
+        content, "2026-06-01", hall.pk
+    )
+    assert detail_href(yoga) in resource_column(content, "2026-06-01", hall.pk)
+    assert detail_href(yoga) in resource_column(content, "2026-06-01", trainer.pk)
+    assert detail_href(yoga) not in resource_column(content, "2026-06-01", loft.pk)
+    for room in rooms:  # blocked time across resources: in each column it holds
+        assert detail_href(blocked) in resource_column(content, "2026-06-01", room.pk)
+    assert detail_href(no_resource) not in content
+    assert 'aria-pressed="true"' in content
+
+
+def test_the_week_by_resource_has_a_column_per_resource_and_day(owner_client, rooms):
+    response = owner_client.get(calendar_url("week", date="2026-06-03", by="resource"))
+
+    columns = response.context["days"]
+    assert len(columns) == 14
+    assert [(c.date.day, c.resource_name) for c in columns[:3]] == [
+        (1, "Hall"),
+        (1, "Loft"),
+        (2, "Hall"),
+    ]
+    assert "by=resource" in response.context["prev_url"]
+
+
+def test_working_hours_shade_the_rest_of_the_day_and_a_closed_day_whole(
+    owner_client, business, rooms
+):
+    hall, loft = rooms
+    WorkingHoursFactory(resource=hall, weekday=0, start_time="09:00", end_time="17:00")
+    WorkingHoursFactory(resource=loft, weekday=0, start_time="09:00", end_time="17:00")
+    WorkingHoursOverrideFactory(resource=loft, date=date(2026, 6, 1), closed=True)
+
+    response = owner_client.get(calendar_url("day", date="2026-06-01", by="resource"))
+
+    content = response.content.decode()
+    hall_column = resource_column(content, "2026-06-01", hall.pk)
+    assert (
+        '<div class="cal-off" data-start="2026-06-01T00:00+02:00"'
+        ' data-end="2026-06-01T09:00+02:00">' in hall_column
+    )
+    assert 'data-start="2026-06-01T17:00+02:00" data-end="2026-06-02T00:00+02:00"' in hall_column
+    loft_column = resource_column(content, "2026-06-01", loft.pk)
+    assert 'data-start="2026-06-01T00:00+02:00" data-end="2026-06-02T00:00+02:00"' in loft_column
+
+
+def test_the_filter_shows_only_the_resources_asked_for_and_the_phone_picks_one(owner_client, rooms):
+    loft = rooms[1]
+
+    response = owner_client.get(
+        reverse("calendar_app:calendar", args=["day"]),
+        {"date": "2026-06-01", "by": "resource", "show": [loft.pk], "pick": loft.pk},
+    )
+
+    assert response.status_code == 200
+    assert [(d.resource_name, d.picked) for d in response.context["days"]] == [("Loft", True)]
+    content = response.content.decode()
+    assert f'<input type="checkbox" name="show" value="{loft.pk}" checked>' in content
+    assert f'<option value="{loft.pk}" selected>Loft</option>' in content
+
+
+@pytest.mark.parametrize(
+    ("view", "params", "sentence"),
+    [
+        ("day", {"by": "room"}, "“room” is not a way to show the calendar"),
+        ("month", {"by": "resource"}, "By resource is for the day and week views"),
+        ("day", {"by": "resource", "show": [""]}, "A resource to show was left empty"),
+        ("day", {"by": "resource", "show": ["x"] * 101}, "Choose at most 100 resources"),
+    ],
+)
+def test_a_resource_view_that_cannot_be_read_is_a_400_with_a_sentence(
+    owner_client, rooms, view, params, sentence
+):
+    url = reverse("calendar_app:calendar", args=[view])
+
+    response = owner_client.get(url, {"date": "2026-06-01", **params})
+
+    assert response.status_code == 400
+    assert sentence in response.content.decode()
+
+
+def test_a_picked_resource_that_is_not_shown_is_a_400(owner_client, rooms):
+    hall, loft = rooms
+    url = reverse("calendar_app:calendar", args=["day"])
+
+    response = owner_client.get(url, {"by": "resource", "show": [hall.pk], "pick": loft.pk})
+
+    assert response.status_code == 400
+    assert "The resource picked is not among those shown" in response.content.decode()
+
+
+@pytest.mark.parametrize("param", ["show", "pick"])
+def test_another_business_s_resource_in_the_resource_view_is_a_404(
+    owner_client, rooms, other_business, param
+):
+    theirs = ResourceFactory(business=other_business, name="Their room")
+    url = reverse("calendar_app:calendar", args=["day"])
+
+    response = owner_client.get(url, {"by": "resource", param: theirs.pk})
+
+    assert response.status_code == 404
+    assert "Their room" not in response.content.decode()
+
+
+def test_the_resource_day_s_queries_do_not_grow_with_resources_or_events(
+    owner_client, business, schedule, rooms
+):
+    url = calendar_url("day", date="2026-06-01", by="resource")
+    WorkingHoursFactory(resource=rooms[0], weekday=0)
+    make_events(schedule, rooms[0], 1, date(2026, 6, 1), 1)
+    owner_client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        owner_client.get(url)
+    more_rooms = [ResourceFactory(business=business) for _ in range(5)]
+    for room in [*rooms, *more_rooms]:
+        WorkingHoursFactory(resource=room, weekday=0)
+        make_events(schedule, room, 6, date(2026, 6, 1), 1)
+
+    with CaptureQueriesContext(connection) as many:
+        owner_client.get(url)
+
+    assert len(many) == len(few)
+
+
+# The month's "+N more" and the popover's details
+
+
+def test_more_in_a_month_cell_opens_that_day_s_whole_list_in_place(owner_client, schedule):
+    events = [
+        EventFactory(schedule=schedule, start_local=datetime(2026, 6, 10, 8 + hour))
+        for hour in range(6)
+    ]
+
+    response = owner_client.get(calendar_url("day", date="2026-06-10", part="list"), headers=HTMX)
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="cal-daylist"' in content
+    assert all(detail_href(event) in content for event in events)
+    assert "<html" not in content and 'class="cal-days' not in content
+
+
+def test_more_without_htmx_is_the_day_view(owner_client, schedule):
+    response = owner_client.get(calendar_url("day", date="2026-06-10", part="list"))
+
+    assert response.status_code == 200
+    assert 'class="cal-days' in response.content.decode()
+
+
+def test_the_popover_details_say_time_schedule_resources_and_free_places(
+    owner_client, schedule, rooms
+):
+    event = EventResourceFactory(
+        resource=rooms[0],
+        event__schedule=schedule,
+        event__title="Yoga",
+        event__start_local=datetime(2026, 6, 1, 9),
+        event__total_capacity=12,
+        event__remaining_capacity=5,
+    ).event
+
+    peek = peek_html(owner_client, event)
+
+    assert "Yoga" in peek
+    assert "Mon 1 Jun, 09:00\u201310:00" in peek
+    assert "Classes" in peek and "Hall" in peek
+    assert "5 of 12" in peek
+    assert len(peek) < 1500
+
+
+def test_the_popover_of_another_business_s_event_is_a_404(owner_client, other_business):
+    theirs = EventFactory(schedule=ScheduleFactory(business=other_business), title="Secret")
+
+    response = owner_client.get(reverse("calendar_app:event_peek", args=[theirs.id]))
+
+    assert response.status_code == 404
+    assert "Secret" not in response.content.decode()

@@ -1,0 +1,70 @@
+"""Side-by-side lanes for the events of one time-grid column (a day, or a resource on a day).
+
+Pure Python on minutes: no database, no dates. The week and day grids and the by-resource
+columns all place their timed events through ``lay_out_lanes``.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+MIN_HEIGHT_MINUTES = 20  # a short event is drawn at least this tall, so its title stays readable
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where one item sits in its column: ``top`` and ``height`` in minutes from the grid's
+    first hour, and its ``lane`` of ``lanes`` shared with the items it overlaps."""
+
+    top: int
+    height: int
+    lane: int
+    lanes: int
+
+    @property
+    def shown(self) -> bool:
+        """Whether the item is drawn (its lane is within the column's ``max_lanes``)."""
+        return self.lane < self.lanes
+
+
+def lay_out_lanes(
+    spans: Sequence[tuple[int, int]], *, offset: int = 0, max_lanes: int | None = None
+) -> list[Placement]:
+    """Place items given as ``(begin, end)`` minutes of one column; the result is in the order
+    of ``spans``.
+
+    Items are taken by start (the longer first on a tie); a group ends when the next item
+    starts after every item in it has ended, and each item takes the first lane that is free
+    by its start (as calendars do). Every item of a group shares the group's lane count, so
+    overlapping items never cover each other. An item is at least ``MIN_HEIGHT_MINUTES`` tall,
+    and counts as that tall when it comes to overlapping.
+
+    With ``max_lanes`` a group is drawn in at most that many lanes (as FullCalendar's
+    ``eventMaxStack``): an item in a later lane is not ``shown`` (the page counts it in a
+    "+N more" link instead), and the shown ones share the capped width.
+    """
+    order = sorted(range(len(spans)), key=lambda i: (spans[i][0], -spans[i][1]))
+    placed = [(0, 0, 0, 0)] * len(spans)  # top, height, lane and group of each span
+    group_lanes: list[int] = []
+    lane_ends: list[int] = []
+    group_end = -1
+    for i in order:
+        begin, finish = spans[i]
+        finish = max(finish, begin + MIN_HEIGHT_MINUTES)
+        if begin >= group_end:  # a new group: the previous one is closed with its lane count
+            if lane_ends:
+                group_lanes.append(len(lane_ends))
+            lane_ends = []
+        lane = next((n for n, end in enumerate(lane_ends) if end <= begin), len(lane_ends))
+        if lane == len(lane_ends):
+            lane_ends.append(finish)
+        else:
+            lane_ends[lane] = finish
+        placed[i] = (begin - offset, finish - begin, lane, len(group_lanes))
+        group_end = max(group_end, finish)
+    if lane_ends:
+        group_lanes.append(len(lane_ends))
+    cap = max_lanes or len(spans) or 1
+    return [
+        Placement(top, height, lane, min(group_lanes[group], cap))
+        for top, height, lane, group in placed
+    ]
