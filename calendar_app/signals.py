@@ -27,3 +27,7 @@ event_cancelled = Signal()  # kwargs: event, event_ids (list of str), notify (bo
 # Sent by ``update_event`` when an edit set an event's (or a series') capacity, inside the edit's
 # transaction with the event locked: the participants app gives freed places to those waiting.
 capacity_changed = Signal()  # kwargs: event (calendar_app.models.Event), actor (Membership|None)
+# Sent by the edit services when an edit gave an event (or, for "this and the following", the
+# new series) a new time, inside the edit's transaction: ``notify`` and ``message`` are the
+# owner's choice to tell its participants and the owner's own words ("" for none).
+event_moved = Signal()  # kwargs: event, notify (bool), message (str)

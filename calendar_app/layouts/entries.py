@@ -105,6 +105,10 @@ class Entry:
                 f' data-start-hour="{self.start_hour_label}" data-grid-top="{self.top}"'
                 f' data-grid-height="{self.height}" data-grid-lane="{self.lane}"'
                 f' data-grid-lanes="{self.lanes}"'
+                # what static/js/calendar-drag.js moves from: the revision and the span (ISO,
+                # the business's wall clock)
+                f' data-revision="{event.revision}" data-start="{_iso(self.start)}"'
+                f' data-end="{_iso(self.end)}"'
             )
         badges = CLASH_BADGE if self.clash else ""
         if event.is_cancelled:
@@ -135,6 +139,11 @@ class Entry:
         if self.end.date() > self.day:
             return begin, DAY_MINUTES
         return begin, max(begin, self.end.hour * 60 + self.end.minute)
+
+
+def _iso(moment: datetime) -> str:
+    """``YYYY-MM-DDTHH:MM`` of a wall-clock time (cheaper than ``strftime``)."""
+    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{_hm(moment)}"
 
 
 def _hm(moment: datetime) -> str:

@@ -13,7 +13,7 @@ from calendar_app.backends import Scope, calendar_backend
 from calendar_app.errors import CalendarError
 from calendar_app.models import Event, Resource, Schedule
 from calendar_app.services.bulk import require_no_running_operation
-from calendar_app.signals import capacity_changed, event_cancelled, event_changed
+from calendar_app.signals import capacity_changed, event_cancelled, event_changed, event_moved
 from calendar_app.tenancy.access import require_may_change_event, require_member, require_owner
 from calendar_app.tenancy.models import Business, Membership
 
@@ -96,9 +96,19 @@ def _require_recent_start(schedule: Schedule, start_local: datetime) -> None:
 
 @transaction.atomic
 def update_event(
-    *, actor: Membership | None, event: Event, expected_revision: int, changes: dict
+    *,
+    actor: Membership | None,
+    event: Event,
+    expected_revision: int,
+    changes: dict,
+    notify: bool = False,
+    message: str = "",
 ) -> Event:
-    """Edit an event; an edited INSTANCE becomes an EXCEPTION, a MASTER edit reaches the future."""
+    """Edit an event; an edited INSTANCE becomes an EXCEPTION, a MASTER edit reaches the future.
+
+    A new time is announced with ``event_moved`` (with ``notify`` and the owner's ``message``)
+    in this transaction, so participants are told with the move or not at all.
+    """
     require_may_change_event(actor, event, whole_series=False)
     changes = with_checked_resources(business=event.business, changes=changes)
     before = series_rows(event)
@@ -115,7 +125,15 @@ def update_event(
     if "total_capacity" in changes:
         capacity_changed.send(sender=Event, event=updated, actor=actor)
     event_changed.send(sender=Event, event=updated)
+    announce_move(event=updated, changes=changes, notify=notify, message=message)
     return updated
+
+
+def announce_move(*, event: Event, changes: dict, notify: bool, message: str) -> None:
+    """Send ``event_moved`` when ``changes`` gave the event a new time (one place for the
+    edit form and the calendar's drag, one occurrence or the following ones)."""
+    if "start_local_date" in changes or "end_local_date" in changes:
+        event_moved.send(sender=Event, event=event, notify=notify, message=message)
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from calendar_app.audit import event_rows, record_event_changes, series_rows
 from calendar_app.backends import calendar_backend
 from calendar_app.errors import CalendarError
 from calendar_app.models import Event, Schedule
-from calendar_app.services.events import create_event, with_checked_resources
+from calendar_app.services.events import announce_move, create_event, with_checked_resources
 from calendar_app.signals import event_changed, occurrences_created
 from calendar_app.tenancy.access import require_may_change_event, require_owner
 from calendar_app.tenancy.models import Business, Membership
@@ -49,7 +49,13 @@ def create_weekly_events(
 
 @transaction.atomic
 def update_following(
-    *, actor: Membership | None, occurrence: Event, expected_revision: int, changes: dict
+    *,
+    actor: Membership | None,
+    occurrence: Event,
+    expected_revision: int,
+    changes: dict,
+    notify: bool = False,
+    message: str = "",
 ) -> Event:
     """Edit an occurrence and the following ones (owners only): the series is split there, the
     earlier occurrences keep the old values. ``expected_revision`` is the MASTER's. Returns the
@@ -68,6 +74,7 @@ def update_following(
         after={**series_rows(occurrence), **series_rows(follower)},
     )
     event_changed.send(sender=Event, event=follower)
+    announce_move(event=follower, changes=changes, notify=notify, message=message)
     return follower
 
 
