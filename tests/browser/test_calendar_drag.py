@@ -123,7 +123,9 @@ def stored(event) -> Event:
     return Event.objects.get(pk=event.pk)
 
 
-def test_dragging_an_event_by_two_hours_moves_it_in_place(grid, pilates, artifacts_dir, form_factor):
+def test_dragging_an_event_by_two_hours_moves_it_in_place(
+    grid, pilates, artifacts_dir, form_factor
+):
     grid.open(pilates.start_local.date())
 
     grid.drag(pilates, minutes=120)
@@ -134,3 +136,142 @@ def test_dragging_an_event_by_two_hours_moves_it_in_place(grid, pilates, artifac
     assert stored(pilates).end - pilates.end == timedelta(hours=2)
     grid.still_no_reload()
     grid.page.screenshot(path=str(artifacts_dir / f"drag-moved-{form_factor}.png"))
+
+
+def test_resizing_by_the_bottom_edge_adds_thirty_minutes(grid, pilates):
+    grid.open(pilates.start_local.date())
+
+    grid.drag(pilates, minutes=30, resize=True)
+
+    expect(grid.panel()).to_contain_text("moved to")
+    expect(grid.block(pilates)).to_contain_text("10:00–11:30")
+    assert stored(pilates).start == pilates.start
+    assert stored(pilates).end - pilates.end == timedelta(minutes=30)
+    grid.still_no_reload()
+
+
+def test_dragging_an_occurrence_asks_and_moves_it_and_the_following(grid, series, artifacts_dir):
+    first, second, third = Event.objects.filter(recurring_event_id=series.pk).order_by("start")[:3]
+    grid.open(second.start_local.date())
+
+    grid.drag(second, minutes=60)
+
+    dialog = grid.panel()
+    expect(dialog).to_contain_text("Which occurrences?")
+    grid.page.screenshot(path=str(artifacts_dir / f"drag-series-{grid.form_factor}.png"))
+    dialog.get_by_label("This and the following ones").check()
+    dialog.get_by_role("button", name="Move", exact=True).click()
+
+    expect(dialog).to_contain_text("moved to")
+    expect(grid.page.locator(".cal-days .cal-timed", has_text="Morning yoga")).to_contain_text(
+        "10:00"
+    )
+    assert stored(first).start_local.hour == 9  # the earlier occurrence keeps its time
+    moved_on = Event.objects.filter(
+        business=series.business,
+        removed_date__isnull=True,
+        start_local_date__startswith=third.start_local_date[:10],
+    ).exclude(recurrence_type=Event.RecurrenceType.MASTER)
+    assert [event.start_local.hour for event in moved_on] == [10]
+    grid.still_no_reload()
+
+
+def test_a_drop_onto_a_clash_warns_then_move_anyway_moves(grid, pilates, schedule):
+    room = ResourceFactory(business=pilates.business, name="Room 1")
+    EventResourceFactory(event=pilates, resource=room)
+    yin = EventFactory(schedule=schedule, title="Yin", start_local=next_monday(12))
+    EventResourceFactory(event=yin, resource=room)
+    grid.open(pilates.start_local.date())
+
+    grid.drag(pilates, minutes=120)
+
+    expect(grid.panel()).to_contain_text("Already taken at that time")
+    expect(grid.panel()).to_contain_text("Yin")
+    assert stored(pilates).start == pilates.start  # nothing saved yet
+    grid.panel().get_by_role("button", name="Move anyway").click()
+
+    expect(grid.panel()).to_contain_text("moved to")
+    assert stored(pilates).start - pilates.start == timedelta(hours=2)
+    grid.still_no_reload()
+
+
+def test_a_drop_after_someone_else_edited_shows_the_conflict_and_keeps_their_edit(grid, pilates):
+    from calendar_app import services
+
+    grid.open(pilates.start_local.date())
+    services.update_event(  # someone else, after the grid was drawn
+        actor=None,
+        event=stored(pilates),
+        expected_revision=pilates.revision,
+        changes={"title": "Pilates (renamed)"},
+    )
+
+    grid.drag(pilates, minutes=120)
+
+    expect(grid.panel()).to_contain_text("changed since you opened it")
+    expect(grid.panel()).to_contain_text("Pilates (renamed)")
+    now = stored(pilates)
+    assert now.start == pilates.start
+    assert now.title == "Pilates (renamed)"
+    expect(grid.block(pilates)).to_contain_text("10:00")  # back where it is, freshly drawn
+    expect(grid.page.locator(".cal-ghost")).to_have_count(0)
+    grid.still_no_reload()
+
+
+def test_undo_moves_the_event_back(grid, pilates):
+    grid.open(pilates.start_local.date())
+    grid.drag(pilates, minutes=120)
+    expect(grid.panel()).to_contain_text("moved to")
+
+    grid.panel().get_by_role("button", name="Undo").click()
+
+    expect(grid.panel()).to_contain_text("moved to Mon")
+    expect(grid.block(pilates)).to_contain_text("10:00–11:00")
+    assert stored(pilates).start == pilates.start
+    assert stored(pilates).revision == pilates.revision + 2
+    grid.still_no_reload()
+
+
+def test_moving_with_the_keyboard_alone(grid, pilates):
+    grid.open(pilates.start_local.date())
+    grid.block(pilates).focus()
+    keyboard = grid.page.keyboard
+    live = grid.page.locator("#move-live")
+
+    keyboard.press("ArrowDown")
+    expect(live).to_contain_text("10:15–11:15")
+    keyboard.press("Escape")
+    expect(live).to_contain_text("Move cancelled")
+
+    for _ in range(4):
+        keyboard.press("ArrowDown")
+    keyboard.press("ArrowRight")
+    keyboard.press("Shift+ArrowDown")
+    expect(live).to_contain_text("Tue")
+    expect(live).to_contain_text("11:00–12:15")
+    keyboard.press("Enter")
+
+    expect(live).to_contain_text("moved to")
+    moved = stored(pilates)
+    assert moved.start - pilates.start == timedelta(days=1, hours=1)
+    assert moved.end - pilates.end == timedelta(days=1, hours=1, minutes=15)
+    grid.still_no_reload()
+
+
+def test_the_event_page_s_move_action_opens_the_edit_form_time_first(
+    page, log_in, owner, live_server, pilates
+):
+    log_in(owner)
+    page.goto(live_server.url + reverse("calendar_app:event_detail", args=[pilates.pk]))
+
+    page.get_by_role("link", name="Move…").click()
+
+    fields = page.locator("#event-form input:not([type=hidden]), #event-form select")
+    expect(fields.first).to_have_attribute("name", "date")
+    page.fill("#id_start_time", "12:00")
+    page.fill("#id_end_time", "13:00")
+    page.get_by_role("button", name="Save changes").click()
+    detail = reverse("calendar_app:event_detail", args=[pilates.pk])
+    expect(page).to_have_url(f"{live_server.url}{detail}")
+    expect(page.locator(".when")).to_contain_text("12:00–13:00")
+    assert stored(pilates).start - pilates.start == timedelta(hours=2)
