@@ -15,7 +15,7 @@
   var DAY = 24 * 60;
   var UNDO_SECONDS = 8;
   var BLOCKS = ".cal-days .cal-timed[data-event-id][data-start]:not(.cancelled)";
-  var COLUMN = "[data-day], [data-date]";
+  var DAYS = "[data-day], [data-date]";
   var WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
@@ -50,18 +50,26 @@
     return Math.round(minutes / SNAP) * SNAP;
   }
 
+  // A column is where blocks sit: a day's (or, by resource, a resource's) timeline. Its day
+  // and resource are those of the nearest elements that say so.
+  function columns() {
+    var grid = document.querySelectorAll(".cal-days .cal-timeline");
+    return grid.length ? grid : document.querySelectorAll(".cal-days [data-resource-id], .cal-days " + DAYS);
+  }
   function columnOf(element) {
-    return element && element.closest(COLUMN);
+    return element && (element.closest(".cal-timeline") || element.closest("[data-resource-id]") ||
+      element.closest(DAYS));
   }
   function dayOf(column) {
-    return parse(column.dataset.day || column.dataset.date);
+    var holder = column.closest(DAYS);
+    return holder ? parse(holder.dataset.day || holder.dataset.date) : NaN;
   }
   function resourceOf(element) {
     var holder = element && element.closest("[data-resource-id]");
     return holder ? holder.dataset.resourceId : "";
   }
   function timelineOf(column) {
-    return column.querySelector(".cal-timeline") || column;
+    return column.matches(".cal-timeline") ? column : column.querySelector(".cal-timeline") || column;
   }
   function placed(block) {
     return window.getComputedStyle(block).position === "absolute";
@@ -330,11 +338,11 @@
 
   // Pointer (mouse and touch): interact.js reports the drag; the ghost shows where it lands.
   function columnAt(x, y, fallback) {
-    var columns = document.querySelectorAll(".cal-days " + COLUMN);
-    for (var i = 0; i < columns.length; i++) {
-      var rect = columns[i].getBoundingClientRect();
-      if (x >= rect.left && x < rect.right && y >= rect.top && y < rect.bottom) {
-        return columns[i];
+    var all = columns();
+    for (var i = 0; i < all.length; i++) {
+      var rect = all[i].getBoundingClientRect();
+      if (x >= rect.left && x < rect.right) {
+        return all[i]; // the column under the pointer, above or below its hours alike
       }
     }
     return fallback;
@@ -406,14 +414,14 @@
   };
   function columnFor(move) {
     var wanted = move.day + move.days * 86400000;
-    var columns = document.querySelectorAll(".cal-days " + COLUMN);
+    var all = columns();
     var found = null;
-    for (var i = 0; i < columns.length; i++) {
-      if (dayOf(columns[i]) === wanted) {
-        if (resourceOf(columns[i]) === move.resource) {
-          return columns[i];
+    for (var i = 0; i < all.length; i++) {
+      if (dayOf(all[i]) === wanted) {
+        if (resourceOf(all[i]) === move.resource) {
+          return all[i];
         }
-        found = found || columns[i];
+        found = found || all[i];
       }
     }
     return found;

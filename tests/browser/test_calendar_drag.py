@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from calendar_app.layouts.query import DASH
 from calendar_app.models import Event
 from tests.factories import EventFactory, EventResourceFactory, ResourceFactory, next_monday
 
@@ -144,7 +145,7 @@ def test_resizing_by_the_bottom_edge_adds_thirty_minutes(grid, pilates):
     grid.drag(pilates, minutes=30, resize=True)
 
     expect(grid.panel()).to_contain_text("moved to")
-    expect(grid.block(pilates)).to_contain_text("10:00–11:30")
+    expect(grid.block(pilates)).to_contain_text(f"10:00{DASH}11:30")
     assert stored(pilates).start == pilates.start
     assert stored(pilates).end - pilates.end == timedelta(minutes=30)
     grid.still_no_reload()
@@ -226,7 +227,7 @@ def test_undo_moves_the_event_back(grid, pilates):
     grid.panel().get_by_role("button", name="Undo").click()
 
     expect(grid.panel()).to_contain_text("moved to Mon")
-    expect(grid.block(pilates)).to_contain_text("10:00–11:00")
+    expect(grid.block(pilates)).to_contain_text(f"10:00{DASH}11:00")
     assert stored(pilates).start == pilates.start
     assert stored(pilates).revision == pilates.revision + 2
     grid.still_no_reload()
@@ -239,7 +240,7 @@ def test_moving_with_the_keyboard_alone(grid, pilates):
     live = grid.page.locator("#move-live")
 
     keyboard.press("ArrowDown")
-    expect(live).to_contain_text("10:15–11:15")
+    expect(live).to_contain_text(f"10:15{DASH}11:15")
     keyboard.press("Escape")
     expect(live).to_contain_text("Move cancelled")
 
@@ -248,7 +249,7 @@ def test_moving_with_the_keyboard_alone(grid, pilates):
     keyboard.press("ArrowRight")
     keyboard.press("Shift+ArrowDown")
     expect(live).to_contain_text("Tue")
-    expect(live).to_contain_text("11:00–12:15")
+    expect(live).to_contain_text(f"11:00{DASH}12:15")
     keyboard.press("Enter")
 
     expect(live).to_contain_text("moved to")
@@ -273,5 +274,72 @@ def test_the_event_page_s_move_action_opens_the_edit_form_time_first(
     page.get_by_role("button", name="Save changes").click()
     detail = reverse("calendar_app:event_detail", args=[pilates.pk])
     expect(page).to_have_url(f"{live_server.url}{detail}")
-    expect(page.locator(".when")).to_contain_text("12:00–13:00")
+    expect(page.locator(".when")).to_contain_text(f"12:00{DASH}13:00")
     assert stored(pilates).start - pilates.start == timedelta(hours=2)
+
+
+@pytest.mark.browser_context_args(viewport=DESKTOP)
+def test_a_drop_in_another_resource_column_takes_that_resource(
+    page, log_in, owner, live_server, pilates
+):
+    """The grid's contract with the resource view: a column's ``data-resource-id`` is the
+    resource a drop there takes (here two day columns stand for two resources' columns)."""
+    room, hall = (ResourceFactory(business=pilates.business, name=n) for n in ("Room", "Hall"))
+    EventResourceFactory(event=pilates, resource=room)
+    log_in(owner)
+    grid = Grid(page, live_server, "desktop")
+    grid.open(pilates.start_local.date())
+    page.evaluate(
+        """([room, hall]) => {
+            const days = document.querySelectorAll('.cal-days .cal-day');
+            days[0].dataset.resourceId = room;
+            days[1].dataset.resourceId = hall;
+        }""",
+        [room.pk, hall.pk],
+    )
+
+    grid.drag(pilates, days=1)
+
+    expect(grid.panel()).to_contain_text("moved to Tue")
+    assert stored(pilates).start - pilates.start == timedelta(days=1)
+    assert list(pilates.event_resources.values_list("resource_id", flat=True)) == [hall.pk]
+
+
+@pytest.fixture
+def wix_pilates(business):
+    """Pilates in a business whose calendar is a fake Calendar V3 site."""
+    from calendar_app.tenancy.models import Business
+    from calendar_app.wix.apply import apply_remote_event, apply_remote_schedule
+    from tests.factories import WixConnectionFactory
+    from tests.fakes.wix_server import FakeWixServer
+
+    Business.objects.filter(pk=business.pk).update(backend=Business.Backend.WIX)
+    with FakeWixServer() as server:
+        connection = WixConnectionFactory(
+            business=Business.objects.get(pk=business.pk),
+            base_url=server.base_url,
+            api_key=server.api_key,
+            site_id=server.site_id,
+        )
+        schedule = server.add_schedule(name="Classes")
+        apply_remote_schedule(connection=connection, data=schedule, source="backfill")
+        start = next_monday(10)
+        data = server.add_event(
+            schedule_id=schedule["id"], start_local=start, end_local=start + timedelta(hours=1)
+        )
+        apply_remote_event(connection=connection, data=data, source="backfill")
+        yield server, Event.objects.get(pk=data["id"])
+
+
+def test_a_drop_while_the_calendar_service_is_down_says_so_and_puts_it_back(grid, wix_pilates):
+    server, event = wix_pilates
+    grid.open(event.start_local.date())
+    server.script(*[(503, 0)] * 4)
+
+    grid.drag(event, minutes=120)
+
+    expect(grid.panel()).to_contain_text("The calendar service is not reachable")
+    expect(grid.page.locator(".cal-ghost")).to_have_count(0)
+    expect(grid.block(event)).not_to_have_class("moving")
+    assert stored(event).start == event.start
+    grid.still_no_reload()
