@@ -45,10 +45,8 @@ def event_move(request: HttpRequest, event_id: str) -> HttpResponse:
     context = {"event": event, "form": form, "move_url": request.path}
     if not form.is_valid():
         return _panel(request, context, "refused", error=form.problem(), status=400)
-    if not may_change_event(request.membership, event) or event.is_cancelled:
-        error = PermissionDenied("Only an owner can move a whole series or blocked time.")
-        if event.is_cancelled:
-            error = CalendarError("A cancelled event stays where it was; restore it first.")
+    error = _unmovable(request, event)
+    if error is not None:
         return refusal(_panel(request, context, "refused", error=str(error)), error)
     context.update(_question(request, details, form))
     if context["asks"]:
@@ -69,6 +67,17 @@ def event_move(request: HttpRequest, event_id: str) -> HttpResponse:
         messages.success(request, f"“{moved.title}” was moved.")
         return redirect("calendar_app:event_detail", event_id=moved.pk)
     return _panel(request, context, "done", **_undo(form, moved, series))
+
+
+def _unmovable(request: HttpRequest, event: Event) -> Exception | None:
+    """Why this event cannot be moved from the grid by this member (None: it can)."""
+    if not may_change_event(request.membership, event):
+        return PermissionDenied("Only an owner can move a whole series or blocked time.")
+    if event.is_cancelled:
+        return CalendarError("A cancelled event stays where it was; restore it first.")
+    if event.recurrence_type == Event.RecurrenceType.MASTER:
+        return CalendarError("Move the occurrences of a series, or change its time on Edit.")
+    return None
 
 
 def _question(request: HttpRequest, details: EventDetails, form: MoveForm) -> dict:

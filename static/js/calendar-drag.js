@@ -329,8 +329,8 @@
       var move = pending;
       putBack(move);
       closePanel();
-      announce("Move cancelled; the event stays where it was.");
       if (move) {
+        announce("Move cancelled; the event stays where it was.");
         move.block.focus();
       }
     }

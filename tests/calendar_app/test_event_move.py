@@ -288,3 +288,33 @@ def test_an_unreachable_calendar_is_a_503_and_nothing_moves(owner_client, busine
     assert response.status_code == 503
     assert "not reachable" in response.text
     assert Event.objects.get(pk=event.pk).start == event.start
+
+
+def test_a_cancelled_event_is_not_moved(owner_client, one_off):
+    Event.objects.filter(pk=one_off.pk).update(status=Event.Status.CANCELLED)
+
+    response = owner_client.post(move_url(one_off), drop(one_off, hours=1), **HX)
+
+    assert response.status_code == 400
+    assert "restore it first" in response.text
+    assert Event.objects.get(pk=one_off.pk).start == one_off.start
+
+
+def test_a_series_master_is_not_moved_from_the_grid(owner_client, series):
+    response = owner_client.post(move_url(series), drop(series, hours=1), **HX)
+
+    assert response.status_code == 400
+    assert "occurrences of a series" in response.text
+    assert Event.objects.get(pk=series.pk).start == series.start
+
+
+def test_staff_may_not_move_blocked_time(staff_client, business):
+    from tests.factories import ScheduleFactory
+
+    blocked = ScheduleFactory(business=business, is_blocked_time=True)
+    event = EventFactory(schedule=blocked, start_local=next_monday(10))
+
+    response = staff_client.post(move_url(event), drop(event, hours=1), **HX)
+
+    assert response.status_code == 403
+    assert Event.objects.get(pk=event.pk).start == event.start
