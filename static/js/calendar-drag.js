@@ -19,6 +19,11 @@
   var WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
+  var FAILURES = {
+    0: "The calendar could not be reached; nothing was changed.",
+    403: "You may not move this event; nothing was changed.",
+    404: "This event no longer exists; reload the calendar.",
+  };
   var pending = null; // the move being made: see begin()
   var suppressClickUntil = 0;
   var refocusId = null;
@@ -201,11 +206,8 @@
 
   // Posting: the drop, then whatever the panel's forms post (answers, Move anyway, Undo).
   function csrfToken() {
-    try {
-      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
-    } catch (error) {
-      return "";
-    }
+    var headers = document.body.getAttribute("hx-headers") || "{}";
+    return JSON.parse(headers)["X-CSRFToken"] || ""; // base.html writes it for htmx
   }
   function commit(move) {
     var data = new FormData();
@@ -253,14 +255,7 @@
       var p = document.createElement("p");
       p.className = "error";
       p.setAttribute("role", "alert");
-      p.textContent =
-        status === 0
-          ? "The calendar could not be reached; nothing was changed."
-          : status === 403
-            ? "You may not move this event; nothing was changed."
-            : status === 404
-              ? "This event no longer exists; reload the calendar."
-              : "The move failed (" + status + "); nothing was changed.";
+      p.textContent = FAILURES[status] || "The move failed (" + status + "); nothing was changed.";
       box.appendChild(p);
     }
     box.hidden = false;
@@ -297,10 +292,7 @@
 
   function refreshGrid() {
     if (window.htmx && document.getElementById("calendar-body")) {
-      window.htmx.ajax("GET", window.location.href, {
-        target: "#calendar-body",
-        swap: "outerHTML",
-      });
+      window.htmx.ajax("GET", window.location.href, { target: "#calendar-body", swap: "outerHTML" });
     }
   }
 
@@ -406,12 +398,7 @@
   }
 
   // Keyboard: arrows move by 15 minutes or a day, Shift+Up/Down changes the end; Enter saves.
-  var KEYS = {
-    ArrowUp: [0, -SNAP],
-    ArrowDown: [0, SNAP],
-    ArrowLeft: [-1, 0],
-    ArrowRight: [1, 0],
-  };
+  var KEYS = { ArrowUp: [0, -SNAP], ArrowDown: [0, SNAP], ArrowLeft: [-1, 0], ArrowRight: [1, 0] };
   function columnFor(move) {
     var wanted = move.day + move.days * 86400000;
     var all = columns();
