@@ -1,7 +1,7 @@
 from django.urls import path
 
 from calendar_app.tenancy import views as team
-from calendar_app.views import calendar, events, schedules, settings
+from calendar_app.views import calendar, events, move, schedules, settings
 
 app_name = "calendar_app"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("events/<str:event_id>/edit/", events.event_edit, name="event_edit"),
     path("events/<str:event_id>/cancel/", events.event_cancel, name="event_cancel"),
     path("events/<str:event_id>/restore/", events.event_restore, name="event_restore"),
+    path("events/<str:event_id>/move/", move.event_move, name="event_move"),
     path("block-time/", events.block_time, name="block_time"),
     # Schedules
     path("schedules/", schedules.schedule_list, name="schedules"),
