@@ -50,7 +50,9 @@ class Grid:
         self.page.evaluate("window.__noReload = true")
 
     def block(self, event):
-        return self.page.locator(f'.cal-days .cal-timeline > .cal-event[data-event-id="{event.pk}"]')
+        return self.page.locator(
+            f'.cal-days .cal-timeline > .cal-event[data-event-id="{event.pk}"]'
+        )
 
     def minute(self) -> float:
         """CSS pixels per minute of the grid."""
@@ -175,9 +177,9 @@ def test_dragging_an_occurrence_asks_and_moves_it_and_the_following(grid, series
     dialog.get_by_role("button", name="Move", exact=True).click()
 
     expect(dialog).to_contain_text("moved to")
-    expect(grid.page.locator(".cal-days .cal-timeline > .cal-event", has_text="Morning yoga")).to_contain_text(
-        "10:00"
-    )
+    expect(
+        grid.page.locator(".cal-days .cal-timeline > .cal-event", has_text="Morning yoga")
+    ).to_contain_text("10:00")
     assert stored(first).start_local.hour == 9  # the earlier occurrence keeps its time
     moved_on = Event.objects.filter(
         business=series.business,
