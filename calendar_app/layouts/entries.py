@@ -146,11 +146,6 @@ class Entry:
         return begin, max(begin, self.end.hour * 60 + self.end.minute)
 
 
-def _iso(moment: datetime) -> str:
-    """``YYYY-MM-DDTHH:MM`` of a wall-clock time (cheaper than ``strftime``)."""
-    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{_hm(moment)}"
-
-
 def _hm(moment: datetime) -> str:
     """``HH:MM`` (a format string costs several times as much, once per event)."""
     return f"{moment.hour:02d}:{moment.minute:02d}"
