@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from calendar_app.models import Event, format_local_date
+from calendar_app.notifications.models import Message
 from calendar_app.signals import event_moved
 from tests.factories import (
     EventFactory,
@@ -318,3 +319,19 @@ def test_staff_may_not_move_blocked_time(staff_client, business):
 
     assert response.status_code == 403
     assert Event.objects.get(pk=event.pk).start == event.start
+
+
+def test_a_drop_with_notify_queues_a_moved_notice_per_participant(owner_client, one_off):
+    ParticipationFactory(event=one_off, email="ada@example.com")
+    ParticipationFactory(event=one_off, email="grace@example.com")
+    payload = drop(one_off, hours=2, confirmed="1", notify="on", message="Room 2 is free")
+
+    response = owner_client.post(move_url(one_off), payload, **HX)
+
+    assert response.status_code == 200
+    notices = Message.objects.filter(event_id=one_off.pk, kind=Message.Kind.MOVED)
+    assert sorted(notices.values_list("email", flat=True)) == [
+        "ada@example.com",
+        "grace@example.com",
+    ]
+    assert all("Room 2 is free" in notice.text_body for notice in notices)
