@@ -293,30 +293,34 @@ def test_the_event_page_s_move_action_opens_the_edit_form_time_first(
 
 
 @pytest.mark.browser_context_args(viewport=DESKTOP)
-def test_a_drop_in_another_resource_column_takes_that_resource(
+def test_a_drag_between_two_columns_of_the_resource_view_reassigns_the_resource(
     page, log_in, owner, live_server, pilates
 ):
-    """The grid's contract with the resource view: a column's ``data-resource-id`` is the
-    resource a drop there takes (here two day columns stand for two resources' columns)."""
+    """The real day view by resource: Pilates dragged from Room's column into Hall's keeps its
+    time and takes Hall instead of Room."""
     room, hall = (ResourceFactory(business=pilates.business, name=n) for n in ("Room", "Hall"))
     EventResourceFactory(event=pilates, resource=room)
     log_in(owner)
-    grid = Grid(page, live_server, "desktop")
-    grid.open(pilates.start_local.date())
-    page.evaluate(
-        """([room, hall]) => {
-            const days = document.querySelectorAll('.cal-days .cal-day');
-            days[0].dataset.resourceId = room;
-            days[1].dataset.resourceId = hall;
-        }""",
-        [room.pk, hall.pk],
-    )
+    path = reverse("calendar_app:calendar", args=["day"])
+    page.goto(f"{live_server.url}{path}?date={pilates.start_local:%Y-%m-%d}&by=resource")
+    page.evaluate("window.__noReload = true")
+    block = page.locator(f'.cal-day[data-resource-id="{room.pk}"] .cal-event')
+    target = page.locator(f'.cal-day[data-resource-id="{hall.pk}"]')
+    from_box, to_box = block.bounding_box(), target.bounding_box()
+    x, y = from_box["x"] + from_box["width"] / 2, from_box["y"] + min(10, from_box["height"] / 3)
+    to_x = to_box["x"] + to_box["width"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 9):
+        page.mouse.move(x + (to_x - x) * step / 8, y)
+        page.wait_for_timeout(20)
+    page.mouse.up()
 
-    grid.drag(pilates, days=1)
-
-    expect(grid.panel()).to_contain_text("moved to Tue")
-    assert stored(pilates).start - pilates.start == timedelta(days=1)
+    expect(page.locator("#move-panel")).to_contain_text("moved")
+    assert stored(pilates).start == pilates.start
     assert list(pilates.event_resources.values_list("resource_id", flat=True)) == [hall.pk]
+    expect(page.locator(f'.cal-day[data-resource-id="{hall.pk}"] .cal-event')).to_have_count(1)
+    assert page.evaluate("window.__noReload") is True
 
 
 @pytest.fixture
