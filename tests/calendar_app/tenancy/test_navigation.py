@@ -34,9 +34,11 @@ def test_every_settings_page_is_registered_in_the_hub_s_order(owner_membership):
     names = [s.name for s in navigation.settings_sections(owner_membership)]
 
     assert names == [
+        "Reports",
         "Team",
         "Resources",
         "Subscribe",
+        "Notifications",
         "Outbox",
         "Wix",
         "Magicline",
