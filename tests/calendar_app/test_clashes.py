@@ -130,4 +130,4 @@ def test_the_week_marks_events_that_clash(owner_client, schedule, held, room):
         "Pilates": True,
         "Later": False,
     }
-    assert response.content.decode().count('<span class="badge clash"') == 2
+    assert response.content.decode().count('<mark class="clash">Clash</mark>') == 2
