@@ -372,7 +372,11 @@ def reconcile_now(connection) -> None:
 def meeting_tasks(callbacks) -> list[str]:
     """The event ids of the ``ensure_meeting`` tasks among captured on-commit callbacks."""
     name = tasks.ensure_meeting.name
-    return [c.args[0] for c in callbacks if getattr(c.func.__self__, "name", "") == name]
+    return [
+        c.args[0]
+        for c in callbacks
+        if getattr(getattr(getattr(c, "func", None), "__self__", None), "name", "") == name
+    ]
 
 
 # Participant changes
