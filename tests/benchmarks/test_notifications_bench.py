@@ -95,11 +95,13 @@ def test_cancelling_a_class_of_1000_renders_and_queues_its_notices_within_a_seco
     p50 = statistics.median(timings)
     p95 = statistics.quantiles(timings, n=20, method="inclusive")[-1]
     cpu_p50 = statistics.median(cpu)
+    cpu_p95 = statistics.quantiles(cpu, n=20, method="inclusive")[-1]
     met = "met" if cpu_p50 <= TARGET_MS else "NOT met"
     report(
-        f"cancel + notify 1,000 participants (900 queued, 100 skipped): p50 {p50:.0f} ms, "
-        f"p95 {p95:.0f} ms over {RUNS} runs (CPU p50 {cpu_p50:.0f} ms; target "
-        f"{TARGET_MS} ms {met}), {small} queries at 100 participants, {sorted(queries)} at 1,000"
+        f"cancel + notify 1,000 participants (900 queued, 100 skipped): wall p50 {p50:.0f} ms, "
+        f"p95 {p95:.0f} ms; CPU p50 {cpu_p50:.0f} ms, p95 {cpu_p95:.0f} ms over {RUNS} runs "
+        f"(target {TARGET_MS} ms CPU p50 {met}), {small} queries at 100 participants, "
+        f"{sorted(queries)} at 1,000"
     )
     assert queries == {small}  # the queries do not grow with the participants
     assert small <= CANCEL_QUERY_BUDGET
