@@ -234,6 +234,12 @@ def _param(value: str) -> str:
 
 def _fold(line: str) -> str:
     """The line folded at 75 octets, never inside a UTF-8 character."""
+    if line.isascii():  # a character an octet: 75 of them, then a space and 74 a line
+        rest = [
+            " " + line[at : at + LINE_OCTETS - 1]
+            for at in range(LINE_OCTETS, len(line), LINE_OCTETS - 1)
+        ]
+        return "\r\n".join([line[:LINE_OCTETS], *rest])
     parts, current, size = [], "", 0
     for char in line:
         width = len(char.encode())
