@@ -88,33 +88,66 @@ def calendar_text(
     stamp: datetime | None = None,
 ) -> str:
     """The VCALENDAR text (CRLF lines, folded) of one notice to one attendee."""
-    zone = ZoneInfo(event.time_zone)
-    organizer = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "notifications@localhost"
-    attendee = f"ATTENDEE;CN={_param(attendee_name or attendee_email)};ROLE=REQ-PARTICIPANT;"
-    attendee += f"PARTSTAT={'DECLINED' if method == CANCEL else 'ACCEPTED'};RSVP=FALSE:"
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Studio Dashboard//Notices//EN",
-        "CALSCALE:GREGORIAN",
-        f"METHOD:{method}",
-        *timezone_lines(event.time_zone, event.start, event.end),
-        "BEGIN:VEVENT",
-        f"UID:{event.uid}",
-        f"SEQUENCE:{event.sequence}",
-        f"DTSTAMP:{_utc(stamp or datetime.now(UTC))}",
-        f"DTSTART;TZID={event.time_zone}:{_local(event.start, zone)}",
-        f"DTEND;TZID={event.time_zone}:{_local(event.end, zone)}",
-        f"SUMMARY:{_text(event.summary)}",
-        f"STATUS:{'CANCELLED' if method == CANCEL else 'CONFIRMED'}",
-        f"ORGANIZER;CN={_param(organizer_name)}:mailto:{organizer}",
-        attendee + f"mailto:{attendee_email}",
-    ]
-    if event.location:
-        lines.append(f"LOCATION:{_text(event.location)}")
-    if event.description:
-        lines.append(f"DESCRIPTION:{_text(event.description)}")
-    lines += ["END:VEVENT", "END:VCALENDAR"]
+    calendar = CalendarTemplate.of(
+        method=method, event=event, organizer_name=organizer_name, stamp=stamp
+    )
+    return calendar.text(attendee_name=attendee_name, attendee_email=attendee_email)
+
+
+@dataclass(frozen=True)
+class CalendarTemplate:
+    """One notice's VCALENDAR text but its ATTENDEE line, built once for all its attendees
+    (the zone's transitions and the folding are the same for each): ``text`` adds the line."""
+
+    method: str
+    head: str
+    tail: str
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        method: str,
+        event: IcsEvent,
+        organizer_name: str,
+        stamp: datetime | None = None,
+    ) -> "CalendarTemplate":
+        """The text around the attendee of ``calendar_text`` with these arguments."""
+        zone = ZoneInfo(event.time_zone)
+        organizer = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "notifications@localhost"
+        head = [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            "PRODID:-//Studio Dashboard//Notices//EN",
+            "CALSCALE:GREGORIAN",
+            f"METHOD:{method}",
+            *timezone_lines(event.time_zone, event.start, event.end),
+            "BEGIN:VEVENT",
+            f"UID:{event.uid}",
+            f"SEQUENCE:{event.sequence}",
+            f"DTSTAMP:{_utc(stamp or datetime.now(UTC))}",
+            f"DTSTART;TZID={event.time_zone}:{_local(event.start, zone)}",
+            f"DTEND;TZID={event.time_zone}:{_local(event.end, zone)}",
+            f"SUMMARY:{_text(event.summary)}",
+            f"STATUS:{'CANCELLED' if method == CANCEL else 'CONFIRMED'}",
+            f"ORGANIZER;CN={_param(organizer_name)}:mailto:{organizer}",
+        ]
+        tail = []
+        if event.location:
+            tail.append(f"LOCATION:{_text(event.location)}")
+        if event.description:
+            tail.append(f"DESCRIPTION:{_text(event.description)}")
+        tail += ["END:VEVENT", "END:VCALENDAR"]
+        return cls(method=method, head=_lines(head), tail=_lines(tail))
+
+    def text(self, *, attendee_name: str, attendee_email: str) -> str:
+        """The whole text for this attendee."""
+        attendee = f"ATTENDEE;CN={_param(attendee_name or attendee_email)};ROLE=REQ-PARTICIPANT;"
+        attendee += f"PARTSTAT={'DECLINED' if self.method == CANCEL else 'ACCEPTED'};RSVP=FALSE:"
+        return self.head + _lines([attendee + f"mailto:{attendee_email}"]) + self.tail
+
+
+def _lines(lines: list[str]) -> str:
     return "".join(_fold(line) + "\r\n" for line in lines)
 
 
@@ -201,6 +234,12 @@ def _param(value: str) -> str:
 
 def _fold(line: str) -> str:
     """The line folded at 75 octets, never inside a UTF-8 character."""
+    if line.isascii():  # a character an octet: 75 of them, then a space and 74 a line
+        rest = [
+            " " + line[at : at + LINE_OCTETS - 1]
+            for at in range(LINE_OCTETS, len(line), LINE_OCTETS - 1)
+        ]
+        return "\r\n".join([line[:LINE_OCTETS], *rest])
     parts, current, size = [], "", 0
     for char in line:
         width = len(char.encode())

@@ -1,10 +1,12 @@
 """The notices' words: subject, plain text and HTML from templates (one pair per kind under
 ``templates/notifications/``), times in the business's zone with the zone named."""
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.template.loader import render_to_string
+from django.utils.html import escape
 
 from calendar_app.locations import location_text
 from calendar_app.models import Event
@@ -78,6 +80,56 @@ def render_notice(
         text=render_to_string(f"notifications/{kind}.txt", context),
         html=render_to_string(f"notifications/{kind}.html", context),
     )
+
+
+# Stand-ins rendered in place of each person's name and unsubscribe link (``NoticeRenderer``):
+# letters and digits only, so escaping and the templates' filters leave them as they are, and
+# random, so no event title or owner's message holds them.
+NAME_TOKEN = f"zqname{uuid.uuid4().hex}zq"
+URL_TOKEN = f"zqurl{uuid.uuid4().hex}zq"
+
+
+@dataclass
+class NoticeRenderer:
+    """One notice of ``kind`` (``render_notice``'s arguments but the person) to many people,
+    each getting exactly what ``render_notice`` would give them.
+
+    The templates are rendered once per shape (name given or not, link given or not: a
+    template may say "there" for no name) with stand-ins for the name and the link, and each
+    person's values put in their place, HTML-escaped in the HTML part as the template would:
+    a class of 1,000 renders its templates at most four times, not 2,000.
+    """
+
+    kind: str
+    business: Business
+    context: dict
+    message: str
+    _shapes: dict[tuple[bool, bool], Rendered] = field(default_factory=dict, repr=False)
+
+    def render(self, *, name: str, unsubscribe_url: str) -> Rendered:
+        """The notice to the person called ``name`` with their ``unsubscribe_url``."""
+        shape_key = (bool(name), bool(unsubscribe_url))
+        shape = self._shapes.get(shape_key)
+        if shape is None:
+            shape = self._shapes[shape_key] = render_notice(
+                kind=self.kind,
+                business=self.business,
+                context=self.context,
+                name=NAME_TOKEN if name else "",
+                message=self.message,
+                unsubscribe_url=URL_TOKEN if unsubscribe_url else "",
+            )
+        html_name, html_url = str(escape(name)), str(escape(unsubscribe_url))
+        return Rendered(
+            subject=_fill(shape.subject, name=name, url=unsubscribe_url),
+            text=_fill(shape.text, name=name, url=unsubscribe_url),
+            html=_fill(shape.html, name=html_name, url=html_url),
+        )
+
+
+def _fill(rendered: str, *, name: str, url: str) -> str:
+    # The link first: a name cannot then put a link stand-in of its own into the result.
+    return rendered.replace(URL_TOKEN, url).replace(NAME_TOKEN, name)
 
 
 def render_cancellation(

@@ -43,6 +43,15 @@ class Inbox:
         return [email.message_from_bytes(raw, policy=default) for raw in self.raw]
 
 
+class Handler:
+    """What aiosmtpd sees of the inbox: its two handlers only. aiosmtpd looks at every
+    attribute of its handler (``inspect.getmembers``) for each new connection, which on the
+    inbox itself would parse every message kept so far (``messages``) again each time."""
+
+    def __init__(self, inbox: Inbox):
+        self.handle_RCPT, self.handle_DATA = inbox.handle_RCPT, inbox.handle_DATA
+
+
 class SmtpServer:
     """The loopback server, stoppable and startable again on the same port."""
 
@@ -54,7 +63,7 @@ class SmtpServer:
         self.controller: Controller | None = None
 
     def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(Handler(self.inbox), hostname="127.0.0.1", port=self.port)
         self.controller.start()
 
     def stop(self) -> None:

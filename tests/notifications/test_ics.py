@@ -194,3 +194,14 @@ def test_confirmation_move_and_cancel_update_one_calendar_entry(smtp, schedule, 
     )
     assert booked_start == "DTSTART;TZID=Europe/Berlin:20261024T090000"  # CEST, UTC+2
     assert moved_start == "DTSTART;TZID=Europe/Berlin:20261026T090000"  # CET, UTC+1
+
+
+@pytest.mark.parametrize("size", [0, 1, 74, 75, 76, 148, 149, 150, 300])
+def test_an_ascii_line_is_folded_as_any_line_is(size):
+    line = "".join(chr(ord("a") + n % 26) for n in range(size))
+
+    folded = ics._fold(line)
+
+    assert folded.replace("\r\n ", "") == line
+    assert all(1 <= len(part) <= 75 for part in folded.split("\r\n")) or size == 0
+    assert folded == ics._fold(line + "é")[: len(folded)]  # the octet-by-octet path

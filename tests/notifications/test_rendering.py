@@ -6,6 +6,7 @@ import pytest
 
 from calendar_app.notifications.rendering import (
     SUBJECTS,
+    NoticeRenderer,
     event_context,
     render_cancellation,
     render_notice,
@@ -110,3 +111,35 @@ def test_a_move_across_the_clock_change_shows_both_times_in_the_business_zone(sc
 
     assert "Was: Saturday 24 October 2026, 09:00 to 10:00 (Europe/Berlin)" in rendered.text
     assert "Now: Monday 26 October 2026, 09:00 to 10:00 (Europe/Berlin)" in rendered.text
+
+
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("Ana", "https://x/u/a?b=1&c=2"),
+        ('<script>alert("x")</script> & Co', "https://x/u/"),
+        ("", "https://x/u/"),
+        ("Ana", ""),
+        ("", ""),
+    ],
+)
+def test_rendering_once_per_notice_gives_each_person_what_rendering_alone_would(
+    schedule, name, url
+):
+    event = EventFactory(schedule=schedule, title="Pilates <1>", location={"name": "B & C"})
+    context = {
+        **event_context(event=event, business=event.business),
+        "old_day": "Sunday 31 May 2026",
+        "old_times": "09:00 to 10:00",
+        "old_place": "",
+        "promoted": True,
+    }
+    common = {"business": event.business, "context": context, "message": "See <you>\nsoon"}
+
+    for kind in SUBJECTS:
+        renderer = NoticeRenderer(kind=kind, **common)
+        renderer.render(name="Someone else", unsubscribe_url="https://x/u/other")
+
+        assert renderer.render(name=name, unsubscribe_url=url) == render_notice(
+            kind=kind, name=name, unsubscribe_url=url, **common
+        )

@@ -8,6 +8,7 @@ from calendar_app.models import Business
 from calendar_app.notifications import services as notifications
 from calendar_app.notifications.models import Message, Unsubscribe
 from calendar_app.notifications.services import NO_EMAIL, UNSUBSCRIBED, WIX_NOTIFIES
+from calendar_app.notifications.tokens import unsubscribe_url
 from tests.factories import EventFactory, ParticipationFactory
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +137,34 @@ def test_cancelling_a_whole_series_tells_the_participants_of_each_occurrence(
     assert sorted(Message.objects.values_list("event_id", flat=True)) == sorted(
         o.pk for o in occurrences
     )
+
+
+def test_two_participants_bodies_differ_only_in_their_name_and_link_and_names_are_escaped(
+    owner_membership, schedule
+):
+    event = EventFactory(schedule=schedule, title="Morning Yoga")
+    ParticipationFactory(event=event, name="Ana", email="ana@example.org")
+    ParticipationFactory(event=event, name="<script>x()</script>", email="bo@example.org")
+
+    cancel(event, owner_membership, notify=True, message="The teacher is ill.")
+
+    ana = Message.objects.get(event_id=event.pk, email="ana@example.org")
+    bo = Message.objects.get(event_id=event.pk, email="bo@example.org")
+    ana_url = unsubscribe_url(business_id=event.business_id, email="ana@example.org")
+    bo_url = unsubscribe_url(business_id=event.business_id, email="bo@example.org")
+    assert ana_url != bo_url
+    assert ana.subject == bo.subject
+    assert "Hello Ana," in ana.text_body and ana_url in ana.text_body
+    assert (
+        ana.text_body.replace("Hello Ana,", "Hello <script>x()</script>,").replace(ana_url, bo_url)
+        == bo.text_body
+    )
+    assert "<p>Hello &lt;script&gt;x()&lt;/script&gt;,</p>" in bo.html_body
+    assert "<script>" not in bo.html_body
+    assert (
+        ana.html_body.replace("Hello Ana,", "Hello &lt;script&gt;x()&lt;/script&gt;,").replace(
+            ana_url, bo_url
+        )
+        == bo.html_body
+    )
+    assert 'ATTENDEE;CN="Ana"' in ana.ics and "mailto:bo@example.org" in bo.ics

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from calendar_app.notifications import ics
 from calendar_app.notifications.models import NO_EMAIL, UNSUBSCRIBED, Message, Unsubscribe
-from calendar_app.notifications.rendering import render_notice
+from calendar_app.notifications.rendering import NoticeRenderer
 from calendar_app.notifications.tasks import send_messages
 from calendar_app.notifications.tokens import unsubscribe_url
 from calendar_app.tenancy.models import Business
@@ -80,12 +80,29 @@ def write_notices(*, business: Business, notices: list[Notice]) -> list[Message]
     emails = {r.email.lower() for n in notices for r in n.recipients if r.email}
     unsubscribed = unsubscribed_addresses(business=business, emails=emails) if emails else set()
     stamp = datetime.now(UTC)
-    rows = [
-        _row(business=business, notice=notice, recipient=recipient, stamp=stamp, reason=reason)
-        for notice in notices
-        for recipient in notice.recipients
-        for reason in [_skip_reason(recipient=recipient, unsubscribed=unsubscribed)]
-    ]
+    rows = []
+    for notice in notices:
+        # The notice's words and calendar text are built once, then each person's put in.
+        renderer = NoticeRenderer(
+            kind=notice.kind, business=business, context=notice.context, message=notice.message
+        )
+        calendar = ics.CalendarTemplate.of(
+            method=notice.ics_method,
+            event=notice.ics_event,
+            organizer_name=business.name,
+            stamp=stamp,
+        )
+        rows += [
+            _row(
+                business=business,
+                notice=notice,
+                recipient=recipient,
+                renderer=renderer,
+                calendar=calendar,
+                reason=_skip_reason(recipient=recipient, unsubscribed=unsubscribed),
+            )
+            for recipient in notice.recipients
+        ]
     if not rows:
         return []
     Message.objects.bulk_create(rows, ignore_conflicts=True)
@@ -106,27 +123,22 @@ def _skip_reason(*, recipient: Recipient, unsubscribed: set[str]) -> str:
 
 
 def _row(
-    *, business: Business, notice: Notice, recipient: Recipient, stamp: datetime, reason: str
+    *,
+    business: Business,
+    notice: Notice,
+    recipient: Recipient,
+    renderer: NoticeRenderer,
+    calendar: ics.CalendarTemplate,
+    reason: str,
 ) -> Message:
     email = recipient.email
-    rendered = render_notice(
-        kind=notice.kind,
-        business=business,
-        context=notice.context,
+    rendered = renderer.render(
         name=recipient.name,
-        message=notice.message,
         unsubscribe_url=unsubscribe_url(business_id=business.pk, email=email) if email else "",
     )
-    calendar = ""
+    text = ""
     if email and not reason:
-        calendar = ics.calendar_text(
-            method=notice.ics_method,
-            event=notice.ics_event,
-            organizer_name=business.name,
-            attendee_name=recipient.name,
-            attendee_email=email,
-            stamp=stamp,
-        )
+        text = calendar.text(attendee_name=recipient.name, attendee_email=email)
     return Message(
         business=business,
         participation=recipient.participation,
@@ -140,8 +152,8 @@ def _row(
         subject=rendered.subject,
         text_body=rendered.text,
         html_body=rendered.html,
-        ics=calendar,
-        ics_method=notice.ics_method if calendar else "",
+        ics=text,
+        ics_method=notice.ics_method if text else "",
         state=Message.State.SKIPPED if reason else Message.State.QUEUED,
         reason=reason,
         message_id=new_message_id(kind=notice.kind),
