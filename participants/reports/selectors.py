@@ -114,61 +114,75 @@ def occurrences_in(
     *,
     first_day: date,
     last_day: date,
-    schedule: Schedule | None = None,
+    schedule_ids: list[str],
     prefix: str = "",
 ) -> Q:
     """The occurrences a report counts, as a filter (on ``prefix``, e.g. ``event__``, from a
     participation): starting between ``first_day`` and ``last_day`` (both in the business's
-    zone, inclusive), confirmed, not removed, not blocked time, no MASTER. A filter rather
-    than a subquery, so that each aggregate joins the events once."""
+    zone, inclusive), confirmed, not removed, no MASTER, of the schedules ``schedule_ids``
+    (the business's that are not blocked time, or the one filtered on). The schedules are
+    given as ids rather than joined, so that each aggregate joins only the events, once."""
     zone = business.zone
     start = datetime.combine(first_day, time.min, tzinfo=zone)
     end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
-    condition = Q(
+    return Q(
         **{
             f"{prefix}business": business,
             f"{prefix}start__gte": start,
             f"{prefix}start__lt": end,
             f"{prefix}status": Event.Status.CONFIRMED,
             f"{prefix}removed_date__isnull": True,
-            f"{prefix}schedule__is_blocked_time": False,
+            f"{prefix}schedule_id__in": schedule_ids,
         }
     ) & ~Q(**{f"{prefix}recurrence_type": Event.RecurrenceType.MASTER})
-    if schedule is not None:
-        condition &= Q(**{f"{prefix}schedule": schedule})
-    return condition
+
+
+def _slot(start: str, zone) -> dict:
+    """The week (its Monday), ISO weekday and hour of ``start`` (a field path), in ``zone``."""
+    return {
+        "week": TruncDate(TruncWeek(start, tzinfo=zone)),
+        "day": ExtractIsoWeekDay(start, tzinfo=zone),
+        "hour": ExtractHour(start, tzinfo=zone),
+    }
 
 
 def attendance_report(
     *, business: Business, first_day: date, last_day: date, schedule: Schedule | None = None
 ) -> Report:
     """Fill rate, no-show rate and waitlist demand per week and per schedule, and booked seats
-    by weekday x hour, for the occurrences of ``occurrences_in``; four queries (plus one for
-    the schedules' names), however many occurrences the range holds."""
+    by weekday x hour, for the occurrences of ``occurrences_in``; four queries (the schedules,
+    then three aggregates), however many occurrences the range holds.
+
+    The events and the participations are each aggregated once, by schedule, week, weekday
+    and hour together (at most one row per occurrence, far fewer for weekly series): the
+    per-week, per-schedule and busiest-hours figures are sums of those rows."""
     zone = business.zone
-    scope = {"first_day": first_day, "last_day": last_day, "schedule": schedule}
-    week = TruncDate(TruncWeek("start", tzinfo=zone))
+    schedules = report_schedules(business)
+    if schedule is not None:
+        schedules = schedules.filter(pk=schedule.pk)
+    names = dict(schedules.values_list("pk", "name"))
+    scope = {"first_day": first_day, "last_day": last_day, "schedule_ids": list(names)}
     cells: dict[tuple[str, date], Figures] = defaultdict(lambda: Figures(label=""))
+    hours = [[0] * 24 for _ in WEEKDAYS]
+    if not names:
+        return _report(first_day, last_day, cells, hours, names)
 
     for row in (
         Event.objects.filter(occurrences_in(business, **scope))
-        .annotate(week=week)
+        .annotate(week=TruncDate(TruncWeek("start", tzinfo=zone)))
         .values("schedule_id", "week")
-        .annotate(
-            occurrences=Count("pk"),
-            capacity=Sum("total_capacity", default=0),
-        )
+        .annotate(occurrences=Count("pk"), capacity=Sum("total_capacity", default=0))
     ):
         cell = cells[row["schedule_id"], row["week"]]
         cell.occurrences, cell.capacity = row["occurrences"], row["capacity"]
 
-    active = Participation.objects.filter(
-        occurrences_in(business, prefix="event__", **scope), cancelled_date__isnull=True
-    )
     limited = Q(event__total_capacity__isnull=False)
     for row in (
-        active.annotate(week=TruncDate(TruncWeek("event__start", tzinfo=zone)))
-        .values("event__schedule_id", "week")
+        Participation.objects.filter(
+            occurrences_in(business, prefix="event__", **scope), cancelled_date__isnull=True
+        )
+        .annotate(**_slot("event__start", zone))
+        .values("event__schedule_id", "week", "day", "hour")
         .annotate(
             booked=Sum("party_size", filter=limited, default=0),
             seats=Sum("party_size", default=0),
@@ -178,8 +192,12 @@ def attendance_report(
         )
     ):
         cell = cells[row["event__schedule_id"], row["week"]]
-        for name in ("booked", "seats", "checked_in", "no_shows", "not_recorded"):
-            setattr(cell, name, row[name])
+        cell.booked += row["booked"]
+        cell.seats += row["seats"]
+        cell.checked_in += row["checked_in"]
+        cell.no_shows += row["no_shows"]
+        cell.not_recorded += row["not_recorded"]
+        hours[row["day"] - 1][row["hour"]] += row["seats"]
 
     unplaced = WaitlistEntry.objects.filter(
         occurrences_in(business, prefix="event__", **scope),
@@ -193,21 +211,10 @@ def attendance_report(
     ):
         cells[row["event__schedule_id"], row["week"]].waited_unplaced = row["people"]
 
-    hours = [[0] * 24 for _ in WEEKDAYS]
-    for row in (
-        active.annotate(
-            day=ExtractIsoWeekDay("event__start", tzinfo=zone),
-            hour=ExtractHour("event__start", tzinfo=zone),
-        )
-        .values("day", "hour")
-        .annotate(seats=Sum("party_size", default=0))
-    ):
-        hours[row["day"] - 1][row["hour"]] = row["seats"]
-
-    return _report(business, first_day, last_day, cells, hours)
+    return _report(first_day, last_day, cells, hours, names)
 
 
-def _report(business, first_day, last_day, cells, hours) -> Report:
+def _report(first_day, last_day, cells, hours, names) -> Report:
     monday = first_day - timedelta(days=first_day.weekday())
     weeks: dict[date, Figures] = {}
     while monday <= last_day:
@@ -217,15 +224,8 @@ def _report(business, first_day, last_day, cells, hours) -> Report:
     total = Figures(label="All")
     for (schedule_id, week_start), cell in cells.items():
         weeks[week_start].add(cell)
-        per_schedule.setdefault(schedule_id, Figures(label=schedule_id)).add(cell)
+        per_schedule.setdefault(schedule_id, Figures(label=names[schedule_id])).add(cell)
         total.add(cell)
-    names = dict(
-        Schedule.objects.filter(business=business, pk__in=list(per_schedule)).values_list(
-            "pk", "name"
-        )
-    )
-    for schedule_id, figures in per_schedule.items():
-        figures.label = names.get(schedule_id, schedule_id)
     return Report(
         first_day=first_day,
         last_day=last_day,

@@ -18,8 +18,11 @@ pytestmark = [pytest.mark.benchmark, pytest.mark.django_db]
 SERIES = 200
 WEEKS = 52
 PER_CLASS = 8  # participants of each occurrence, of 10 places
-REPORT_QUERIES = 10  # session, user, membership and business, the schedules of the filter, the
-# four aggregates of the report and the schedules' names: whatever the number of occurrences
+REPORT_QUERIES = 9  # session, user, membership and business, the schedules of the filter, the
+# report's schedules, then its three aggregates: whatever the number of occurrences
+# The issue's target, asserted on the page's CPU time (the test process's): on this shared
+# machine the wall clock mostly measures the other processes; it is printed beside it.
+REPORT_P50_MS = 150
 ATTENDANCE = [
     *[Participation.Attendance.CHECKED_IN] * 5,
     Participation.Attendance.NO_SHOW,
@@ -102,6 +105,7 @@ def test_reports_page_server_time(require_postgresql, owner_client, business, sc
     timing = time_get(owner_client, url)
     report(
         timing.line(f"reports page (a year, {SERIES} weekly series, {occurrences:,} occurrences)")
+        + f" [target p50 <= {REPORT_P50_MS} ms]"
     )
 
     with CaptureQueriesContext(connection) as csv_queries:
@@ -110,6 +114,7 @@ def test_reports_page_server_time(require_postgresql, owner_client, business, sc
     report(f"reports CSV per week (the same year): {len(csv_queries)} queries, {len(lines)} lines")
     assert occurrences == SERIES * WEEKS
     assert timing.queries <= REPORT_QUERIES
+    assert timing.cpu_p50 <= REPORT_P50_MS
     assert response.status_code == 200
     assert len(lines) in (1 + 53 + 1, 1 + 54 + 1)  # the header, every week touched, the total
     assert len(csv_queries) <= REPORT_QUERIES - 1  # the filter's schedules are not read
