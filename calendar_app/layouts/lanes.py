@@ -56,11 +56,13 @@ def lay_out_lanes(
             if lane_ends:
                 group_lanes.append(len(lane_ends))
             lane_ends = []
-        lane = next((n for n, end in enumerate(lane_ends) if end <= begin), len(lane_ends))
-        if lane == len(lane_ends):
-            lane_ends.append(finish)
+        for lane, end in enumerate(lane_ends):  # the first lane free by its start
+            if end <= begin:
+                lane_ends[lane] = finish
+                break
         else:
-            lane_ends[lane] = finish
+            lane = len(lane_ends)
+            lane_ends.append(finish)
         placed[i] = (begin - offset, finish - begin, lane, len(group_lanes))
         group_end = max(group_end, finish)
     if lane_ends:
