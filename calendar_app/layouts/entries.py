@@ -244,6 +244,39 @@ class Day:
         )
 
 
+def columns_markup(days: list[Day], *, view: str) -> SafeString:
+    """The week and day grids' columns (a day, or a resource on a day), each with its head,
+    untimed row, empty hours and blocks: one string for the page, as a template loop over
+    thirty resource columns costs more than their events. The day's link heads a column but
+    in the day by resource (the page is that day)."""
+    parts = []
+    for day in days:
+        iso = day.date.isoformat()
+        classes = "cal-day" + (" today" if day.is_today else "") + (" picked" if day.picked else "")
+        resource = f' data-resource-id="{escape(day.resource_id)}"' if day.resource_id else ""
+        head = ""
+        if not day.resource_id or view == "week":
+            url = escape(day.url)
+            label = escape(dateformat.format(day.date, "D j M"))
+            head = f'<a href="{url}" hx-get="{url}">{label}</a>'
+        if day.resource_id:
+            head += f' <span class="cal-resname">{escape(day.resource_name)}</span>'
+        now = ""
+        if day.now_top is not None:
+            now = (
+                f'<div class="cal-now" data-now="{day.now_top}">'
+                '<span class="visually-hidden">Now</span></div>'
+            )
+        parts.append(
+            f'<div class="{classes}" data-date="{iso}" data-day="{iso}"{resource}>\n'
+            f'<div class="cal-dayhead">{head}</div>\n'
+            f'<div class="cal-untimed">{day.untimed_markup}</div>\n'
+            f'<div class="cal-timeline">\n{day.slots_markup}\n{now}{day.timed_markup}\n</div>\n'
+            "</div>\n"
+        )
+    return mark_safe("".join(parts))
+
+
 def event_links() -> Callable[[str], str]:
     """The event page's address for an event id, from one ``reverse`` per page: the link of
     each event is the reversed prefix and suffix around its quoted id (as ``reverse`` quotes

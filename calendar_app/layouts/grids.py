@@ -9,7 +9,14 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from calendar_app.layouts.entries import MONTH_DAY_EVENTS, Day, Entry, Slot, event_links
+from calendar_app.layouts.entries import (
+    MONTH_DAY_EVENTS,
+    Day,
+    Entry,
+    Slot,
+    columns_markup,
+    event_links,
+)
 from calendar_app.layouts.lanes import lay_out_lanes
 from calendar_app.layouts.query import BY_RESOURCE_VIEWS, CalendarQuery
 from calendar_app.layouts.resources import resource_columns
@@ -187,6 +194,7 @@ def _time_grid(days: list[Day], query: CalendarQuery, now: datetime) -> dict:
             if first * 60 <= minute < last * 60:
                 day.now_top = minute - first * 60
     return {
+        "columns": columns_markup(days, view=query.view),
         "hours": [f"{hour:02d}:00" for hour in range(first, last)],
         "first_hour": first,
         "last_hour": last,

@@ -5,15 +5,17 @@ columns all place their timed events through ``lay_out_lanes``.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MIN_HEIGHT_MINUTES = 20  # a short event is drawn at least this tall, so its title stays readable
 
 
-@dataclass(frozen=True, slots=True)
-class Placement:
+class Placement(NamedTuple):
     """Where one item sits in its column: ``top`` and ``height`` in minutes from the grid's
-    first hour, and its ``lane`` of ``lanes`` shared with the items it overlaps."""
+    first hour, and its ``lane`` of ``lanes`` shared with the items it overlaps.
+
+    A tuple: a busy week places a thousand items, and a frozen dataclass costs several times
+    as much to build."""
 
     top: int
     height: int
@@ -54,11 +56,13 @@ def lay_out_lanes(
             if lane_ends:
                 group_lanes.append(len(lane_ends))
             lane_ends = []
-        lane = next((n for n, end in enumerate(lane_ends) if end <= begin), len(lane_ends))
-        if lane == len(lane_ends):
-            lane_ends.append(finish)
+        for lane, end in enumerate(lane_ends):  # the first lane free by its start
+            if end <= begin:
+                lane_ends[lane] = finish
+                break
         else:
-            lane_ends[lane] = finish
+            lane = len(lane_ends)
+            lane_ends.append(finish)
         placed[i] = (begin - offset, finish - begin, lane, len(group_lanes))
         group_end = max(group_end, finish)
     if lane_ends:
