@@ -15,6 +15,7 @@ SECTIONS = {
     "Team": "calendar_app:team",
     "Resources": "bookings:resources",
     "Subscribe": "feeds:subscribe",
+    "Notifications": "notifications:settings",
     "Outbox": "notifications:outbox",
     "Wix": "wix:settings",
     "Magicline": "magicline:settings",
@@ -34,7 +35,9 @@ def test_owner_clicks_through_every_section_of_the_hub_and_back(
     page = log_in(owner)
     page.set_viewport_size(viewport)
     top_bar = page.locator(".topnav")
-    expect(top_bar.get_by_role("link")).to_have_text(["Calendar", "Bookings", "Settings"])
+    expect(top_bar.get_by_role("link")).to_have_text(
+        ["Calendar", "Bookings", "Customers", "Settings"]
+    )
     expect(top_bar.get_by_role("link", name="Calendar")).to_have_attribute("aria-current", "page")
 
     top_bar.get_by_role("link", name="Settings").click()
