@@ -78,10 +78,9 @@ class Entry:
             return ""
         return f"{_hm(self.event.start_local)} {self.event.time_zone}"
 
-    def markup(self, *, timed: bool = False, detailed: bool = False) -> str:
-        """The entry's link, as the calendar shows it: ``timed`` places it in the time grid
-        (title before time), ``detailed`` adds schedule, resources, capacity and the event's
-        own zone (the agenda; the grids show those in the popover, ``…/peek/``)."""
+    def _look(self) -> tuple[str, str]:
+        """The link's classes and its badges (clash, cancelled, pending): one rule for the
+        agenda's and month's links and the grids' blocks."""
         event = self.event
         classes = "cal-event"
         if event.is_cancelled:
@@ -95,6 +94,14 @@ class Entry:
             badges += CANCELLED_BADGE
         elif event.status == Event.Status.PENDING_CONFIRMATION:
             badges += PENDING_BADGE
+        return classes, badges
+
+    def markup(self, *, detailed: bool = False) -> str:
+        """The entry's link, as the month and agenda show it (the grids draw ``block``):
+        ``detailed`` adds schedule, resources, capacity and the event's own zone (the agenda;
+        the grids show those in the popover, ``…/peek/``)."""
+        event = self.event
+        classes, badges = self._look()
         meta = ""
         if detailed:
             parts = [event.schedule.name, *(ref.name for ref in event.resource_refs)]
@@ -118,18 +125,7 @@ class Entry:
         events it overlaps (``data-l``: lane and lanes, left out for "0 1"). Every byte here
         is paid a thousand times in a busy week: the details wait for the popover."""
         event = self.event
-        classes = "cal-event"
-        if event.is_cancelled:
-            classes += " cancelled"
-        if event.schedule.is_blocked_time:
-            classes += " blocked"
-        if self.clash:
-            classes += " clash"
-        badges = CLASH_BADGE if self.clash else ""
-        if event.is_cancelled:
-            badges += CANCELLED_BADGE
-        elif event.status == Event.Status.PENDING_CONFIRMATION:
-            badges += PENDING_BADGE
+        classes, badges = self._look()
         lanes = f' data-l="{self.lane} {self.lanes}"' if self.lanes > 1 else ""
         return (
             f'<a class="{classes}" href="{self.href}" data-event-id="{escape(event.id)}"'
