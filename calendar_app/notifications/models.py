@@ -1,5 +1,6 @@
 """The outbox: one row per message, written in the transaction of the change that causes it."""
 
+import uuid
 from datetime import timedelta
 
 from django.db import models
@@ -11,6 +12,11 @@ from calendar_app.tenancy.models import Business
 NO_EMAIL = "no email address"
 UNSUBSCRIBED = "unsubscribed"
 WIX_NOTIFIES = "Wix notifies its participants"
+
+
+def new_message_id(*, kind: str) -> str:
+    """A Message-ID of our own, fixed when the row is written, so a resend repeats it."""
+    return f"<{uuid.uuid4().hex}.{kind}@dashboard>"
 
 
 class Message(models.Model):

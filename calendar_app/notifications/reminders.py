@@ -14,7 +14,6 @@ its participation cancelled, meanwhile (``sending.stale_reminder``). The number 
 not grow with the number of participants or occurrences.
 """
 
-import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -32,6 +31,7 @@ from calendar_app.notifications.models import (
     WIX_NOTIFIES,
     Message,
     Unsubscribe,
+    new_message_id,
 )
 from calendar_app.notifications.rendering import Rendered, when_text
 from calendar_app.notifications.tokens import unsubscribe_url
@@ -143,7 +143,7 @@ def _row(*, event: Event, participation: Participation, reason: str) -> Message:
         html_body=rendered.html,
         state=Message.State.SKIPPED if reason else Message.State.QUEUED,
         reason=reason,
-        message_id=f"<{uuid.uuid4().hex}.{Message.Kind.REMINDER}@dashboard>",
+        message_id=new_message_id(kind=Message.Kind.REMINDER),
     )
 
 

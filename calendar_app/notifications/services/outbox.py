@@ -7,14 +7,19 @@ reason for one who cannot or must not be told, and inserted with ``ignore_confli
 unique key makes a retried change, a duplicate webhook or a second click insert nothing.
 """
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.db import transaction
 
 from calendar_app.notifications import ics
-from calendar_app.notifications.models import NO_EMAIL, UNSUBSCRIBED, Message, Unsubscribe
+from calendar_app.notifications.models import (
+    NO_EMAIL,
+    UNSUBSCRIBED,
+    Message,
+    Unsubscribe,
+    new_message_id,
+)
 from calendar_app.notifications.rendering import NoticeRenderer
 from calendar_app.notifications.tasks import send_messages
 from calendar_app.notifications.tokens import unsubscribe_url
@@ -47,11 +52,6 @@ class Notice:
     revision: int = 0  # 0, or the event's revision for a move (a move per revision)
     message: str = ""
     recipients: list[Recipient] = field(default_factory=list)
-
-
-def new_message_id(*, kind: str) -> str:
-    """A Message-ID of our own, fixed when the row is written, so a resend repeats it."""
-    return f"<{uuid.uuid4().hex}.{kind}@dashboard>"
 
 
 def unsubscribed_addresses(*, business: Business, emails: set[str]) -> set[str]:
