@@ -91,8 +91,12 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Two pytest-xdist workers (this machine has two cores), each with a test database and a Redis
+# database of its own (tests/worker_services.py); TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+
 test: lint
-	$(WITH_SERVICES) $(PY) -m pytest -m "not benchmark"
+	$(WITH_SERVICES) $(PY) -m pytest -m "not benchmark" -n $(TEST_WORKERS)
 
 bench: install
 	$(WITH_SERVICES) $(PY) -m pytest tests/benchmarks -m benchmark -s

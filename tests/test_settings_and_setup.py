@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.worker_services import _own_database
+
 ROOT = Path(__file__).resolve().parents[1]
 FIND_PYTHON = ROOT / ".ci" / "find-python"
 
@@ -155,3 +157,11 @@ def test_the_benchmarks_are_left_out_of_the_normal_run():
 
     assert result.returncode == 5, result.stdout  # 5: every benchmark deselected
     assert "deselected" in result.stdout
+
+
+def test_each_test_worker_gets_a_redis_database_of_its_own():
+    url = "redis://127.0.0.1:6379/0"
+    assert _own_database(url, "gw0") == "redis://127.0.0.1:6379/1"
+    assert _own_database(url, "gw14") == "redis://127.0.0.1:6379/15"
+    with pytest.raises(RuntimeError, match="At most 15 test workers"):
+        _own_database(url, "gw15")
