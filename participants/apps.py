@@ -18,7 +18,9 @@ class ParticipantsConfig(AppConfig):
         from participants.services.waitlist import (
             promote_after_capacity_change,
             promote_after_upstream_capacity_raise,
+            promote_after_upstream_places_freed,
         )
+        from participants.signals import upstream_places_freed
 
         capacity_changed.connect(
             promote_after_capacity_change, dispatch_uid="participants.promote_after_capacity"
@@ -26,4 +28,8 @@ class ParticipantsConfig(AppConfig):
         upstream_capacity_raised.connect(
             promote_after_upstream_capacity_raise,
             dispatch_uid="participants.promote_after_upstream_capacity",
+        )
+        upstream_places_freed.connect(
+            promote_after_upstream_places_freed,
+            dispatch_uid="participants.promote_after_upstream_places_freed",
         )

@@ -98,6 +98,12 @@ class Participation(models.Model):
         return self.cancelled_date is not None
 
 
+def freed_by_note(*, name: str, cancelled: bool) -> str:
+    """What freed a place, as a promotion's audit record says it: the cancel of a participation
+    or its smaller party, named by the participant (an erase scrubs the name from these)."""
+    return f"cancel of {name}" if cancelled else f"party of {name} shrank"
+
+
 class WaitlistSetting(models.Model):
     """A schedule's waitlist rules: how many may wait per occurrence (empty: no limit) and
     whether a freed place goes to the first who fits at once, or is offered to staff."""

@@ -11,3 +11,8 @@ from django.dispatch import Signal
 participation_added = Signal()  # kwargs: participation, promoted (bool), notify (bool)
 # Sent when staff cancelled a participation, with the row as written: the person is told.
 participation_cancelled = Signal()  # kwargs: participation (Participation)
+# Sent by an upstream's apply code (a Wix webhook, backfill) when it cancelled an active
+# participation or made its party smaller, inside the apply's transaction with the event locked:
+# the freed places go to those waiting. ``participation`` is the row as written, ``cancelled``
+# says which of the two it was, ``name`` is the participant's name before the change.
+upstream_places_freed = Signal()  # kwargs: participation, cancelled (bool), name (str)

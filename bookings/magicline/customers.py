@@ -3,7 +3,8 @@ purged on CUSTOMER_ACCESS_DISABLED), and the lookups the tasks and ``sync`` ask 
 
 A Magicline id is one person across studios; each studio keeps its own local customer of it (as
 a local business does). Every apply runs under a lock on the studio's connection row
-(``locked``), so two tasks about one customer never race, and is idempotent.
+(``locked``), so two tasks about one customer never race, and is idempotent; the customer
+directories follow each change (``follow_customer``: a new name, or a purge).
 """
 
 from django.db import transaction
@@ -13,6 +14,7 @@ from bookings.contract import CustomerAnswer
 from bookings.magicline.answers import read_answer
 from bookings.magicline.models import MagiclineConnection, MagiclineCustomer
 from bookings.models import Customer, IdlePeriod
+from participants.customers.services import follow_customer
 
 ANONYMISED_NAME = "Anonymised customer"
 
@@ -94,7 +96,8 @@ def apply_remote_customer(
     if data is not None:
         for link in links:  # the copies there were (a new one was made from ``data``)
             if not link.access_disabled:
-                save_changed(link.customer, _customer_fields(data))
+                if save_changed(link.customer, _customer_fields(data)):
+                    follow_customer(customer=link.customer)
                 link.refreshed_date = timezone.now()
                 link.save(update_fields=["refreshed_date"])
     return own.customer
@@ -131,4 +134,5 @@ def purge_customer(*, connection: MagiclineConnection, magicline_id: int) -> int
         IdlePeriod.objects.filter(customer_id=link.customer_id).delete()
         link.access_disabled = True
         link.save(update_fields=["access_disabled"])
+        follow_customer(customer=link.customer)
     return len(links)

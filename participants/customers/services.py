@@ -23,7 +23,7 @@ from participants.customers.directory import (
     person_fields,
 )
 from participants.customers.models import Person, PersonLink
-from participants.models import Participation, WaitlistEntry
+from participants.models import Participation, WaitlistEntry, freed_by_note
 
 MODELS = {
     "Person": Person,
@@ -58,11 +58,23 @@ def _link(*, business_id: int, key: str, fields: dict, **record) -> Person:
     return person
 
 
+def _forget(**record) -> None:
+    """Take ``record`` (participation_id= or customer_id=) out of the directories that have it;
+    a person left without records is removed."""
+    links = PersonLink.objects.filter(**record)
+    holders = list(links.values_list("person_id", flat=True))
+    if holders:
+        links.delete()
+        Person.objects.filter(pk__in=holders, links__isnull=True).delete()
+
+
 def record_participation(*, participation: Participation) -> Person | None:
-    """Keep the directory up to date after a participation is added or edited: it is the person
-    of its customer, else of its address, else its own (a few queries). None for an erased one."""
+    """Keep the directory up to date after a participation is added or edited (here, or
+    upstream): it is the person of its customer, else of its address, else its own (a few
+    queries). An anonymised one leaves the directory (None)."""
     p = participation
     if is_anonymised(p.name, p.email, p.phone):
+        _forget(participation_id=p.pk)
         return None
     customer = p.customer if p.customer_id else None
     key = participation_key(
@@ -80,12 +92,26 @@ def record_participation(*, participation: Participation) -> Person | None:
 
 def record_customer(*, business: Business, customer: Customer) -> Person | None:
     """Keep ``business``'s directory up to date for a customer who books there (its own, or
-    one of its facility group's). None for an anonymised customer."""
+    one of its facility group's). An anonymised customer leaves that directory (None)."""
+    return _record_customer(business_id=business.pk, customer=customer)
+
+
+def _record_customer(*, business_id: int, customer: Customer) -> Person | None:
     if is_anonymised(customer.full_name, customer.email, customer.phone):
+        _forget(business_id=business_id, customer_id=customer.pk)
         return None
     key = customer_key(customer_id=customer.pk, email=customer.email)
     fields = person_fields(name=customer.full_name, email=customer.email, phone=customer.phone)
-    return _link(business_id=business.pk, key=key, fields=fields, customer_id=customer.pk)
+    return _link(business_id=business_id, key=key, fields=fields, customer_id=customer.pk)
+
+
+def follow_customer(*, customer: Customer) -> None:
+    """An upstream changed a customer (Magicline: refreshed, or purged): every directory that
+    has them shows their name, address and phone as they are now, and an anonymised one leaves
+    them all (a query when no directory has them yet: the catch-up links them)."""
+    businesses = PersonLink.objects.filter(customer=customer).values_list("business_id", flat=True)
+    for business_id in sorted(set(businesses)):
+        _record_customer(business_id=business_id, customer=customer)
 
 
 def sync_directory(*, business: Business) -> int:
@@ -123,8 +149,9 @@ def _scrub_promotion_notes(*, business: Business, participation_ids: list[str]) 
     freed = Participation.objects.filter(pk__in=participation_ids).values_list("event_id", "name")
     notes = {}
     for event_id, name in freed:
-        notes[(event_id, f"cancel of {name}")] = "cancel of a participant"
-        notes[(event_id, f"party of {name} shrank")] = "party of a participant shrank"
+        for cancelled in (True, False):
+            note = freed_by_note(name=name, cancelled=cancelled)
+            notes[(event_id, note)] = freed_by_note(name="a participant", cancelled=cancelled)
     events = {event_id for event_id, _ in notes}
     promoted = dict(Participation.objects.filter(event_id__in=events).values_list("pk", "event_id"))
     records = ChangeRecord.objects.filter(
@@ -190,10 +217,7 @@ def erase_person(*, actor: Membership | None, person: Person) -> Erased:
             "personal_data": ["kept", "erased"],
         },
     )
+    # Copies an upstream anonymised elsewhere have left those directories already (the purge
+    # follows them there: ``follow_customer``).
     person.delete()
-    # Copies the upstream anonymised elsewhere leave those businesses' directories too.
-    copies = PersonLink.objects.filter(customer_id__in=upstream)
-    holders = list(copies.values_list("person_id", flat=True))
-    copies.delete()
-    Person.objects.filter(pk__in=holders, links__isnull=True).delete()
     return Erased(participations, len(customer_ids), waitlist_entries, messages)

@@ -16,7 +16,7 @@ from calendar_app.signals import event_changed
 from calendar_app.tenancy.access import require_member
 from calendar_app.tenancy.models import Membership
 from participants.customers.services import record_participation
-from participants.models import Participation
+from participants.models import Participation, freed_by_note
 from participants.services.locking import (
     MAX_PARTY_SIZE,
     ParticipationError,
@@ -173,7 +173,8 @@ def update_participation(
     )
     record_participation(participation=updated)
     if updated.party_size < current.party_size:
-        promote_waiting(event=locked, actor=actor, freed_by=f"party of {current.name} shrank")
+        freed_by = freed_by_note(name=current.name, cancelled=False)
+        promote_waiting(event=locked, actor=actor, freed_by=freed_by)
     event_changed.send(sender=Participation, event=locked)
     return updated
 
@@ -201,7 +202,8 @@ def cancel_participation(
         action="cancel",
         revision_before=expected_revision,
     )
-    promote_waiting(event=locked, actor=actor, freed_by=f"cancel of {updated.name}")
+    freed_by = freed_by_note(name=updated.name, cancelled=True)
+    promote_waiting(event=locked, actor=actor, freed_by=freed_by)
     event_changed.send(sender=Participation, event=locked)
     participation_cancelled.send(sender=Participation, participation=updated)
     return updated

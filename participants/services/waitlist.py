@@ -18,7 +18,7 @@ from calendar_app.models import Event, Schedule
 from calendar_app.tenancy.access import require_member, require_owner
 from calendar_app.tenancy.models import Membership
 from participants.customers.services import record_participation
-from participants.models import Participation, WaitlistEntry, WaitlistSetting
+from participants.models import Participation, WaitlistEntry, WaitlistSetting, freed_by_note
 from participants.services.locking import (
     MAX_PARTY_SIZE,
     ParticipationError,
@@ -245,11 +245,30 @@ def promote_after_upstream_capacity_raise(*, event_ids: list[str], **_signal) ->
         .distinct()
     )
     for waiting_event in Event.objects.filter(pk__in=list(waiting_on)).order_by("start", "id"):
-        try:
-            locked = lock_event(waiting_event)
-        except ParticipationError:  # e.g. a Wix Bookings event: its participants are read-only
-            continue
-        promote_waiting(event=locked, actor=None, freed_by="capacity raised upstream")
+        _promote_upstream(waiting_event, freed_by="capacity raised upstream")
+
+
+def promote_after_upstream_places_freed(
+    *, participation: Participation, cancelled: bool, name: str, **_signal
+) -> None:
+    """``upstream_places_freed`` receiver: an upstream cancelled a participation or made its
+    party smaller (a Wix webhook); those waiting get the freed places as after a local cancel,
+    under the event's lock, with the system as the actor. One query when nobody waits."""
+    if participation.event_id is None:
+        return
+    if not _waiting(Event(pk=participation.event_id)).exists():
+        return
+    _promote_upstream(participation.event, freed_by=freed_by_note(name=name, cancelled=cancelled))
+
+
+def _promote_upstream(event: Event, *, freed_by: str) -> None:
+    """Promote on ``event`` after an upstream's change freed places (its lock taken here; an
+    event whose participants the dashboard may not write, e.g. Wix Bookings', is left alone)."""
+    try:
+        locked = lock_event(event)
+    except ParticipationError:
+        return
+    promote_waiting(event=locked, actor=None, freed_by=freed_by)
 
 
 @transaction.atomic
