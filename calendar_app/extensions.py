@@ -64,3 +64,10 @@ erase_person_messages = Hook(
 # Magicline purge: the same member in every studio) and returns the ids of the local customers
 # it anonymised; the core anonymises the others itself.
 erase_customer_copies = Hook("erase_customer_copies", lambda *, customer_ids: [])
+
+# A person's erase: an upstream blanks the personal data of the copies it keeps of these
+# participations (the participations stay, so counts stay), without calling it inside the
+# erase's transaction (a task after the commit, retried); returns how many copies it will reach.
+erase_participation_copies = Hook(
+    "erase_participation_copies", lambda *, business, participation_ids: 0
+)

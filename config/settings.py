@@ -280,6 +280,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=SYNC_REQUEUE_SECONDS),
         "kwargs": {"older_than_seconds": SYNC_REQUEUE_SECONDS},
     },
+    "requeue-stalled-wix-erasures": {  # an owner's erase whose task to Wix was lost
+        "task": "calendar_app.wix.tasks.requeue_stalled_erasures",
+        "schedule": timedelta(minutes=15),
+    },
     "mark-attendance-not-recorded": {
         "task": "participants.tasks.mark_not_recorded",
         "schedule": timedelta(minutes=15),

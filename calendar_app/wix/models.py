@@ -105,3 +105,35 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity_fqdn}/{self.slug} {self.delivery_id} ({self.status})"
+
+
+class WixErasure(models.Model):
+    """An owner's erase of a person, still to reach (or reached) one participation mirrored from
+    the Wix site: its participant's name, address and phone are blanked there too, the
+    participation kept (``calendar_app.wix.erasure``). Made in the erase's transaction, run by a
+    task, retried; a failure shows on the sync health page with a Retry."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    connection = models.ForeignKey(WixConnection, on_delete=models.CASCADE, related_name="erasures")
+    participation = models.OneToOneField(
+        "participants.Participation", on_delete=models.CASCADE, related_name="wix_erasure"
+    )
+    blank_contact = models.BooleanField(
+        default=False, help_text="The participant had a Wix contact id; it is blanked as well."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_date = models.DateTimeField(default=timezone.now)
+    done_date = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_date", "id"]
+        indexes = [models.Index(fields=["connection", "status"], name="wix_erasure_status")]
+
+    def __str__(self) -> str:
+        return f"Erase participation {self.participation_id} in Wix ({self.status})"

@@ -4,13 +4,15 @@ typed page object for the health page and for ``manage.py sync_status``)."""
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from calendar_app.sync.health import DeliveryHealth, RefusedCount, delivery_health
+from django.db.models import Count, Q
+
+from calendar_app.sync.health import FAILURES_SHOWN, DeliveryHealth, RefusedCount, delivery_health
 from calendar_app.sync.refusals import refusal_counts
 from calendar_app.tenancy.models import Business
 from calendar_app.wix.backend import NOT_CONNECTED
 from calendar_app.wix.deliveries import STORE
 from calendar_app.wix.health.models import IntakeRejection, Reconciliation
-from calendar_app.wix.models import WixConnection
+from calendar_app.wix.models import WixConnection, WixErasure
 
 REFUSALS = (  # (reason, the element id on the page, its label)
     (IntakeRejection.Reason.SIGNATURE, "rejected-signatures", "Rejected signatures"),
@@ -67,6 +69,27 @@ class Backfill:
 
 
 @dataclass(frozen=True)
+class FailedErasure:
+    """An owner's erase that did not reach Wix's copy of a participation; the page offers Retry."""
+
+    pk: int
+    participation_id: str
+    error: str
+    attempts: int
+    created_date: datetime
+
+
+@dataclass(frozen=True)
+class Erasures:
+    """Owners' erases of people on their way to the Wix site (``calendar_app.wix.erasure``)."""
+
+    waiting: int
+    done: int
+    failed: int
+    failures: list[FailedErasure]
+
+
+@dataclass(frozen=True)
 class SyncHealth:
     """Everything the health page and ``sync_status`` show about one connection."""
 
@@ -76,6 +99,7 @@ class SyncHealth:
     deliveries: DeliveryHealth
     last_reconciliation: ReconciliationSummary | None
     backfill: Backfill
+    erasures: Erasures
 
     @property
     def reconciliation_running(self) -> bool:
@@ -109,6 +133,7 @@ class SyncHealth:
             if self.last_reconciliation
             else None,
             "backfill": {**asdict(self.backfill), "percent_done": self.backfill.percent_done},
+            "erasures": asdict(self.erasures),
         }
         return _isoformat(data)
 
@@ -154,7 +179,8 @@ def form_initial(connection: WixConnection | None) -> dict:
 
 
 def sync_health(*, connection: WixConnection) -> SyncHealth:
-    """The sync health of ``connection``, in four queries whatever the number of deliveries."""
+    """The sync health of ``connection``, in five queries whatever the number of deliveries and
+    erasures (six when some erasures failed)."""
     counts = refusal_counts(
         IntakeRejection,
         connection_id=connection.pk,
@@ -176,6 +202,39 @@ def sync_health(*, connection: WixConnection) -> SyncHealth:
             total=connection.backfill_total,
             error=connection.backfill_error,
         ),
+        erasures=_erasures(connection),
+    )
+
+
+def _erasures(connection: WixConnection) -> Erasures:
+    """The connection's erasures by status (one query), and the failed ones (one more, only
+    when there are some)."""
+    rows = WixErasure.objects.filter(connection=connection)
+    counts = rows.aggregate(
+        **{
+            status: Count("pk", filter=Q(status=status))
+            for status in (
+                WixErasure.Status.WAITING,
+                WixErasure.Status.DONE,
+                WixErasure.Status.FAILED,
+            )
+        }
+    )
+    failed = rows.filter(status=WixErasure.Status.FAILED).order_by("-created_date", "-pk")
+    return Erasures(
+        waiting=counts[WixErasure.Status.WAITING],
+        done=counts[WixErasure.Status.DONE],
+        failed=counts[WixErasure.Status.FAILED],
+        failures=[
+            FailedErasure(
+                pk=row.pk,
+                participation_id=row.participation_id,
+                error=row.error,
+                attempts=row.attempts,
+                created_date=row.created_date,
+            )
+            for row in (failed[:FAILURES_SHOWN] if counts[WixErasure.Status.FAILED] else [])
+        ],
     )
 
 

@@ -1,6 +1,7 @@
 """The owner's Wix actions: connecting a business to its Wix site (the settings page and the
-command), and the sync health page's buttons (run the backfill, resync now, retry a delivery),
-each queueing its Celery task once the change is committed."""
+command), the sync health page's buttons (run the backfill, resync now, retry a delivery or an
+erasure), and carrying an owner's erase of a person to Wix, each queueing its Celery task once
+the change is committed."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -8,9 +9,9 @@ from django.db import transaction
 from calendar_app.audit import record_change
 from calendar_app.tenancy.access import require_owner
 from calendar_app.tenancy.models import Business, Membership
-from calendar_app.wix import backfill, reconcile, tasks
+from calendar_app.wix import backfill, erasure, reconcile, tasks
 from calendar_app.wix.deliveries import STORE
-from calendar_app.wix.models import DEFAULT_BASE_URL, WebhookDelivery, WixConnection
+from calendar_app.wix.models import DEFAULT_BASE_URL, WebhookDelivery, WixConnection, WixErasure
 
 
 def check_public_key(pem: str) -> str:
@@ -117,4 +118,22 @@ def retry_delivery(*, delivery: WebhookDelivery) -> bool:
     if not STORE.retry(delivery_pk=delivery.pk):
         return False
     tasks.apply_delivery.delay_on_commit(delivery.pk)
+    return True
+
+
+def erase_participation_copies(*, business: Business, participation_ids: list[str]) -> int:
+    """``extensions.erase_participation_copies``: an owner erased a person, whose participations
+    the business's Wix site keeps copies of; each copy is blanked there by a task queued when
+    the erase commits (``erasure``). Returns how many copies it will reach."""
+    pending = erasure.request_erasures(business=business, participation_ids=participation_ids)
+    for erasure_pk in pending:
+        tasks.erase_participation.delay_on_commit(erasure_pk)
+    return len(pending)
+
+
+def retry_erasure(*, failed: WixErasure) -> bool:
+    """Queue a failed erasure again (the health page's Retry); False when it is not failed."""
+    if not erasure.retry(erasure_pk=failed.pk):
+        return False
+    tasks.erase_participation.delay_on_commit(failed.pk)
     return True

@@ -1,5 +1,6 @@
 """Celery tasks of the Wix sync: apply a stored webhook delivery, drain a connection's stored
-event deliveries in batches, reconcile a connection, run a connection's backfill.
+event deliveries in batches, reconcile a connection, run a connection's backfill, carry an
+owner's erase of a person to the site's copies of their participations.
 
 All are idempotent, acknowledged late and re-queued when their worker dies
 (``acks_late`` + ``reject_on_worker_lost``). An upstream that is unreachable or answers
@@ -20,8 +21,8 @@ from celery.contrib.django.task import DjangoTask
 from django.conf import settings
 
 from calendar_app.sync.deliveries import DATABASE_ERRORS, STALLED_AFTER
-from calendar_app.wix import backfill, deliveries, reconcile
-from calendar_app.wix.client import WixUnavailable
+from calendar_app.wix import backfill, deliveries, erasure, reconcile
+from calendar_app.wix.client import WixRevisionConflict, WixUnavailable
 from calendar_app.wix.deliveries import STORE
 from calendar_app.wix.models import WixConnection
 
@@ -164,3 +165,40 @@ class BackfillTask(DjangoTask):
 def backfill_connection(connection_pk: int) -> str:
     """Run the connection's queued backfill; its progress is stored on the connection."""
     return backfill.run_queued_backfill(connection_pk=connection_pk)
+
+
+class ErasureTask(DjangoTask):
+    """Writes each failed attempt's reason on the erasure row (the sync health page shows it),
+    and marks it failed when no attempt follows; a database outage writes nothing (the row
+    stays waiting, for its retries and then the beat's sweep)."""
+
+    def on_retry(self, exc, _task_id, args, kwargs, _einfo):
+        if not isinstance(exc, DATABASE_ERRORS):
+            erasure.record_error(erasure_pk=args[0], error=f"Retrying: {exc}", failed=False)
+
+    def on_failure(self, exc, _task_id, args, kwargs, _einfo):
+        if not isinstance(exc, DATABASE_ERRORS):
+            erasure.record_error(erasure_pk=args[0], error=str(exc), failed=True)
+
+
+# A stale revision twice in a row (the participation keeps changing in Wix) is tried again later.
+ERASURE_RETRY = {**RETRY, "autoretry_for": (*RETRY["autoretry_for"], WixRevisionConflict)}
+
+
+@shared_task(base=ErasureTask, ignore_result=True, **ERASURE_RETRY)
+def erase_participation(erasure_pk: int) -> str:
+    """Blank one erased person's participation in Wix (idempotent: a done one is left alone)."""
+    return erasure.run_erasure(erasure_pk=erasure_pk)
+
+
+ERASURE_STALLED_AFTER = timedelta(hours=1)  # longer than a task's own retries take
+
+
+@shared_task(acks_late=True)
+def requeue_stalled_erasures() -> int:
+    """Beat: queue again the erasures still waiting an hour after the erase (their task was
+    lost); returns how many."""
+    stalled = erasure.stalled(older_than=ERASURE_STALLED_AFTER)
+    for erasure_pk in stalled:
+        erase_participation.delay_on_commit(erasure_pk)
+    return len(stalled)

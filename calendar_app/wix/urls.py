@@ -14,4 +14,9 @@ urlpatterns = [
         views.delivery_retry,
         name="delivery_retry",
     ),
+    path(
+        "settings/wix/health/erasures/<int:erasure_id>/retry/",
+        views.erasure_retry,
+        name="erasure_retry",
+    ),
 ]

@@ -3,9 +3,10 @@
 - Settings: connect the business's calendar to a Wix site; saving queues the backfill (a Celery
   task) and leads to the health page, where its progress shows.
 - Sync health: the deliveries (the shared partial: last delivery, backlog, failures and stalled
-  deliveries with a Retry, refused deliveries), reconciliation
-  ("Resync now") and backfill; one selector, each button one service, HTMX answered with the
-  page's ``health`` partial and a plain POST with a redirect.
+  deliveries with a Retry, refused deliveries), the owners' erases on their way to Wix (failed
+  ones with a Retry), reconciliation ("Resync now") and backfill; one selector, each button
+  one service, HTMX answered with the page's ``health`` partial and a plain POST with a
+  redirect.
 - The webhook: the raw body goes to ``webhooks.receive_delivery``; the answer is what it says
   (text, never a 500).
 """
@@ -25,7 +26,7 @@ from calendar_app.views.helpers import redirect_page, render_page, wants_fragmen
 from calendar_app.wix import selectors, services, webhooks
 from calendar_app.wix.deliveries import STORE
 from calendar_app.wix.forms import ConnectWixForm
-from calendar_app.wix.models import WebhookDelivery, WixConnection
+from calendar_app.wix.models import WebhookDelivery, WixConnection, WixErasure
 
 TEMPLATE = "wix/settings.html"
 HEALTH = "wix/health.html"
@@ -108,6 +109,18 @@ def delivery_retry(request: HttpRequest, delivery_id: int) -> HttpResponse:
     )
     services.retry_delivery(delivery=delivery)
     return _answer(request, connection, "The delivery was queued again.")
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def erasure_retry(request: HttpRequest, erasure_id: int) -> HttpResponse:
+    """Queue a failed erasure again."""
+    connection = _connection(request)
+    failed = get_object_or_404(
+        WixErasure, connection=connection, pk=erasure_id, status=WixErasure.Status.FAILED
+    )
+    services.retry_erasure(failed=failed)
+    return _answer(request, connection, "The erasure was queued again.")
 
 
 @require_POST

@@ -172,9 +172,11 @@ def erase_person(*, actor: Membership | None, person: Person) -> Erased:
     """Erase a person's personal data, keeping anonymous counts: their participations, waitlist
     entries and bookings stay (names, addresses, phones and notes blanked), their customer
     records are anonymised in every copy (an upstream's copies through
-    ``extensions.erase_customer_copies``, as the Magicline purge does), the messages sent to
-    them lose address, name and text (``extensions.erase_person_messages``), the directory entry
-    goes, and the audit trail records the erase with counts only. Owners only."""
+    ``extensions.erase_customer_copies``, as the Magicline purge does), so are an upstream's
+    copies of their participations (``extensions.erase_participation_copies``: Wix, after the
+    commit, retried), the messages sent to them lose address, name and text
+    (``extensions.erase_person_messages``), the directory entry goes, and the audit trail
+    records the erase with counts only. Owners only."""
     require_owner(actor, "erase a customer's personal data", business_id=person.business_id)
     person = Person.objects.select_for_update().get(pk=person.pk)
     business = person.business
@@ -191,6 +193,9 @@ def erase_person(*, actor: Membership | None, person: Person) -> Erased:
         if e
     }
     _scrub_promotion_notes(business=business, participation_ids=participation_ids)
+    upstream_participations = extensions.erase_participation_copies(
+        business=business, participation_ids=participation_ids
+    )
     messages = extensions.erase_person_messages(
         business=business, participation_ids=participation_ids, emails=sorted(emails)
     )
@@ -215,6 +220,11 @@ def erase_person(*, actor: Membership | None, person: Person) -> Erased:
             "participations": [participations, participations],
             "customers": [len(customer_ids), len(customer_ids)],
             "personal_data": ["kept", "erased"],
+            **(
+                {"upstream_participations": [upstream_participations, upstream_participations]}
+                if upstream_participations
+                else {}
+            ),
         },
     )
     # Copies an upstream anonymised elsewhere have left those directories already (the purge

@@ -104,7 +104,9 @@ def _before(stored: Participation | None) -> dict | None:
 def _follow(row: Participation, before: dict) -> None:
     """After an upstream change to a stored row: free its places (cancelled, or a smaller
     party) for those waiting, and show a new name, address or phone in the directory."""
-    if before["active"] and (row.cancelled_date is not None or row.party_size < before["party_size"]):
+    if before["active"] and (
+        row.cancelled_date is not None or row.party_size < before["party_size"]
+    ):
         upstream_places_freed.send(
             sender=Participation,
             participation=row,

@@ -161,7 +161,7 @@ def test_it_takes_a_constant_number_of_queries(owner_client, activity, connectio
     with CaptureQueriesContext(db) as many:
         owner_client.get(HEALTH)
 
-    assert len(many) == len(few) <= 10
+    assert len(many) == len(few) <= 11  # +1: the erasures on their way to Wix
 
 
 def test_it_leads_to_the_magicline_health_of_a_business_with_both(
