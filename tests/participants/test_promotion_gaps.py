@@ -1,5 +1,6 @@
-"""Promotion when a place frees by a capacity raise that is not a one-event edit: an edit of
-this and the following occurrences, and an upstream (Wix) capacity raise applied from a webhook."""
+"""Promotion when a place frees by a change that is not a local one-event edit: an edit of this
+and the following occurrences, an upstream (Wix) capacity raise applied from a webhook, and a
+participation cancelled or a party made smaller in Wix and applied by the worker."""
 
 from datetime import datetime, timedelta
 
@@ -7,7 +8,11 @@ import pytest
 
 from calendar_app import services as calendar_services
 from calendar_app.models import ChangeRecord, Event
-from calendar_app.wix.apply import apply_remote_event, apply_remote_schedule
+from calendar_app.wix.apply import (
+    apply_remote_event,
+    apply_remote_participation,
+    apply_remote_schedule,
+)
 from participants import services
 from participants.models import Participation, WaitlistEntry
 from tests.factories import MembershipFactory, WixConnectionFactory
@@ -163,3 +168,92 @@ def test_an_upstream_raise_that_wix_refuses_leaves_them_waiting(
     assert upstream_names(wix_server) == ["Ann"]
     assert waiting_names(upstream_class) == ["Cleo", "Dan"]
     assert WaitlistEntry.objects.get(name="Cleo").refused_reason
+
+
+# A place freed upstream: a participation cancelled, or a party made smaller, in Wix and
+# applied here by the worker (``apply_remote_participation``) promotes as a local change does.
+
+
+def apply_upstream(wix_owner, data, *, removed=False):
+    apply_remote_participation(
+        connection=wix_owner.business.wix_connection, data=data, removed=removed, source="webhook"
+    )
+
+
+def test_an_upstream_cancel_promotes_the_first_waiting_through_write_through(
+    wix_server, wix_owner, upstream_class
+):
+    ann = Participation.objects.get(name="Ann")
+    gone = wix_server.delete_participation(ann.pk)
+
+    apply_upstream(wix_owner, gone, removed=True)
+
+    assert Participation.objects.get(pk=ann.pk).is_cancelled
+    assert upstream_names(wix_server) == ["Cleo"]
+    assert active_names(upstream_class) == {"Cleo"}
+    assert waiting_names(upstream_class) == ["Dan"]
+    record = ChangeRecord.objects.get(action="promote")
+    assert record.changes["freed_by"] == [None, "cancel of Ann"]
+    assert record.actor_kind == ChangeRecord.ActorKind.SYSTEM
+
+
+def test_the_same_upstream_cancel_twice_frees_one_place(wix_server, wix_owner, upstream_class):
+    ann = Participation.objects.get(name="Ann")
+    gone = wix_server.delete_participation(ann.pk)
+
+    apply_upstream(wix_owner, gone, removed=True)
+    apply_upstream(wix_owner, gone, removed=True)  # a redelivery: stale
+
+    assert upstream_names(wix_server) == ["Cleo"]
+    assert waiting_names(upstream_class) == ["Dan"]
+
+
+def test_a_local_cancel_promotes_once_though_wix_answers_it(wix_server, wix_owner, upstream_class):
+    ann = Participation.objects.get(name="Ann")
+
+    services.cancel_participation(
+        actor=wix_owner, participation=ann, expected_revision=ann.revision
+    )
+
+    assert upstream_names(wix_server) == ["Cleo"]
+    assert waiting_names(upstream_class) == ["Dan"]
+    assert ChangeRecord.objects.filter(action="promote").count() == 1
+
+
+def test_an_upstream_party_shrink_promotes_into_the_places_it_freed(wix_server, wix_owner):
+    connection = wix_owner.business.wix_connection
+    schedule = wix_server.add_schedule(name="Pilates")
+    apply_remote_schedule(connection=connection, data=schedule, source="t")
+    data = wix_server.add_event(
+        schedule_id=schedule["id"],
+        start_local=START,
+        end_local=START + timedelta(hours=1),
+        total_capacity=3,
+    )
+    apply_remote_event(connection=connection, data=data, source="t")
+    event = Event.objects.get(pk=data["id"])
+    ann, _ = services.add_participation(actor=wix_owner, event=event, name="Ann", party_size=3)
+    services.join_waitlist(actor=wix_owner, event=event, name="Dan", party_size=3)
+    services.join_waitlist(actor=wix_owner, event=event, name="Cleo")
+    smaller = wix_server.update_participation(ann.pk, partySize=1)
+
+    apply_upstream(wix_owner, smaller)
+
+    assert Participation.objects.get(pk=ann.pk).party_size == 1
+    assert upstream_names(wix_server) == ["Ann", "Cleo"]  # Dan's party of 3 does not fit
+    assert waiting_names(event) == ["Dan"]  # and keeps the first turn
+    record = ChangeRecord.objects.get(action="promote")
+    assert record.changes["freed_by"] == [None, "party of Ann shrank"]
+
+
+def test_an_upstream_change_that_frees_no_place_promotes_nobody(
+    wix_server, wix_owner, upstream_class
+):
+    ann = Participation.objects.get(name="Ann")
+    renamed = wix_server.update_participation(ann.pk, participant={"name": "Anne"})
+
+    apply_upstream(wix_owner, renamed)
+
+    assert Participation.objects.get(pk=ann.pk).name == "Anne"
+    assert waiting_names(upstream_class) == ["Cleo", "Dan"]
+    assert not ChangeRecord.objects.filter(action="promote").exists()

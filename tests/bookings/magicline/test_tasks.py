@@ -17,6 +17,8 @@ from bookings.magicline.tasks import (
 from bookings.models import AppointmentBooking, Customer
 from calendar_app.models import Event
 from calendar_app.sync.deliveries import STALLED_AFTER
+from participants.customers.models import Person, PersonLink
+from participants.customers.services import sync_directory
 from tests.bookings.magicline.conftest import GUEST_ID, MEMBER_ID, TRAINING, day_at
 from tests.bookings.magicline.test_backend import mirrored
 from tests.fakes.magicline_server import bracketed
@@ -119,6 +121,41 @@ def test_a_known_customer_is_refreshed_on_customer_and_contract_events(fake, ber
     _, result = deliver(berlin_connection, "CONTRACT_UPDATED", MEMBER_ID)
     customer.refresh_from_db()
     assert (result, customer.last_name) == ("customer", "Married")
+
+
+def test_the_customer_directory_follows_a_rename_and_forgets_a_purged_customer(
+    fake, berlin_connection
+):
+    customer = mirrored(fake, berlin_connection, MEMBER_ID)
+    sync_directory(business=berlin_connection.business)  # the catch-up links the customer
+    fake.customers[MEMBER_ID]["data"]["lastName"] = "Married"
+
+    deliver(berlin_connection, "CUSTOMER_UPDATED", MEMBER_ID)
+
+    person = PersonLink.objects.get(customer=customer).person
+    assert person.name == "Mia Married"
+    assert "mia married" in person.search
+
+    deliver(berlin_connection, "CUSTOMER_ACCESS_DISABLED", MEMBER_ID)
+
+    assert not Person.objects.exists()
+
+
+def test_a_rename_reaches_the_directory_of_every_studio_that_knows_the_member(
+    fake, berlin_connection, hamburg_connection
+):
+    copies = [mirrored(fake, c, MEMBER_ID) for c in (berlin_connection, hamburg_connection)]
+    for connection in (berlin_connection, hamburg_connection):
+        sync_directory(business=connection.business)
+    fake.customers[MEMBER_ID]["data"]["firstName"] = "Maria"
+
+    deliver(berlin_connection, "CUSTOMER_UPDATED", MEMBER_ID)
+
+    people = Person.objects.filter(links__customer__in=copies)
+    assert sorted(people.values_list("business__slug", "name")) == [
+        ("berlin", "Maria Member"),
+        ("hamburg", "Maria Member"),
+    ]
 
 
 def test_an_unknown_customer_is_not_imported(fake, berlin_connection):

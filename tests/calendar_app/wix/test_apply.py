@@ -15,6 +15,9 @@ from calendar_app.wix.apply import (
     apply_remote_schedule,
 )
 from calendar_app.wix.mapping import MappingError
+from participants.customers.directory import ANONYMISED_NAME
+from participants.customers.models import Person
+from participants.customers.services import sync_directory
 from participants.models import Participation
 from tests.factories import ScheduleFactory, WixConnectionFactory
 
@@ -403,3 +406,30 @@ def test_a_malformed_change_in_a_batch_is_named_and_nothing_is_written(connectio
     assert refused.value.index == 1
     assert str(refused.value) == "The event has no id."
     assert not Event.objects.exists()
+
+
+def test_a_participant_renamed_upstream_is_renamed_in_the_customer_directory(connection):
+    apply(connection, wire_event())
+    kwargs = {"connection": connection, "source": "webhook"}
+    apply_remote_participation(data=wire_participation(1), **kwargs)
+    sync_directory(business=connection.business)  # the catch-up links the new row
+
+    renamed = {"name": "Jane Smith", "email": "jane@example.com", "phone": "+49 151 22"}
+    apply_remote_participation(data=wire_participation(2, participant=renamed), **kwargs)
+
+    person = Person.objects.get(business=connection.business)
+    assert (person.name, person.phone) == ("Jane Smith", "+49 151 22")
+    assert "jane smith" in person.search and "4915122" in person.search
+
+
+def test_a_participant_anonymised_upstream_leaves_the_customer_directory(connection):
+    apply(connection, wire_event())
+    kwargs = {"connection": connection, "source": "webhook"}
+    apply_remote_participation(data=wire_participation(1), **kwargs)
+    sync_directory(business=connection.business)
+
+    anonymous = {"name": ANONYMISED_NAME, "email": "", "phone": ""}
+    apply_remote_participation(data=wire_participation(2, participant=anonymous), **kwargs)
+
+    assert not Person.objects.exists()
+    assert Participation.objects.get(pk="p-1").name == ANONYMISED_NAME

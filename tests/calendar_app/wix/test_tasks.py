@@ -12,9 +12,11 @@ from django.conf import settings
 from calendar_app.models import ChangeRecord, Event
 from calendar_app.tenancy.models import Business
 from calendar_app.wix import deliveries, services, tasks, webhooks
+from calendar_app.wix.apply import apply_remote_event
 from calendar_app.wix.models import WebhookDelivery
-from participants.models import Participation
-from tests.factories import WixConnectionFactory
+from participants import services as participant_services
+from participants.models import Participation, WaitlistEntry
+from tests.factories import MembershipFactory, WixConnectionFactory
 from tests.fakes import wix_signing as signing
 from tests.fakes.wix_server import FakeWixServer
 from tests.integration.conftest import celery_queue  # noqa: F401 (a fixture)
@@ -267,6 +269,31 @@ def test_a_failed_delivery_retried_from_the_health_page_applies(connection, fake
 
     assert delivery.status == "applied"
     assert Participation.objects.count() == 1
+
+
+def test_a_participation_deleted_in_wix_gives_its_place_to_the_first_waiting(
+    connection, fake, schedule
+):
+    owner = MembershipFactory(business=connection.business, role="owner")
+    data = fake.add_event(
+        schedule_id=schedule["id"],
+        start_local=SOON,
+        end_local=SOON + timedelta(hours=1),
+        total_capacity=1,
+    )
+    apply_remote_event(connection=connection, data=data, source="webhook")
+    event = Event.objects.get(pk=data["id"])
+    ann, _ = participant_services.add_participation(actor=owner, event=event, name="Ann")
+    participant_services.join_waitlist(actor=owner, event=event, name="Cleo")
+    fake.delete_participation(ann.pk)  # cancelled in Wix
+
+    delivery = run(receive(connection, last_change(fake, "participation").domain_event()))
+
+    assert delivery.status == "applied"
+    assert Participation.objects.get(pk=ann.pk).is_cancelled
+    cleo = WaitlistEntry.objects.get(name="Cleo")
+    assert cleo.participation is not None and not cleo.is_waiting
+    assert [p["participant"]["name"] for p in fake.participations.values()] == ["Cleo"]
 
 
 def test_the_deletion_of_a_participation_never_stored_here_changes_nothing(connection):
