@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from bookings.magicline.models import MagiclineWebhookDelivery
 from calendar_app.notifications.models import Message
-from calendar_app.wix.models import WebhookDelivery
+from calendar_app.wix.models import WebhookDelivery, WixErasure
 from participants.customers.models import Person
 from participants.customers.services import sync_directory
 from tests.factories import (
@@ -48,6 +48,7 @@ ID_KWARGS = {
     "membership_id",
     "schedule_id",
     "delivery_id",
+    "erasure_id",
     "feed_id",
     "key_id",
     "subscription_id",
@@ -81,8 +82,9 @@ def theirs(other_business):
     one app's id names another kind of object)."""
     participation = ParticipationFactory(event__schedule=ScheduleFactory(business=other_business))
     membership = MembershipFactory(business=other_business, role="staff")
+    wix = WixConnectionFactory(business=other_business)
     delivery = WebhookDelivery.objects.create(
-        connection=WixConnectionFactory(business=other_business),
+        connection=wix,
         delivery_id="theirs",
         entity_fqdn="wix.calendar.v3.events_view",
         slug="projection_updated",
@@ -100,6 +102,9 @@ def theirs(other_business):
     return {
         "person_id": Person.objects.get(business=other_business).pk,
         "delivery_id": delivery.pk,
+        "erasure_id": WixErasure.objects.create(
+            connection=wix, participation=participation, status=WixErasure.Status.FAILED
+        ).pk,
         "magicline:delivery_id": magicline_delivery.pk,
         "instructor_id": MagiclineInstructorFactory(connection=magicline).pk,
         "event_id": participation.event.pk,

@@ -18,7 +18,7 @@ from participants.customers import services as customer_services
 from participants.customers.directory import ANONYMISED_NAME
 from participants.customers.models import Person, PersonLink
 from participants.models import Participation
-from tests.factories import MembershipFactory, WixConnectionFactory
+from tests.factories import MembershipFactory, ParticipationFactory, WixConnectionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -263,3 +263,19 @@ def test_a_done_erasure_is_not_sent_again(
     assert not wix_services.retry_erasure(failed=erasure)
     assert tasks.erase_participation.apply(args=[erasure.pk]).get() == "done"
     assert len(patches(wix_server)) == 1
+
+
+def test_another_business_s_erasure_cannot_be_retried(client, wix_server, owner):
+    theirs = WixConnectionFactory()
+    failed = WixErasure.objects.create(
+        connection=theirs,
+        participation=ParticipationFactory(event__schedule__business=theirs.business),
+        status=WixErasure.Status.FAILED,
+    )
+    client.force_login(owner.user)
+
+    response = client.post(reverse("wix:erasure_retry", args=[failed.pk]))
+
+    assert response.status_code == 404
+    failed.refresh_from_db()
+    assert failed.status == "failed"
