@@ -126,6 +126,7 @@ class Erased:
     customers: int
     waitlist_entries: int
     messages: int
+    upstream_participations: int = 0  # an upstream's copies, erased after the commit
 
 
 def _anonymise_customers(customer_ids: list[int]) -> None:
@@ -230,4 +231,6 @@ def erase_person(*, actor: Membership | None, person: Person) -> Erased:
     # Copies an upstream anonymised elsewhere have left those directories already (the purge
     # follows them there: ``follow_customer``).
     person.delete()
-    return Erased(participations, len(customer_ids), waitlist_entries, messages)
+    return Erased(
+        participations, len(customer_ids), waitlist_entries, messages, upstream_participations
+    )

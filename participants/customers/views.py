@@ -84,7 +84,13 @@ def customer_erase(request: HttpRequest, person_id: int) -> HttpResponse:
             (erased.messages, "message"),
         )
     )
-    messages.success(request, f"Personal data erased; kept as anonymous counts: {counts}.")
+    upstream = ""
+    if erased.upstream_participations:
+        copies = _count(erased.upstream_participations, "participation")
+        upstream = f" The upstream calendar's copies of {copies} are being erased too."
+    messages.success(
+        request, f"Personal data erased; kept as anonymous counts: {counts}.{upstream}"
+    )
     return redirect("customers:list")
 
 

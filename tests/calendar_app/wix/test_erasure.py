@@ -103,7 +103,7 @@ def test_the_erase_blanks_the_wix_copy_and_keeps_the_participation(
 ):
     erased = erase(owner, ada, django_capture_on_commit_callbacks)
 
-    assert erased.participations == 2
+    assert (erased.participations, erased.upstream_participations) == (2, 1)
     assert len(wix_server.participations) == 2  # Ada's (blanked) and Bob's: the count stays
     assert upstream(wix_server) == [
         {"name": ANONYMISED_NAME, "email": "", "phone": ""},
@@ -170,6 +170,10 @@ def test_wix_down_throughout_leaves_the_local_erase_done_and_the_failure_shown(
     assert run_erasures(queued) == 1
 
     assert response.status_code == 302
+    assert (
+        "copies of 1 participation are being erased too"
+        in client.get(response["Location"]).content.decode()
+    )
     assert not Participation.objects.filter(name="Ada").exists()  # erased here all the same
     assert upstream(wix_server, "Ada") == [
         {"name": "Ada", "email": "ada@example.com", "phone": "0151 1"}
