@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "calendar_app.middleware.PermissionsPolicyMiddleware",
+    "calendar_app.middleware.WebhookMiddleware",  # webhooks skip the rest (their views say so)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",  # HTML compresses about ninefold
     "calendar_app.middleware.CsrfNeutralConditionalGetMiddleware",  # ETag and 304 for pages
