@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "calendar_app.middleware.PermissionsPolicyMiddleware",
+    "calendar_app.middleware.WebhookMiddleware",  # webhooks skip the rest (their views say so)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",  # HTML compresses about ninefold
     "calendar_app.middleware.CsrfNeutralConditionalGetMiddleware",  # ETag and 304 for pages
@@ -163,6 +164,13 @@ if DATABASE_URL:
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
             "-c jit=off -c random_page_cost=1.1"
         )
+        # psycopg's own default (Django turns it off): a statement run five times on a
+        # connection through a cursor that binds on the server is prepared there. Django's
+        # cursors bind on the client and never prepare; the only such cursor is the webhook
+        # intake's INSERT (``calendar_app.sync.deliveries``), parsed and planned once per
+        # connection rather than per delivery. (No pooler sits in front: each web worker keeps
+        # its own connection, gunicorn.conf.py.)
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 else:
     DATABASES = {
         "default": {

@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.db import transaction
 from django.urls import include, path
 
 from bookings.magicline import views as magicline_views
@@ -24,8 +23,7 @@ urlpatterns = [
     path("participants/", include("participants.urls")),
     path("reports/", include("participants.reports.urls")),
     path("customers/", include("participants.customers.urls")),
-    # One INSERT in autocommit: the intake needs no request transaction (webhooks.py).
-    path("webhooks/wix/", transaction.non_atomic_requests(wix_views.webhook), name="wix_webhook"),
+    path("webhooks/wix/", wix_views.webhook, name="wix_webhook"),
     path("", include("calendar_app.wix.urls")),
     path("bookings/", include("bookings.urls")),
     path("api/v1/", include("bookings.api.urls")),

@@ -15,12 +15,9 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -30,6 +27,7 @@ from bookings.magicline import selectors, services
 from bookings.magicline.forms import ConnectionForm, LinkInstructorForm
 from bookings.magicline.models import MagiclineInstructor, MagiclineWebhookDelivery
 from bookings.magicline.webhooks import receive_delivery
+from calendar_app.middleware import webhook_view
 from calendar_app.tenancy.access import require_owner_request
 from calendar_app.views.helpers import redirect_page, render_page, wants_fragment
 
@@ -37,12 +35,7 @@ TEMPLATE = "magicline/settings.html"
 HEALTH = "magicline/health.html"
 
 
-# No request transaction: the intake's one INSERT commits by itself, and a database that is
-# down must reach the intake (503, ``receive_delivery``) rather than fail the BEGIN before it.
-@transaction.non_atomic_requests
-@csrf_exempt
-@login_not_required
-@require_POST
+@webhook_view
 def webhook(request: HttpRequest) -> JsonResponse:
     try:
         body = json.loads(request.body)

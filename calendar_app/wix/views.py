@@ -12,15 +12,14 @@
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from calendar_app.middleware import webhook_view
 from calendar_app.tenancy.access import require_owner_request
 from calendar_app.views.helpers import redirect_page, render_page, wants_fragment
 from calendar_app.wix import selectors, services, webhooks
@@ -70,9 +69,7 @@ def _page(request: HttpRequest, form: ConnectWixForm, *, status: int = 200) -> H
     return render(request, TEMPLATE, context, status=status)
 
 
-@csrf_exempt
-@login_not_required
-@require_POST
+@webhook_view
 def webhook(request: HttpRequest) -> HttpResponse:
     """One URL for every connection: the raw JWT body is verified, stored once and queued."""
     answer = webhooks.receive_delivery(body=request.body)

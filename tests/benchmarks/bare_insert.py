@@ -1,10 +1,13 @@
 """The benchmark's yardstick, never shipped: the app's URLs plus one bare Django view that
-inserts the request body as one row, through the same middleware and the same gunicorn.
+inserts the request body as one row, on the same gunicorn and settings.
 
 gunicorn loads it through ``tests.benchmarks.bare_settings`` (the app's settings with this
 module as the URLconf). The intake benchmark posts the same signed bodies here and to the
-webhook; what the intake costs beyond this view is its own work (the key lookup, the signature,
-the delivery row, the drain's mark on Redis).
+webhook. This view goes through the app's whole middleware stack, as any view of the app's
+does; the webhook's view is called from ``WebhookMiddleware``, right after the security
+headers, without the session, CSRF, login and page middleware below it. Besides that, what the
+intake costs beyond this view is its own work (the key lookup, the signature, the delivery row,
+the drain's mark on Redis).
 """
 
 from django.contrib.auth.decorators import login_not_required

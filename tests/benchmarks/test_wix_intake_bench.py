@@ -2,16 +2,18 @@
 (gunicorn.conf.py, workers from the core count) on the test database and real Redis, signed
 deliveries posted by concurrent posters over kept-alive connections, alternately to the
 webhook and to a bare Django view that inserts the same body as one row
-(``tests/benchmarks/bare_insert.py``, never shipped; the same middleware and gunicorn).
+(``tests/benchmarks/bare_insert.py``, never shipped; the same gunicorn and settings, the app's
+whole middleware stack, where the webhook skips what comes after the security headers).
 
 Each intake request verifies an RS256 JWT, inserts one row (``INSERT … ON CONFLICT DO
-NOTHING``, autocommitted; with the connection's key read first only when the worker does not
-know it yet) and makes sure a drain of the connection's backlog is queued on Redis (a ``SET
-NX`` mark, asked at most every half second per worker; the task goes to a private queue nobody
-consumes, deleted afterwards). The posters share the machine's cores with the server, so the
-figures are a floor and the ratio is what compares. Goal (issue 20): the intake at least 0.8 of
-the bare view's deliveries/s, p99 at most 50 ms. Asserted: both, every delivery stored, a drain
-queued, and the query budget of one delivery.
+NOTHING``, autocommitted, a statement the worker's connection prepared; with the connection's
+key read first only when the worker does not know it yet) and makes sure a drain of the
+connection's backlog is queued on Redis (a ``SET NX`` mark, asked at most every half second per
+worker; the task goes to a private queue nobody consumes, deleted afterwards). The posters
+share the machine's cores with the server, so the figures are a floor and the ratio is what
+compares. Goal (issue 20): the intake at least 0.8 of the bare view's deliveries/s, p99 at most
+50 ms. Asserted: both, every delivery stored, a drain queued, and the query budget of one
+delivery.
 """
 
 import logging

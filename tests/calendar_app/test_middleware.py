@@ -1,5 +1,5 @@
 """The HTTP plumbing of every request: NUL bytes refused, unsafe requests atomic, ETags that
-survive the CSRF mask."""
+survive the CSRF mask, webhooks answered before the session and login middleware."""
 
 import pytest
 from django.db import connection
@@ -7,7 +7,11 @@ from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from calendar_app.middleware import AtomicUnsafeRequestsMiddleware, RejectNulBytesMiddleware
+from calendar_app.middleware import (
+    AtomicUnsafeRequestsMiddleware,
+    RejectNulBytesMiddleware,
+    WebhookMiddleware,
+)
 from calendar_app.models import ChangeRecord
 from participants.models import Participation
 from tests.factories import EventFactory
@@ -165,3 +169,62 @@ def test_only_a_view_marked_non_atomic_runs_its_post_outside_a_transaction(url, 
     AtomicUnsafeRequestsMiddleware(view_stand_in)(RequestFactory().post(url))
 
     assert seen == [atomic]
+
+
+# Webhooks, answered before the session, CSRF, login and page middleware
+
+WEBHOOKS = pytest.mark.parametrize("url", ["/webhooks/wix/", "/webhooks/magicline/"])
+
+
+def the_rest_of_the_stack(seen: list):
+    def get_response(request):
+        seen.append(request.path)
+        return HttpResponse("the rest of the stack")
+
+    return get_response
+
+
+@WEBHOOKS
+def test_a_webhook_is_answered_by_its_view_without_the_rest_of_the_stack(url):
+    seen = []
+
+    response = WebhookMiddleware(the_rest_of_the_stack(seen))(
+        RequestFactory().post(url, b"", content_type="text/plain")
+    )
+
+    assert seen == []
+    assert response.status_code in (400, 401)  # the view's refusal of an empty, keyless body
+
+
+@pytest.mark.parametrize("url", ["/webhooks/", "/webhooks/no-such-upstream/", "/calendar/"])
+def test_any_other_address_takes_the_whole_stack(url):
+    seen = []
+
+    response = WebhookMiddleware(the_rest_of_the_stack(seen))(RequestFactory().post(url))
+
+    assert seen == [url]
+    assert response.content == b"the rest of the stack"
+
+
+@WEBHOOKS
+def test_a_webhook_answer_still_carries_the_security_headers(url):
+    response = Client().post(url, b"", content_type="text/plain")
+
+    assert response.status_code in (400, 401)
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" in response
+    assert "Permissions-Policy" in response
+    assert "Set-Cookie" not in response  # no session, no CSRF cookie
+
+
+@WEBHOOKS
+def test_a_webhook_from_an_unknown_host_is_refused_before_its_view(url):
+    response = Client().post(url, b"", content_type="text/plain", headers={"Host": "evil.test"})
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")  # Django's 400, not the view's
+
+
+@WEBHOOKS
+def test_a_webhook_answers_only_a_post(url):
+    assert Client().get(url).status_code == 405

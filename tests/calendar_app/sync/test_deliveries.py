@@ -72,6 +72,32 @@ def test_a_delivery_is_stored_once_per_upstream_id(store, make):
 
 
 @UPSTREAMS
+def test_the_insert_is_prepared_on_the_server_after_its_fifth_delivery(store, make):
+    """Each web worker's connection parses and plans the intake's INSERT once, not per delivery
+    (psycopg's ``prepare_threshold``; Django's own cursors never prepare)."""
+    if db_connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    first = make("delivery-0")
+    table = store.model._meta.db_table
+
+    def prepared() -> int:
+        with db_connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                [f'INSERT INTO "{table}"%'],
+            )
+            return cursor.fetchone()[0]
+
+    pks = [store.insert_once(make(f"delivery-{n}", connection=first.connection)) for n in range(4)]
+    assert prepared() == 0
+    pks += [store.insert_once(make(f"delivery-{n}", connection=first.connection)) for n in (4, 5)]
+
+    assert prepared() == 1
+    assert None not in pks and store.model.objects.count() == 6
+    assert store.insert_once(make("delivery-5", connection=first.connection)) is None
+
+
+@UPSTREAMS
 def test_a_failure_fails_that_delivery_alone_with_its_reason(store, make):
     failing, other = stored(make, "failing"), stored(make, "other")
 
