@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import Concat
 from django.utils import timezone
 
@@ -151,31 +151,56 @@ def _emails(person: Person) -> list[str]:
     return [person.email.lower()] if person.email else []
 
 
+# What a visit row needs of a participation and its class, and of a booking and its
+# appointment: the lists read these columns only (not the events' JSON fields, nor the
+# rows' notes).
+CLASS_FIELDS = ("status", "cancelled_date", "attendance", "event_id", "event__title")
+CLASS_FIELDS += ("event__start", "event__end")
+BOOKING_FIELDS = ("booking_status", "participant_status", "start", "end", "event_id")
+BOOKING_FIELDS += ("appointment__title",)
+
+
+def _counted(*, visit: Q, **matches) -> Window:
+    """How many of the query's rows are counted visits (``visit``) matching ``matches``: an
+    aggregate over all its rows, before its LIMIT, read off any row."""
+    return Window(Count("pk", filter=visit & Q(**matches)))
+
+
 def customer_page(*, person: Person, now: datetime | None = None) -> CustomerPage:
-    """What the customer page shows of ``person`` (nine queries, whatever their history)."""
+    """What the customer page shows of ``person`` (seven queries, whatever their history).
+
+    The figures (past visits, attended, no-shows) count the same rows the past lists read,
+    so they come with those lists, as window aggregates over all the person's past classes
+    (or appointments) rather than the twenty shown."""
     now = now or timezone.now()
     customer_ids = PersonLink.objects.filter(person=person, customer__isnull=False).values(
         "customer_id"
     )
-    classes = person_participations(person).select_related("event")
-    bookings = person_bookings(person, customer_ids).select_related("appointment")
-    active_past = Q(cancelled_date__isnull=True, event__end__lt=now)
-    class_counts = classes.aggregate(
-        past=Count("pk", filter=active_past),
-        checked_in=Count("pk", filter=active_past & Q(attendance=Attendance.CHECKED_IN)),
-        no_shows=Count("pk", filter=active_past & Q(attendance=Attendance.NO_SHOW)),
+    classes = person_participations(person).select_related("event").only(*CLASS_FIELDS)
+    bookings = (
+        person_bookings(person, customer_ids).select_related("appointment").only(*BOOKING_FIELDS)
     )
-    booked_past = Q(cancelled_date__isnull=True, end__lt=now) & ~Q(
+    attended = Q(cancelled_date__isnull=True)
+    past_classes = list(
+        classes.filter(event__end__lt=now)
+        .annotate(
+            visits=_counted(visit=attended),
+            came=_counted(visit=attended, attendance=Attendance.CHECKED_IN),
+            missed=_counted(visit=attended, attendance=Attendance.NO_SHOW),
+        )
+        .order_by("-event__start")[:LIST_SIZE]
+    )
+    booked = Q(cancelled_date__isnull=True) & ~Q(
         booking_status=AppointmentBooking.BookingStatus.CANCELED
     )
-    booking_counts = bookings.aggregate(
-        past=Count("pk", filter=booked_past),
-        came=Count(
-            "pk", filter=booked_past & Q(participant_status=ParticipantStatus.PARTICIPATING)
-        ),
-        missed=Count(
-            "pk", filter=booked_past & Q(participant_status=ParticipantStatus.NOT_PARTICIPATING)
-        ),
+    past_bookings = list(
+        bookings.filter(end__lt=now)
+        .annotate(
+            visits=_counted(visit=booked),
+            came=_counted(visit=booked, participant_status=ParticipantStatus.PARTICIPATING),
+            missed=_counted(visit=booked, participant_status=ParticipantStatus.NOT_PARTICIPATING),
+        )
+        .order_by("-start")[:LIST_SIZE]
     )
     upcoming = [
         *map(
@@ -183,12 +208,8 @@ def customer_page(*, person: Person, now: datetime | None = None) -> CustomerPag
         ),
         *map(_appointment_visit, bookings.filter(end__gte=now).order_by("start")[:LIST_SIZE]),
     ]
-    past = [
-        *map(
-            _class_visit, classes.filter(event__end__lt=now).order_by("-event__start")[:LIST_SIZE]
-        ),
-        *map(_appointment_visit, bookings.filter(end__lt=now).order_by("-start")[:LIST_SIZE]),
-    ]
+    past = [*map(_class_visit, past_classes), *map(_appointment_visit, past_bookings)]
+    figures = [rows[0] for rows in (past_classes, past_bookings) if rows]
     emails = _emails(person)
     waiting = list(
         WaitlistEntry.objects.filter(
@@ -198,6 +219,7 @@ def customer_page(*, person: Person, now: datetime | None = None) -> CustomerPag
             email__iexact=person.email,
         )
         .select_related("event")
+        .only("position", "event_id", "event__title", "event__start")
         .order_by("event__start")
         if emails
         else []
@@ -215,9 +237,9 @@ def customer_page(*, person: Person, now: datetime | None = None) -> CustomerPag
         person=person,
         upcoming=sorted(upcoming, key=lambda v: v.start),
         past=sorted(past, key=lambda v: v.start, reverse=True),
-        past_total=class_counts["past"] + booking_counts["past"],
-        checked_in=class_counts["checked_in"] + booking_counts["came"],
-        no_shows=class_counts["no_shows"] + booking_counts["missed"],
+        past_total=sum(row.visits for row in figures),
+        checked_in=sum(row.came for row in figures),
+        no_shows=sum(row.missed for row in figures),
         waiting=waiting,
         credits=credits,
         messages=messages,
