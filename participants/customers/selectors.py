@@ -92,29 +92,44 @@ class Visit:
     event_id: str | None
 
 
-def _class_visit(p: Participation) -> Visit:
-    status = "Cancelled" if p.is_cancelled else p.get_status_display()
+# The columns a visit is read from, in the order ``_class_visit`` and ``_appointment_visit``
+# take them (values rather than models: the lists need these few columns, not the events' JSON
+# fields, and the page reads up to eighty rows).
+CLASS_ROW = ("event__title", "event__start", "event__end", "status", "cancelled_date")
+CLASS_ROW += ("attendance", "event_id")
+BOOKING_ROW = ("appointment__title", "start", "end", "booking_status", "participant_status")
+BOOKING_ROW += ("event_id",)
+STATUSES = dict(Participation.Status.choices)
+ATTENDANCES = dict(Attendance.choices)
+BOOKING_STATUSES = dict(AppointmentBooking.BookingStatus.choices)
+PARTICIPANT_STATUSES = dict(ParticipantStatus.choices)
+
+
+def _class_visit(row: tuple) -> Visit:
+    """The visit of a participation's ``CLASS_ROW`` (any further columns left aside)."""
+    title, start, end, status, cancelled_date, attendance, event_id = row[: len(CLASS_ROW)]
+    status = "Cancelled" if cancelled_date else STATUSES.get(status, status)
     return Visit(
-        "Class",
-        p.event.title,
-        p.event.start,
-        p.event.end,
-        status,
-        p.get_attendance_display() if p.attendance else "",
-        p.event_id,
+        "Class", title, start, end, status, ATTENDANCES.get(attendance, attendance), event_id
     )
 
 
-def _appointment_visit(b: AppointmentBooking) -> Visit:
-    unset = b.participant_status == ParticipantStatus.UNSET
+def _appointment_visit(row: tuple) -> Visit:
+    """The visit of a booking's ``BOOKING_ROW`` (any further columns left aside)."""
+    title, start, end, status, participant_status, event_id = row[: len(BOOKING_ROW)]
+    attendance = (
+        ""
+        if participant_status == ParticipantStatus.UNSET
+        else PARTICIPANT_STATUSES.get(participant_status, participant_status)
+    )
     return Visit(
         "Appointment",
-        b.appointment.title,
-        b.start,
-        b.end,
-        b.get_booking_status_display(),
-        "" if unset else b.get_participant_status_display(),
-        b.event_id,
+        title,
+        start,
+        end,
+        BOOKING_STATUSES.get(status, status),
+        attendance,
+        event_id,
     )
 
 
@@ -151,19 +166,19 @@ def _emails(person: Person) -> list[str]:
     return [person.email.lower()] if person.email else []
 
 
-# What a visit row needs of a participation and its class, and of a booking and its
-# appointment: the lists read these columns only (not the events' JSON fields, nor the
-# rows' notes).
-CLASS_FIELDS = ("status", "cancelled_date", "attendance", "event_id", "event__title")
-CLASS_FIELDS += ("event__start", "event__end")
-BOOKING_FIELDS = ("booking_status", "participant_status", "start", "end", "event_id")
-BOOKING_FIELDS += ("appointment__title",)
+FIGURES = ("visits", "came", "missed")  # the window counts at the end of a past list's rows
 
 
 def _counted(*, visit: Q, **matches) -> Window:
     """How many of the query's rows are counted visits (``visit``) matching ``matches``: an
     aggregate over all its rows, before its LIMIT, read off any row."""
     return Window(Count("pk", filter=visit & Q(**matches)))
+
+
+def _figures(*past_lists: list[tuple]) -> list[int]:
+    """The ``FIGURES`` of the past lists together (an empty list counts none)."""
+    rows = [rows[0][-len(FIGURES) :] for rows in past_lists if rows]
+    return [sum(counts) for counts in zip(*rows, strict=True)] if rows else [0] * len(FIGURES)
 
 
 def customer_page(*, person: Person, now: datetime | None = None) -> CustomerPage:
@@ -176,10 +191,8 @@ def customer_page(*, person: Person, now: datetime | None = None) -> CustomerPag
     customer_ids = PersonLink.objects.filter(person=person, customer__isnull=False).values(
         "customer_id"
     )
-    classes = person_participations(person).select_related("event").only(*CLASS_FIELDS)
-    bookings = (
-        person_bookings(person, customer_ids).select_related("appointment").only(*BOOKING_FIELDS)
-    )
+    classes = person_participations(person)
+    bookings = person_bookings(person, customer_ids)
     attended = Q(cancelled_date__isnull=True)
     past_classes = list(
         classes.filter(event__end__lt=now)
@@ -188,7 +201,8 @@ def customer_page(*, person: Person, now: datetime | None = None) -> CustomerPag
             came=_counted(visit=attended, attendance=Attendance.CHECKED_IN),
             missed=_counted(visit=attended, attendance=Attendance.NO_SHOW),
         )
-        .order_by("-event__start")[:LIST_SIZE]
+        .order_by("-event__start")
+        .values_list(*CLASS_ROW, *FIGURES)[:LIST_SIZE]
     )
     booked = Q(cancelled_date__isnull=True) & ~Q(
         booking_status=AppointmentBooking.BookingStatus.CANCELED
@@ -200,16 +214,17 @@ def customer_page(*, person: Person, now: datetime | None = None) -> CustomerPag
             came=_counted(visit=booked, participant_status=ParticipantStatus.PARTICIPATING),
             missed=_counted(visit=booked, participant_status=ParticipantStatus.NOT_PARTICIPATING),
         )
-        .order_by("-start")[:LIST_SIZE]
+        .order_by("-start")
+        .values_list(*BOOKING_ROW, *FIGURES)[:LIST_SIZE]
     )
+    upcoming_classes = classes.filter(event__end__gte=now).order_by("event__start")
+    upcoming_bookings = bookings.filter(end__gte=now).order_by("start")
     upcoming = [
-        *map(
-            _class_visit, classes.filter(event__end__gte=now).order_by("event__start")[:LIST_SIZE]
-        ),
-        *map(_appointment_visit, bookings.filter(end__gte=now).order_by("start")[:LIST_SIZE]),
+        *map(_class_visit, upcoming_classes.values_list(*CLASS_ROW)[:LIST_SIZE]),
+        *map(_appointment_visit, upcoming_bookings.values_list(*BOOKING_ROW)[:LIST_SIZE]),
     ]
     past = [*map(_class_visit, past_classes), *map(_appointment_visit, past_bookings)]
-    figures = [rows[0] for rows in (past_classes, past_bookings) if rows]
+    past_total, checked_in, no_shows = _figures(past_classes, past_bookings)
     emails = _emails(person)
     waiting = list(
         WaitlistEntry.objects.filter(
@@ -237,9 +252,9 @@ def customer_page(*, person: Person, now: datetime | None = None) -> CustomerPag
         person=person,
         upcoming=sorted(upcoming, key=lambda v: v.start),
         past=sorted(past, key=lambda v: v.start, reverse=True),
-        past_total=sum(row.visits for row in figures),
-        checked_in=sum(row.came for row in figures),
-        no_shows=sum(row.missed for row in figures),
+        past_total=past_total,
+        checked_in=checked_in,
+        no_shows=no_shows,
         waiting=waiting,
         credits=credits,
         messages=messages,
@@ -263,9 +278,9 @@ def customer_csv_lines(*, person: Person) -> Iterator[str]:
 
     yield "\ufeff" + line(["Name", person.name, "Email", person.email, "Phone", person.phone])
     yield line(CSV_COLUMNS)
-    classes = person_participations(person).select_related("event").order_by("event__start")
-    for p in classes.iterator(chunk_size=2000):
-        v = _class_visit(p)
+    classes = person_participations(person).order_by("event__start").values_list(*CLASS_ROW)
+    for row in classes.iterator(chunk_size=2000):
+        v = _class_visit(row)
         yield line([v.kind, v.title, local(v.start), local(v.end), v.status, v.attendance])
     customer_ids = PersonLink.objects.filter(person=person, customer__isnull=False).values(
         "customer_id"
@@ -274,9 +289,9 @@ def customer_csv_lines(*, person: Person) -> Iterator[str]:
         AppointmentBooking.objects.filter(
             business_id=person.business_id, customer_id__in=customer_ids
         )
-        .select_related("appointment")
         .order_by("start")
+        .values_list(*BOOKING_ROW)
     )
-    for b in bookings.iterator(chunk_size=2000):
-        v = _appointment_visit(b)
+    for row in bookings.iterator(chunk_size=2000):
+        v = _appointment_visit(row)
         yield line([v.kind, v.title, local(v.start), local(v.end), v.status, v.attendance])

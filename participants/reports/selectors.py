@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncDate, TruncHour, TruncWeek
+from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
 from calendar_app.models import Event, Schedule
@@ -150,10 +150,11 @@ def attendance_report(
     then three aggregates), however many occurrences the range holds.
 
     The events are aggregated by schedule and week, the participations once by schedule and
-    the local hour their class starts in (at most one row per occurrence, far fewer for
-    weekly series): the week, weekday and hour of each row are read off that hour here, so
-    the database converts one time per participation rather than three. The per-week,
-    per-schedule and busiest-hours figures are sums of those rows."""
+    the time their class starts (at most one row per occurrence, far fewer for weekly
+    series): the week, weekday and hour of each row are read off that time here, so the
+    database converts no time per participation (three conversions a row were a third of
+    the query). The per-week, per-schedule and busiest-hours figures are sums of those
+    rows."""
     zone = business.zone
     schedules = report_schedules(business)
     if schedule is not None:
@@ -179,8 +180,7 @@ def attendance_report(
         Participation.objects.filter(
             occurrences_in(business, prefix="event__", **scope), cancelled_date__isnull=True
         )
-        .annotate(local_hour=TruncHour("event__start", tzinfo=zone))
-        .values("event__schedule_id", "local_hour")
+        .values("event__schedule_id", "event__start")
         .annotate(
             booked=Sum("party_size", filter=limited, default=0),
             seats=Sum("party_size", default=0),
@@ -189,15 +189,15 @@ def attendance_report(
             not_recorded=Count("pk", filter=Q(attendance=Attendance.NOT_RECORDED)),
         )
     ):
-        local_hour = row["local_hour"]
-        day = local_hour.weekday()
-        cell = cells[row["event__schedule_id"], local_hour.date() - timedelta(days=day)]
+        start = row["event__start"].astimezone(zone)
+        day = start.weekday()
+        cell = cells[row["event__schedule_id"], start.date() - timedelta(days=day)]
         cell.booked += row["booked"]
         cell.seats += row["seats"]
         cell.checked_in += row["checked_in"]
         cell.no_shows += row["no_shows"]
         cell.not_recorded += row["not_recorded"]
-        hours[day][local_hour.hour] += row["seats"]
+        hours[day][start.hour] += row["seats"]
 
     unplaced = WaitlistEntry.objects.filter(
         occurrences_in(business, prefix="event__", **scope),
