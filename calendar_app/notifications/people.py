@@ -17,8 +17,9 @@ def _to_person(*, business: Business, participation_ids, emails: list[str]):
 
 
 def person_messages(*, business: Business, participation_ids, emails: list[str], limit: int):
-    """The newest ``limit`` messages to the person (one query)."""
+    """The newest ``limit`` messages to the person (one query, without their bodies)."""
     rows = _to_person(business=business, participation_ids=participation_ids, emails=emails)
+    rows = rows.only("subject", "kind", "state", "email", "sent_date", "created_date")
     return [
         {
             "subject": m.subject,

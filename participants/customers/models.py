@@ -74,6 +74,15 @@ class PersonLink(models.Model):
                 name="person_link_business_customer",
             ),
         ]
+        indexes = [
+            # A person's customer records (their bookings and credits on the customer page),
+            # found without walking the link of every class they took.
+            models.Index(
+                fields=["person", "customer"],
+                condition=Q(customer__isnull=False),
+                name="person_link_customers",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.participation_id or self.customer_id} is person {self.person_id}"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import Concat
 from django.utils import timezone
 
@@ -92,29 +92,44 @@ class Visit:
     event_id: str | None
 
 
-def _class_visit(p: Participation) -> Visit:
-    status = "Cancelled" if p.is_cancelled else p.get_status_display()
+# The columns a visit is read from, in the order ``_class_visit`` and ``_appointment_visit``
+# take them (values rather than models: the lists need these few columns, not the events' JSON
+# fields, and the page reads up to eighty rows).
+CLASS_ROW = ("event__title", "event__start", "event__end", "status", "cancelled_date")
+CLASS_ROW += ("attendance", "event_id")
+BOOKING_ROW = ("appointment__title", "start", "end", "booking_status", "participant_status")
+BOOKING_ROW += ("event_id",)
+STATUSES = dict(Participation.Status.choices)
+ATTENDANCES = dict(Attendance.choices)
+BOOKING_STATUSES = dict(AppointmentBooking.BookingStatus.choices)
+PARTICIPANT_STATUSES = dict(ParticipantStatus.choices)
+
+
+def _class_visit(row: tuple) -> Visit:
+    """The visit of a participation's ``CLASS_ROW`` (any further columns left aside)."""
+    title, start, end, status, cancelled_date, attendance, event_id = row[: len(CLASS_ROW)]
+    status = "Cancelled" if cancelled_date else STATUSES.get(status, status)
     return Visit(
-        "Class",
-        p.event.title,
-        p.event.start,
-        p.event.end,
-        status,
-        p.get_attendance_display() if p.attendance else "",
-        p.event_id,
+        "Class", title, start, end, status, ATTENDANCES.get(attendance, attendance), event_id
     )
 
 
-def _appointment_visit(b: AppointmentBooking) -> Visit:
-    unset = b.participant_status == ParticipantStatus.UNSET
+def _appointment_visit(row: tuple) -> Visit:
+    """The visit of a booking's ``BOOKING_ROW`` (any further columns left aside)."""
+    title, start, end, status, participant_status, event_id = row[: len(BOOKING_ROW)]
+    attendance = (
+        ""
+        if participant_status == ParticipantStatus.UNSET
+        else PARTICIPANT_STATUSES.get(participant_status, participant_status)
+    )
     return Visit(
         "Appointment",
-        b.appointment.title,
-        b.start,
-        b.end,
-        b.get_booking_status_display(),
-        "" if unset else b.get_participant_status_display(),
-        b.event_id,
+        title,
+        start,
+        end,
+        BOOKING_STATUSES.get(status, status),
+        attendance,
+        event_id,
     )
 
 
@@ -151,44 +166,65 @@ def _emails(person: Person) -> list[str]:
     return [person.email.lower()] if person.email else []
 
 
+FIGURES = ("visits", "came", "missed")  # the window counts at the end of a past list's rows
+
+
+def _counted(*, visit: Q, **matches) -> Window:
+    """How many of the query's rows are counted visits (``visit``) matching ``matches``: an
+    aggregate over all its rows, before its LIMIT, read off any row."""
+    return Window(Count("pk", filter=visit & Q(**matches)))
+
+
+def _figures(*past_lists: list[tuple]) -> list[int]:
+    """The ``FIGURES`` of the past lists together (an empty list counts none)."""
+    rows = [rows[0][-len(FIGURES) :] for rows in past_lists if rows]
+    return [sum(counts) for counts in zip(*rows, strict=True)] if rows else [0] * len(FIGURES)
+
+
 def customer_page(*, person: Person, now: datetime | None = None) -> CustomerPage:
-    """What the customer page shows of ``person`` (nine queries, whatever their history)."""
+    """What the customer page shows of ``person`` (seven queries, whatever their history).
+
+    The figures (past visits, attended, no-shows) count the same rows the past lists read,
+    so they come with those lists, as window aggregates over all the person's past classes
+    (or appointments) rather than the twenty shown."""
     now = now or timezone.now()
     customer_ids = PersonLink.objects.filter(person=person, customer__isnull=False).values(
         "customer_id"
     )
-    classes = person_participations(person).select_related("event")
-    bookings = person_bookings(person, customer_ids).select_related("appointment")
-    active_past = Q(cancelled_date__isnull=True, event__end__lt=now)
-    class_counts = classes.aggregate(
-        past=Count("pk", filter=active_past),
-        checked_in=Count("pk", filter=active_past & Q(attendance=Attendance.CHECKED_IN)),
-        no_shows=Count("pk", filter=active_past & Q(attendance=Attendance.NO_SHOW)),
+    classes = person_participations(person)
+    bookings = person_bookings(person, customer_ids)
+    attended = Q(cancelled_date__isnull=True)
+    past_classes = list(
+        classes.filter(event__end__lt=now)
+        .annotate(
+            visits=_counted(visit=attended),
+            came=_counted(visit=attended, attendance=Attendance.CHECKED_IN),
+            missed=_counted(visit=attended, attendance=Attendance.NO_SHOW),
+        )
+        .order_by("-event__start")
+        .values_list(*CLASS_ROW, *FIGURES)[:LIST_SIZE]
     )
-    booked_past = Q(cancelled_date__isnull=True, end__lt=now) & ~Q(
+    booked = Q(cancelled_date__isnull=True) & ~Q(
         booking_status=AppointmentBooking.BookingStatus.CANCELED
     )
-    booking_counts = bookings.aggregate(
-        past=Count("pk", filter=booked_past),
-        came=Count(
-            "pk", filter=booked_past & Q(participant_status=ParticipantStatus.PARTICIPATING)
-        ),
-        missed=Count(
-            "pk", filter=booked_past & Q(participant_status=ParticipantStatus.NOT_PARTICIPATING)
-        ),
+    past_bookings = list(
+        bookings.filter(end__lt=now)
+        .annotate(
+            visits=_counted(visit=booked),
+            came=_counted(visit=booked, participant_status=ParticipantStatus.PARTICIPATING),
+            missed=_counted(visit=booked, participant_status=ParticipantStatus.NOT_PARTICIPATING),
+        )
+        .order_by("-start")
+        .values_list(*BOOKING_ROW, *FIGURES)[:LIST_SIZE]
     )
+    upcoming_classes = classes.filter(event__end__gte=now).order_by("event__start")
+    upcoming_bookings = bookings.filter(end__gte=now).order_by("start")
     upcoming = [
-        *map(
-            _class_visit, classes.filter(event__end__gte=now).order_by("event__start")[:LIST_SIZE]
-        ),
-        *map(_appointment_visit, bookings.filter(end__gte=now).order_by("start")[:LIST_SIZE]),
+        *map(_class_visit, upcoming_classes.values_list(*CLASS_ROW)[:LIST_SIZE]),
+        *map(_appointment_visit, upcoming_bookings.values_list(*BOOKING_ROW)[:LIST_SIZE]),
     ]
-    past = [
-        *map(
-            _class_visit, classes.filter(event__end__lt=now).order_by("-event__start")[:LIST_SIZE]
-        ),
-        *map(_appointment_visit, bookings.filter(end__lt=now).order_by("-start")[:LIST_SIZE]),
-    ]
+    past = [*map(_class_visit, past_classes), *map(_appointment_visit, past_bookings)]
+    past_total, checked_in, no_shows = _figures(past_classes, past_bookings)
     emails = _emails(person)
     waiting = list(
         WaitlistEntry.objects.filter(
@@ -198,6 +234,7 @@ def customer_page(*, person: Person, now: datetime | None = None) -> CustomerPag
             email__iexact=person.email,
         )
         .select_related("event")
+        .only("position", "event_id", "event__title", "event__start")
         .order_by("event__start")
         if emails
         else []
@@ -215,9 +252,9 @@ def customer_page(*, person: Person, now: datetime | None = None) -> CustomerPag
         person=person,
         upcoming=sorted(upcoming, key=lambda v: v.start),
         past=sorted(past, key=lambda v: v.start, reverse=True),
-        past_total=class_counts["past"] + booking_counts["past"],
-        checked_in=class_counts["checked_in"] + booking_counts["came"],
-        no_shows=class_counts["no_shows"] + booking_counts["missed"],
+        past_total=past_total,
+        checked_in=checked_in,
+        no_shows=no_shows,
         waiting=waiting,
         credits=credits,
         messages=messages,
@@ -241,9 +278,9 @@ def customer_csv_lines(*, person: Person) -> Iterator[str]:
 
     yield "\ufeff" + line(["Name", person.name, "Email", person.email, "Phone", person.phone])
     yield line(CSV_COLUMNS)
-    classes = person_participations(person).select_related("event").order_by("event__start")
-    for p in classes.iterator(chunk_size=2000):
-        v = _class_visit(p)
+    classes = person_participations(person).order_by("event__start").values_list(*CLASS_ROW)
+    for row in classes.iterator(chunk_size=2000):
+        v = _class_visit(row)
         yield line([v.kind, v.title, local(v.start), local(v.end), v.status, v.attendance])
     customer_ids = PersonLink.objects.filter(person=person, customer__isnull=False).values(
         "customer_id"
@@ -252,9 +289,9 @@ def customer_csv_lines(*, person: Person) -> Iterator[str]:
         AppointmentBooking.objects.filter(
             business_id=person.business_id, customer_id__in=customer_ids
         )
-        .select_related("appointment")
         .order_by("start")
+        .values_list(*BOOKING_ROW)
     )
-    for b in bookings.iterator(chunk_size=2000):
-        v = _appointment_visit(b)
+    for row in bookings.iterator(chunk_size=2000):
+        v = _appointment_visit(row)
         yield line([v.kind, v.title, local(v.start), local(v.end), v.status, v.attendance])

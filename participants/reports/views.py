@@ -1,5 +1,5 @@
 """The reports page (owners only) and its CSV downloads: parse the filter, ask the selector,
-render (the charts' geometry comes from ``charts``)."""
+render (the charts' geometry comes from ``charts``, the tables' rows from ``tables``)."""
 
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from calendar_app.tenancy.access import require_business, require_owner
-from participants.reports import charts, selectors
+from participants.reports import charts, selectors, tables
 from participants.reports.csv import report_filename, report_lines
 from participants.reports.forms import ExportForm, ReportFilterForm
 
@@ -57,6 +57,7 @@ def reports_page(request: HttpRequest) -> HttpResponse:
     context.update(
         report=report,
         charts=charts.report_charts(report),
+        tables=tables.report_tables(report),
         query=request.GET.urlencode(),
         start=form.cleaned_data["start"],
         end=form.cleaned_data["end"],

@@ -31,9 +31,10 @@ PAGE_P50_MS = 40
 # Whatever the number of people: the session, the member and the business, then one query
 # for the page of people (keyset-paged, no count).
 SEARCH_QUERIES = 5
-# Whatever the number of visits: the person, their customer records, the class and
-# appointment figures, upcoming and past classes and appointments, waiting, credits, messages.
-PAGE_QUERIES = 15
+# Whatever the number of visits: the session, the member and the business, the person, past
+# classes and appointments (each with their figures), upcoming classes and appointments,
+# waiting, credits, messages, and the businesses to switch to.
+PAGE_QUERIES = 12
 
 
 def _people(business) -> None:

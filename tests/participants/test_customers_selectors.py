@@ -209,6 +209,53 @@ def test_no_marks_yet_means_no_rate(business, schedule):
     assert page.attendance_rate is None
 
 
+def test_the_figures_count_every_past_visit_not_only_those_listed(business, schedule):
+    for day in range(selectors.LIST_SIZE + 5):
+        ParticipationFactory(
+            event=_class(schedule, -day - 1),
+            email="many@example.com",
+            attendance=Attendance.NO_SHOW if day % 5 == 0 else Attendance.CHECKED_IN,
+        )
+    services.sync_directory(business=business)
+
+    page = selectors.customer_page(person=Person.objects.get(key="e:many@example.com"))
+
+    assert len(page.past) == selectors.LIST_SIZE
+    assert page.past[0].start > page.past[-1].start  # the latest first
+    assert (page.past_total, page.checked_in, page.no_shows) == (25, 20, 5)
+
+
+def test_cancelled_appointments_are_listed_but_not_counted(business):
+    customer = CustomerFactory(business=business, email="appointments@example.com")
+    ago = timezone.now() - timedelta(days=3)
+
+    def booking(title: str, **fields) -> None:
+        AppointmentBookingFactory(
+            appointment__business=business,
+            appointment__title=title,
+            customer=customer,
+            start=ago,
+            end=ago + timedelta(hours=1),
+            **fields,
+        )
+
+    booking("Came", participant_status="PARTICIPATING")
+    booking("Missed", participant_status="NOT_PARTICIPATING")
+    booking("Called off", booking_status="CANCELED", participant_status="NOT_PARTICIPATING")
+    booking("Withdrawn", cancelled_date=ago, participant_status="PARTICIPATING")
+    services.sync_directory(business=business)
+
+    page = selectors.customer_page(person=Person.objects.get(key="e:appointments@example.com"))
+
+    assert sorted((v.title, v.status) for v in page.past) == [
+        ("Called off", "Cancelled"),
+        ("Came", "Booked"),
+        ("Missed", "Booked"),
+        ("Withdrawn", "Booked"),
+    ]
+    assert (page.past_total, page.checked_in, page.no_shows) == (2, 1, 1)
+
+
 def test_the_page_costs_the_same_queries_for_two_or_forty_visits(
     business, schedule, django_assert_num_queries
 ):
