@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet, Subquery, Value, Window
+from django.db.models import Count, F, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import Concat
 from django.utils import timezone
 
@@ -273,15 +273,22 @@ def customer_csv_lines(*, person: Person) -> Iterator[str]:
     def line(row: list) -> str:
         return writer.writerow([_csv_cell(v) for v in row])
 
-    def local(value: datetime) -> str:
-        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    def local(value: datetime | None) -> str:
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
 
     yield "\ufeff" + line(["Name", person.name, "Email", person.email, "Phone", person.phone])
     yield line(CSV_COLUMNS)
-    classes = person_participations(person).order_by("event__start").values_list(*CLASS_ROW)
+    # A participation may hold a whole schedule (no event): its row names the schedule, with
+    # no times, after the classes.
+    classes = (
+        person_participations(person)
+        .order_by(F("event__start").asc(nulls_last=True))
+        .values_list(*CLASS_ROW, "schedule__name")
+    )
     for row in classes.iterator(chunk_size=2000):
         v = _class_visit(row)
-        yield line([v.kind, v.title, local(v.start), local(v.end), v.status, v.attendance])
+        title = v.title if v.event_id else f"{row[-1]} (every class)"
+        yield line([v.kind, title, local(v.start), local(v.end), v.status, v.attendance])
     customer_ids = PersonLink.objects.filter(person=person, customer__isnull=False).values(
         "customer_id"
     )

@@ -105,6 +105,24 @@ def test_owners_export_the_customer_as_csv(owner_client, ada):
     assert "Morning Flow" in body
 
 
+def test_the_csv_lists_a_participation_in_a_whole_schedule_without_times(
+    owner_client, ada, schedule
+):
+    schedule.name = "Spring Term"
+    schedule.save()
+    whole_term = Participation.objects.create(
+        business=schedule.business, schedule=schedule, name=ada.name, email=ada.email
+    )
+    assert services.record_participation(participation=whole_term) == ada
+
+    response = owner_client.get(reverse("customers:export", args=[ada.pk]))
+
+    assert response.status_code == 200
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[-1].startswith('"Class","Spring Term (every class)","",""')
+    assert any('"Morning Flow"' in line for line in lines[2:-1])
+
+
 def test_staff_cannot_export_or_erase(staff_client, ada):
     assert staff_client.get(reverse("customers:export", args=[ada.pk])).status_code == 403
     page = staff_client.get(reverse("customers:erase", args=[ada.pk]))
