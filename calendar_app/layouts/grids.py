@@ -5,6 +5,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from operator import attrgetter, itemgetter
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -13,7 +14,6 @@ from calendar_app.layouts.entries import (
     MONTH_DAY_EVENTS,
     Day,
     Entry,
-    Slot,
     columns_markup,
     event_links,
 )
@@ -28,6 +28,8 @@ MAX_LANES = 3  # events side by side in a narrow column (week, by resource) befo
 DAY_LIST_EVENTS = 100  # a month cell's list opened in place; the day view has the rest
 CALENDAR_EVENT_LIMIT = 10_000  # one window query for week/day; more shows a notice
 FIRST_HOUR, LAST_HOUR = 7, 20  # hour range of week and day grids, widened to fit the events
+ONE_DAY, JUST_BEFORE = timedelta(days=1), timedelta(microseconds=1)
+OPAQUE = Event.Transparency.OPAQUE
 
 
 def _window(query: CalendarQuery) -> tuple[date, int]:
@@ -142,60 +144,67 @@ def _place(
 ) -> None:
     """Put each event on every grid day it overlaps, in the business's zone."""
     zone = business.zone
-    by_date = {day.date: day for day in days}
+    by_date = {day.date: day.entries for day in days}
+    first_day = days[0].date
     for event in events:
         start, end = event.start.astimezone(zone), event.end.astimezone(zone)
         first = start.date()
-        last = (end - timedelta(microseconds=1)).date() if end > start else first
-        href = link(event.id)
+        last = (end - JUST_BEFORE).date() if end > start else first
         if first == last:  # most events: one day
-            if day := by_date.get(first):
-                day.entries.append(Entry(event, start, end, first, href))
+            if (entries := by_date.get(first)) is not None:
+                entries.append(Entry(event, start, end, first, link(event.id)))
             continue
-        current = max(first, days[0].date)
+        href = link(event.id)
+        current = max(first, first_day)
         while current <= last and current in by_date:
-            by_date[current].entries.append(Entry(event, start, end, current, href))
-            current += timedelta(days=1)
+            by_date[current].append(Entry(event, start, end, current, href))
+            current += ONE_DAY
 
 
 def _time_grid(days: list[Day], query: CalendarQuery, now: datetime) -> dict:
     """Lay out week/day: untimed entries above, timed ones by minute in side-by-side lanes, an
     hour range that fits every timed event, and a create link per empty hour. Returns the hour
     labels and the grid's first and last hour (the browser places blocks from them)."""
+    day_spans = []
+    first, last = FIRST_HOUR, LAST_HOUR
     for day in days:
         _mark_clashes(day.entries)
+        untimed, timed, spans = day.untimed, day.timed, []
         for entry in day.entries:
-            (day.untimed if entry.untimed else day.timed).append(entry)
-    day_spans = [[(entry, *entry.minutes_on_day()) for entry in day.timed] for day in days]
-    spans = [span for each_day in day_spans for span in each_day]
-    first = min([FIRST_HOUR, *(begin // 60 for _, begin, _ in spans)])
-    last = max([LAST_HOUR, *(-(-finish // 60) for _, _, finish in spans)])
-    create_path = reverse("calendar_app:event_create")
-    extra = f"&{urlencode({'schedule': query.schedule_id})}" if query.schedule_id else ""
+            if entry.untimed:
+                untimed.append(entry)
+            else:
+                timed.append(entry)
+                spans.append((entry, *entry.minutes_on_day()))
+        if spans:
+            first = min(first, min(begin for _, begin, _ in spans) // 60)
+            last = max(last, -(-max(finish for _, _, finish in spans) // 60))
+        day_spans.append(spans)
     # One wide column (the plain day) draws every event; narrow ones cap their lanes.
     max_lanes = None if query.view == "day" and not query.by_resource else MAX_LANES
     plain_day = replace(query, view="day", by_resource=False, shown=(), pick="")
-    for day, each_day in zip(days, day_spans, strict=True):
-        hidden = _lay_out_lanes(day.timed, each_day, offset=first * 60, max_lanes=max_lanes)
-        more_url = ""
+    for day, spans in zip(days, day_spans, strict=True):
+        hidden = _lay_out_lanes(day.timed, spans, offset=first * 60, max_lanes=max_lanes)
         if hidden:  # the plain day (of the column's resource) draws them all
-            more_url = plain_day.url(day=day.date, resource_id=day.resource_id or query.resource_id)
-        day.slots = [
-            Slot(
-                hour,
-                f"{create_path}?start={day.date.isoformat()}T{hour:02d}:00{extra}",
-                more=hidden.get(hour, 0),
-                more_url=more_url,
+            day.more = hidden
+            day.more_url = plain_day.url(
+                day=day.date, resource_id=day.resource_id or query.resource_id
             )
-            for hour in range(first, last)
-        ]
         if day.is_today:
             minute = now.hour * 60 + now.minute
             if first * 60 <= minute < last * 60:
                 day.now_top = minute - first * 60
+    extra = f"&{urlencode({'schedule': query.schedule_id})}" if query.schedule_id else ""
+    hours = range(first, last)
     return {
-        "columns": columns_markup(days, view=query.view),
-        "hours": [f"{hour:02d}:00" for hour in range(first, last)],
+        "columns": columns_markup(
+            days,
+            view=query.view,
+            hours=hours,
+            create_path=reverse("calendar_app:event_create"),
+            extra=extra,
+        ),
+        "hours": [f"{hour:02d}:00" for hour in hours],
         "first_hour": first,
         "last_hour": last,
     }
@@ -205,13 +214,14 @@ def _mark_clashes(entries: list[Entry]) -> None:
     """Mark the entries of one day that hold a resource OPAQUE while another entry holds it."""
     holders: dict[str, list[Entry]] = defaultdict(list)
     for entry in entries:
-        if entry.event.is_cancelled or entry.event.transparency != Event.Transparency.OPAQUE:
+        event = entry.event
+        if event.transparency != OPAQUE or event.is_cancelled:
             continue
-        for ref in entry.event.resource_refs:
-            if ref.transparency == Event.Transparency.OPAQUE:
+        for ref in event.resource_refs:
+            if ref.transparency == OPAQUE:
                 holders[ref.id].append(entry)
     for held in holders.values():
-        held.sort(key=lambda e: e.start)
+        held.sort(key=attrgetter("start"))
         latest: Entry | None = None
         for entry in held:
             if latest is not None and entry.start < latest.end:
@@ -239,13 +249,8 @@ def _lay_out_lanes(
         if not place.shown:
             hidden[begin // 60] += 1
             continue
-        entry.top, entry.height, entry.lane, entry.lanes = (
-            place.top,
-            place.height,
-            place.lane,
-            place.lanes,
-        )
+        entry.top, entry.height, entry.lane, entry.lanes = place
         shown.append((begin, -finish, entry))
-    shown.sort(key=lambda item: item[:2])
+    shown.sort(key=itemgetter(0, 1))
     entries[:] = [entry for _, _, entry in shown]
     return hidden

@@ -44,7 +44,8 @@ def lay_out_lanes(
     ``eventMaxStack``): an item in a later lane is not ``shown`` (the page counts it in a
     "+N more" link instead), and the shown ones share the capped width.
     """
-    order = sorted(range(len(spans)), key=lambda i: (spans[i][0], -spans[i][1]))
+    keys = [(begin, -finish) for begin, finish in spans]
+    order = sorted(range(len(spans)), key=keys.__getitem__)
     placed = [(0, 0, 0, 0)] * len(spans)  # top, height, lane and group of each span
     group_lanes: list[int] = []
     lane_ends: list[int] = []

@@ -29,6 +29,14 @@ def frame(query: CalendarQuery, *, today: date, time_zone: str) -> dict:
     }
 
 
+def resource_choices(resources: list[Resource]) -> list[tuple[str, str, str]]:
+    """The filters' resources as (id, name, type label), each type's label read once: a page
+    lists every resource once or twice, and ``get_type_display`` builds the type's choices
+    anew for each."""
+    labels = dict(Resource.Type.choices)
+    return [(r.pk, r.name, labels.get(r.type, r.type)) for r in resources]
+
+
 def laid_out(
     business: Business,
     query: CalendarQuery,

@@ -93,11 +93,13 @@ class NavLink:
     current: bool
 
 
-def section_links(path: str, membership: Membership | None) -> list[NavLink]:
+def section_links(
+    path: str, membership: Membership | None, *, section: str | None = None
+) -> list[NavLink]:
     """The second row under the top bar: the settings sections on a section's pages (the hub
     lists them itself), the calendar's pages (new event, block time, schedules) on calendar
-    pages (no query)."""
-    section = current_section(path)
+    pages (no query). ``section`` is ``current_section(path)`` when the caller has it."""
+    section = section or current_section(path)
     hub = reverse("calendar_app:settings")
     if section == "settings" and path != hub:
         links = [NavLink("All settings", hub, False)]

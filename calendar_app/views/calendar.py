@@ -62,7 +62,7 @@ def calendar_page(request: HttpRequest, view: str) -> HttpResponse:
         return _respond(request, context, fragment="month_day")
     context = {
         "schedules": schedules,
-        "resources": resources,
+        "resource_choices": layouts.resource_choices(resources),
         "shown_resources": shown,
         **layouts.frame(query, today=now.date(), time_zone=business.time_zone),
     }
