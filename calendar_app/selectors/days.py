@@ -11,7 +11,6 @@ from django.db.models.expressions import RawSQL
 
 from calendar_app import recurrence
 from calendar_app.models import Event, format_local_date
-from calendar_app.selectors.filters import filter_q
 from calendar_app.selectors.query import (
     DEFAULT_RECURRENCE_TYPES,
     ROW_FIELDS,
@@ -58,9 +57,9 @@ def events_per_day(
         recurrence_type=DEFAULT_RECURRENCE_TYPES,
         filter=filter or {},
     )
-    validate_query(query)
+    wanted = validate_query(query)
     bounds = [recurrence.to_utc(start + timedelta(days=i), zone) for i in range(days + 1)]
-    events = shown_events(business, query).filter(filter_q(query.filter))
+    events = shown_events(business, query).filter(wanted)
     lo, hi = RawSQL("d.lo", ()), RawSQL("d.hi", ())  # the day's bounds, from the outer query
     on_day = events.filter(start__gte=lo, start__lt=hi).order_by()
     first = on_day.filter(end__lte=hi).order_by("start", "id")[:per_day]

@@ -6,6 +6,7 @@ Every calendar page is rendered from ``query_events``; a page's cursor carries i
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import NamedTuple
 
 from django.core import signing
@@ -150,7 +151,7 @@ def query_events(
     """
     after: list | None = None
     if cursor:
-        query, after = _decode_cursor(cursor)
+        query, after, wanted = _decode_cursor(cursor)
     else:
         query = Query(
             from_local_date=_local(from_local_date),
@@ -161,7 +162,7 @@ def query_events(
             sort=tuple(sort),
             limit=limit,
         )
-        validate_query(query)
+        wanted = validate_query(query)
     sort_field, order = query.sort
     past = "gt" if order == "ASC" else "lt"
     page = Q()
@@ -171,17 +172,16 @@ def query_events(
         )
     ordering = (sort_field, "id") if order == "ASC" else (f"-{sort_field}", "-id")
     parts = [
-        part.filter(page)
-        .annotate(links=RESOURCE_LINKS)
-        .order_by()
-        .values_list(*ROW_FIELDS, "links")
-        for part in _window_parts(business, query)
+        part.annotate(links=RESOURCE_LINKS).values_list(*ROW_FIELDS, "links")
+        for part in _window_parts(business, query, wanted & page)
     ]
     if len(parts) > 1:
         if connection.features.supports_slicing_ordering_in_compound:
             # Each part ordered and cut on its own too (not on SQLite): read in index order,
             # it stops at the page.
             parts = [part.order_by(*ordering)[: query.limit + 1] for part in parts]
+        else:
+            parts = [part.order_by() for part in parts]
         parts = [parts[0].union(*parts[1:], all=True)]
     parts[0] = parts[0].order_by(*ordering)[: query.limit + 1]
     rows = list(parts[0])
@@ -201,34 +201,39 @@ def query_events(
 def shown_events(business: Business, query: Query) -> QuerySet[Event]:
     """The business's events of the query's recurrence types, ``WORKING_HOURS`` only when the
     filter names them, with no window and no filter yet."""
-    events = Event.objects.filter(
-        business=business,
-        removed_date__isnull=True,
-        recurrence_type__in=query.recurrence_type,
+    return Event.objects.filter(_shown(business, query))
+
+
+def _shown(business: Business, query: Query) -> Q:
+    """``shown_events`` as a condition, to join with others in one ``filter`` (each call of
+    ``filter`` copies the query built so far)."""
+    shown = Q(
+        business=business, removed_date__isnull=True, recurrence_type__in=query.recurrence_type
     )
     if not names_type(query.filter, "WORKING_HOURS"):
-        events = events.exclude(type=Event.Type.WORKING_HOURS)
-    return events
+        shown &= ~Q(type=Event.Type.WORKING_HOURS)
+    return shown
 
 
-def _window_parts(business: Business, query: Query) -> list[QuerySet[Event]]:
-    """The filtered window as parts to read as one union: the events starting in it, on a
-    range of the (business, start) index, and those already running at its start.
+def _window_parts(business: Business, query: Query, wanted: Q) -> list[QuerySet[Event]]:
+    """The ``wanted`` events of the window as parts to read as one union: those starting in
+    it, on a range of the (business, start) index, and those already running at its start.
 
     Read as one "ends after the start and starts before the end" test, the window costs a
     visit to every earlier (or later) event of the business; the running ones are picked by
     id from the index alone (``event_calendar_day`` holds ``end``) and only they are read.
     """
-    shown = shown_events(business, query)
+    shown = _shown(business, query)
     earlier, later = _window_bounds(query)
-    events = shown.filter(filter_q(query.filter))
+    events = shown & wanted
+    before = Q(start__lt=later) if later else Q()
     if earlier is None:
-        return [events.filter(start__lt=later) if later else events]
-    starting = events.filter(start__gte=earlier)
-    if later:
-        starting = starting.filter(start__lt=later)
-    running = shown.filter(start__lt=earlier, end__gt=earlier).values("pk")
-    return [starting, events.filter(pk__in=running)]
+        return [Event.objects.filter(events & before)]
+    running = Event.objects.filter(shown, start__lt=earlier, end__gt=earlier).values("pk")
+    return [
+        Event.objects.filter(events & Q(start__gte=earlier) & before),
+        Event.objects.filter(events, pk__in=running),
+    ]
 
 
 def _local(value: datetime | str | None) -> str | None:
@@ -250,7 +255,9 @@ def _local(value: datetime | str | None) -> str | None:
     return format_local_date(value)
 
 
-def validate_query(query: Query) -> None:
+def validate_query(query: Query) -> Q:
+    """Raise ``EventQueryError`` for a query that cannot be answered; return its filter as a
+    condition on events (``filters.filter_q``)."""
     try:
         zoneinfo.ZoneInfo(query.time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
@@ -270,7 +277,7 @@ def validate_query(query: Query) -> None:
         and query.sort[1] == "ASC"
     ):
         raise EventQueryError("fromLocalDate must be earlier than toLocalDate.")
-    filter_q(query.filter)  # raises on unsupported keys or operators
+    return filter_q(query.filter)  # raises on unsupported keys or operators
 
 
 def _window_bounds(query: Query) -> tuple[datetime | None, datetime | None]:
@@ -314,14 +321,17 @@ def _attach_resource_refs(
             "id", "name", "type"
         )
     }
+    read: dict[str, list[EventResourceRef]] = {}  # the same few links recur on many events
     for event, held in zip(events, links, strict=False):
         if not held:
             continue
-        refs = []
-        for link in held.split(LINKS):
-            transparency, resource_id = link.split(LINK, 1)
-            refs.append(EventResourceRef(resource_id, *resources[resource_id], transparency))
-        event.resource_refs = sorted(refs, key=lambda ref: ref.name)
+        if (refs := read.get(held)) is None:
+            refs = []
+            for link in held.split(LINKS):
+                transparency, resource_id = link.split(LINK, 1)
+                refs.append(EventResourceRef(resource_id, *resources[resource_id], transparency))
+            refs = read[held] = sorted(refs, key=attrgetter("name"))
+        event.resource_refs = refs.copy()
 
 
 def _encode_cursor(query: Query, after: list) -> str:
@@ -341,8 +351,9 @@ def _encode_cursor(query: Query, after: list) -> str:
 STALE_CURSOR = "This page link is not valid any more; start from the first page."
 
 
-def _decode_cursor(cursor: str) -> tuple[Query, list]:
-    """The query a cursor carries, checked exactly like a fresh query (and its position).
+def _decode_cursor(cursor: str) -> tuple[Query, list, Q]:
+    """The query a cursor carries, checked exactly like a fresh query, its position and its
+    filter as a condition (``validate_query``).
 
     The signature only proves that this app wrote the cursor once; a cursor from an older
     version, or one signed with a leaked key, must not reach the database unchecked.
@@ -358,7 +369,7 @@ def _decode_cursor(cursor: str) -> tuple[Query, list]:
             sort=tuple(payload["sort"]),
             limit=int(payload["limit"]),
         )
-        validate_query(query)
+        wanted = validate_query(query)
         after = payload["after"]
         sort_value, last_id = after
         datetime.fromisoformat(sort_value)
@@ -368,4 +379,4 @@ def _decode_cursor(cursor: str) -> tuple[Query, list]:
         raise
     except (signing.BadSignature, KeyError, TypeError, ValueError) as error:
         raise EventQueryError(STALE_CURSOR) from error
-    return query, after
+    return query, after, wanted
