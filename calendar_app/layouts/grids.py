@@ -21,7 +21,7 @@ from calendar_app.layouts.lanes import lay_out_lanes
 from calendar_app.layouts.query import BY_RESOURCE_VIEWS, CalendarQuery
 from calendar_app.layouts.resources import resource_columns
 from calendar_app.models import Event, Resource
-from calendar_app.selectors import CalendarEvent, events_per_day, query_events
+from calendar_app.selectors import NOTHING_KNOWN, CalendarEvent, Known, events_per_day, query_events
 from calendar_app.tenancy.models import Business
 
 MAX_LANES = 3  # events side by side in a narrow column (week, by resource) before "+N more"
@@ -43,11 +43,17 @@ def _window(query: CalendarQuery) -> tuple[date, int]:
 
 
 def grid(
-    business: Business, query: CalendarQuery, now: datetime, *, resources: list[Resource]
+    business: Business,
+    query: CalendarQuery,
+    now: datetime,
+    *,
+    resources: list[Resource],
+    known: Known = NOTHING_KNOWN,
 ) -> dict:
     """Month, week or day: the window's events placed on days (and, for week and day, on a
     time grid), with the links each day and empty hour needs. By resource, the columns are
-    the shown ``resources`` on each day (``resources.resource_columns``)."""
+    the shown ``resources`` on each day (``resources.resource_columns``). ``known``: the
+    business's schedules and resources the page has read (``query_events``)."""
     today = now.date()
     first_day, count = _window(query)
     if query.by_resource and query.view in BY_RESOURCE_VIEWS:
@@ -59,6 +65,7 @@ def grid(
             count=count,
             resources=resources,
             limit=CALENDAR_EVENT_LIMIT,
+            known=known,
         )
         return {
             "days": columns,
@@ -77,7 +84,7 @@ def grid(
         for d in (first_day + timedelta(days=i) for i in range(count))
     ]
     if query.view == "month":
-        _fill_month(business, query, days)
+        _fill_month(business, query, days, known=known)
         return {
             "days": days,
             "weeks": [days[i : i + 7] for i in range(0, len(days), 7)],
@@ -90,6 +97,7 @@ def grid(
         time_zone=business.time_zone,
         filter=query.event_filter,
         limit=CALENDAR_EVENT_LIMIT,
+        known=known,
     )
     _place(page.events, days, business, event_links())
     return {
@@ -100,7 +108,9 @@ def grid(
     }
 
 
-def day_list(business: Business, query: CalendarQuery, now: datetime) -> Day:
+def day_list(
+    business: Business, query: CalendarQuery, now: datetime, *, known: Known = NOTHING_KNOWN
+) -> Day:
     """One day's list for its month cell ("+N more" opened in place): its first
     ``DAY_LIST_EVENTS`` events in the month's order, and its count (more go to the day view)."""
     day = Day(
@@ -108,12 +118,17 @@ def day_list(business: Business, query: CalendarQuery, now: datetime) -> Day:
         url=replace(query, view="day").url(),
         is_today=query.day == now.date(),
     )
-    _fill_month(business, query, [day], per_day=DAY_LIST_EVENTS)
+    _fill_month(business, query, [day], per_day=DAY_LIST_EVENTS, known=known)
     return day
 
 
 def _fill_month(
-    business: Business, query: CalendarQuery, days: list[Day], *, per_day: int = MONTH_DAY_EVENTS
+    business: Business,
+    query: CalendarQuery,
+    days: list[Day],
+    *,
+    per_day: int = MONTH_DAY_EVENTS,
+    known: Known,
 ) -> None:
     """Each day's first ``per_day`` events and its count, both from the database (any size)."""
     first = events_per_day(
@@ -122,6 +137,7 @@ def _fill_month(
         days=len(days),
         filter=query.event_filter,
         per_day=per_day,
+        known=known,
     )
     zone = business.zone
     link = event_links()

@@ -9,6 +9,7 @@ from calendar_app.layouts.agendas import agenda
 from calendar_app.layouts.grids import grid
 from calendar_app.layouts.query import BY_RESOURCE_VIEWS, VIEWS, CalendarQuery, navigation
 from calendar_app.models import Resource
+from calendar_app.selectors import NOTHING_KNOWN, Known
 from calendar_app.tenancy.models import Business
 
 
@@ -45,10 +46,12 @@ def laid_out(
     cursor: str | None,
     after: str,
     resources: list[Resource],
+    known: Known = NOTHING_KNOWN,
 ) -> dict:
     """The view's events: an agenda page (from ``cursor``, ``after`` the day the previous page
     ended on) or a grid (by resource: a column per shown resource of ``resources``). Raises
-    ``EventQueryError`` for a cursor that is not valid any more."""
+    ``EventQueryError`` for a cursor that is not valid any more. ``known``: the business's
+    schedules and resources the page has read already (``query_events``)."""
     if query.view == "agenda":
-        return agenda(business, query, now.date(), cursor=cursor, after=after)
-    return grid(business, query, now, resources=resources)
+        return agenda(business, query, now.date(), cursor=cursor, after=after, known=known)
+    return grid(business, query, now, resources=resources, known=known)

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from calendar_app.layouts.entries import Day, Entry, event_links
 from calendar_app.layouts.query import CalendarQuery
 from calendar_app.models import Resource
-from calendar_app.selectors import CalendarEvent, query_events
+from calendar_app.selectors import NOTHING_KNOWN, CalendarEvent, Known, query_events
 from calendar_app.selectors.resources import off_hours
 from calendar_app.tenancy.models import Business
 
@@ -21,6 +21,7 @@ def resource_columns(
     count: int,
     resources: list[Resource],
     limit: int,
+    known: Known = NOTHING_KNOWN,
 ) -> tuple[list[Day], bool]:
     """The columns of a by-resource grid (day by day, each day's resources in the business's
     order) with their entries, and whether the window had more events than ``limit``.
@@ -57,6 +58,7 @@ def resource_columns(
         time_zone=business.time_zone,
         filter=spec,
         limit=limit,
+        known=known,
     )
     place_by_resource(page.events, columns, business, dates[0], dates[-1])
     for (rid, day), spans in off_hours(

@@ -13,8 +13,10 @@ from calendar_app import recurrence
 from calendar_app.models import Event, format_local_date
 from calendar_app.selectors.query import (
     DEFAULT_RECURRENCE_TYPES,
+    NOTHING_KNOWN,
     ROW_FIELDS,
     CalendarEvent,
+    Known,
     Query,
     attach_schedules,
     shown_events,
@@ -36,7 +38,13 @@ class DayEvents:
 
 
 def events_per_day(
-    business: Business, *, first_day: date, days: int, filter: dict | None, per_day: int
+    business: Business,
+    *,
+    first_day: date,
+    days: int,
+    filter: dict | None,
+    per_day: int,
+    known: Known = NOTHING_KNOWN,
 ) -> DayEvents:
     """The first ``per_day`` events of each day and each day's count, from the database.
 
@@ -46,7 +54,8 @@ def events_per_day(
     through a correlated ``IN``) and its count from the index alone (``event_calendar_day``
     covers the filter), so the page never loads the whole month and no day goes missing behind
     a cap. Events running into a later day are few; they are read whole and counted on each
-    day they cover. Three queries: counts, events, schedules.
+    day they cover. Three queries: counts, events, schedules (two when ``known`` holds the
+    events' schedules).
     """
     zone = business.time_zone
     start = datetime.combine(first_day, time.min)
@@ -100,7 +109,7 @@ def events_per_day(
             [*day_params, *(param for _, params in parts for param in params)],
         )
         rows = [(day, _from_cursor(row)) for day, *row in cursor.fetchall()]
-    attach_schedules([event for _, event in rows])
+    attach_schedules([event for _, event in rows], known=known.schedules)
     rows.sort(key=lambda row: (row[1].start, row[1].id))
     shown: list[list[CalendarEvent]] = [[] for _ in range(days)]
     spanning = [event for day, event in rows if day < 0 or event.end > bounds[day + 1]]

@@ -4,6 +4,7 @@ Every calendar page is rendered from ``query_events``; a page's cursor carries i
 """
 
 import zoneinfo
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
@@ -120,6 +121,19 @@ class EventPage:
 
 
 @dataclass(frozen=True)
+class Known:
+    """What the caller has read of the business already: its schedules and resources (a
+    calendar page lists them for its filters). Query Events takes the events' schedules and
+    resources from them and reads only those missing (a removed resource, say)."""
+
+    schedules: Sequence[Schedule] = ()
+    resources: Sequence[Resource] = ()
+
+
+NOTHING_KNOWN = Known()
+
+
+@dataclass(frozen=True)
 class Query:
     from_local_date: str | None
     to_local_date: str | None
@@ -141,13 +155,15 @@ def query_events(
     sort: tuple[str, str] = ("start", "ASC"),
     limit: int = DEFAULT_LIMIT,
     cursor: str | None = None,
+    known: Known = NOTHING_KNOWN,
 ) -> EventPage:
     """Calendar V3 Query Events over the local store.
 
     The window is read in ``time_zone`` (the business's by default) and keeps every event that
     overlaps it. ``filter`` uses the spec's keys and operators; ``WORKING_HOURS`` events come back
     only when the ``type`` filter names them. With a ``cursor`` the original filter, sort and
-    window are taken from the cursor, as upstream does.
+    window are taken from the cursor, as upstream does. ``known``: the business's schedules and
+    resources the caller has read already (their queries are then left out).
     """
     after: list | None = None
     if cursor:
@@ -187,8 +203,8 @@ def query_events(
     rows = list(parts[0])
     has_next = len(rows) > query.limit
     events = [CalendarEvent(*row[:-1]) for row in rows[: query.limit]]
-    attach_schedules(events)
-    _attach_resource_refs(business, events, [row[-1] for row in rows])
+    attach_schedules(events, known=known.schedules)
+    _attach_resource_refs(business, events, [row[-1] for row in rows], known=known.resources)
     next_cursor = None
     if has_next:
         last = events[-1]
@@ -291,10 +307,13 @@ def _window_bounds(query: Query) -> tuple[datetime | None, datetime | None]:
     )
 
 
-def attach_schedules(events: list[CalendarEvent]) -> None:
-    """Every event's schedule in one query: a business has a few schedules and many events, so
-    one instance per schedule, not one per event as a join would build."""
-    schedules = Schedule.objects.in_bulk({event.schedule_id for event in events})
+def attach_schedules(events: list[CalendarEvent], *, known: Iterable[Schedule] = ()) -> None:
+    """Every event's schedule: from ``known`` (the business's schedules the caller has read),
+    the others in one query. A business has a few schedules and many events, so one instance
+    per schedule, not one per event as a join would build."""
+    schedules = {schedule.pk: schedule for schedule in known}
+    if missing := {event.schedule_id for event in events} - schedules.keys():
+        schedules.update(Schedule.objects.in_bulk(missing))
     for event in events:
         event.schedule = schedules[event.schedule_id]
 
@@ -311,27 +330,37 @@ RESOURCE_LINKS = Subquery(
 
 
 def _attach_resource_refs(
-    business: Business, events: list[CalendarEvent], links: list[str | None]
+    business: Business,
+    events: list[CalendarEvent],
+    links: list[str | None],
+    *,
+    known: Iterable[Resource] = (),
 ) -> None:
-    """Every event's resources, by name, from its ``RESOURCE_LINKS`` and one query of the
-    business's resources (a few dozen, where a week holds thousands of links)."""
-    resources = {
-        pk: (name, type_)
-        for pk, name, type_ in Resource.objects.filter(business=business).values_list(
-            "id", "name", "type"
-        )
+    """Every event's resources, by name, from its ``RESOURCE_LINKS`` and the business's
+    resources: ``known`` (those the caller has read), else one query of them all (a few
+    dozen, where a week holds thousands of links)."""
+    resources = {resource.pk: (resource.name, resource.type) for resource in known}
+    # The same few links recur on many events: each is read once.
+    read = {
+        held: [link.split(LINK, 1) for link in held.split(LINKS)] for held in set(links) if held
     }
-    read: dict[str, list[EventResourceRef]] = {}  # the same few links recur on many events
+    if any(pk not in resources for pairs in read.values() for _, pk in pairs):
+        resources.update(
+            (pk, (name, type_))
+            for pk, name, type_ in Resource.objects.filter(business=business).values_list(
+                "id", "name", "type"
+            )
+        )
+    refs_of = {
+        held: sorted(
+            (EventResourceRef(pk, *resources[pk], transparency) for transparency, pk in pairs),
+            key=attrgetter("name"),
+        )
+        for held, pairs in read.items()
+    }
     for event, held in zip(events, links, strict=False):
-        if not held:
-            continue
-        if (refs := read.get(held)) is None:
-            refs = []
-            for link in held.split(LINKS):
-                transparency, resource_id = link.split(LINK, 1)
-                refs.append(EventResourceRef(resource_id, *resources[resource_id], transparency))
-            refs = read[held] = sorted(refs, key=attrgetter("name"))
-        event.resource_refs = refs.copy()
+        if held:
+            event.resource_refs = refs_of[held].copy()
 
 
 def _encode_cursor(query: Query, after: list) -> str:
