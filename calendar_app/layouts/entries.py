@@ -23,6 +23,7 @@ from calendar_app.selectors import CalendarEvent
 
 MONTH_DAY_EVENTS = 4  # events listed in a month cell before "+N more"
 DAY_MINUTES = 24 * 60
+ONE_DAY = timedelta(days=1)
 EVENT_ID = "event-id"  # stands for the id in the reversed event link, replaced per event
 # Badges are short: the clash's explanation is the popover's (and the event page's).
 CLASH_BADGE = '<mark class="clash">Clash</mark>'
@@ -61,7 +62,7 @@ class Entry:
     @property
     def untimed(self) -> bool:
         """All-day and multi-day events go in the row above the time grid."""
-        return self.event.all_day or self.end - self.start >= timedelta(days=1)
+        return self.event.all_day or self.end - self.start >= ONE_DAY
 
     @property
     def time_label(self) -> str:
@@ -140,7 +141,8 @@ class Entry:
         begin = 0 if start.date() < self.day else start.hour * 60 + start.minute  # continues
         if end.date() > self.day:
             return begin, DAY_MINUTES
-        return begin, max(begin, end.hour * 60 + end.minute)
+        finish = end.hour * 60 + end.minute
+        return begin, finish if finish > begin else begin
 
 
 def _hm(moment: datetime) -> str:

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from calendar_app.layouts.entries import (
     MONTH_DAY_EVENTS,
+    ONE_DAY,
     Day,
     Entry,
     columns_markup,
@@ -28,7 +29,7 @@ MAX_LANES = 3  # events side by side in a narrow column (week, by resource) befo
 DAY_LIST_EVENTS = 100  # a month cell's list opened in place; the day view has the rest
 CALENDAR_EVENT_LIMIT = 10_000  # one window query for week/day; more shows a notice
 FIRST_HOUR, LAST_HOUR = 7, 20  # hour range of week and day grids, widened to fit the events
-ONE_DAY, JUST_BEFORE = timedelta(days=1), timedelta(microseconds=1)
+JUST_BEFORE = timedelta(microseconds=1)
 OPAQUE = Event.Transparency.OPAQUE
 
 

@@ -52,7 +52,8 @@ def lay_out_lanes(
     group_end = -1
     for i in order:
         begin, finish = spans[i]
-        finish = max(finish, begin + MIN_HEIGHT_MINUTES)
+        if finish < begin + MIN_HEIGHT_MINUTES:
+            finish = begin + MIN_HEIGHT_MINUTES
         if begin >= group_end:  # a new group: the previous one is closed with its lane count
             if lane_ends:
                 group_lanes.append(len(lane_ends))
@@ -65,11 +66,10 @@ def lay_out_lanes(
             lane = len(lane_ends)
             lane_ends.append(finish)
         placed[i] = (begin - offset, finish - begin, lane, len(group_lanes))
-        group_end = max(group_end, finish)
+        if finish > group_end:
+            group_end = finish
     if lane_ends:
         group_lanes.append(len(lane_ends))
     cap = max_lanes or len(spans) or 1
-    return [
-        Placement(top, height, lane, min(group_lanes[group], cap))
-        for top, height, lane, group in placed
-    ]
+    group_lanes = [lanes if lanes < cap else cap for lanes in group_lanes]
+    return [Placement(top, height, lane, group_lanes[group]) for top, height, lane, group in placed]
