@@ -3,7 +3,7 @@ not grow with the events in the month."""
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import connection
 from django.db.models import Count, QuerySet
@@ -19,6 +19,7 @@ from calendar_app.selectors.query import (
     Known,
     Query,
     attach_schedules,
+    calendar_events,
     shown_events,
     validate_query,
 )
@@ -108,7 +109,9 @@ def events_per_day(
             with_days + rows_sql.format(*(sql for sql, _ in parts)),
             [*day_params, *(param for _, params in parts for param in params)],
         )
-        rows = [(day, _from_cursor(row)) for day, *row in cursor.fetchall()]
+        fetched = cursor.fetchall()
+    events = calendar_events(row[1:] for row in fetched)
+    rows = [(row[0], event) for row, event in zip(fetched, events, strict=True)]
     attach_schedules([event for _, event in rows], known=known.schedules)
     rows.sort(key=lambda row: (row[1].start, row[1].id))
     shown: list[list[CalendarEvent]] = [[] for _ in range(days)]
@@ -129,18 +132,3 @@ def events_per_day(
 def _sql(queryset: QuerySet) -> tuple[str, tuple]:
     """A queryset's SQL and parameters, to be placed inside a statement Django cannot build."""
     return queryset.query.sql_with_params()
-
-
-def _from_cursor(row: tuple) -> CalendarEvent:
-    """A calendar row read through a raw cursor, typed as the ORM would: SQLite returns naive
-    UTC date-times (or text, through a subquery) and integer booleans."""
-    event = CalendarEvent(*row)
-    event.start, event.end = _aware_utc(event.start), _aware_utc(event.end)
-    event.all_day = bool(event.all_day)
-    return event
-
-
-def _aware_utc(value: datetime | str) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -6,25 +6,25 @@ Every calendar page is rendered from ``query_events``; a page's cursor carries i
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from operator import attrgetter
 from typing import NamedTuple
 
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import CharField, Func, OuterRef, Q, QuerySet, StringAgg, Subquery, Value
+from django.db.models import Q, QuerySet
 
 from calendar_app import recurrence
 from calendar_app.models import (
     Event,
-    EventResource,
     Resource,
     Schedule,
     format_local_date,
     parse_local_date,
 )
 from calendar_app.selectors.filters import EventQueryError, filter_q, names_type
+from calendar_app.selectors.rows import LINK, LINKS, read_window
 from calendar_app.tenancy.models import Business
 from calendar_app.validation import DATE_RANGE_MESSAGE, validate_year_range
 
@@ -103,6 +103,24 @@ class CalendarEvent:
     @property
     def start_local(self) -> datetime:
         return parse_local_date(self.start_local_date)
+
+
+def calendar_events(rows: Iterable[tuple]) -> list[CalendarEvent]:
+    """``ROW_FIELDS`` rows read through a cursor as events, typed as the ORM would type them:
+    SQLite gives date-times as naive UTC (text through a subquery) and booleans as integers."""
+    if connection.vendor == "postgresql":
+        return [CalendarEvent(*row) for row in rows]
+    events = [CalendarEvent(*row) for row in rows]
+    for event in events:
+        event.start, event.end = _aware_utc(event.start), _aware_utc(event.end)
+        event.all_day = bool(event.all_day)
+    return events
+
+
+def _aware_utc(value: datetime | str) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -185,23 +203,14 @@ def query_events(
         page = Q(**{f"{sort_field}__{past}": after[0]}) | Q(
             **{sort_field: after[0], f"id__{past}": after[1]}
         )
-    ordering = (sort_field, "id") if order == "ASC" else (f"-{sort_field}", "-id")
-    parts = [
-        part.annotate(links=RESOURCE_LINKS).values_list(*ROW_FIELDS, "links")
-        for part in _window_parts(business, query, wanted & page)
-    ]
-    if len(parts) > 1:
-        if connection.features.supports_slicing_ordering_in_compound:
-            # Each part ordered and cut on its own too (not on SQLite): read in index order,
-            # it stops at the page.
-            parts = [part.order_by(*ordering)[: query.limit + 1] for part in parts]
-        else:
-            parts = [part.order_by() for part in parts]
-        parts = [parts[0].union(*parts[1:], all=True)]
-    parts[0] = parts[0].order_by(*ordering)[: query.limit + 1]
-    rows = list(parts[0])
+    rows = read_window(
+        _window_parts(business, query, wanted & page),
+        fields=ROW_FIELDS,
+        sort=query.sort,
+        limit=query.limit + 1,
+    )
     has_next = len(rows) > query.limit
-    events = [CalendarEvent(*row[:-1]) for row in rows[: query.limit]]
+    events = calendar_events(row[:-1] for row in rows[: query.limit])
     attach_schedules(events, known=known.schedules)
     _attach_resource_refs(business, events, [row[-1] for row in rows], known=known.resources)
     next_cursor = None
@@ -317,28 +326,6 @@ def attach_schedules(events: list[CalendarEvent], *, known: Iterable[Schedule] =
         event.schedule = schedules[event.schedule_id]
 
 
-# Each event's resources as one text column of the event's own row: "transparency id" pairs
-# (control characters apart, which no id or enum holds), so no second query names the events.
-LINK, LINKS = "\x1f", "\x1e"
-
-
-class _Joined(Func):
-    """Text columns that are never NULL, joined with ``||`` (``Concat`` guards each part with
-    COALESCE and costs several times as much to compile, once per page)."""
-
-    arg_joiner = " || "
-    template = "(%(expressions)s)"
-    output_field = CharField()
-
-
-RESOURCE_LINKS = Subquery(
-    EventResource.objects.filter(event=OuterRef("pk"))
-    .values("event")
-    .annotate(links=StringAgg(_Joined("transparency", Value(LINK), "resource_id"), Value(LINKS)))
-    .values("links")
-)
-
-
 def _attach_resource_refs(
     business: Business,
     events: list[CalendarEvent],
@@ -346,7 +333,7 @@ def _attach_resource_refs(
     *,
     known: Iterable[Resource] = (),
 ) -> None:
-    """Every event's resources, by name, from its ``RESOURCE_LINKS`` and the business's
+    """Every event's resources, by name, from its ``rows.LINKS`` and the business's
     resources: ``known`` (those the caller has read), else one query of them all (a few
     dozen, where a week holds thousands of links)."""
     resources = {resource.pk: (resource.name, resource.type) for resource in known}
