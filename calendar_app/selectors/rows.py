@@ -7,9 +7,11 @@ reading the rows. Django compiles only what changes from page to page, each part
 (the Query Events filter language becomes conditions there); the rest is fixed text.
 """
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
 from django.db.models import QuerySet
+from psycopg.types.datetime import TimestamptzLoader
 
 from calendar_app.models import Event, EventResource
 
@@ -46,8 +48,19 @@ def read_window(
     if len(selects) > 1 and connection.features.supports_slicing_ordering_in_compound:
         selects = [f"({select}{order_by})" for select in selects]
     with connection.cursor() as cursor:
+        _native_timestamps(cursor)
         cursor.execute(" UNION ALL ".join(selects) + order_by, params)
         return cursor.fetchall()
+
+
+def _native_timestamps(cursor) -> None:
+    """On PostgreSQL (psycopg 3) with time zones on, this cursor reads ``timestamptz`` with
+    psycopg's own loader, in C. Django's, in Python, only gives back the zone the connection
+    reads them in already (UTC): a week's thousand events have two each."""
+    adapters = getattr(cursor.cursor, "adapters", None)
+    if connection.vendor != "postgresql" or not settings.USE_TZ or adapters is None:
+        return
+    adapters.register_loader("timestamptz", TimestamptzLoader)
 
 
 def _where(part: QuerySet[Event]) -> tuple[str, list]:
