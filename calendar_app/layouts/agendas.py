@@ -41,7 +41,7 @@ def agenda(
         on = max(start_at.date(), query.day)
         if not groups or groups[-1].date != on:
             groups.append(Day(date=on, url=query.url(view="day", day=on), is_today=on == today))
-        groups[-1].entries.append(Entry(event, start_at, end_at, on, link(event.id)))
+        groups[-1].entries.append(Entry(event, start_at, end_at, on, link))
     if groups and groups[0].date.isoformat() == after:
         groups[0].continued = True  # no second heading for the same day
     more_url = ""

@@ -23,7 +23,7 @@ from calendar_app.selectors import CalendarEvent
 
 MONTH_DAY_EVENTS = 4  # events listed in a month cell before "+N more"
 DAY_MINUTES = 24 * 60
-ONE_DAY = timedelta(days=1)
+ONE_DAY, JUST_BEFORE = timedelta(days=1), timedelta(microseconds=1)
 EVENT_ID = "event-id"  # stands for the id in the reversed event link, replaced per event
 # Badges are short: the clash's explanation is the popover's (and the event page's).
 CLASH_BADGE = '<mark class="clash">Clash</mark>'
@@ -47,12 +47,19 @@ class Entry:
     start: datetime
     end: datetime
     day: date
-    href: str  # the event's page
+    # The event pages' address for an id (``event_links``): asked only of the entries drawn,
+    # a busy week places thousands and draws hundreds.
+    link: Callable[[str], str]
     top: int = 0
     height: int = 0
     lane: int = 0
     lanes: int = 1
     clash: bool = False  # holds a resource that another event holds at the same time
+
+    @property
+    def href(self) -> str:
+        """The event's page."""
+        return self.link(self.event.id)
 
     @property
     def continues(self) -> bool:

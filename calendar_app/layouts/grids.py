@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from calendar_app.layouts.entries import (
+    JUST_BEFORE,
     MONTH_DAY_EVENTS,
     ONE_DAY,
     Day,
@@ -29,7 +30,6 @@ MAX_LANES = 3  # events side by side in a narrow column (week, by resource) befo
 DAY_LIST_EVENTS = 100  # a month cell's list opened in place; the day view has the rest
 CALENDAR_EVENT_LIMIT = 10_000  # one window query for week/day; more shows a notice
 FIRST_HOUR, LAST_HOUR = 7, 20  # hour range of week and day grids, widened to fit the events
-JUST_BEFORE = timedelta(microseconds=1)
 OPAQUE = Event.Transparency.OPAQUE
 
 
@@ -149,7 +149,7 @@ def _fill_month(
                 event.start.astimezone(zone),
                 event.end.astimezone(zone),
                 day.date,
-                link(event.id),
+                link,
             )
             for event in events[:per_day]
         ]
@@ -169,12 +169,11 @@ def _place(
         last = (end - JUST_BEFORE).date() if end > start else first
         if first == last:  # most events: one day
             if (entries := by_date.get(first)) is not None:
-                entries.append(Entry(event, start, end, first, link(event.id)))
+                entries.append(Entry(event, start, end, first, link))
             continue
-        href = link(event.id)
         current = max(first, first_day)
         while current <= last and current in by_date:
-            by_date[current].append(Entry(event, start, end, current, href))
+            by_date[current].append(Entry(event, start, end, current, link))
             current += ONE_DAY
 
 

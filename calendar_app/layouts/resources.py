@@ -4,7 +4,7 @@ events, appointment bookings and blocked time that hold it and its hours outside
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from calendar_app.layouts.entries import Day, Entry, event_links
+from calendar_app.layouts.entries import JUST_BEFORE, ONE_DAY, Day, Entry, event_links
 from calendar_app.layouts.query import CalendarQuery
 from calendar_app.models import Resource
 from calendar_app.selectors import NOTHING_KNOWN, CalendarEvent, Known, query_events
@@ -83,11 +83,10 @@ def place_by_resource(
     for event in events:
         start, end = event.start.astimezone(zone), event.end.astimezone(zone)
         begins = max(start.date(), first)
-        ends = min((end - timedelta(microseconds=1)).date() if end > start else begins, last)
-        href = link(event.id)
+        ends = min((end - JUST_BEFORE).date() if end > start else begins, last)
         for ref in event.resource_refs:
             current = begins
             while current <= ends:
                 if column := columns.get((current, ref.id)):
-                    column.entries.append(Entry(event, start, end, current, href))
-                current += timedelta(days=1)
+                    column.entries.append(Entry(event, start, end, current, link))
+                current += ONE_DAY
