@@ -73,11 +73,15 @@ class Entry:
 
     @property
     def time_label(self) -> str:
+        return self._time_label(_hm(self.start), _hm(self.end))
+
+    def _time_label(self, start: str, end: str) -> str:
+        """The time shown, given the start's and the end's ``HH:MM``."""
         if self.event.all_day:
             return "All day"
         if self.continues:
-            return f"until {_hm(self.end)}" if self.end.date() == self.day else "all day"
-        return f"{_hm(self.start)}{DASH}{_hm(self.end)}"
+            return f"until {end}" if self.end.date() == self.day else "all day"
+        return f"{start}{DASH}{end}"
 
     @property
     def other_zone_label(self) -> str:
@@ -135,11 +139,12 @@ class Entry:
         event = self.event
         classes, badges = self._look()
         lanes = f' data-l="{self.lane} {self.lanes}"' if self.lanes > 1 else ""
+        start, end = self.start.isoformat("T", "minutes"), self.end.isoformat("T", "minutes")
+        label = self._time_label(start[11:16], end[11:16])  # YYYY-MM-DDTHH:MM…
         return (
             f'<a class="{classes}" href="{self.href}" data-event-id="{escape(event.id)}"'
-            f' data-revision="{event.revision}" data-start="{self.start.isoformat("T", "minutes")}"'
-            f' data-end="{self.end.isoformat("T", "minutes")}"{lanes}>'
-            f"<b>{escape(event.title)}</b><small> {self.time_label}</small>{badges}</a>"
+            f' data-revision="{event.revision}" data-start="{start}" data-end="{end}"{lanes}>'
+            f"<b>{escape(event.title)}</b><small> {label}</small>{badges}</a>"
         )
 
     def minutes_on_day(self) -> tuple[int, int]:

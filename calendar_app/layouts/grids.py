@@ -183,19 +183,23 @@ def _time_grid(days: list[Day], query: CalendarQuery, now: datetime) -> dict:
     labels and the grid's first and last hour (the browser places blocks from them)."""
     day_spans = []
     first, last = FIRST_HOUR, LAST_HOUR
+    earliest, latest = first * 60, last * 60
     for day in days:
         _mark_clashes(day.entries)
         untimed, timed, spans = day.untimed, day.timed, []
         for entry in day.entries:
             if entry.untimed:
                 untimed.append(entry)
-            else:
-                timed.append(entry)
-                spans.append((entry, *entry.minutes_on_day()))
-        if spans:
-            first = min(first, min(begin for _, begin, _ in spans) // 60)
-            last = max(last, -(-max(finish for _, _, finish in spans) // 60))
+                continue
+            timed.append(entry)
+            begin, finish = entry.minutes_on_day()
+            spans.append((entry, begin, finish))
+            if begin < earliest:
+                earliest = begin
+            if finish > latest:
+                latest = finish
         day_spans.append(spans)
+    first, last = earliest // 60, -(-latest // 60)
     # One wide column (the plain day) draws every event; narrow ones cap their lanes.
     max_lanes = None if query.view == "day" and not query.by_resource else MAX_LANES
     plain_day = replace(query, view="day", by_resource=False, shown=(), pick="")
