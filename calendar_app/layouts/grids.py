@@ -192,8 +192,8 @@ def _time_grid(days: list[Day], query: CalendarQuery, now: datetime) -> dict:
                 untimed.append(entry)
                 continue
             timed.append(entry)
-            begin, finish = entry.minutes_on_day()
-            spans.append((entry, begin, finish))
+            spans.append(span := entry.minutes_on_day())
+            begin, finish = span
             if begin < earliest:
                 earliest = begin
             if finish > latest:
@@ -252,20 +252,19 @@ def _mark_clashes(entries: list[Entry]) -> None:
 
 def _lay_out_lanes(
     entries: list[Entry],
-    spans: list[tuple[Entry, int, int]],
+    spans: list[tuple[int, int]],
     *,
     offset: int,
     max_lanes: int | None,
 ) -> dict[int, int]:
-    """Place one column's timed entries (``spans``: each with its minutes on the day) in
-    side-by-side lanes (``lanes.lay_out_lanes``) and keep in ``entries``, in start order, those
-    drawn. Returns how many are not drawn (beyond ``max_lanes``), by the hour they start in."""
-    placements = lay_out_lanes(
-        [(begin, finish) for _, begin, finish in spans], offset=offset, max_lanes=max_lanes
-    )
+    """Place one column's timed entries (``spans``: their minutes on the day, in the same
+    order) in side-by-side lanes (``lanes.lay_out_lanes``) and keep in ``entries``, in start
+    order, those drawn. Returns how many are not drawn (beyond ``max_lanes``), by the hour they
+    start in."""
+    placements = lay_out_lanes(spans, offset=offset, max_lanes=max_lanes)
     hidden: dict[int, int] = defaultdict(int)
     shown = []
-    for (entry, begin, finish), place in zip(spans, placements, strict=True):
+    for entry, (begin, finish), place in zip(entries, spans, placements, strict=True):
         if not place.shown:
             hidden[begin // 60] += 1
             continue
