@@ -4,8 +4,10 @@ events laid out for its view."""
 from datetime import date, datetime
 
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 
 from calendar_app.layouts.agendas import agenda
+from calendar_app.layouts.entries import escape
 from calendar_app.layouts.grids import grid
 from calendar_app.layouts.query import BY_RESOURCE_VIEWS, VIEWS, CalendarQuery, navigation
 from calendar_app.models import Resource
@@ -30,12 +32,38 @@ def frame(query: CalendarQuery, *, today: date, time_zone: str) -> dict:
     }
 
 
-def resource_choices(resources: list[Resource]) -> list[tuple[str, str, str]]:
-    """The filters' resources as (id, name, type label), each type's label read once: a page
-    lists every resource once or twice, and ``get_type_display`` builds the type's choices
-    anew for each."""
+def resource_filter(
+    query: CalendarQuery, *, resources: list[Resource], shown: list[Resource]
+) -> dict[str, SafeString]:
+    """The resource filter's choices as markup: ``options`` of the resource select, or by
+    resource the ``checks`` of the resources shown and the phone's ``pick`` among ``shown``.
+    A template loop over a business's thirty resources (twice by resource) cost more than
+    the rest of the filters; each type's label is read once (``get_type_display`` builds the
+    choices anew for each resource)."""
     labels = dict(Resource.Type.choices)
-    return [(r.pk, r.name, labels.get(r.type, r.type)) for r in resources]
+    choices = [
+        (escape(r.pk), escape(r.name), escape(labels.get(r.type, r.type))) for r in resources
+    ]
+    if not query.by_resource:
+        chosen = escape(query.resource_id)
+        options = "".join(
+            f'<option value="{pk}"{" selected" if pk == chosen else ""}>{name} ({label})</option>'
+            for pk, name, label in choices
+        )
+        return {"options": mark_safe(options)}
+    ticked = {escape(pk) for pk in query.shown}
+    checks = "".join(
+        f'<label class="check"><input type="checkbox" name="show" value="{pk}"'
+        f'{" checked" if pk in ticked else ""}> {name} <span class="muted">({label})</span></label>'
+        for pk, name, label in choices
+    )
+    picked = escape(query.pick)
+    pick = "".join(
+        f'<option value="{escape(r.pk)}"{" selected" if escape(r.pk) == picked else ""}>'
+        f"{escape(r.name)}</option>"
+        for r in shown
+    )
+    return {"checks": mark_safe(checks), "pick": mark_safe(pick)}
 
 
 def laid_out(

@@ -64,7 +64,7 @@ def calendar_page(request: HttpRequest, view: str) -> HttpResponse:
         return _respond(request, context, fragment="month_day")
     context = {
         "schedules": schedules,
-        "resource_choices": layouts.resource_choices(resources),
+        "resource_filter": layouts.resource_filter(query, resources=resources, shown=shown),
         "shown_resources": shown,
         **layouts.frame(query, today=now.date(), time_zone=business.time_zone),
     }
