@@ -45,7 +45,7 @@ def read_window(
     order_by = f" ORDER BY {quote(field)} {order}, {quote('id')} {order} LIMIT {int(limit)}"
     selects, params = [], []
     for part in parts:
-        where, where_params = _where(part)
+        where, where_params = where_clause(part)
         selects.append(f"SELECT {columns}, {links} AS {quote('links')} FROM {table}{where}")
         params += [*links_params, *where_params]
     if len(selects) > 1 and connection.features.supports_slicing_ordering_in_compound:
@@ -66,7 +66,7 @@ def _native_timestamps(cursor) -> None:
     adapters.register_loader("timestamptz", TimestamptzLoader)
 
 
-def _where(part: QuerySet[Event]) -> tuple[str, list]:
+def where_clause(part: QuerySet[Event]) -> tuple[str, list]:
     """The part's conditions as `` WHERE …`` (as Django's compiler words them: an empty
     result compares 0 with 1, a full one has no ``WHERE``)."""
     query = part.query
