@@ -10,10 +10,10 @@ days and hour slots in the business's time zone, with the links a page needs to 
 """
 
 from calendar_app.layouts.agendas import AGENDA_PAGE_SIZE, agenda
-from calendar_app.layouts.entries import MONTH_DAY_EVENTS, Day, Entry, Slot, escape, event_links
+from calendar_app.layouts.entries import MONTH_DAY_EVENTS, Day, Entry, escape, event_links
 from calendar_app.layouts.grids import CALENDAR_EVENT_LIMIT, day_list, grid
 from calendar_app.layouts.lanes import Placement, lay_out_lanes
-from calendar_app.layouts.page import frame, laid_out
+from calendar_app.layouts.page import frame, laid_out, resource_filter
 from calendar_app.layouts.query import (
     AGENDA_DAYS,
     BY_RESOURCE_VIEWS,
@@ -33,7 +33,6 @@ __all__ = [
     "Day",
     "Entry",
     "Placement",
-    "Slot",
     "agenda",
     "day_list",
     "escape",
@@ -43,4 +42,5 @@ __all__ = [
     "laid_out",
     "lay_out_lanes",
     "navigation",
+    "resource_filter",
 ]

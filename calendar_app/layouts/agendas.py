@@ -6,14 +6,20 @@ from urllib.parse import urlencode
 
 from calendar_app.layouts.entries import Day, Entry, event_links
 from calendar_app.layouts.query import AGENDA_DAYS, CalendarQuery
-from calendar_app.selectors import query_events
+from calendar_app.selectors import NOTHING_KNOWN, Known, query_events
 from calendar_app.tenancy.models import Business
 
 AGENDA_PAGE_SIZE = 50
 
 
 def agenda(
-    business: Business, query: CalendarQuery, today: date, *, cursor: str | None, after: str
+    business: Business,
+    query: CalendarQuery,
+    today: date,
+    *,
+    cursor: str | None,
+    after: str,
+    known: Known = NOTHING_KNOWN,
 ) -> dict:
     """One page of the next ``AGENDA_DAYS`` days from the date, grouped by day."""
     start = datetime.combine(query.day, datetime.min.time())
@@ -25,6 +31,7 @@ def agenda(
         filter=query.event_filter,
         limit=AGENDA_PAGE_SIZE,
         cursor=cursor,
+        known=known,
     )
     zone = business.zone
     link = event_links()
@@ -34,7 +41,7 @@ def agenda(
         on = max(start_at.date(), query.day)
         if not groups or groups[-1].date != on:
             groups.append(Day(date=on, url=query.url(view="day", day=on), is_today=on == today))
-        groups[-1].entries.append(Entry(event, start_at, end_at, on, link(event.id)))
+        groups[-1].entries.append(Entry(event, start_at, end_at, on, link))
     if groups and groups[0].date.isoformat() == after:
         groups[0].continued = True  # no second heading for the same day
     more_url = ""

@@ -23,6 +23,7 @@ from calendar_app.selectors import CalendarEvent
 
 MONTH_DAY_EVENTS = 4  # events listed in a month cell before "+N more"
 DAY_MINUTES = 24 * 60
+ONE_DAY, JUST_BEFORE = timedelta(days=1), timedelta(microseconds=1)
 EVENT_ID = "event-id"  # stands for the id in the reversed event link, replaced per event
 # Badges are short: the clash's explanation is the popover's (and the event page's).
 CLASH_BADGE = '<mark class="clash">Clash</mark>'
@@ -46,12 +47,19 @@ class Entry:
     start: datetime
     end: datetime
     day: date
-    href: str  # the event's page
+    # The event pages' address for an id (``event_links``): asked only of the entries drawn,
+    # a busy week places thousands and draws hundreds.
+    link: Callable[[str], str]
     top: int = 0
     height: int = 0
     lane: int = 0
     lanes: int = 1
     clash: bool = False  # holds a resource that another event holds at the same time
+
+    @property
+    def href(self) -> str:
+        """The event's page."""
+        return self.link(self.event.id)
 
     @property
     def continues(self) -> bool:
@@ -61,15 +69,19 @@ class Entry:
     @property
     def untimed(self) -> bool:
         """All-day and multi-day events go in the row above the time grid."""
-        return self.event.all_day or self.end - self.start >= timedelta(days=1)
+        return self.event.all_day or self.end - self.start >= ONE_DAY
 
     @property
     def time_label(self) -> str:
+        return self._time_label(_hm(self.start), _hm(self.end))
+
+    def _time_label(self, start: str, end: str) -> str:
+        """The time shown, given the start's and the end's ``HH:MM``."""
         if self.event.all_day:
             return "All day"
         if self.continues:
-            return f"until {_hm(self.end)}" if self.end.date() == self.day else "all day"
-        return f"{_hm(self.start)}{DASH}{_hm(self.end)}"
+            return f"until {end}" if self.end.date() == self.day else "all day"
+        return f"{start}{DASH}{end}"
 
     @property
     def other_zone_label(self) -> str:
@@ -127,36 +139,27 @@ class Entry:
         event = self.event
         classes, badges = self._look()
         lanes = f' data-l="{self.lane} {self.lanes}"' if self.lanes > 1 else ""
+        start, end = self.start.isoformat("T", "minutes"), self.end.isoformat("T", "minutes")
+        label = self._time_label(start[11:16], end[11:16])  # YYYY-MM-DDTHH:MM…
         return (
             f'<a class="{classes}" href="{self.href}" data-event-id="{escape(event.id)}"'
-            f' data-revision="{event.revision}" data-start="{self.start.isoformat("T", "minutes")}"'
-            f' data-end="{self.end.isoformat("T", "minutes")}"{lanes}>'
-            f"<b>{escape(event.title)}</b><small> {self.time_label}</small>{badges}</a>"
+            f' data-revision="{event.revision}" data-start="{start}" data-end="{end}"{lanes}>'
+            f"<b>{escape(event.title)}</b><small> {label}</small>{badges}</a>"
         )
 
     def minutes_on_day(self) -> tuple[int, int]:
         """Start and end of this day's part of the event, in minutes after midnight."""
-        begin = 0 if self.continues else self.start.hour * 60 + self.start.minute
-        if self.end.date() > self.day:
+        start, end = self.start, self.end
+        begin = 0 if start.date() < self.day else start.hour * 60 + start.minute  # continues
+        if end.date() > self.day:
             return begin, DAY_MINUTES
-        return begin, max(begin, self.end.hour * 60 + self.end.minute)
+        finish = end.hour * 60 + end.minute
+        return begin, finish if finish > begin else begin
 
 
 def _hm(moment: datetime) -> str:
     """``HH:MM`` (a format string costs several times as much, once per event)."""
     return f"{moment.hour:02d}:{moment.minute:02d}"
-
-
-@dataclass
-class Slot:
-    hour: int
-    create_url: str
-    more: int = 0  # events starting in this hour not drawn (beyond the column's lanes)
-    more_url: str = ""  # where they all are: the plain day (of the column's resource)
-
-    @property
-    def label(self) -> str:
-        return f"{self.hour:02d}:00"
 
 
 @dataclass
@@ -169,7 +172,10 @@ class Day:
     continued: bool = False  # agenda: the same day as the end of the previous page
     untimed: list[Entry] = field(default_factory=list)
     timed: list[Entry] = field(default_factory=list)
-    slots: list[Slot] = field(default_factory=list)
+    # Week and day grids: the events not drawn (beyond the column's lanes) by the hour they
+    # start in, and where they all are (the plain day, of the column's resource).
+    more: dict[int, int] = field(default_factory=dict)
+    more_url: str = ""
     now_top: int | None = None  # minutes from the grid's first hour to now, on today
     total: int = 0  # month: the day's events in all (only the first few are in ``entries``)
     # By resource: the column's resource (id and name), the times outside its working hours
@@ -214,49 +220,34 @@ class Day:
         return mark_safe(off + "".join(entry.block() for entry in self.timed))
 
     @property
-    def slots_markup(self) -> SafeString:
-        """The empty hours' "New event" links (one string per day: a template loop over them
-        costs more than the day's events)."""
-        long = dateformat.format(self.date, "l j F")
-        return mark_safe(
-            "".join(
-                f'<div class="cal-slot" data-hour="{slot.label}"><a class="cal-add"'
-                f' href="{escape(slot.create_url)}"'
-                f' aria-label="New event on {long} at {slot.label}">+</a>'
-                + (
-                    f'<a class="cal-more" href="{escape(slot.more_url)}">+{slot.more} more</a>'
-                    if slot.more
-                    else ""
-                )
-                + "</div>"
-                for slot in self.slots
-            )
-        )
-
-    @property
     def agenda_markup(self) -> SafeString:
         return mark_safe(
             "".join(f"<li>{entry.markup(detailed=True)}</li>" for entry in self.entries)
         )
 
 
-def columns_markup(days: list[Day], *, view: str) -> SafeString:
+def columns_markup(
+    days: list[Day], *, view: str, hours: range, create_path: str, extra: str = ""
+) -> SafeString:
     """The week and day grids' columns (a day, or a resource on a day), each with its head,
-    untimed row, empty hours and blocks: one string for the page, as a template loop over
-    thirty resource columns costs more than their events. The day's link heads a column but
-    in the day by resource (the page is that day)."""
+    untimed row, empty ``hours`` (a "New event" link each, to ``create_path`` with the hour's
+    start and ``extra``) and blocks: one string for the page, as a template loop over thirty
+    resource columns costs more than their events. The day's link heads a column but in the
+    day by resource (the page is that day). What depends on the date alone is written once
+    per date, not once per column (the day by resource has thirty columns of one date)."""
+    heads: dict[tuple[date, str], str] = {}
+    slots: dict[date, list[str]] = {}
+    labels = [f"{hour:02d}:00" for hour in hours]
     parts = []
     for day in days:
         iso = day.date.isoformat()
         classes = "cal-day" + (" today" if day.is_today else "") + (" picked" if day.picked else "")
         resource = f' data-resource-id="{escape(day.resource_id)}"' if day.resource_id else ""
-        head = ""
-        if not day.resource_id or view == "week":
-            url = escape(day.url)
-            label = escape(dateformat.format(day.date, "D j M"))
-            head = f'<a href="{url}" hx-get="{url}">{label}</a>'
+        head = _day_link(day, heads) if not day.resource_id or view == "week" else ""
         if day.resource_id:
             head += f' <span class="cal-resname">{escape(day.resource_name)}</span>'
+        if (links := slots.get(day.date)) is None:
+            links = slots[day.date] = _slot_links(day.date, labels, create_path, extra)
         now = ""
         if day.now_top is not None:
             now = (
@@ -267,10 +258,49 @@ def columns_markup(days: list[Day], *, view: str) -> SafeString:
             f'<div class="{classes}" data-date="{iso}" data-day="{iso}"{resource}>\n'
             f'<div class="cal-dayhead">{head}</div>\n'
             f'<div class="cal-untimed">{day.untimed_markup}</div>\n'
-            f'<div class="cal-timeline">\n{day.slots_markup}\n{now}{day.timed_markup}\n</div>\n'
-            "</div>\n"
+            f'<div class="cal-timeline">\n{_slots(day, hours, links)}\n{now}{day.timed_markup}\n'
+            "</div>\n</div>\n"
         )
     return mark_safe("".join(parts))
+
+
+def _day_link(day: Day, written: dict[tuple[date, str], str]) -> str:
+    """The link heading a day's columns (written once per day, for all of them)."""
+    if (link := written.get((day.date, day.url))) is None:
+        url = escape(day.url)
+        label = escape(dateformat.format(day.date, "D j M"))
+        link = written[day.date, day.url] = f'<a href="{url}" hx-get="{url}">{label}</a>'
+    return link
+
+
+def _slot_links(day: date, labels: list[str], create_path: str, extra: str) -> list[str]:
+    """Each empty hour's opening and "New event" link on ``day`` (the "+N more" and the
+    closing tag follow, per column)."""
+    long = dateformat.format(day, "l j F")
+    iso = day.isoformat()
+    return [
+        f'<div class="cal-slot" data-hour="{label}"><a class="cal-add"'
+        f' href="{escape(f"{create_path}?start={iso}T{label}{extra}")}"'
+        f' aria-label="New event on {long} at {label}">+</a>'
+        for label in labels
+    ]
+
+
+def _slots(day: Day, hours: range, links: list[str]) -> str:
+    """A column's empty hours, with a "+N more" link in those where events are not drawn."""
+    if not day.more:
+        return "</div>".join(links) + "</div>" if links else ""
+    more_url = escape(day.more_url)
+    return "".join(
+        link
+        + (
+            f'<a class="cal-more" href="{more_url}">+{day.more[hour]} more</a>'
+            if day.more.get(hour)
+            else ""
+        )
+        + "</div>"
+        for hour, link in zip(hours, links, strict=True)
+    )
 
 
 def event_links() -> Callable[[str], str]:

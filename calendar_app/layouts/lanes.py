@@ -44,14 +44,19 @@ def lay_out_lanes(
     ``eventMaxStack``): an item in a later lane is not ``shown`` (the page counts it in a
     "+N more" link instead), and the shown ones share the capped width.
     """
-    order = sorted(range(len(spans)), key=lambda i: (spans[i][0], -spans[i][1]))
-    placed = [(0, 0, 0, 0)] * len(spans)  # top, height, lane and group of each span
+    # By start, the longer first (two stable sorts on plain numbers: a busy week has a
+    # thousand items, and a tuple each is garbage to collect).
+    ends = [finish for _, finish in spans]
+    order = sorted(range(len(spans)), key=ends.__getitem__, reverse=True)
+    order.sort(key=[begin for begin, _ in spans].__getitem__)
+    lanes_of, groups_of = [0] * len(spans), [0] * len(spans)  # and ``ends`` drawn
     group_lanes: list[int] = []
     lane_ends: list[int] = []
     group_end = -1
     for i in order:
         begin, finish = spans[i]
-        finish = max(finish, begin + MIN_HEIGHT_MINUTES)
+        if finish < begin + MIN_HEIGHT_MINUTES:
+            finish = begin + MIN_HEIGHT_MINUTES
         if begin >= group_end:  # a new group: the previous one is closed with its lane count
             if lane_ends:
                 group_lanes.append(len(lane_ends))
@@ -63,12 +68,14 @@ def lay_out_lanes(
         else:
             lane = len(lane_ends)
             lane_ends.append(finish)
-        placed[i] = (begin - offset, finish - begin, lane, len(group_lanes))
-        group_end = max(group_end, finish)
+        ends[i], lanes_of[i], groups_of[i] = finish, lane, len(group_lanes)
+        if finish > group_end:
+            group_end = finish
     if lane_ends:
         group_lanes.append(len(lane_ends))
     cap = max_lanes or len(spans) or 1
+    group_lanes = [lanes if lanes < cap else cap for lanes in group_lanes]
     return [
-        Placement(top, height, lane, min(group_lanes[group], cap))
-        for top, height, lane, group in placed
+        Placement(begin - offset, finish - begin, lane, group_lanes[group])
+        for (begin, _), finish, lane, group in zip(spans, ends, lanes_of, groups_of, strict=True)
     ]

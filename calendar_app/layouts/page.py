@@ -4,11 +4,14 @@ events laid out for its view."""
 from datetime import date, datetime
 
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 
 from calendar_app.layouts.agendas import agenda
+from calendar_app.layouts.entries import escape
 from calendar_app.layouts.grids import grid
 from calendar_app.layouts.query import BY_RESOURCE_VIEWS, VIEWS, CalendarQuery, navigation
 from calendar_app.models import Resource
+from calendar_app.selectors import NOTHING_KNOWN, Known
 from calendar_app.tenancy.models import Business
 
 
@@ -29,6 +32,40 @@ def frame(query: CalendarQuery, *, today: date, time_zone: str) -> dict:
     }
 
 
+def resource_filter(
+    query: CalendarQuery, *, resources: list[Resource], shown: list[Resource]
+) -> dict[str, SafeString]:
+    """The resource filter's choices as markup: ``options`` of the resource select, or by
+    resource the ``checks`` of the resources shown and the phone's ``pick`` among ``shown``.
+    A template loop over a business's thirty resources (twice by resource) cost more than
+    the rest of the filters; each type's label is read once (``get_type_display`` builds the
+    choices anew for each resource)."""
+    labels = dict(Resource.Type.choices)
+    choices = [
+        (escape(r.pk), escape(r.name), escape(labels.get(r.type, r.type))) for r in resources
+    ]
+    if not query.by_resource:
+        chosen = escape(query.resource_id)
+        options = "".join(
+            f'<option value="{pk}"{" selected" if pk == chosen else ""}>{name} ({label})</option>'
+            for pk, name, label in choices
+        )
+        return {"options": mark_safe(options)}
+    ticked = {escape(pk) for pk in query.shown}
+    checks = "".join(
+        f'<label class="check"><input type="checkbox" name="show" value="{pk}"'
+        f'{" checked" if pk in ticked else ""}> {name} <span class="muted">({label})</span></label>'
+        for pk, name, label in choices
+    )
+    picked = escape(query.pick)
+    pick = "".join(
+        f'<option value="{escape(r.pk)}"{" selected" if escape(r.pk) == picked else ""}>'
+        f"{escape(r.name)}</option>"
+        for r in shown
+    )
+    return {"checks": mark_safe(checks), "pick": mark_safe(pick)}
+
+
 def laid_out(
     business: Business,
     query: CalendarQuery,
@@ -37,10 +74,12 @@ def laid_out(
     cursor: str | None,
     after: str,
     resources: list[Resource],
+    known: Known = NOTHING_KNOWN,
 ) -> dict:
     """The view's events: an agenda page (from ``cursor``, ``after`` the day the previous page
     ended on) or a grid (by resource: a column per shown resource of ``resources``). Raises
-    ``EventQueryError`` for a cursor that is not valid any more."""
+    ``EventQueryError`` for a cursor that is not valid any more. ``known``: the business's
+    schedules and resources the page has read already (``query_events``)."""
     if query.view == "agenda":
-        return agenda(business, query, now.date(), cursor=cursor, after=after)
-    return grid(business, query, now, resources=resources)
+        return agenda(business, query, now.date(), cursor=cursor, after=after, known=known)
+    return grid(business, query, now, resources=resources, known=known)

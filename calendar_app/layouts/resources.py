@@ -4,10 +4,10 @@ events, appointment bookings and blocked time that hold it and its hours outside
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from calendar_app.layouts.entries import Day, Entry, event_links
+from calendar_app.layouts.entries import JUST_BEFORE, ONE_DAY, Day, Entry, event_links
 from calendar_app.layouts.query import CalendarQuery
 from calendar_app.models import Resource
-from calendar_app.selectors import CalendarEvent, query_events
+from calendar_app.selectors import NOTHING_KNOWN, CalendarEvent, Known, query_events
 from calendar_app.selectors.resources import off_hours
 from calendar_app.tenancy.models import Business
 
@@ -21,6 +21,7 @@ def resource_columns(
     count: int,
     resources: list[Resource],
     limit: int,
+    known: Known = NOTHING_KNOWN,
 ) -> tuple[list[Day], bool]:
     """The columns of a by-resource grid (day by day, each day's resources in the business's
     order) with their entries, and whether the window had more events than ``limit``.
@@ -57,6 +58,7 @@ def resource_columns(
         time_zone=business.time_zone,
         filter=spec,
         limit=limit,
+        known=known,
     )
     place_by_resource(page.events, columns, business, dates[0], dates[-1])
     for (rid, day), spans in off_hours(
@@ -81,11 +83,10 @@ def place_by_resource(
     for event in events:
         start, end = event.start.astimezone(zone), event.end.astimezone(zone)
         begins = max(start.date(), first)
-        ends = min((end - timedelta(microseconds=1)).date() if end > start else begins, last)
-        href = link(event.id)
+        ends = min((end - JUST_BEFORE).date() if end > start else begins, last)
         for ref in event.resource_refs:
             current = begins
             while current <= ends:
                 if column := columns.get((current, ref.id)):
-                    column.entries.append(Entry(event, start, end, current, href))
-                current += timedelta(days=1)
+                    column.entries.append(Entry(event, start, end, current, link))
+                current += ONE_DAY

@@ -42,10 +42,12 @@ from calendar_app.selectors.query import (
     DEFAULT_LIMIT,
     DEFAULT_RECURRENCE_TYPES,
     MAX_LIMIT,
+    NOTHING_KNOWN,
     STALE_CURSOR,
     CalendarEvent,
     EventPage,
     EventResourceRef,
+    Known,
     query_events,
 )
 
@@ -56,6 +58,7 @@ __all__ = [
     "DEFAULT_RECURRENCE_TYPES",
     "HISTORY_LIMIT",
     "MAX_LIMIT",
+    "NOTHING_KNOWN",
     "STALE_CURSOR",
     "CalendarEvent",
     "DayEvents",
@@ -65,6 +68,7 @@ __all__ = [
     "EventQueryError",
     "EventResourceRef",
     "HistoryEntry",
+    "Known",
     "Reach",
     "SchedulesPage",
     "active_memberships",

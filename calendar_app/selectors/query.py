@@ -4,26 +4,27 @@ Every calendar page is rendered from ``query_events``; a page's cursor carries i
 """
 
 import zoneinfo
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from operator import attrgetter
 from typing import NamedTuple
 
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import OuterRef, Q, QuerySet, StringAgg, Subquery, Value
-from django.db.models.functions import Concat
+from django.db.models import Q, QuerySet
 
 from calendar_app import recurrence
 from calendar_app.models import (
     Event,
-    EventResource,
     Resource,
     Schedule,
     format_local_date,
     parse_local_date,
 )
 from calendar_app.selectors.filters import EventQueryError, filter_q, names_type
+from calendar_app.selectors.rows import LINK, LINKS, read_window
 from calendar_app.tenancy.models import Business
 from calendar_app.validation import DATE_RANGE_MESSAGE, validate_year_range
 
@@ -104,6 +105,24 @@ class CalendarEvent:
         return parse_local_date(self.start_local_date)
 
 
+def calendar_events(rows: Iterable[tuple]) -> list[CalendarEvent]:
+    """``ROW_FIELDS`` rows read through a cursor as events, typed as the ORM would type them:
+    SQLite gives date-times as naive UTC (text through a subquery) and booleans as integers."""
+    if connection.vendor == "postgresql":
+        return [CalendarEvent(*row) for row in rows]
+    events = [CalendarEvent(*row) for row in rows]
+    for event in events:
+        event.start, event.end = _aware_utc(event.start), _aware_utc(event.end)
+        event.all_day = bool(event.all_day)
+    return events
+
+
+def _aware_utc(value: datetime | str) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class EventPage:
     """One page of events; each has ``schedule`` loaded and ``resource_refs`` attached."""
@@ -116,6 +135,19 @@ class EventPage:
     @property
     def count(self) -> int:
         return len(self.events)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the caller has read of the business already: its schedules and resources (a
+    calendar page lists them for its filters). Query Events takes the events' schedules and
+    resources from them and reads only those missing (a removed resource, say)."""
+
+    schedules: Sequence[Schedule] = ()
+    resources: Sequence[Resource] = ()
+
+
+NOTHING_KNOWN = Known()
 
 
 @dataclass(frozen=True)
@@ -140,17 +172,19 @@ def query_events(
     sort: tuple[str, str] = ("start", "ASC"),
     limit: int = DEFAULT_LIMIT,
     cursor: str | None = None,
+    known: Known = NOTHING_KNOWN,
 ) -> EventPage:
     """Calendar V3 Query Events over the local store.
 
     The window is read in ``time_zone`` (the business's by default) and keeps every event that
     overlaps it. ``filter`` uses the spec's keys and operators; ``WORKING_HOURS`` events come back
     only when the ``type`` filter names them. With a ``cursor`` the original filter, sort and
-    window are taken from the cursor, as upstream does.
+    window are taken from the cursor, as upstream does. ``known``: the business's schedules and
+    resources the caller has read already (their queries are then left out).
     """
     after: list | None = None
     if cursor:
-        query, after = _decode_cursor(cursor)
+        query, after, wanted = _decode_cursor(cursor)
     else:
         query = Query(
             from_local_date=_local(from_local_date),
@@ -161,7 +195,7 @@ def query_events(
             sort=tuple(sort),
             limit=limit,
         )
-        validate_query(query)
+        wanted = validate_query(query)
     sort_field, order = query.sort
     past = "gt" if order == "ASC" else "lt"
     page = Q()
@@ -169,26 +203,16 @@ def query_events(
         page = Q(**{f"{sort_field}__{past}": after[0]}) | Q(
             **{sort_field: after[0], f"id__{past}": after[1]}
         )
-    ordering = (sort_field, "id") if order == "ASC" else (f"-{sort_field}", "-id")
-    parts = [
-        part.filter(page)
-        .annotate(links=RESOURCE_LINKS)
-        .order_by()
-        .values_list(*ROW_FIELDS, "links")
-        for part in _window_parts(business, query)
-    ]
-    if len(parts) > 1:
-        if connection.features.supports_slicing_ordering_in_compound:
-            # Each part ordered and cut on its own too (not on SQLite): read in index order,
-            # it stops at the page.
-            parts = [part.order_by(*ordering)[: query.limit + 1] for part in parts]
-        parts = [parts[0].union(*parts[1:], all=True)]
-    parts[0] = parts[0].order_by(*ordering)[: query.limit + 1]
-    rows = list(parts[0])
+    rows = read_window(
+        _window_parts(business, query, wanted & page),
+        fields=ROW_FIELDS,
+        sort=query.sort,
+        limit=query.limit + 1,
+    )
     has_next = len(rows) > query.limit
-    events = [CalendarEvent(*row[:-1]) for row in rows[: query.limit]]
-    attach_schedules(events)
-    _attach_resource_refs(business, events, [row[-1] for row in rows])
+    events = calendar_events(row[:-1] for row in rows[: query.limit])
+    attach_schedules(events, known=known.schedules)
+    _attach_resource_refs(business, events, [row[-1] for row in rows], known=known.resources)
     next_cursor = None
     if has_next:
         last = events[-1]
@@ -201,34 +225,39 @@ def query_events(
 def shown_events(business: Business, query: Query) -> QuerySet[Event]:
     """The business's events of the query's recurrence types, ``WORKING_HOURS`` only when the
     filter names them, with no window and no filter yet."""
-    events = Event.objects.filter(
-        business=business,
-        removed_date__isnull=True,
-        recurrence_type__in=query.recurrence_type,
+    return Event.objects.filter(_shown(business, query))
+
+
+def _shown(business: Business, query: Query) -> Q:
+    """``shown_events`` as a condition, to join with others in one ``filter`` (each call of
+    ``filter`` copies the query built so far)."""
+    shown = Q(
+        business=business, removed_date__isnull=True, recurrence_type__in=query.recurrence_type
     )
     if not names_type(query.filter, "WORKING_HOURS"):
-        events = events.exclude(type=Event.Type.WORKING_HOURS)
-    return events
+        shown &= ~Q(type=Event.Type.WORKING_HOURS)
+    return shown
 
 
-def _window_parts(business: Business, query: Query) -> list[QuerySet[Event]]:
-    """The filtered window as parts to read as one union: the events starting in it, on a
-    range of the (business, start) index, and those already running at its start.
+def _window_parts(business: Business, query: Query, wanted: Q) -> list[QuerySet[Event]]:
+    """The ``wanted`` events of the window as parts to read as one union: those starting in
+    it, on a range of the (business, start) index, and those already running at its start.
 
     Read as one "ends after the start and starts before the end" test, the window costs a
     visit to every earlier (or later) event of the business; the running ones are picked by
     id from the index alone (``event_calendar_day`` holds ``end``) and only they are read.
     """
-    shown = shown_events(business, query)
+    shown = _shown(business, query)
     earlier, later = _window_bounds(query)
-    events = shown.filter(filter_q(query.filter))
+    events = shown & wanted
+    before = Q(start__lt=later) if later else Q()
     if earlier is None:
-        return [events.filter(start__lt=later) if later else events]
-    starting = events.filter(start__gte=earlier)
-    if later:
-        starting = starting.filter(start__lt=later)
-    running = shown.filter(start__lt=earlier, end__gt=earlier).values("pk")
-    return [starting, events.filter(pk__in=running)]
+        return [Event.objects.filter(events & before)]
+    running = Event.objects.filter(shown, start__lt=earlier, end__gt=earlier).values("pk")
+    return [
+        Event.objects.filter(events & Q(start__gte=earlier) & before),
+        Event.objects.filter(events, pk__in=running),
+    ]
 
 
 def _local(value: datetime | str | None) -> str | None:
@@ -250,7 +279,9 @@ def _local(value: datetime | str | None) -> str | None:
     return format_local_date(value)
 
 
-def validate_query(query: Query) -> None:
+def validate_query(query: Query) -> Q:
+    """Raise ``EventQueryError`` for a query that cannot be answered; return its filter as a
+    condition on events (``filters.filter_q``)."""
     try:
         zoneinfo.ZoneInfo(query.time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
@@ -270,7 +301,7 @@ def validate_query(query: Query) -> None:
         and query.sort[1] == "ASC"
     ):
         raise EventQueryError("fromLocalDate must be earlier than toLocalDate.")
-    filter_q(query.filter)  # raises on unsupported keys or operators
+    return filter_q(query.filter)  # raises on unsupported keys or operators
 
 
 def _window_bounds(query: Query) -> tuple[datetime | None, datetime | None]:
@@ -284,44 +315,49 @@ def _window_bounds(query: Query) -> tuple[datetime | None, datetime | None]:
     )
 
 
-def attach_schedules(events: list[CalendarEvent]) -> None:
-    """Every event's schedule in one query: a business has a few schedules and many events, so
-    one instance per schedule, not one per event as a join would build."""
-    schedules = Schedule.objects.in_bulk({event.schedule_id for event in events})
+def attach_schedules(events: list[CalendarEvent], *, known: Iterable[Schedule] = ()) -> None:
+    """Every event's schedule: from ``known`` (the business's schedules the caller has read),
+    the others in one query. A business has a few schedules and many events, so one instance
+    per schedule, not one per event as a join would build."""
+    schedules = {schedule.pk: schedule for schedule in known}
+    if missing := {event.schedule_id for event in events} - schedules.keys():
+        schedules.update(Schedule.objects.in_bulk(missing))
     for event in events:
         event.schedule = schedules[event.schedule_id]
 
 
-# Each event's resources as one text column of the event's own row: "transparency id" pairs
-# (control characters apart, which no id or enum holds), so no second query names the events.
-LINK, LINKS = "\x1f", "\x1e"
-RESOURCE_LINKS = Subquery(
-    EventResource.objects.filter(event=OuterRef("pk"))
-    .values("event")
-    .annotate(links=StringAgg(Concat("transparency", Value(LINK), "resource_id"), Value(LINKS)))
-    .values("links")
-)
-
-
 def _attach_resource_refs(
-    business: Business, events: list[CalendarEvent], links: list[str | None]
+    business: Business,
+    events: list[CalendarEvent],
+    links: list[str | None],
+    *,
+    known: Iterable[Resource] = (),
 ) -> None:
-    """Every event's resources, by name, from its ``RESOURCE_LINKS`` and one query of the
-    business's resources (a few dozen, where a week holds thousands of links)."""
-    resources = {
-        pk: (name, type_)
-        for pk, name, type_ in Resource.objects.filter(business=business).values_list(
-            "id", "name", "type"
+    """Every event's resources, by name, from its ``rows.LINKS`` and the business's
+    resources: ``known`` (those the caller has read), else one query of them all (a few
+    dozen, where a week holds thousands of links)."""
+    resources = {resource.pk: (resource.name, resource.type) for resource in known}
+    # The same few links recur on many events: each is read once.
+    read = {
+        held: [link.split(LINK, 1) for link in held.split(LINKS)] for held in set(links) if held
+    }
+    if any(pk not in resources for pairs in read.values() for _, pk in pairs):
+        resources.update(
+            (pk, (name, type_))
+            for pk, name, type_ in Resource.objects.filter(business=business).values_list(
+                "id", "name", "type"
+            )
         )
+    refs_of = {
+        held: sorted(
+            (EventResourceRef(pk, *resources[pk], transparency) for transparency, pk in pairs),
+            key=attrgetter("name"),
+        )
+        for held, pairs in read.items()
     }
     for event, held in zip(events, links, strict=False):
-        if not held:
-            continue
-        refs = []
-        for link in held.split(LINKS):
-            transparency, resource_id = link.split(LINK, 1)
-            refs.append(EventResourceRef(resource_id, *resources[resource_id], transparency))
-        event.resource_refs = sorted(refs, key=lambda ref: ref.name)
+        if held:
+            event.resource_refs = refs_of[held].copy()
 
 
 def _encode_cursor(query: Query, after: list) -> str:
@@ -341,8 +377,9 @@ def _encode_cursor(query: Query, after: list) -> str:
 STALE_CURSOR = "This page link is not valid any more; start from the first page."
 
 
-def _decode_cursor(cursor: str) -> tuple[Query, list]:
-    """The query a cursor carries, checked exactly like a fresh query (and its position).
+def _decode_cursor(cursor: str) -> tuple[Query, list, Q]:
+    """The query a cursor carries, checked exactly like a fresh query, its position and its
+    filter as a condition (``validate_query``).
 
     The signature only proves that this app wrote the cursor once; a cursor from an older
     version, or one signed with a leaked key, must not reach the database unchecked.
@@ -358,7 +395,7 @@ def _decode_cursor(cursor: str) -> tuple[Query, list]:
             sort=tuple(payload["sort"]),
             limit=int(payload["limit"]),
         )
-        validate_query(query)
+        wanted = validate_query(query)
         after = payload["after"]
         sort_value, last_id = after
         datetime.fromisoformat(sort_value)
@@ -368,4 +405,4 @@ def _decode_cursor(cursor: str) -> tuple[Query, list]:
         raise
     except (signing.BadSignature, KeyError, TypeError, ValueError) as error:
         raise EventQueryError(STALE_CURSOR) from error
-    return query, after
+    return query, after, wanted

@@ -50,19 +50,26 @@ def off_hours(
     a closed override closes the whole day).
 
     A resource with no weekly hours and no override that day is left out (its hours are not
-    kept here: nothing is shaded rather than the whole day). Two queries, whatever the days.
+    kept here: nothing is shaded rather than the whole day). Two queries, whatever the days,
+    in no order (the shifts are sorted here).
     """
     zone = business.zone
     last_day = first_day + timedelta(days=days - 1)
     weekly: dict[str, dict[int, list[tuple[time, time]]]] = defaultdict(lambda: defaultdict(list))
-    for rid, weekday, start, end in WorkingHours.objects.filter(
-        resource_id__in=resource_ids
-    ).values_list("resource_id", "weekday", "start_time", "end_time"):
+    for rid, weekday, start, end in (
+        WorkingHours.objects.filter(resource_id__in=resource_ids)
+        .order_by()
+        .values_list("resource_id", "weekday", "start_time", "end_time")
+    ):
         weekly[rid][weekday].append((start, end))
     overrides: dict[tuple[str, date], list[tuple[time, time] | None]] = defaultdict(list)
-    for rid, day, closed, start, end in WorkingHoursOverride.objects.filter(
-        resource_id__in=resource_ids, date__gte=first_day, date__lte=last_day
-    ).values_list("resource_id", "date", "closed", "start_time", "end_time"):
+    for rid, day, closed, start, end in (
+        WorkingHoursOverride.objects.filter(
+            resource_id__in=resource_ids, date__gte=first_day, date__lte=last_day
+        )
+        .order_by()
+        .values_list("resource_id", "date", "closed", "start_time", "end_time")
+    ):
         overrides[(rid, day)].append(None if closed else (start, end))
     off: dict[tuple[str, date], list[tuple[datetime, datetime]]] = {}
     for rid in resource_ids:

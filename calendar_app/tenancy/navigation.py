@@ -5,9 +5,11 @@ imports them (``calendar_app.extensions.Hook``)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
+from django.conf import settings
 from django.db.models import Count, Q
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from calendar_app.extensions import Hook
 from calendar_app.tenancy.models import Business, Membership
@@ -30,7 +32,7 @@ class SettingsSection:
 
     @property
     def url(self) -> str:
-        return reverse(self.url_name)
+        return _path(self.url_name)
 
 
 _settings_sections: dict[str, SettingsSection] = {}
@@ -61,14 +63,26 @@ def current_section(path: str) -> str:
     pages, "bookings" for the booking screen, "customers" for the customer pages, "calendar"
     for everything else (no query)."""
     sections = _settings_sections.values()
-    settings_paths = [reverse("calendar_app:settings"), *(s.url for s in sections)]
+    settings_paths = [_path("calendar_app:settings"), *(s.url for s in sections)]
     if any(path.startswith(prefix) for prefix in settings_paths):
         return "settings"
-    if path.startswith(reverse("bookings:book")):
+    if path.startswith(_path("bookings:book")):
         return "bookings"
-    if path.startswith(reverse("customers:list")):
+    if path.startswith(_path("customers:list")):
         return "customers"
     return "calendar"
+
+
+def _path(url_name: str) -> str:
+    """``reverse(url_name)``, kept per script prefix and URLconf: every page's top bar works
+    out its section from a dozen of them."""
+    return _reversed(url_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+
+
+@cache
+def _reversed(url_name: str, _script_prefix: str, urlconf: str) -> str:
+    # The prefix is part of the key: reverse() puts the current one in front of the path.
+    return reverse(url_name, urlconf=urlconf)
 
 
 def _team_status(business: Business) -> str:
@@ -93,12 +107,14 @@ class NavLink:
     current: bool
 
 
-def section_links(path: str, membership: Membership | None) -> list[NavLink]:
+def section_links(
+    path: str, membership: Membership | None, *, section: str | None = None
+) -> list[NavLink]:
     """The second row under the top bar: the settings sections on a section's pages (the hub
     lists them itself), the calendar's pages (new event, block time, schedules) on calendar
-    pages (no query)."""
-    section = current_section(path)
-    hub = reverse("calendar_app:settings")
+    pages (no query). ``section`` is ``current_section(path)`` when the caller has it."""
+    section = section or current_section(path)
+    hub = _path("calendar_app:settings")
     if section == "settings" and path != hub:
         links = [NavLink("All settings", hub, False)]
         return links + [
@@ -109,7 +125,7 @@ def section_links(path: str, membership: Membership | None) -> list[NavLink]:
     pages = [("New event", "calendar_app:event_create"), ("Schedules", "calendar_app:schedules")]
     if membership is not None and membership.is_owner:
         pages.insert(1, ("Block time", "calendar_app:block_time"))
-    urls = [(label, reverse(name)) for label, name in pages]
+    urls = [(label, _path(name)) for label, name in pages]
     return [NavLink(label, url, path.startswith(url)) for label, url in urls]
 
 

@@ -17,6 +17,7 @@ from calendar_app import layouts
 from calendar_app.models import Resource
 from calendar_app.selectors import (
     EventQueryError,
+    Known,
     event_with_details,
     resources_for,
     schedules_for,
@@ -51,6 +52,7 @@ def calendar_page(request: HttpRequest, view: str) -> HttpResponse:
     business = require_business(request)
     now = timezone.now().astimezone(business.zone)
     schedules, resources = list(schedules_for(business)), list(resources_for(business))
+    known = Known(schedules=schedules, resources=resources)  # the events' ones, as a rule
     try:
         query = _parse_query(request, view, now.date(), schedules, resources)
         shown = _shown_resources(business, request, query, resources)
@@ -58,18 +60,20 @@ def calendar_page(request: HttpRequest, view: str) -> HttpResponse:
         return _respond(request, _bad_date_context(view, now.date(), error), status=400)
     if request.GET.get("part") == "list" and view == "day" and wants_fragment(request):
         # A month cell's "+N more": that day's whole list, in place of the cell's first few.
-        context = {"cell": layouts.day_list(business, query, now)}
+        context = {"cell": layouts.day_list(business, query, now, known=known)}
         return _respond(request, context, fragment="month_day")
     context = {
         "schedules": schedules,
-        "resources": resources,
+        "resource_filter": layouts.resource_filter(query, resources=resources, shown=shown),
         "shown_resources": shown,
         **layouts.frame(query, today=now.date(), time_zone=business.time_zone),
     }
     cursor, after = request.GET.get("cursor") or None, request.GET.get("after", "")
     try:
         context.update(
-            layouts.laid_out(business, query, now, cursor=cursor, after=after, resources=shown)
+            layouts.laid_out(
+                business, query, now, cursor=cursor, after=after, resources=shown, known=known
+            )
         )
     except EventQueryError as error:
         return _respond(request, {**context, "query_error": str(error)}, status=400)
