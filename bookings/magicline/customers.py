@@ -14,9 +14,8 @@ from bookings.contract import CustomerAnswer
 from bookings.magicline.answers import read_answer
 from bookings.magicline.models import MagiclineConnection, MagiclineCustomer
 from bookings.models import Customer, IdlePeriod
+from participants.customers.directory import ANONYMISED_NAME
 from participants.customers.services import follow_customer
-
-ANONYMISED_NAME = "Anonymised customer"
 
 
 def save_changed(obj, wanted: dict) -> list[str]:

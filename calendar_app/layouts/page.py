@@ -3,7 +3,6 @@ events laid out for its view."""
 
 from datetime import date, datetime
 
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from calendar_app.layouts.agendas import agenda
@@ -13,6 +12,7 @@ from calendar_app.layouts.query import BY_RESOURCE_VIEWS, VIEWS, CalendarQuery, 
 from calendar_app.models import Resource
 from calendar_app.selectors import NOTHING_KNOWN, Known
 from calendar_app.tenancy.models import Business
+from calendar_app.tenancy.navigation import cached_reverse
 
 
 def frame(query: CalendarQuery, *, today: date, time_zone: str) -> dict:
@@ -22,7 +22,7 @@ def frame(query: CalendarQuery, *, today: date, time_zone: str) -> dict:
         "view": query.view,
         "query": query,
         "day": query.day,
-        "path": reverse("calendar_app:calendar", args=[query.view]),
+        "path": cached_reverse("calendar_app:calendar", query.view),
         "time_zone": time_zone,
         "view_links": [(name, label, query.url(view=name)) for name, label in VIEWS.items()],
         "today_url": query.url(day=today),

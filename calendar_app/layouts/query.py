@@ -3,12 +3,10 @@ the previous and next period, the other views, the same page with other filters.
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from functools import cache
 from urllib.parse import urlencode
 
-from django.urls import get_script_prefix, reverse
-
 from calendar_app.models import Event
+from calendar_app.tenancy.navigation import cached_reverse
 
 VIEWS = {"month": "Month", "week": "Week", "day": "Day", "agenda": "Agenda"}
 AGENDA_DAYS = 30
@@ -46,7 +44,8 @@ class CalendarQuery:
             params.extend(("show", resource_id) for resource_id in query.shown)
             if query.pick:
                 params.append(("pick", query.pick))
-        return f"{_calendar_path(query.view, get_script_prefix())}?{urlencode(params)}"
+        path = cached_reverse("calendar_app:calendar", query.view)
+        return f"{path}?{urlencode(params)}"
 
     @property
     def event_filter(self) -> dict:
@@ -58,13 +57,6 @@ class CalendarQuery:
         if not self.show_cancelled:
             spec["status"] = {"$in": list(VISIBLE_STATUSES)}
         return spec
-
-
-@cache
-def _calendar_path(view: str, prefix: str) -> str:
-    """The view's path (a page links to dozens of variations: ``reverse`` once per view and
-    script prefix)."""
-    return reverse("calendar_app:calendar", args=[view])
 
 
 def navigation(query: CalendarQuery) -> dict:

@@ -32,7 +32,7 @@ class SettingsSection:
 
     @property
     def url(self) -> str:
-        return _path(self.url_name)
+        return cached_reverse(self.url_name)
 
 
 _settings_sections: dict[str, SettingsSection] = {}
@@ -63,26 +63,27 @@ def current_section(path: str) -> str:
     pages, "bookings" for the booking screen, "customers" for the customer pages, "calendar"
     for everything else (no query)."""
     sections = _settings_sections.values()
-    settings_paths = [_path("calendar_app:settings"), *(s.url for s in sections)]
+    settings_paths = [cached_reverse("calendar_app:settings"), *(s.url for s in sections)]
     if any(path.startswith(prefix) for prefix in settings_paths):
         return "settings"
-    if path.startswith(_path("bookings:book")):
+    if path.startswith(cached_reverse("bookings:book")):
         return "bookings"
-    if path.startswith(_path("customers:list")):
+    if path.startswith(cached_reverse("customers:list")):
         return "customers"
     return "calendar"
 
 
-def _path(url_name: str) -> str:
-    """``reverse(url_name)``, kept per script prefix and URLconf: every page's top bar works
-    out its section from a dozen of them."""
-    return _reversed(url_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+def cached_reverse(url_name: str, *args: str) -> str:
+    """``reverse(url_name, args=args)``, kept per script prefix and URLconf: every page's top
+    bar works out its section from a dozen addresses, and a calendar page links to dozens of
+    variations of itself."""
+    return _reversed(url_name, args, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
 
 
 @cache
-def _reversed(url_name: str, _script_prefix: str, urlconf: str) -> str:
+def _reversed(url_name: str, args: tuple[str, ...], _script_prefix: str, urlconf: str) -> str:
     # The prefix is part of the key: reverse() puts the current one in front of the path.
-    return reverse(url_name, urlconf=urlconf)
+    return reverse(url_name, args=args, urlconf=urlconf)
 
 
 def _team_status(business: Business) -> str:
@@ -114,7 +115,7 @@ def section_links(
     lists them itself), the calendar's pages (new event, block time, schedules) on calendar
     pages (no query). ``section`` is ``current_section(path)`` when the caller has it."""
     section = section or current_section(path)
-    hub = _path("calendar_app:settings")
+    hub = cached_reverse("calendar_app:settings")
     if section == "settings" and path != hub:
         links = [NavLink("All settings", hub, False)]
         return links + [
@@ -125,7 +126,7 @@ def section_links(
     pages = [("New event", "calendar_app:event_create"), ("Schedules", "calendar_app:schedules")]
     if membership is not None and membership.is_owner:
         pages.insert(1, ("Block time", "calendar_app:block_time"))
-    urls = [(label, _path(name)) for label, name in pages]
+    urls = [(label, cached_reverse(name)) for label, name in pages]
     return [NavLink(label, url, path.startswith(url)) for label, url in urls]
 
 

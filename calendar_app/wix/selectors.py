@@ -211,14 +211,7 @@ def _erasures(connection: WixConnection) -> Erasures:
     when there are some)."""
     rows = WixErasure.objects.filter(connection=connection)
     counts = rows.aggregate(
-        **{
-            status: Count("pk", filter=Q(status=status))
-            for status in (
-                WixErasure.Status.WAITING,
-                WixErasure.Status.DONE,
-                WixErasure.Status.FAILED,
-            )
-        }
+        **{status: Count("pk", filter=Q(status=status)) for status in WixErasure.Status}
     )
     failed = rows.filter(status=WixErasure.Status.FAILED).order_by("-created_date", "-pk")
     return Erasures(
