@@ -28,7 +28,6 @@ from calendar_app.selectors.filters import EventQueryError
 from calendar_app.selectors.history import HISTORY_LIMIT, HistoryEntry, event_history
 from calendar_app.selectors.pages import (
     SchedulesPage,
-    active_memberships,
     active_schedules,
     has_unfinished_operation,
     operation_of,
@@ -71,7 +70,6 @@ __all__ = [
     "Known",
     "Reach",
     "SchedulesPage",
-    "active_memberships",
     "active_schedules",
     "busy_times",
     "cancel_reach",

@@ -1,5 +1,5 @@
 """Reads behind the lists: the schedules page and its bulk operations, the calendar's filter
-choices and the business switcher."""
+choices."""
 
 import uuid
 from dataclasses import dataclass
@@ -9,12 +9,7 @@ from django.db.models import QuerySet
 
 from calendar_app.backends import calendar_backend
 from calendar_app.models import BulkOperation, Resource, Schedule
-from calendar_app.tenancy.models import Business, Membership
-
-
-def active_memberships(user) -> QuerySet[Membership]:
-    """The businesses a user may work in (active memberships), for the business switcher."""
-    return Membership.objects.filter(user=user, is_active=True).select_related("business")
+from calendar_app.tenancy.models import Business
 
 
 def schedules_for(business: Business) -> QuerySet[Schedule]:

@@ -33,7 +33,9 @@ class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
 
 class CurrentBusinessMiddleware:
     """Sets ``request.membership`` and ``request.business``: None for an anonymous user or one
-    without an active membership (``require_business`` then answers 404)."""
+    without an active membership (``require_business`` then answers 404); and
+    ``request.memberships``, all the user's active ones by business name (the switcher's), read
+    in the same query."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -41,22 +43,22 @@ class CurrentBusinessMiddleware:
     def __call__(self, request: HttpRequest):
         request.membership = None
         request.business = None
+        request.memberships = []
         if request.user.is_authenticated:
-            request.membership = current_membership(request)
+            request.memberships = list(active_memberships(request.user).select_related("user"))
+            request.membership = current_membership(request, request.memberships)
             request.business = request.membership.business if request.membership else None
         return self.get_response(request)
 
 
-def current_membership(request: HttpRequest) -> Membership | None:
-    """The active membership chosen in the session, else the user's first active one."""
-    memberships = active_memberships(request.user).select_related("user")
+def current_membership(request: HttpRequest, memberships: list[Membership]) -> Membership | None:
+    """Of the user's active ``memberships`` (by business name), the one chosen in the
+    session, else the first."""
     chosen = request.session.get(SESSION_KEY)
-    membership = None
-    if chosen is not None:
-        membership = memberships.filter(business_id=chosen).first()
-    if membership is None:
-        membership = memberships.order_by("business__name").first()
-    return membership
+    return next(
+        (m for m in memberships if m.business_id == chosen),
+        memberships[0] if memberships else None,
+    )
 
 
 def switch_business(request: HttpRequest, business: Business) -> None:

@@ -14,13 +14,12 @@ from calendar_app.tenancy.access import require_owner_request
 from calendar_app.tenancy.forms import ActiveForm, RoleForm, StaffAccountForm
 from calendar_app.tenancy.middleware import switch_business
 from calendar_app.tenancy.models import Membership
-from calendar_app.tenancy.selectors import active_memberships
 
 
 @require_POST
 def switch_business_view(request: HttpRequest) -> HttpResponse:
     """Work in another business the user belongs to; any other ``business`` value is a 404."""
-    memberships = {str(m.business_id): m for m in active_memberships(request.user)}
+    memberships = {str(m.business_id): m for m in request.memberships}
     membership = memberships.get(request.POST.get("business", ""))
     if membership is None:
         raise Http404("You are not a member of that business.")

@@ -13,9 +13,9 @@ from tests.benchmarks.conftest import time_get
 pytestmark = [pytest.mark.benchmark, pytest.mark.django_db]
 
 PARTICIPANTS = 1_000
-DASHBOARD_QUERIES = 12  # whatever the number of participants: the list is paged (+2: the
+DASHBOARD_QUERIES = 11  # whatever the number of participants: the list is paged (+2: the
 # schedule's waitlist rules and who is waiting; +1: the messages about the event)
-SEARCH_QUERIES = 12  # the search runs over every row, paged the same way (+1: the messages)
+SEARCH_QUERIES = 11  # the search runs over every row, paged the same way (+1: the messages)
 
 
 def test_participants_dashboard_server_time(

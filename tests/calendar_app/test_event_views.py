@@ -233,7 +233,7 @@ def test_the_detail_runs_a_constant_number_of_queries(
 
     # 2 of them: what a cancel would reach; 1: the History panel; 1: the meeting; 1: the
     # messages about it
-    with django_assert_num_queries(12) as few_queries:
+    with django_assert_num_queries(11) as few_queries:
         owner_client.get(url("event_detail", few))
     with django_assert_num_queries(len(few_queries.captured_queries)):
         response = owner_client.get(url("event_detail", many))

@@ -275,7 +275,7 @@ def test_the_dashboard_runs_a_constant_number_of_queries(
 ):
     fill(event, count)
 
-    with django_assert_num_queries(12):  # 9 + the waitlist (setting, who waits) + messages
+    with django_assert_num_queries(11):  # 8 + the waitlist (setting, who waits) + messages
         response = owner_client.get(url(event))
 
     assert response.content.decode().count('class="participation') == min(count, PAGE_SIZE)
@@ -288,7 +288,7 @@ def test_an_occurrence_s_dashboard_runs_a_constant_number_of_queries(
     occurrence = occurrences(series)[1]
     fill(occurrence, count)
 
-    with django_assert_num_queries(14):  # 11 + the waitlist (setting, who waits) + messages
+    with django_assert_num_queries(13):  # 10 + the waitlist (setting, who waits) + messages
         response = owner_client.get(url(occurrence))
 
     assert response.status_code == 200
