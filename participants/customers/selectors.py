@@ -8,8 +8,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, F, Q, QuerySet, Subquery, Value, Window
-from django.db.models.functions import Concat
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Concat, RowNumber
 from django.utils import timezone
 
 from bookings.models import AppointmentBooking, Contingent
@@ -166,65 +178,87 @@ def _emails(person: Person) -> list[str]:
     return [person.email.lower()] if person.email else []
 
 
-FIGURES = ("visits", "came", "missed")  # the window counts at the end of a past list's rows
+FIGURES = ("visits", "came", "missed")  # the counts at the end of each row of a kind's visits
 
 
 def _counted(*, visit: Q, **matches) -> Window:
-    """How many of the query's rows are counted visits (``visit``) matching ``matches``: an
-    aggregate over all its rows, before its LIMIT, read off any row."""
+    """How many of the person's visits of a kind are counted past visits (``visit``) matching
+    ``matches``: an aggregate over all of them, before the lists are cut, read off any row."""
     return Window(Count("pk", filter=visit & Q(**matches)))
 
 
-def _figures(*past_lists: list[tuple]) -> list[int]:
-    """The ``FIGURES`` of the past lists together (an empty list counts none)."""
-    rows = [rows[0][-len(FIGURES) :] for rows in past_lists if rows]
-    return [sum(counts) for counts in zip(*rows, strict=True)] if rows else [0] * len(FIGURES)
+def _listed(queryset: QuerySet, /, *, start: str, past: Q, row: tuple[str, ...], **figures: Window):
+    """The ``LIST_SIZE`` latest past and soonest upcoming of ``queryset`` in one query: rows of
+    ``row``, then whether the visit is past, then the ``figures`` (which count every visit).
+
+    The rank runs through the past ones newest first and the upcoming ones (whose first key
+    is NULL) soonest first; a filter on a window is applied outside it, so the figures count
+    the rows the rank leaves out too."""
+    is_past = ExpressionWrapper(past, output_field=BooleanField())
+    newest_first = Case(When(past, then=F(start))).desc(nulls_last=True)
+    return list(
+        queryset.annotate(
+            is_past=is_past,
+            rank=Window(RowNumber(), partition_by=[is_past], order_by=[newest_first, start]),
+            **figures,
+        )
+        .filter(rank__lte=LIST_SIZE)
+        .values_list(*row, "is_past", *FIGURES)
+    )
+
+
+def _split(rows: list[tuple], visit) -> tuple[list[Visit], list[Visit], list[int]]:
+    """``_listed`` rows as upcoming and past visits (by ``visit``), and the ``FIGURES``."""
+    upcoming, past = [], []
+    for row in rows:
+        (past if row[-len(FIGURES) - 1] else upcoming).append(visit(row))
+    return upcoming, past, list(rows[0][-len(FIGURES) :]) if rows else [0] * len(FIGURES)
 
 
 def customer_page(*, person: Person, now: datetime | None = None) -> CustomerPage:
-    """What the customer page shows of ``person`` (seven queries, whatever their history).
+    """What the customer page shows of ``person`` (six queries, whatever their history).
 
-    The figures (past visits, attended, no-shows) count the same rows the past lists read,
-    so they come with those lists, as window aggregates over all the person's past classes
-    (or appointments) rather than the twenty shown."""
+    Each kind of visit (classes, appointments) is one query: the twenty latest past and
+    soonest upcoming, with the figures (past visits, attended, no-shows) as window aggregates
+    over all of the kind's past visits rather than the twenty shown."""
     now = now or timezone.now()
     customer_ids = PersonLink.objects.filter(person=person, customer__isnull=False).values(
         "customer_id"
     )
-    classes = person_participations(person)
-    bookings = person_bookings(person, customer_ids)
     attended = Q(cancelled_date__isnull=True)
-    past_classes = list(
-        classes.filter(event__end__lt=now)
-        .annotate(
-            visits=_counted(visit=attended),
-            came=_counted(visit=attended, attendance=Attendance.CHECKED_IN),
-            missed=_counted(visit=attended, attendance=Attendance.NO_SHOW),
-        )
-        .order_by("-event__start")
-        .values_list(*CLASS_ROW, *FIGURES)[:LIST_SIZE]
+    past_class = Q(event__end__lt=now)
+    upcoming_classes, past_classes, class_figures = _split(
+        _listed(
+            person_participations(person).filter(event__isnull=False),  # not whole schedules
+            start="event__start",
+            past=past_class,
+            row=CLASS_ROW,
+            visits=_counted(visit=past_class & attended),
+            came=_counted(visit=past_class & attended, attendance=Attendance.CHECKED_IN),
+            missed=_counted(visit=past_class & attended, attendance=Attendance.NO_SHOW),
+        ),
+        _class_visit,
     )
-    booked = Q(cancelled_date__isnull=True) & ~Q(
-        booking_status=AppointmentBooking.BookingStatus.CANCELED
+    booked = (
+        Q(end__lt=now)
+        & Q(cancelled_date__isnull=True)
+        & ~Q(booking_status=AppointmentBooking.BookingStatus.CANCELED)
     )
-    past_bookings = list(
-        bookings.filter(end__lt=now)
-        .annotate(
+    upcoming_bookings, past_bookings, booking_figures = _split(
+        _listed(
+            person_bookings(person, customer_ids),
+            start="start",
+            past=Q(end__lt=now),
+            row=BOOKING_ROW,
             visits=_counted(visit=booked),
             came=_counted(visit=booked, participant_status=ParticipantStatus.PARTICIPATING),
             missed=_counted(visit=booked, participant_status=ParticipantStatus.NOT_PARTICIPATING),
-        )
-        .order_by("-start")
-        .values_list(*BOOKING_ROW, *FIGURES)[:LIST_SIZE]
+        ),
+        _appointment_visit,
     )
-    upcoming_classes = classes.filter(event__end__gte=now).order_by("event__start")
-    upcoming_bookings = bookings.filter(end__gte=now).order_by("start")
-    upcoming = [
-        *map(_class_visit, upcoming_classes.values_list(*CLASS_ROW)[:LIST_SIZE]),
-        *map(_appointment_visit, upcoming_bookings.values_list(*BOOKING_ROW)[:LIST_SIZE]),
-    ]
-    past = [*map(_class_visit, past_classes), *map(_appointment_visit, past_bookings)]
-    past_total, checked_in, no_shows = _figures(past_classes, past_bookings)
+    upcoming = [*upcoming_classes, *upcoming_bookings]
+    past = [*past_classes, *past_bookings]
+    past_total, checked_in, no_shows = map(sum, zip(class_figures, booking_figures, strict=True))
     emails = _emails(person)
     waiting = list(
         WaitlistEntry.objects.filter(

@@ -29,13 +29,13 @@ VISITS = 500
 # reported, query budgets asserted.
 SEARCH_P50_MS = 30
 PAGE_P50_MS = 40
-# Whatever the number of people: the session, the member and the business, then one query
-# for the page of people (keyset-paged, no count).
-SEARCH_QUERIES = 5
-# Whatever the number of visits: the session, the member and the business, the person, past
-# classes and appointments (each with their figures), upcoming classes and appointments,
-# waiting, credits, messages, and the businesses to switch to.
-PAGE_QUERIES = 12
+# Whatever the number of people: the session, the user, their memberships and businesses, then
+# one query for the page of people (keyset-paged, no count).
+SEARCH_QUERIES = 4
+# Whatever the number of visits: the session, the user, their memberships and businesses, the
+# person, their classes and appointments (each one query: past and upcoming, with the figures),
+# waiting, credits and messages.
+PAGE_QUERIES = 9
 
 
 def _people(business) -> None:

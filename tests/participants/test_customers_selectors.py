@@ -221,8 +221,29 @@ def test_the_figures_count_every_past_visit_not_only_those_listed(business, sche
     page = selectors.customer_page(person=Person.objects.get(key="e:many@example.com"))
 
     assert len(page.past) == selectors.LIST_SIZE
-    assert page.past[0].start > page.past[-1].start  # the latest first
+    listed = [v.start for v in page.past]
+    assert listed == sorted(listed, reverse=True)  # the latest first
+    assert listed[-1] > Event.objects.order_by("start")[4].start  # the five oldest left out
     assert (page.past_total, page.checked_in, page.no_shows) == (25, 20, 5)
+
+
+def test_the_soonest_classes_ahead_are_listed_and_whole_schedules_in_neither_list(
+    business, schedule
+):
+    for day in (*range(1, selectors.LIST_SIZE + 6), -1, -2):
+        ParticipationFactory(event=_class(schedule, day), email="keen@example.com")
+    Participation.objects.create(business=business, schedule=schedule, email="keen@example.com")
+    services.sync_directory(business=business)
+
+    page = selectors.customer_page(person=Person.objects.get(key="e:keen@example.com"))
+
+    ahead = [v.start for v in page.upcoming]
+    soonest = list(
+        Event.objects.filter(start__gt=timezone.now()).order_by("start")[: selectors.LIST_SIZE]
+    )
+    assert ahead == [e.start for e in soonest]
+    assert len(page.past) == 2
+    assert page.past_total == 2
 
 
 def test_cancelled_appointments_are_listed_but_not_counted(business):
@@ -265,7 +286,9 @@ def test_the_page_costs_the_same_queries_for_two_or_forty_visits(
                 event=_class(schedule, -day - 1), email=email, attendance=Attendance.CHECKED_IN
             )
         services.sync_directory(business=business)
-        person = Person.objects.get(key=f"e:{email}")
+        person = selectors.person_of(
+            business=business, person_id=Person.objects.get(key=f"e:{email}").pk
+        )
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
@@ -273,7 +296,8 @@ def test_the_page_costs_the_same_queries_for_two_or_forty_visits(
             selectors.customer_page(person=person)
         return len(queries)
 
-    assert page_queries("two@example.com", 2) == page_queries("forty@example.com", 40)
+    # the person's classes, appointments, waiting lists, credits and messages
+    assert page_queries("two@example.com", 2) == page_queries("forty@example.com", 40) == 5
 
 
 # The CSV
