@@ -2,10 +2,10 @@
 
 What the dashboard would do after its own write follows an applied upstream change too: a
 cancel or a smaller party frees places for those waiting (``upstream_places_freed``, received by
-the participants app's one promotion rule), and a participant renamed or readdressed upstream
-is shown so in the customer directory (``record_participation``). The answers to our own writes
-(``write_through``) do neither: the service that wrote does it. A participation whose personal
-data was erased here keeps it erased, whatever a later upstream copy still carries.
+the participants app's one promotion rule), and a participant added, renamed or readdressed
+upstream is shown so in the customer directory (``record_participation``). The answers to our
+own writes (``write_through``) do neither: the service that wrote does it. A participation
+whose personal data was erased here keeps it erased, whatever a later upstream copy carries.
 """
 
 from django.db import transaction
@@ -80,7 +80,7 @@ def apply_remote_participation(
             fields=fields,
             source=source,
         )
-        if before is not None and source != WRITE_THROUGH:
+        if source != WRITE_THROUGH:
             _follow(row, before)
     return opening.result("Participation", participation_id)
 
@@ -101,9 +101,14 @@ def _before(stored: Participation | None) -> dict | None:
     }
 
 
-def _follow(row: Participation, before: dict) -> None:
-    """After an upstream change to a stored row: free its places (cancelled, or a smaller
-    party) for those waiting, and show a new name, address or phone in the directory."""
+def _follow(row: Participation, before: dict | None) -> None:
+    """After an upstream change: someone new is in the directory at once (not at the next
+    catch-up); a stored row frees its places (cancelled, or a smaller party) for those
+    waiting, and shows a new name, address or phone in the directory."""
+    if before is None:
+        if row.cancelled_date is None:
+            record_participation(participation=row)
+        return
     if before["active"] and (
         row.cancelled_date is not None or row.party_size < before["party_size"]
     ):

@@ -408,11 +408,20 @@ def test_a_malformed_change_in_a_batch_is_named_and_nothing_is_written(connectio
     assert not Event.objects.exists()
 
 
+def test_a_participant_added_upstream_is_in_the_customer_directory_at_once(connection):
+    apply(connection, wire_event())
+
+    apply_remote_participation(data=wire_participation(1), connection=connection, source="webhook")
+
+    person = Person.objects.get(business=connection.business)
+    assert person.links.get().participation_id == "p-1"
+    assert person.email == Participation.objects.get(pk="p-1").email
+
+
 def test_a_participant_renamed_upstream_is_renamed_in_the_customer_directory(connection):
     apply(connection, wire_event())
     kwargs = {"connection": connection, "source": "webhook"}
     apply_remote_participation(data=wire_participation(1), **kwargs)
-    sync_directory(business=connection.business)  # the catch-up links the new row
 
     renamed = {"name": "Jane Smith", "email": "jane@example.com", "phone": "+49 151 22"}
     apply_remote_participation(data=wire_participation(2, participant=renamed), **kwargs)
