@@ -241,8 +241,11 @@ else:
     CELERY_TASK_EAGER_PROPAGATES = True
 # How long Redis keeps a task that a worker took but never acknowledged (a worker killed
 # mid-task) before handing it to another worker. Idempotent tasks make a redelivery harmless.
+# Workers look for such tasks every 10 s (``unacked_restore_interval``): kombu's default looks
+# only every tenth time, so a task could wait 100 s more than its visibility timeout.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    "unacked_restore_throttle": 1,
 }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
