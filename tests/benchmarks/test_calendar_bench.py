@@ -2,10 +2,12 @@
 the day by resource with 30 resources, and the month from 1,000 to 20,000 events.
 
 Asserted: query budgets (they do not grow with events), the week's weight (≤ 150 KB) and the
-month's growth from 1,000 to 20,000 events (≤ x1.2, both sizes timed in the same run, their
-requests interleaved so a busy machine slows both alike). The p50 goals (week and resource day
-≤ 40 ms) are printed beside the figures of main before issue 19, and asserted with
-``BENCH_ASSERT_TIMES=1`` (a quiet machine: shared CI runners vary more than the goal).
+page's own work (this process's CPU) growing at most x1.5 from 1,000 to 20,000 events in the
+month. The goals on the wall clock, p50 ≤ 40 ms (week and resource day) and the month's growth
+≤ x1.2 (both sizes timed in the same run, their requests interleaved so a busy machine slows
+both alike), are printed beside the figures of main before issue 19, and asserted with
+``BENCH_ASSERT_TIMES=1`` (a quiet machine: shared CI runners vary more than the goals; the
+month's counts are the database's work, which a loaded machine slows most).
 
 The month bench also runs on SQLite (``make bench`` runs it a second time without
 DATABASE_URL, on a SQLite file in var/)."""
@@ -53,6 +55,8 @@ RESOURCES = 30  # the resource day's columns: 10 trainers holding events, 20 mor
 WEEK_MAX_KB = 150
 P50_GOAL_MS = 40
 MONTH_GROWTH_MAX = 1.2
+# A month page that read its events into Python would grow many times over, whatever the load.
+MONTH_CPU_GROWTH_MAX = 1.5
 BEFORE = {
     "week": "p50 127 ms (CPU 110 ms), 634 KB of HTML",
     "month": "1,000 events p50 65 ms, 20,000 events p50 83 ms: x1.28",
@@ -323,10 +327,14 @@ def test_month_page_cost_per_event_from_1000_to_20000_events(month_at_scale, rep
     small, large = (month_at_scale[count] for count in SCALE)
     per_event_us = (large.p50 - small.p50) * 1000 / (SCALE[1] - SCALE[0])
     growth = large.p50 / small.p50
+    cpu_growth = large.cpu_p50 / small.cpu_p50
+    met = "met" if growth <= MONTH_GROWTH_MAX else "NOT met"
     report(
         f"month page from {SCALE[0]:,} to {SCALE[1]:,} events: p50 x{growth:.2f} "
-        f"(CPU x{large.cpu_p50 / small.cpu_p50:.2f}), {per_event_us:.2f} µs per event"
+        f"(CPU x{cpu_growth:.2f}), {per_event_us:.2f} µs per event"
     )
-    report(f"  before: {BEFORE['month']}; goal: within x{MONTH_GROWTH_MAX}")
+    report(f"  before: {BEFORE['month']}; goal: within x{MONTH_GROWTH_MAX} ({met})")
     assert small.queries == large.queries <= MONTH_QUERIES
-    assert growth <= MONTH_GROWTH_MAX
+    assert cpu_growth <= MONTH_CPU_GROWTH_MAX
+    if ASSERT_TIMES:
+        assert growth <= MONTH_GROWTH_MAX
