@@ -168,9 +168,14 @@ def person_participations(person: Person) -> QuerySet[Participation]:
     return Participation.objects.filter(person_link__person=person)
 
 
-def person_bookings(person: Person, customer_ids: QuerySet) -> QuerySet[AppointmentBooking]:
+def person_customer_ids(person: Person) -> QuerySet:
+    """The ids of the person's appointment customers (a subquery)."""
+    return PersonLink.objects.filter(person=person, customer__isnull=False).values("customer_id")
+
+
+def person_bookings(person: Person) -> QuerySet[AppointmentBooking]:
     return AppointmentBooking.objects.filter(
-        business_id=person.business_id, customer_id__in=customer_ids
+        business_id=person.business_id, customer_id__in=person_customer_ids(person)
     )
 
 
@@ -181,80 +186,64 @@ def _emails(person: Person) -> list[str]:
 FIGURES = ("visits", "came", "missed")  # the counts at the end of each row of a kind's visits
 
 
-def _counted(*, visit: Q, **matches) -> Window:
-    """How many of the person's visits of a kind are counted past visits (``visit``) matching
-    ``matches``: an aggregate over all of them, before the lists are cut, read off any row."""
-    return Window(Count("pk", filter=visit & Q(**matches)))
+def _visits(
+    queryset: QuerySet, /, *, start: str, past: Q, counted: Q, came: Q, missed: Q, row, visit
+) -> tuple[list[Visit], list[Visit], list[int]]:
+    """The ``LIST_SIZE`` soonest upcoming and latest past of ``queryset`` (as ``visit`` makes
+    them of its ``row`` columns), and the ``FIGURES`` of its past ones, in one query.
 
-
-def _listed(queryset: QuerySet, /, *, start: str, past: Q, row: tuple[str, ...], **figures: Window):
-    """The ``LIST_SIZE`` latest past and soonest upcoming of ``queryset`` in one query: rows of
-    ``row``, then whether the visit is past, then the ``figures`` (which count every visit).
-
-    The rank runs through the past ones newest first and the upcoming ones (whose first key
-    is NULL) soonest first; a filter on a window is applied outside it, so the figures count
-    the rows the rank leaves out too."""
+    A past visit that is ``counted`` is a visit (``came`` and ``missed`` mark it); the figures
+    are window counts over every row, read off any row, before the rank cuts the lists (a
+    filter on a window is applied outside it). The rank runs through the past ones newest
+    first and the upcoming ones (whose first key is NULL) soonest first."""
     is_past = ExpressionWrapper(past, output_field=BooleanField())
     newest_first = Case(When(past, then=F(start))).desc(nulls_last=True)
-    return list(
+    counted &= past
+    rows = list(
         queryset.annotate(
             is_past=is_past,
             rank=Window(RowNumber(), partition_by=[is_past], order_by=[newest_first, start]),
-            **figures,
+            visits=Window(Count("pk", filter=counted)),
+            came=Window(Count("pk", filter=counted & came)),
+            missed=Window(Count("pk", filter=counted & missed)),
         )
         .filter(rank__lte=LIST_SIZE)
         .values_list(*row, "is_past", *FIGURES)
     )
-
-
-def _split(rows: list[tuple], visit) -> tuple[list[Visit], list[Visit], list[int]]:
-    """``_listed`` rows as upcoming and past visits (by ``visit``), and the ``FIGURES``."""
-    upcoming, past = [], []
-    for row in rows:
-        (past if row[-len(FIGURES) - 1] else upcoming).append(visit(row))
-    return upcoming, past, list(rows[0][-len(FIGURES) :]) if rows else [0] * len(FIGURES)
+    upcoming, listed_past = [], []
+    for values in rows:
+        (listed_past if values[-len(FIGURES) - 1] else upcoming).append(visit(values))
+    figures = list(rows[0][-len(FIGURES) :]) if rows else [0] * len(FIGURES)
+    return upcoming, listed_past, figures
 
 
 def customer_page(*, person: Person, now: datetime | None = None) -> CustomerPage:
-    """What the customer page shows of ``person`` (six queries, whatever their history).
+    """What the customer page shows of ``person`` (five queries, whatever their history).
 
     Each kind of visit (classes, appointments) is one query: the twenty latest past and
     soonest upcoming, with the figures (past visits, attended, no-shows) as window aggregates
     over all of the kind's past visits rather than the twenty shown."""
     now = now or timezone.now()
-    customer_ids = PersonLink.objects.filter(person=person, customer__isnull=False).values(
-        "customer_id"
+    upcoming_classes, past_classes, class_figures = _visits(
+        person_participations(person).filter(event__isnull=False),  # not whole schedules
+        start="event__start",
+        past=Q(event__end__lt=now),
+        counted=Q(cancelled_date__isnull=True),
+        came=Q(attendance=Attendance.CHECKED_IN),
+        missed=Q(attendance=Attendance.NO_SHOW),
+        row=CLASS_ROW,
+        visit=_class_visit,
     )
-    attended = Q(cancelled_date__isnull=True)
-    past_class = Q(event__end__lt=now)
-    upcoming_classes, past_classes, class_figures = _split(
-        _listed(
-            person_participations(person).filter(event__isnull=False),  # not whole schedules
-            start="event__start",
-            past=past_class,
-            row=CLASS_ROW,
-            visits=_counted(visit=past_class & attended),
-            came=_counted(visit=past_class & attended, attendance=Attendance.CHECKED_IN),
-            missed=_counted(visit=past_class & attended, attendance=Attendance.NO_SHOW),
-        ),
-        _class_visit,
-    )
-    booked = (
-        Q(end__lt=now)
-        & Q(cancelled_date__isnull=True)
-        & ~Q(booking_status=AppointmentBooking.BookingStatus.CANCELED)
-    )
-    upcoming_bookings, past_bookings, booking_figures = _split(
-        _listed(
-            person_bookings(person, customer_ids),
-            start="start",
-            past=Q(end__lt=now),
-            row=BOOKING_ROW,
-            visits=_counted(visit=booked),
-            came=_counted(visit=booked, participant_status=ParticipantStatus.PARTICIPATING),
-            missed=_counted(visit=booked, participant_status=ParticipantStatus.NOT_PARTICIPATING),
-        ),
-        _appointment_visit,
+    upcoming_bookings, past_bookings, booking_figures = _visits(
+        person_bookings(person),
+        start="start",
+        past=Q(end__lt=now),
+        counted=Q(cancelled_date__isnull=True)
+        & ~Q(booking_status=AppointmentBooking.BookingStatus.CANCELED),
+        came=Q(participant_status=ParticipantStatus.PARTICIPATING),
+        missed=Q(participant_status=ParticipantStatus.NOT_PARTICIPATING),
+        row=BOOKING_ROW,
+        visit=_appointment_visit,
     )
     upcoming = [*upcoming_classes, *upcoming_bookings]
     past = [*past_classes, *past_bookings]
@@ -274,7 +263,9 @@ def customer_page(*, person: Person, now: datetime | None = None) -> CustomerPag
         else []
     )
     credits = list(
-        Contingent.objects.filter(customer_id__in=customer_ids).select_related("appointment")
+        Contingent.objects.filter(customer_id__in=person_customer_ids(person)).select_related(
+            "appointment"
+        )
     )
     messages = extensions.person_messages(
         business=person.business,
@@ -323,16 +314,7 @@ def customer_csv_lines(*, person: Person) -> Iterator[str]:
         v = _class_visit(row)
         title = v.title if v.event_id else f"{row[-1]} (every class)"
         yield line([v.kind, title, local(v.start), local(v.end), v.status, v.attendance])
-    customer_ids = PersonLink.objects.filter(person=person, customer__isnull=False).values(
-        "customer_id"
-    )
-    bookings = (
-        AppointmentBooking.objects.filter(
-            business_id=person.business_id, customer_id__in=customer_ids
-        )
-        .order_by("start")
-        .values_list(*BOOKING_ROW)
-    )
+    bookings = person_bookings(person).order_by("start").values_list(*BOOKING_ROW)
     for row in bookings.iterator(chunk_size=2000):
         v = _appointment_visit(row)
         yield line([v.kind, v.title, local(v.start), local(v.end), v.status, v.attendance])
