@@ -256,9 +256,10 @@ def promote_after_upstream_places_freed(
     under the event's lock, with the system as the actor. One query when nobody waits."""
     if participation.event_id is None:
         return
-    if not _waiting(Event(pk=participation.event_id)).exists():
+    event = Event(pk=participation.event_id)  # lock_event reads it whole, locked
+    if not _waiting(event).exists():
         return
-    _promote_upstream(participation.event, freed_by=freed_by_note(name=name, cancelled=cancelled))
+    _promote_upstream(event, freed_by=freed_by_note(name=name, cancelled=cancelled))
 
 
 def _promote_upstream(event: Event, *, freed_by: str) -> None:
