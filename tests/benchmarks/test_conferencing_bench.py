@@ -25,7 +25,7 @@ TRIGGER_QUERY_BUDGET = 6  # asking meetings for a whole series' occurrences at o
 
 def test_meeting_task_rate_and_queries(require_postgresql, report, schedule, owner_membership):
     ConferencingAutomationFactory(schedule=schedule)
-    start = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+    start = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=1)
     events = [
         EventFactory(schedule=schedule, start_local=start + timedelta(hours=n))
         for n in range(EVENTS)

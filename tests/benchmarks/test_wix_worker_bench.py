@@ -32,7 +32,9 @@ def test_one_worker_applies_a_stored_backlog(require_postgresql, celery_queue, t
     with FakeWixServer() as fake:
         wix = WixConnectionFactory.mirroring(fake)
         schedule = fake.add_schedule(name="Classes")
-        start = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+        start = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(
+            days=1
+        )
         for n in range(EVENTS):
             event = fake.add_event(
                 schedule_id=schedule["id"],

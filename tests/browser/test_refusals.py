@@ -60,7 +60,9 @@ def wix_event(business):
         )
         schedule = server.add_schedule(name="Yoga")
         apply_remote_schedule(connection=connection, data=schedule, source="backfill")
-        start = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
+        start = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(
+            days=3
+        )
         data = server.add_event(
             schedule_id=schedule["id"], start_local=start, end_local=start + timedelta(hours=1)
         )

@@ -20,7 +20,7 @@ from tests.integration.conftest import celery_queue, wait_for, worker_factory  #
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SOON = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=2)
+SOON = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=2)
 FAILURE = "Calendar service unavailable (503)"
 
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 OUTAGE = "The calendar service is not reachable; nothing was changed."
 HTMX = {"HX-Request": "true"}
-START = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
+START = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=3)
 
 
 # The mapping -----------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from tests.integration.conftest import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-SOON = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=2)
+SOON = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=2)
 HEALTH = reverse("wix:health")
 
 

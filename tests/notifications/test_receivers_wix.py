@@ -18,7 +18,7 @@ from tests.notifications.conftest import send_queued
 
 pytestmark = pytest.mark.django_db
 
-START = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
+START = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=3)
 MESSAGE = "The studio is closed for repairs; sorry!"
 
 

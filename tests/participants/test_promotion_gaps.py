@@ -94,7 +94,7 @@ def test_lowering_this_and_following_promotes_nobody(owner_membership, schedule)
     assert not ChangeRecord.objects.filter(action="promote").exists()
 
 
-START = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
+START = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=3)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from tests.factories import MembershipFactory, WixConnectionFactory
 
 pytestmark = pytest.mark.django_db
 
-START = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
+START = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=3)
 
 
 @pytest.fixture

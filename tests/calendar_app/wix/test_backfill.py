@@ -13,7 +13,7 @@ from tests.factories import WixConnectionFactory
 
 pytestmark = pytest.mark.django_db
 
-SOON = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=2)
+SOON = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=2)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from tests.factories import MembershipFactory, ParticipationFactory, WixConnecti
 
 pytestmark = pytest.mark.django_db
 
-START = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
+START = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=3)
 PATH = "/calendar/v3/participations/"
 
 

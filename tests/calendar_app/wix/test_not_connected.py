@@ -17,7 +17,7 @@ from tests.factories import EventFactory, ParticipationFactory, WixConnectionFac
 
 pytestmark = pytest.mark.django_db
 
-SOON = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
+SOON = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=3)
 NOTICE = escape(NOT_CONNECTED)
 
 
