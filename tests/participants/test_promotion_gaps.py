@@ -2,7 +2,7 @@
 and the following occurrences, an upstream (Wix) capacity raise applied from a webhook, and a
 participation cancelled or a party made smaller in Wix and applied by the worker."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -15,7 +15,7 @@ from calendar_app.wix.apply import (
 )
 from participants import services
 from participants.models import Participation, WaitlistEntry
-from tests.factories import MembershipFactory, WixConnectionFactory
+from tests.factories import MembershipFactory, WixConnectionFactory, days_ahead_at_ten
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +94,7 @@ def test_lowering_this_and_following_promotes_nobody(owner_membership, schedule)
     assert not ChangeRecord.objects.filter(action="promote").exists()
 
 
-START = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=3)
+START = days_ahead_at_ten(3)
 
 
 @pytest.fixture
@@ -105,20 +105,25 @@ def wix_owner(wix_server):
     return MembershipFactory(business=connection.business, role="owner")
 
 
-@pytest.fixture
-def upstream_class(wix_server, wix_owner):
-    """An upstream class of one place, taken by Ann, with Cleo and Dan waiting."""
+def mirrored_class(wix_server, wix_owner, *, name: str, places: int) -> Event:
+    """A class of ``places`` made in Wix and applied here, in a schedule of its own."""
     connection = wix_owner.business.wix_connection
-    schedule = wix_server.add_schedule(name="Yoga")
+    schedule = wix_server.add_schedule(name=name)
     apply_remote_schedule(connection=connection, data=schedule, source="t")
     data = wix_server.add_event(
         schedule_id=schedule["id"],
         start_local=START,
         end_local=START + timedelta(hours=1),
-        total_capacity=1,
+        total_capacity=places,
     )
     apply_remote_event(connection=connection, data=data, source="t")
-    event = Event.objects.get(pk=data["id"])
+    return Event.objects.get(pk=data["id"])
+
+
+@pytest.fixture
+def upstream_class(wix_server, wix_owner):
+    """An upstream class of one place, taken by Ann, with Cleo and Dan waiting."""
+    event = mirrored_class(wix_server, wix_owner, name="Yoga", places=1)
     services.add_participation(actor=wix_owner, event=event, name="Ann")
     services.join_waitlist(actor=wix_owner, event=event, name="Cleo")
     services.join_waitlist(actor=wix_owner, event=event, name="Dan")
@@ -221,17 +226,7 @@ def test_a_local_cancel_promotes_once_though_wix_answers_it(wix_server, wix_owne
 
 
 def test_an_upstream_party_shrink_promotes_into_the_places_it_freed(wix_server, wix_owner):
-    connection = wix_owner.business.wix_connection
-    schedule = wix_server.add_schedule(name="Pilates")
-    apply_remote_schedule(connection=connection, data=schedule, source="t")
-    data = wix_server.add_event(
-        schedule_id=schedule["id"],
-        start_local=START,
-        end_local=START + timedelta(hours=1),
-        total_capacity=3,
-    )
-    apply_remote_event(connection=connection, data=data, source="t")
-    event = Event.objects.get(pk=data["id"])
+    event = mirrored_class(wix_server, wix_owner, name="Pilates", places=3)
     ann, _ = services.add_participation(actor=wix_owner, event=event, name="Ann", party_size=3)
     services.join_waitlist(actor=wix_owner, event=event, name="Dan", party_size=3)
     services.join_waitlist(actor=wix_owner, event=event, name="Cleo")
