@@ -44,6 +44,14 @@ from calendar_app.wix.models import WixConnection
 from participants.models import Participation, WaitlistEntry
 
 
+def days_ahead_at_ten(days: int) -> datetime:
+    """A naive local date-time ``days`` days from today, at 10:00: a class of a few hours made
+    at it starts and ends on one day, at whatever hour the suite runs."""
+    return (datetime.now() + timedelta(days=days)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()

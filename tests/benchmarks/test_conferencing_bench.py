@@ -4,7 +4,7 @@ query budgets per task and per trigger asserted; times are only reported."""
 
 import statistics
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection as db
@@ -13,7 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from calendar_app.conferencing import services
 from calendar_app.conferencing.models import Meeting
 from calendar_app.models import Event
-from tests.factories import ConferencingAutomationFactory, EventFactory, weekly_series
+from tests.factories import (
+    ConferencingAutomationFactory,
+    EventFactory,
+    days_ahead_at_ten,
+    weekly_series,
+)
 
 pytestmark = [pytest.mark.benchmark, pytest.mark.django_db]
 
@@ -25,7 +30,7 @@ TRIGGER_QUERY_BUDGET = 6  # asking meetings for a whole series' occurrences at o
 
 def test_meeting_task_rate_and_queries(require_postgresql, report, schedule, owner_membership):
     ConferencingAutomationFactory(schedule=schedule)
-    start = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    start = days_ahead_at_ten(1)
     events = [
         EventFactory(schedule=schedule, start_local=start + timedelta(hours=n))
         for n in range(EVENTS)

@@ -7,7 +7,7 @@ alone, ``test_wix_worker_bench.py`` a real worker."""
 
 import os
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection as db
@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from calendar_app.models import Event
 from calendar_app.wix import deliveries, webhooks
 from calendar_app.wix.models import WebhookDelivery
-from tests.factories import WixConnectionFactory
+from tests.factories import WixConnectionFactory, days_ahead_at_ten
 from tests.fakes import wix_signing as signing
 from tests.fakes.wix_server import FakeWixServer
 
@@ -35,9 +35,7 @@ def test_delivery_apply_rate_per_worker(
     with FakeWixServer() as fake:
         wix = WixConnectionFactory.mirroring(fake)
         schedule = fake.add_schedule(name="Classes")
-        start = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(
-            days=1
-        )
+        start = days_ahead_at_ten(1)
         for n in range(EVENTS):
             event = fake.add_event(
                 schedule_id=schedule["id"],

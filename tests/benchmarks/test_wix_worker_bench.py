@@ -8,7 +8,7 @@ the worker's start is not counted. Asserted: the whole backlog applied, nothing 
 """
 
 import os
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db.models import Max, Min
@@ -17,7 +17,7 @@ from calendar_app.models import Event
 from calendar_app.wix import webhooks
 from calendar_app.wix.deliveries import BATCH_SIZE
 from calendar_app.wix.models import WebhookDelivery
-from tests.factories import WixConnectionFactory
+from tests.factories import WixConnectionFactory, days_ahead_at_ten
 from tests.fakes import wix_signing as signing
 from tests.fakes.wix_server import FakeWixServer
 from tests.integration.conftest import Worker, celery_queue, wait_for  # noqa: F401 (a fixture)
@@ -32,9 +32,7 @@ def test_one_worker_applies_a_stored_backlog(require_postgresql, celery_queue, t
     with FakeWixServer() as fake:
         wix = WixConnectionFactory.mirroring(fake)
         schedule = fake.add_schedule(name="Classes")
-        start = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(
-            days=1
-        )
+        start = days_ahead_at_ten(1)
         for n in range(EVENTS):
             event = fake.add_event(
                 schedule_id=schedule["id"],

@@ -1,7 +1,7 @@
 """Refusals a person can read: a deactivated member's login, a 403 inside the app, and an
 unreachable calendar service, said in place."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -11,7 +11,7 @@ from calendar_app.models import Event
 from calendar_app.tenancy.models import Business
 from calendar_app.wix.apply import apply_remote_event, apply_remote_schedule
 from tests.conftest import PASSWORD
-from tests.factories import WixConnectionFactory
+from tests.factories import WixConnectionFactory, days_ahead_at_ten
 from tests.fakes.wix_server import FakeWixServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -60,9 +60,7 @@ def wix_event(business):
         )
         schedule = server.add_schedule(name="Yoga")
         apply_remote_schedule(connection=connection, data=schedule, source="backfill")
-        start = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(
-            days=3
-        )
+        start = days_ahead_at_ten(3)
         data = server.add_event(
             schedule_id=schedule["id"], start_local=start, end_local=start + timedelta(hours=1)
         )

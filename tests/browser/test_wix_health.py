@@ -3,7 +3,7 @@ a Retry that a real Celery worker then applies, refused-delivery counts, and the
 progress bar, which HTMX polls while it runs and stops polling when it is done."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -13,14 +13,14 @@ from playwright.sync_api import expect
 
 from calendar_app.models import Event
 from calendar_app.wix.models import WebhookDelivery, WixConnection
-from tests.factories import WixConnectionFactory
+from tests.factories import WixConnectionFactory, days_ahead_at_ten
 from tests.fakes import wix_signing as signing
 from tests.fakes.wix_server import FakeWixServer
 from tests.integration.conftest import celery_queue, wait_for, worker_factory  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SOON = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=2)
+SOON = days_ahead_at_ten(2)
 FAILURE = "Calendar service unavailable (503)"
 
 

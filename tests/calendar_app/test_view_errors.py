@@ -1,7 +1,7 @@
 """One mapping from refusals to answers: pages and HTMX fragments answer an unreachable calendar
 with 503 and its sentence, and nothing is changed."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -18,13 +18,13 @@ from calendar_app.views.errors import status_of
 from calendar_app.wix.apply import apply_remote_event, apply_remote_schedule
 from participants.models import Participation
 from participants.services import ParticipationError
-from tests.factories import EventFactory, MembershipFactory, WixConnectionFactory
+from tests.factories import EventFactory, MembershipFactory, WixConnectionFactory, days_ahead_at_ten
 
 pytestmark = pytest.mark.django_db
 
 OUTAGE = "The calendar service is not reachable; nothing was changed."
 HTMX = {"HX-Request": "true"}
-START = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=3)
+START = days_ahead_at_ten(3)
 
 
 # The mapping -----------------------------------------------------------------------------------

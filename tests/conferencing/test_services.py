@@ -3,7 +3,7 @@ meeting, the task (run here in-process; the real worker runs it in tests/integra
 meeting, keeps it in step with reschedules and participants, and deletes it on cancellation."""
 
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,13 +22,14 @@ from tests.factories import (
     CustomerFactory,
     GoogleCredentialsFactory,
     ScheduleFactory,
+    days_ahead_at_ten,
     weekly_series,
 )
 from tests.fakes.google_calendar_server import FakeGoogleCalendar
 
 pytestmark = pytest.mark.django_db
 
-SOON = (datetime.now() + timedelta(days=5)).replace(hour=10, minute=0, second=0, microsecond=0)
+SOON = days_ahead_at_ten(5)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 the owner's request only queues them, the worker reads the fake Calendar V3 server, and the
 health page's progress bars end at 100% and stop polling."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -10,13 +10,13 @@ from django.urls import reverse
 from calendar_app.models import Event
 from calendar_app.wix.health.models import Reconciliation
 from calendar_app.wix.models import WixConnection
-from tests.factories import MembershipFactory, WixConnectionFactory
+from tests.factories import MembershipFactory, WixConnectionFactory, days_ahead_at_ten
 from tests.fakes.wix_server import FakeWixServer
 from tests.integration.conftest import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-SOON = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=2)
+SOON = days_ahead_at_ten(2)
 HEALTH = reverse("wix:health")
 
 

@@ -2,7 +2,7 @@
 choice and words) to Wix, which tells its participants, and the app emails nobody itself. With
 Wix unreachable, a cancel-and-notify changes nothing and tells nobody."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -13,12 +13,17 @@ from calendar_app.models import Event, Schedule
 from calendar_app.notifications.models import WIX_NOTIFIES, Message
 from calendar_app.wix.apply import apply_remote_event, apply_remote_schedule
 from calendar_app.wix.client import WixClient
-from tests.factories import MembershipFactory, ParticipationFactory, WixConnectionFactory
+from tests.factories import (
+    MembershipFactory,
+    ParticipationFactory,
+    WixConnectionFactory,
+    days_ahead_at_ten,
+)
 from tests.notifications.conftest import send_queued
 
 pytestmark = pytest.mark.django_db
 
-START = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=3)
+START = days_ahead_at_ten(3)
 MESSAGE = "The studio is closed for repairs; sorry!"
 
 

@@ -1,7 +1,7 @@
 """Promotion for a Wix-connected business: the place is written through to the upstream; when
 the upstream refuses it, the person stays waiting and the change that freed the place stands."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -11,11 +11,11 @@ from calendar_app.models import Event
 from calendar_app.wix.apply import apply_remote_event, apply_remote_schedule
 from participants import services
 from participants.models import Participation, WaitlistEntry
-from tests.factories import MembershipFactory, WixConnectionFactory
+from tests.factories import MembershipFactory, WixConnectionFactory, days_ahead_at_ten
 
 pytestmark = pytest.mark.django_db
 
-START = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=3)
+START = days_ahead_at_ten(3)
 
 
 @pytest.fixture

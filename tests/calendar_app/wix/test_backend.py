@@ -1,6 +1,6 @@
 """Write-through: dashboard edits of a connected business go to the upstream first."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -15,12 +15,12 @@ from calendar_app.wix.mapping import WIX_BOOKINGS_APP_ID, schedule_to_wire
 from participants import services as participant_services
 from participants.models import Participation
 from participants.services import ParticipationError
-from tests.factories import MembershipFactory, WixConnectionFactory
+from tests.factories import MembershipFactory, WixConnectionFactory, days_ahead_at_ten
 
 pytestmark = pytest.mark.django_db
 
 PATH_SCHEDULES = "/calendar/v3/schedules"
-START = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=3)
+START = days_ahead_at_ten(3)
 
 
 @pytest.fixture

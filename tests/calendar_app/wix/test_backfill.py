@@ -1,6 +1,6 @@
 """The backfill against the fake Calendar V3 server."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -9,11 +9,11 @@ from calendar_app.wix import backfill, services, tasks
 from calendar_app.wix.backfill import BackfillError, run_backfill
 from calendar_app.wix.models import WixConnection
 from participants.models import Participation
-from tests.factories import WixConnectionFactory
+from tests.factories import WixConnectionFactory, days_ahead_at_ten
 
 pytestmark = pytest.mark.django_db
 
-SOON = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=2)
+SOON = days_ahead_at_ten(2)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -23,6 +23,7 @@ from tests.factories import (
     EventFactory,
     EventResourceFactory,
     WixConnectionFactory,
+    days_ahead_at_ten,
 )
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +63,7 @@ def connect(wix_server, key_file, business="demo", **overrides):
 
 def test_connect_wix_connects_backfills_and_prints_progress(wix_server, public_key_file, business):
     schedule = wix_server.add_schedule(name="Yoga")
-    start = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    start = days_ahead_at_ten(1)
     wix_server.add_event(
         schedule_id=schedule["id"], start_local=start, end_local=start + timedelta(hours=1)
     )
@@ -149,7 +150,7 @@ def test_connect_wix_from_the_shell_backfills_in_its_own_process_and_exits_0(
 ):
     """No worker needed: the command runs the backfill itself (never queues the task)."""
     schedule = wix_server.add_schedule(name="Yoga")
-    start = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    start = days_ahead_at_ten(1)
     wix_server.add_event(
         schedule_id=schedule["id"], start_local=start, end_local=start + timedelta(hours=1)
     )

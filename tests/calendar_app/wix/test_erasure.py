@@ -2,7 +2,7 @@
 fake Calendar V3 server on loopback): blanked there, kept, retried while Wix is down, shown on
 the sync health page when it fails, and never brought back by a later copy."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -18,11 +18,16 @@ from participants.customers import services as customer_services
 from participants.customers.directory import ANONYMISED_NAME
 from participants.customers.models import Person, PersonLink
 from participants.models import Participation
-from tests.factories import MembershipFactory, ParticipationFactory, WixConnectionFactory
+from tests.factories import (
+    MembershipFactory,
+    ParticipationFactory,
+    WixConnectionFactory,
+    days_ahead_at_ten,
+)
 
 pytestmark = pytest.mark.django_db
 
-START = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=3)
+START = days_ahead_at_ten(3)
 PATH = "/calendar/v3/participations/"
 
 

@@ -1,8 +1,6 @@
 """A business set to mirror Wix without a (complete) connection: every page answers, every
 write is refused with one clear sentence, and nothing changes (calendar_app.wix.backend)."""
 
-from datetime import datetime, timedelta
-
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
@@ -13,11 +11,16 @@ from calendar_app.models import Event, Schedule
 from calendar_app.tenancy.models import Business
 from calendar_app.wix.backend import NOT_CONNECTED, NotConnectedBackend, WixCalendarBackend
 from participants.models import Participation
-from tests.factories import EventFactory, ParticipationFactory, WixConnectionFactory
+from tests.factories import (
+    EventFactory,
+    ParticipationFactory,
+    WixConnectionFactory,
+    days_ahead_at_ten,
+)
 
 pytestmark = pytest.mark.django_db
 
-SOON = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=3)
+SOON = days_ahead_at_ten(3)
 NOTICE = escape(NOT_CONNECTED)
 
 
