@@ -1,7 +1,7 @@
 """Reads of a business's Wix connection: the settings form's start, and the sync health (one
 typed page object for the health page and for ``manage.py sync_status``)."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
 from django.db.models import Count, Q
@@ -213,19 +213,17 @@ def _erasures(connection: WixConnection) -> Erasures:
     counts = rows.aggregate(
         **{status: Count("pk", filter=Q(status=status)) for status in WixErasure.Status}
     )
-    failed = rows.filter(status=WixErasure.Status.FAILED).order_by("-created_date", "-pk")
+    failed = (
+        rows.filter(status=WixErasure.Status.FAILED)
+        .order_by("-created_date", "-pk")
+        .values(*(column.name for column in fields(FailedErasure)))
+    )
     return Erasures(
         waiting=counts[WixErasure.Status.WAITING],
         done=counts[WixErasure.Status.DONE],
         failed=counts[WixErasure.Status.FAILED],
         failures=[
-            FailedErasure(
-                pk=row.pk,
-                participation_id=row.participation_id,
-                error=row.error,
-                attempts=row.attempts,
-                created_date=row.created_date,
-            )
+            FailedErasure(**row)
             for row in (failed[:FAILURES_SHOWN] if counts[WixErasure.Status.FAILED] else [])
         ],
     )

@@ -37,18 +37,29 @@ RETRY = {
 }
 
 
-class DeliveryTask(DjangoTask):
-    """Writes each failed attempt's reason on the delivery row; a database outage writes
-    nothing (it cannot, and it is not the delivery's fault): the delivery stays waiting, for its
-    retries and then the beat's stalled sweep."""
+class AttemptsTask(DjangoTask):
+    """A task about one row (its first argument) that writes each failed attempt's reason on
+    it, failed when no attempt follows (``record_error``); a database outage writes nothing (it
+    cannot, and it is not the row's fault): the row stays waiting, for its retries and then the
+    beat's stalled sweep."""
+
+    def record_error(self, pk: int, *, error: str, failed: bool) -> None:
+        raise NotImplementedError
 
     def on_retry(self, exc, _task_id, args, kwargs, _einfo):
         if not isinstance(exc, DATABASE_ERRORS):
-            STORE.record_error(delivery_pk=args[0], error=f"Retrying: {exc}", failed=False)
+            self.record_error(args[0], error=f"Retrying: {exc}", failed=False)
 
     def on_failure(self, exc, _task_id, args, kwargs, _einfo):
         if not isinstance(exc, DATABASE_ERRORS):
-            STORE.record_error(delivery_pk=args[0], error=str(exc), failed=True)
+            self.record_error(args[0], error=str(exc), failed=True)
+
+
+class DeliveryTask(AttemptsTask):
+    """On a stored webhook delivery."""
+
+    def record_error(self, pk: int, *, error: str, failed: bool) -> None:
+        STORE.record_error(delivery_pk=pk, error=error, failed=failed)
 
 
 # No result is stored: nobody waits for one, and with the Redis result backend every queued task
@@ -167,18 +178,11 @@ def backfill_connection(connection_pk: int) -> str:
     return backfill.run_queued_backfill(connection_pk=connection_pk)
 
 
-class ErasureTask(DjangoTask):
-    """Writes each failed attempt's reason on the erasure row (the sync health page shows it),
-    and marks it failed when no attempt follows; a database outage writes nothing (the row
-    stays waiting, for its retries and then the beat's sweep)."""
+class ErasureTask(AttemptsTask):
+    """On an erasure (the sync health page shows its reason)."""
 
-    def on_retry(self, exc, _task_id, args, kwargs, _einfo):
-        if not isinstance(exc, DATABASE_ERRORS):
-            erasure.record_error(erasure_pk=args[0], error=f"Retrying: {exc}", failed=False)
-
-    def on_failure(self, exc, _task_id, args, kwargs, _einfo):
-        if not isinstance(exc, DATABASE_ERRORS):
-            erasure.record_error(erasure_pk=args[0], error=str(exc), failed=True)
+    def record_error(self, pk: int, *, error: str, failed: bool) -> None:
+        erasure.record_error(erasure_pk=pk, error=error, failed=failed)
 
 
 # A stale revision twice in a row (the participation keeps changing in Wix) is tried again later.
